@@ -1,0 +1,56 @@
+# CodeCapsule — the two commands a newcomer needs:
+#   make run    install what is missing, migrate, load demo data, serve on http://127.0.0.1:8000 with a worker
+#   make test   install what is missing, run the whole suite on SQLite and on a throwaway PostgreSQL
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .make
+
+.PHONY: run test install sysdeps python frontend migrate demo test-sqlite test-postgres clean
+
+run: install migrate demo
+	@echo "CodeCapsule on http://127.0.0.1:8000 — log in as demo / $${DEMO_PASSWORD:-demo} (Ctrl-C stops)"
+	@bash scripts/run-dev.sh
+
+test: install test-sqlite test-postgres
+
+install: sysdeps python frontend
+
+sysdeps: $(STAMPS)/sysdeps
+$(STAMPS)/sysdeps: scripts/system-packages.txt scripts/install-system-deps.sh
+	@mkdir -p $(STAMPS)
+	bash scripts/install-system-deps.sh
+	@touch $@
+
+python: $(STAMPS)/python
+$(STAMPS)/python: requirements.txt requirements-dev.txt
+	@mkdir -p $(STAMPS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+frontend: $(STAMPS)/frontend
+$(STAMPS)/frontend: package.json package-lock.json scripts/build-frontend.mjs $(wildcard static/src/*.js)
+	@mkdir -p $(STAMPS)
+	npm ci --no-audit --no-fund --loglevel=error
+	node scripts/build-frontend.mjs
+	@touch $@
+
+migrate:
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+
+demo:
+	$(PY) manage.py seed_demo
+
+test-sqlite:
+	@echo "== test suite on SQLite"
+	env -u DATABASE_URL bash scripts/run_pytest.sh
+
+test-postgres:
+	@echo "== test suite on PostgreSQL"
+	$(PY) scripts/with_postgres.py -- bash scripts/run_pytest.sh
+
+clean:
+	rm -rf $(STAMPS) $(VENV) node_modules static/vendor staticfiles

@@ -1,0 +1,331 @@
+"""Pydantic models for capsule input and the type-specific `config_data` (DESIGN.md §2).
+
+The seed's BaseCapsule, CodeConfig, DatabaseConfig and TerminalConfig are followed field for field.
+Additions, each needed by the judge (documented in the README's data section):
+
+* DatabaseConfig.dialect      — "sqlite" (default) or "postgresql": which engine runs the queries.
+* DatabaseConfig.seed_sql     — write-only: the seed SQL as text. The create/update service stores it as a
+                                file in Django storage and replaces it by `seed_sql_url`, which names it.
+* TerminalConfig.setup_script — shell run once in a fresh workspace before the learner starts.
+* TerminalTask.solution_commands — shell that completes the task; the judge proves each validation
+                                script fails before and passes after it.
+
+`parse_capsule()` is the one validation entry point for every write path (API, forms, admin, import).
+Its errors are field paths such as `config_data.test_cases[1].expected_output: Field required`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, Union
+
+from django.conf import settings
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+from capsules.models import CapsuleType, Difficulty
+
+LANGUAGES_BY_TYPE: dict[str, tuple[str, ...]] = {
+    CapsuleType.CODE: ("python", "javascript", "java", "csharp", "go"),
+    CapsuleType.DATABASE: ("sql",),
+    CapsuleType.TERMINAL: ("bash",),
+}
+SQL_DIALECTS = ("sqlite", "postgresql")
+
+# The runtime tier names the sandboxed runtime that judges the capsule. Each language has a standard tier
+# and an "-extended" one with larger limits for heavier exercises (the judge reads the suffix).
+_BASE_TIER = {
+    "python": "sandbox-python",
+    "javascript": "sandbox-node",
+    "java": "sandbox-jvm",
+    "csharp": "sandbox-dotnet",
+    "go": "sandbox-go",
+    "bash": "sandbox-bash",
+}
+EXTENDED_TIER_SUFFIX = "-extended"
+
+NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=63)]
+TaskId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length=64)]
+
+
+def base_runtime_tier(language: str, dialect: str | None = None) -> str:
+    if language == "sql":
+        return f"sandbox-{dialect or 'sqlite'}"
+    return _BASE_TIER[language]
+
+
+def allowed_runtime_tiers(language: str, dialect: str | None = None) -> tuple[str, str]:
+    base = base_runtime_tier(language, dialect)
+    return base, base + EXTENDED_TIER_SUFFIX
+
+
+class _Strict(BaseModel):
+    # Unknown keys are refused: a typo such as `expected_ouput` must not silently drop a field.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+# --- CODE ---------------------------------------------------------------------------------------------
+
+
+class TestCase(_Strict):
+    __test__ = False  # not a pytest test class
+
+    description: NonEmpty
+    test_call: NonEmpty
+    expected_output: str
+    is_hidden: bool = False
+
+
+class CodeConfig(_Strict):
+    boilerplate_code: str
+    reference_solution: NonEmpty
+    hints: list[str] = Field(default_factory=list)
+    test_cases: list[TestCase] = Field(min_length=1)
+
+
+# --- DATABASE -----------------------------------------------------------------------------------------
+
+
+class SchemaTable(_Strict):
+    table_name: Identifier
+    columns: list[NonEmpty] = Field(min_length=1)  # "id (INTEGER)", as in the seed
+
+
+class DatabaseConfig(_Strict):
+    boilerplate_code: str = ""
+    reference_solution: NonEmpty
+    hints: list[str] = Field(default_factory=list)
+    schema_info: list[SchemaTable] = Field(min_length=1)
+    seed_sql_url: str = ""
+    dialect: Literal["sqlite", "postgresql"] = "sqlite"
+    seed_sql: str | None = None
+
+    @model_validator(mode="after")
+    def _needs_a_seed(self) -> DatabaseConfig:
+        if not (self.seed_sql or "").strip() and not self.seed_sql_url:
+            raise ValueError("provide seed_sql (the SQL that creates and fills the tables) or seed_sql_url")
+        return self
+
+
+# --- TERMINAL -----------------------------------------------------------------------------------------
+
+
+class EnvironmentConfig(_Strict):
+    # Kept for the seed's shape; the judge runs tasks in its own Debian sandbox image.
+    disk_image_url: str = ""
+
+
+class TerminalTask(_Strict):
+    task_id: TaskId
+    description: NonEmpty
+    validation_script: NonEmpty
+    solution_commands: NonEmpty
+
+
+class TerminalConfig(_Strict):
+    environment_config: EnvironmentConfig = Field(default_factory=EnvironmentConfig)
+    hints: list[str] = Field(default_factory=list)
+    tasks: list[TerminalTask] = Field(min_length=1)
+    setup_script: str = ""
+
+    @model_validator(mode="after")
+    def _task_ids_are_unique(self) -> TerminalConfig:
+        seen: set[str] = set()
+        for task in self.tasks:
+            if task.task_id in seen:
+                raise ValueError(f"task_id {task.task_id!r} is used twice")
+            seen.add(task.task_id)
+        return self
+
+
+ConfigModel = Union[CodeConfig, DatabaseConfig, TerminalConfig]
+CONFIG_MODELS: dict[str, type[ConfigModel]] = {
+    CapsuleType.CODE: CodeConfig,
+    CapsuleType.DATABASE: DatabaseConfig,
+    CapsuleType.TERMINAL: TerminalConfig,
+}
+
+
+# --- The capsule --------------------------------------------------------------------------------------
+
+
+class RuntimeConfig(_Strict):
+    language: NonEmpty
+    runtime_tier: str | None = None
+
+
+class CapsuleEnvelope(BaseModel):
+    """The type-independent part of a capsule write; read-only keys of the API shape are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    capsule_type: Literal["CODE", "DATABASE", "TERMINAL"]
+    problem_statement_md: Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
+    runtime_config: RuntimeConfig
+    config_data: dict[str, Any]
+    difficulty: Literal["easy", "medium", "hard"] = Difficulty.MEDIUM.value
+    is_public: bool = False
+
+
+class CapsuleDraft(BaseModel):
+    """A fully validated capsule, ready for the services (or the judge) to use."""
+
+    title: str
+    capsule_type: str
+    problem_statement_md: str
+    language: str
+    runtime_tier: str
+    difficulty: str
+    is_public: bool
+    config: CodeConfig | DatabaseConfig | TerminalConfig
+
+    def config_data(self) -> dict[str, Any]:
+        return self.config.model_dump(mode="json", exclude_none=True)
+
+
+class CapsuleValidationError(Exception):
+    """Raised by parse_capsule; `errors` maps field paths to messages, in input order."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{path}: {message}" for path, message in errors.items()))
+
+
+def format_location(location: tuple[Any, ...], prefix: str = "") -> str:
+    path = prefix
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path = f"{path}.{part}" if path else str(part)
+    return path or "__all__"
+
+
+def _errors_from(exc: ValidationError, prefix: str = "") -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for error in exc.errors(include_url=False):
+        path = format_location(tuple(error["loc"]), prefix)
+        message = error["msg"].removeprefix("Value error, ")
+        errors.setdefault(path, message)
+    return errors
+
+
+def parse_config(capsule_type: str, config_data: Any, *, prefix: str = "config_data") -> ConfigModel:
+    model = CONFIG_MODELS[capsule_type]
+    try:
+        return model.model_validate(config_data)
+    except ValidationError as exc:
+        raise CapsuleValidationError(_errors_from(exc, prefix)) from exc
+
+
+def _check_size(config_data: Mapping[str, Any]) -> None:
+    size = len(json.dumps(config_data, separators=(",", ":")).encode())
+    limit = settings.CAPSULE_CONFIG_MAX_BYTES
+    if size > limit:
+        raise CapsuleValidationError(
+            {"config_data": f"is {size} bytes of JSON; the limit is {limit} bytes"}
+        )
+
+
+def _resolve_runtime(capsule_type: str, runtime: RuntimeConfig, config: ConfigModel) -> tuple[str, str]:
+    allowed = LANGUAGES_BY_TYPE[capsule_type]
+    if runtime.language not in allowed:
+        raise CapsuleValidationError(
+            {
+                "runtime_config.language": (
+                    f"{runtime.language!r} is not a {capsule_type} language; allowed: {', '.join(allowed)}"
+                )
+            }
+        )
+    dialect = config.dialect if isinstance(config, DatabaseConfig) else None
+    tiers = allowed_runtime_tiers(runtime.language, dialect)
+    tier = runtime.runtime_tier or tiers[0]
+    if tier not in tiers:
+        raise CapsuleValidationError(
+            {"runtime_config.runtime_tier": f"{tier!r} is not a tier for {runtime.language}; allowed: {', '.join(tiers)}"}
+        )
+    return runtime.language, tier
+
+
+def parse_capsule(data: Any) -> CapsuleDraft:
+    """Validate a capsule in the API's BaseCapsule shape.
+
+    1. The envelope (title, type, statement, runtime_config, difficulty, is_public) is checked first, so
+       that an unknown capsule_type is reported before its config is looked at.
+    2. config_data is size-checked, then validated by its type's model, errors prefixed `config_data.`.
+    3. The language must belong to the type; the runtime tier defaults from the language (and dialect).
+    """
+    if not isinstance(data, Mapping):
+        raise CapsuleValidationError({"__all__": "expected a JSON object"})
+    try:
+        envelope = CapsuleEnvelope.model_validate(data)
+    except ValidationError as exc:
+        raise CapsuleValidationError(_errors_from(exc)) from exc
+    _check_size(envelope.config_data)
+    config = parse_config(envelope.capsule_type, envelope.config_data)
+    language, tier = _resolve_runtime(envelope.capsule_type, envelope.runtime_config, config)
+    return CapsuleDraft(
+        title=envelope.title,
+        capsule_type=envelope.capsule_type,
+        problem_statement_md=envelope.problem_statement_md,
+        language=language,
+        runtime_tier=tier,
+        difficulty=envelope.difficulty,
+        is_public=envelope.is_public,
+        config=config,
+    )
+
+
+# --- Learner-safe view --------------------------------------------------------------------------------
+
+HIDDEN_TEST_DESCRIPTION = "Hidden test"
+
+
+def learner_safe_config(capsule_type: str, config_data: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of config_data a learner may see. The one place that decides it (DESIGN.md §4).
+
+    Built from an allow-list, so a field added to a config later stays private until added here.
+    Never included: reference solutions, hidden tests' calls, outputs and descriptions, seed SQL and its
+    URL, validation scripts, solution commands, setup scripts.
+    """
+    hints = list(config_data.get("hints", []))
+    if capsule_type == CapsuleType.CODE:
+        tests = []
+        for test in config_data.get("test_cases", []):
+            if test.get("is_hidden"):
+                tests.append({"description": HIDDEN_TEST_DESCRIPTION, "is_hidden": True})
+            else:
+                tests.append(
+                    {
+                        "description": test["description"],
+                        "test_call": test["test_call"],
+                        "expected_output": test["expected_output"],
+                        "is_hidden": False,
+                    }
+                )
+        return {"boilerplate_code": config_data.get("boilerplate_code", ""), "hints": hints, "test_cases": tests}
+    if capsule_type == CapsuleType.DATABASE:
+        return {
+            "boilerplate_code": config_data.get("boilerplate_code", ""),
+            "hints": hints,
+            "schema_info": [
+                {"table_name": table["table_name"], "columns": list(table["columns"])}
+                for table in config_data.get("schema_info", [])
+            ],
+            "dialect": config_data.get("dialect", "sqlite"),
+        }
+    if capsule_type == CapsuleType.TERMINAL:
+        return {
+            "environment_config": {
+                "disk_image_url": config_data.get("environment_config", {}).get("disk_image_url", "")
+            },
+            "hints": hints,
+            "tasks": [
+                {"task_id": task["task_id"], "description": task["description"]}
+                for task in config_data.get("tasks", [])
+            ],
+        }
+    raise ValueError(f"unknown capsule type {capsule_type!r}")
+

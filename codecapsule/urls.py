@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from capsules.urls import api_urlpatterns as capsule_api_urls
+
+api_urlpatterns = [
+    path("auth/", include("codecapsule.auth_urls")),
+    *capsule_api_urls,
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("codecapsule.account_urls")),
+    path("api/", include(api_urlpatterns)),
+    path("", include("capsules.urls")),
+]

@@ -1,0 +1,64 @@
+"""Fixtures shared by every app's tests: a few named users and a way to make capsules.
+
+Named users (DESIGN.md §7.6): `owner`, `other_creator`, `staff`; anonymous learners use an
+unauthenticated client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from rest_framework.test import APIClient
+
+from capsules.models import Capsule
+from capsules.services import capsule_create
+from capsules.tests.samples import capsule_data
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def owner(db) -> User:
+    return User.objects.create_user("owner", "owner@example.com", "owner-pass-123")
+
+
+@pytest.fixture
+def other_creator(db) -> User:
+    return User.objects.create_user("other", "other@example.com", "other-pass-123")
+
+
+@pytest.fixture
+def staff(db) -> User:
+    return User.objects.create_user("staff", "staff@example.com", "staff-pass-123", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def make_capsule(db) -> Callable[..., Capsule]:
+    """make_capsule(creator, "DATABASE", status="published", is_public=True, title=...)"""
+
+    def make(creator: User, capsule_type: str = "CODE", *, status: str | None = None, **overrides: Any) -> Capsule:
+        capsule = capsule_create(creator=creator, data=capsule_data(capsule_type, **overrides))
+        if status is not None:
+            Capsule.objects.filter(pk=capsule.pk).update(status=status)
+            capsule.refresh_from_db()
+        return capsule
+
+    return make
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def owner_api(owner) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(owner)
+    return client
