@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI / ReDoc assets served locally: /api/docs/ works offline
     "django_htmx",
     "template_partials",
     "django_q",
@@ -189,6 +190,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Create, validate, grade and embed interactive programming exercises.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Serve the docs UI from drf-spectacular-sidecar's static files, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Capsules ---------------------------------------------------------------------------------------
