@@ -184,6 +184,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "codecapsule.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Only POST /api/auth/token/ is throttled (per client address): it takes passwords, so it is where
+    # guessing happens. 20 a minute leaves room for scripts and slows a guesser to ~29k tries a day.
+    "DEFAULT_THROTTLE_RATES": {"auth-token": env_str("API_TOKEN_THROTTLE_RATE", "20/minute")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CodeCapsule API",
