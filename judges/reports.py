@@ -1,0 +1,90 @@
+"""The judge's report: what the gate did, what failed and where (issue #3 item 3).
+
+One ValidationReport per judgement. It is stored on the capsule (`validation_report`), returned by the
+validate API and read by the Debugger agent, so `message` is one plain sentence and every test or task
+outcome carries the call, the expected and the actual output.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Category = Literal[
+    "syntax_error",
+    "compile_error",
+    "runtime_error",
+    "wrong_output",
+    "timeout",
+    "memory",
+    "output_limit",
+    "schema_mismatch",
+    "empty_result",
+    "task_already_passing",
+    "task_unsolvable",
+    "boilerplate_passes",
+    "missing_hidden_test",
+    "flaky",
+    "sandbox_error",
+    "invalid_config",
+]
+
+Verdict = Literal["AC", "WA", "TLE", "MLE", "RE", "CE", "OLE"]
+
+# The category a failing verdict stands for, when the reference solution earns it.
+CATEGORY_OF_VERDICT: dict[str, Category] = {
+    "WA": "wrong_output",
+    "TLE": "timeout",
+    "MLE": "memory",
+    "RE": "runtime_error",
+    "CE": "compile_error",
+    "OLE": "output_limit",
+}
+
+
+class ReportStep(BaseModel):
+    name: str
+    ok: bool
+    detail: str = ""
+    seconds: float = 0.0
+
+
+class TestOutcome(BaseModel):
+    __test__ = False  # not a pytest class
+
+    index: int
+    description: str
+    call: str
+    expected: str
+    actual: str
+    verdict: Verdict
+    is_hidden: bool = False
+    stderr: str = ""
+    exit_code: int | None = None
+    signal: int | None = None
+    cpu_ms: float | None = None
+    wall_ms: float | None = None
+
+
+class TaskOutcome(BaseModel):
+    task_id: str
+    failed_before: bool
+    passed_after: bool
+    output_before: str = ""
+    output_after: str = ""
+
+
+class ValidationReport(BaseModel):
+    passed: bool
+    category: Category | None = None
+    message: str
+    capsule_type: str
+    language: str
+    steps: list[ReportStep] = Field(default_factory=list)
+    tests: list[TestOutcome] = Field(default_factory=list)
+    tasks: list[TaskOutcome] = Field(default_factory=list)
+    seconds: float = 0.0
+
+    def first_failure(self) -> TestOutcome | None:
+        return next((test for test in self.tests if test.verdict != "AC"), None)
