@@ -126,7 +126,8 @@ class LearnerCapsuleSerializer(CapsuleSerializer):
     """
 
     config_data = serializers.DictField(
-        read_only=True, help_text="The learner-visible part of the configuration (no solutions, hidden tests or seed SQL)."
+        read_only=True,
+        help_text="The learner-visible part of the configuration (no solutions, hidden tests or seed SQL).",
     )
 
     def to_representation(self, instance: Capsule) -> dict[str, Any]:
@@ -224,8 +225,10 @@ def capsule_patch_merge(current: Mapping[str, Any], patch: Any) -> dict[str, Any
 
 
 def _tier_following(*, old_tier: str, language: Any, capsule_type: Any, config_data: Any) -> str | None:
-    dialect = config_data.get("dialect") if capsule_type == CapsuleType.DATABASE and isinstance(config_data, Mapping) else None
-    if not isinstance(language, str) or not isinstance(dialect, (str, type(None))):
+    dialect = None
+    if capsule_type == CapsuleType.DATABASE and isinstance(config_data, Mapping):
+        dialect = config_data.get("dialect")
+    if not isinstance(language, str) or not isinstance(dialect, str | None):
         return None  # validation reports the bad value
     try:
         base = base_runtime_tier(language, dialect)
@@ -269,7 +272,7 @@ class CapsuleListView(GenericAPIView):
         params = dict(filters.validated_data)
         mine = params.pop("mine", False)
         base = capsules_owned_by(request.user) if mine else capsules_readable_by(request.user)
-        capsules = capsule_list(queryset=base.select_related("creator"), **params)
+        capsules = capsule_list(queryset=base, **params)
         page = self.paginate_queryset(capsules)
         return self.get_paginated_response([capsule_representation(c, user=request.user) for c in page])
 
@@ -278,7 +281,7 @@ class CapsuleListView(GenericAPIView):
         summary="Create a capsule",
         description="The caller becomes its creator; it starts as a draft.",
         request=CapsuleInputSerializer,
-        responses={201: CapsuleSerializer, **error_responses(400, 401)},
+        responses={201: CapsuleSerializer, **error_responses(400, 401, 403)},
     )
     def post(self, request: Request) -> Response:
         capsule = capsule_create(creator=request.user, data=request.data)
@@ -306,7 +309,9 @@ class CapsuleDetailView(GenericAPIView):
     @extend_schema(
         operation_id="capsules_update",
         summary="Replace a capsule",
-        description="The whole capsule, validated as on create. Changing content takes back a validated or published status.",
+        description=(
+            "The whole capsule, validated as on create. Changing content takes back a validated or published status."
+        ),
         parameters=[_CAPSULE_ID],
         request=CapsuleInputSerializer,
         responses={200: CapsuleSerializer, **error_responses(400, 401, 403, 404)},
