@@ -4,10 +4,19 @@ mounted under /api/ by codecapsule/urls.py)."""
 from django.urls import path, re_path
 
 from capsules import api
+from capsules import views
+from codecapsule.views import home
 
 app_name = "capsules"
 
-urlpatterns: list = []  # creator dashboard pages: capsules/views.py
+urlpatterns: list = [
+    path("", home, name="home"),  # the site's landing page; mounted here because codecapsule/urls.py includes us at ""
+    path("capsules/", views.capsule_list, name="list"),
+    path("capsules/new/", views.capsule_new, name="new"),
+    path("capsules/<uuid:capsule_id>/", views.capsule_detail, name="detail"),
+    path("capsules/<uuid:capsule_id>/edit/", views.capsule_edit, name="edit"),
+    path("capsules/<uuid:capsule_id>/delete/", views.capsule_delete, name="delete"),
+]
 
 # DRF views: capsules/api.py. Paths match with or without a trailing slash (the contract writes
 # /api/capsules/<id>), so no APPEND_SLASH redirect ever turns a POST into a GET.
