@@ -35,42 +35,9 @@ from capsules.selectors import (
     get_capsule_for_reader,
 )
 from capsules.services import capsule_create, capsule_delete, capsule_update
-from codecapsule.errors import ValidationFailed
+from codecapsule.errors import ValidationFailed, error_responses
 
 User = AbstractBaseUser | AnonymousUser
-
-
-# --- The error shape (documentation of codecapsule.errors.error_body) ----------------------------------
-
-
-class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Machine-readable: validation_error, parse_error, not_found, ...")
-    message = serializers.CharField(help_text="A sentence for people.")
-    fields = serializers.DictField(
-        child=serializers.CharField(),
-        help_text="Field path → message, e.g. `config_data.test_cases[1].expected_output: Field required`.",
-    )
-
-
-class ErrorSerializer(serializers.Serializer):
-    """`{"error": {"code", "message", "fields"}}`: the one error shape of the whole API."""
-
-    error = ErrorDetailSerializer()
-
-
-_ERROR_DESCRIPTIONS = {
-    400: "Invalid input: malformed JSON (parse_error) or a failed validation (validation_error, with field paths).",
-    401: "No credentials, or invalid ones (not_authenticated, authentication_failed).",
-    403: "Authenticated, but not allowed: not the capsule's creator, or a session request without its CSRF token.",
-    404: "No such capsule, or one the caller may not read.",
-    429: "Too many requests (throttled).",
-}
-
-
-def error_responses(*codes: int, descriptions: Mapping[int, str] | None = None) -> dict[int, OpenApiResponse]:
-    """Schema entries for error statuses, all in the one error shape; `descriptions` overrides the defaults."""
-    texts = {**_ERROR_DESCRIPTIONS, **(descriptions or {})}
-    return {code: OpenApiResponse(ErrorSerializer, description=texts.get(code, "")) for code in codes}
 
 
 # --- Capsule output ------------------------------------------------------------------------------------

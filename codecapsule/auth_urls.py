@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from capsules.api import error_responses
+from codecapsule.errors import error_responses
 from codecapsule.errors import ValidationFailed
 
 

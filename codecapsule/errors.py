@@ -6,12 +6,14 @@ api_exception_handler, into `{"error": {"code": ..., "message": ..., "fields": {
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, HttpRequest, JsonResponse
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions as drf_exceptions
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -65,6 +67,11 @@ def _flatten_drf_detail(detail: Any, prefix: str = "") -> dict[str, str]:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.http_status)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body("request_too_large", "The request body is larger than this server accepts."),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -82,3 +89,41 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(exc, drf_exceptions.APIException):
         response.data = error_body(exc.default_code, str(exc.detail))
     return response
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """The last /api/ route: an unknown API path answers in the error shape, not with an HTML page."""
+    return JsonResponse(error_body("not_found", "No API endpoint at this path."), status=404)
+
+
+# --- The error shape (documentation of codecapsule.errors.error_body) ----------------------------------
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine-readable: validation_error, parse_error, not_found, ...")
+    message = serializers.CharField(help_text="A sentence for people.")
+    fields = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="Field path → message, e.g. `config_data.test_cases[1].expected_output: Field required`.",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    """`{"error": {"code", "message", "fields"}}`: the one error shape of the whole API."""
+
+    error = ErrorDetailSerializer()
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "Invalid input: malformed JSON (parse_error) or a failed validation (validation_error, with field paths).",
+    401: "No credentials, or invalid ones (not_authenticated, authentication_failed).",
+    403: "Authenticated, but not allowed: not the capsule's creator, or a session request without its CSRF token.",
+    404: "No such capsule, or one the caller may not read.",
+    429: "Too many requests (throttled).",
+}
+
+
+def error_responses(*codes: int, descriptions: Mapping[int, str] | None = None) -> dict[int, OpenApiResponse]:
+    """Schema entries for error statuses, all in the one error shape; `descriptions` overrides the defaults."""
+    texts = {**_ERROR_DESCRIPTIONS, **(descriptions or {})}
+    return {code: OpenApiResponse(ErrorSerializer, description=texts.get(code, "")) for code in codes}

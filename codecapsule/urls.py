@@ -1,14 +1,16 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from capsules.urls import api_urlpatterns as capsule_api_urls
+from codecapsule.errors import api_not_found
 
 api_urlpatterns = [
     path("auth/", include("codecapsule.auth_urls")),
     *capsule_api_urls,
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^", api_not_found),  # keep last
 ]
 
 urlpatterns = [

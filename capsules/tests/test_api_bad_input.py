@@ -185,11 +185,6 @@ def test_not_found_forbidden_unauthenticated_and_method_not_allowed_share_the_sh
     assert_error_shape(owner_api.delete(LIST_URL), 405, "method_not_allowed")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="codecapsule/errors.py does not map Django's RequestDataTooBig (bodies over DATA_UPLOAD_MAX_MEMORY_SIZE) "
-    "into the error shape yet; Django answers with an HTML 400",
-)
 def test_a_body_over_djangos_upload_limit_is_refused_in_the_error_shape(owner_api):
     body = capsule_data("CODE")
     body["config_data"]["hints"] = ["x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)]
@@ -201,9 +196,5 @@ def test_a_body_over_djangos_upload_limit_is_refused_in_the_error_shape(owner_ap
     assert not Capsule.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an /api/ path that matches no route falls through to Django's HTML 404 (codecapsule/urls.py)",
-)
 def test_an_unknown_api_path_is_a_404_in_the_error_shape(owner_api):
     assert_error_shape(owner_api.get("/api/no-such-thing/"), 404, "not_found")
