@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -12,7 +14,7 @@ from django.db import transaction
 
 from capsules.models import Capsule, CapsuleStatus, ModerationAction
 from capsules.schemas import CapsuleDraft, CapsuleValidationError, DatabaseConfig, parse_capsule
-from capsules.seed_sql import seed_sql_name, seed_sql_store
+from capsules.seed_sql import SeedSqlMissing, seed_sql_name, seed_sql_read, seed_sql_store
 from codecapsule.errors import ValidationFailed
 
 # The fields of the model a draft writes. is_public is a visibility switch, not content.
@@ -125,3 +127,111 @@ def capsule_moderate(
         locked.save(update_fields=["status", "updated_at"])
     capsule.status = target
     return record
+
+
+# --- Import (manage.py import_capsules) and checks shared with the admin form -------------------------
+
+
+def capsule_validate_for_save(*, data: Any) -> CapsuleDraft:
+    """Everything the save path checks, without saving anything (admin form clean, import --dry-run).
+
+    1. parse_capsule, through capsule_validate_input: the schema errors, as field paths.
+    2. A DATABASE capsule without inline `seed_sql` must name seed SQL that is stored here. The save path
+       only checks the URL's shape; an import additionally needs the file, or the capsule could never be
+       judged, so a record exported from another installation without its seed SQL is refused up front.
+    """
+    draft = capsule_validate_input(data=data)
+    if isinstance(draft.config, DatabaseConfig) and not (draft.config.seed_sql or "").strip():
+        url = draft.config.seed_sql_url
+        if seed_sql_name(url) is None:
+            message = "does not name seed SQL stored by CodeCapsule; send seed_sql instead"
+        else:
+            try:
+                seed_sql_read(url=url)
+                return draft
+            except SeedSqlMissing:
+                message = "names seed SQL that is not stored here; include seed_sql in the record"
+        raise ValidationFailed("The capsule is not valid.", fields={"config_data.seed_sql_url": message})
+    return draft
+
+
+class ImportOutcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+
+
+@dataclass(frozen=True)
+class CapsuleImportResult:
+    outcome: ImportOutcome
+    capsule_id: UUID | None  # None only for a dry run of a record without an id
+    capsule: Capsule | None  # None for a dry run
+
+
+def _import_id(data: Mapping[str, Any]) -> tuple[UUID | None, str | None]:
+    raw = data.get("id")
+    if raw is None or raw == "":
+        return None, None
+    try:
+        return UUID(str(raw)), None
+    except ValueError:
+        return None, "is not a valid UUID"
+
+
+def capsule_import(*, owner: AbstractBaseUser, data: Any, dry_run: bool = False) -> CapsuleImportResult:
+    """Import one BaseCapsule record (an export line) as `owner`'s capsule.
+
+    1. The record must be a JSON object; its `id`, when present, must be a UUID.
+    2. Everything is validated as the save path would (capsule_validate_for_save); all errors are reported
+       together, `id` first, as field paths.
+    3. An `id` that exists must belong to `owner` (it is then updated through capsule_update, whose status
+       rules apply); an `id` owned by someone else is refused; a new `id` is kept (capsule_create).
+    4. Read-only keys of the export shape are ignored: creator_id (the owner decides), created_at,
+       updated_at, and status — a new capsule starts as a draft, because only the judge or a moderator
+       may vouch for it on this installation.
+    5. With dry_run nothing is written (not even seed SQL files); the outcome says what would happen.
+    Each record is saved in its own transaction, so a bad record never leaves half of itself behind.
+    """
+    if not isinstance(data, Mapping):
+        raise ValidationFailed("The record was rejected.", fields={"__all__": "expected a JSON object"})
+    errors: dict[str, str] = {}
+    capsule_id, id_error = _import_id(data)
+    if id_error:
+        errors["id"] = id_error
+    if capsule_id is not None:
+        existing_creator = Capsule.objects.filter(pk=capsule_id).values_list("creator_id", flat=True).first()
+        if existing_creator is not None and existing_creator != owner.pk:
+            errors["id"] = "belongs to another creator"
+    else:
+        existing_creator = None
+    try:
+        capsule_validate_for_save(data=data)
+    except ValidationFailed as exc:
+        errors.update({path: message for path, message in exc.fields.items() if path not in errors})
+    if errors:
+        raise ValidationFailed("The record was rejected.", fields=errors)
+
+    if dry_run:
+        outcome = ImportOutcome.UPDATED if existing_creator is not None else ImportOutcome.CREATED
+        return CapsuleImportResult(outcome=outcome, capsule_id=capsule_id, capsule=None)
+
+    with transaction.atomic():
+        existing = None
+        if capsule_id is not None:
+            existing = Capsule.objects.select_for_update().filter(pk=capsule_id).first()
+        if existing is None:
+            capsule = capsule_create(creator=owner, data=data, capsule_id=capsule_id)
+            return CapsuleImportResult(outcome=ImportOutcome.CREATED, capsule_id=capsule.pk, capsule=capsule)
+        if existing.creator_id != owner.pk:  # it changed hands between the check and the lock
+            raise ValidationFailed("The record was rejected.", fields={"id": "belongs to another creator"})
+        capsule = capsule_update(capsule=existing, actor=owner, data=data)
+        return CapsuleImportResult(outcome=ImportOutcome.UPDATED, capsule_id=capsule.pk, capsule=capsule)
+
+
+def capsule_differs_from(*, capsule: Capsule, data: Any) -> bool:
+    """Would saving `data` change the capsule's content or visibility? (seed_demo stays idempotent with it.)
+
+    Inline seed SQL is compared by the URL it would be stored under; storing it is content-addressed, so
+    doing so here is harmless and makes the comparison exact.
+    """
+    values = _draft_values(capsule_validate_input(data=data))
+    return any(getattr(capsule, field) != value for field, value in values.items())
