@@ -161,7 +161,7 @@ def test_every_demo_code_capsule_has_a_visible_and_a_hidden_test(data):
 def _require(program: str) -> str:
     path = shutil.which(program) if not program.startswith("/") else (program if Path(program).exists() else None)
     if path is None:
-        pytest.skip(f"{program} is not installed on this machine")
+        pytest.fail(f"{program} is missing: scripts/system-packages.txt installs it (run make test)")
     return path
 
 
