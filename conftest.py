@@ -23,6 +23,12 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's production work factor costs ~0.3 s per user; tests need hashing to work, not to be slow.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def owner(db) -> User:
     return User.objects.create_user("owner", "owner@example.com", "owner-pass-123")

@@ -171,7 +171,7 @@ def capsule_patch_merge(current: Mapping[str, Any], patch: Any) -> dict[str, Any
        switching python → javascript would fail on the old tier.
     """
     if not isinstance(patch, Mapping):
-        raise ValidationFailed("The capsule is not valid.", fields={"__all__": "expected a JSON object"})
+        raise ValidationFailed.for_fields({"__all__": "expected a JSON object"})
     merged: dict[str, Any] = {**current, **patch}
     runtime_patch = patch.get("runtime_config")
     if isinstance(runtime_patch, Mapping):

@@ -37,6 +37,11 @@ def seed_sql_name(url: str) -> str | None:
     return match.group(0) if match else None
 
 
+def seed_sql_exists(*, url: str) -> bool:
+    name = seed_sql_name(url)
+    return name is not None and default_storage.exists(name)
+
+
 def seed_sql_read(*, url: str) -> str:
     name = seed_sql_name(url)
     if name is None or not default_storage.exists(name):

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from capsules.models import Capsule, CapsuleStatus, ModerationAction
 from capsules.schemas import CapsuleDraft, CapsuleValidationError, DatabaseConfig, parse_capsule
-from capsules.seed_sql import SeedSqlMissing, seed_sql_name, seed_sql_read, seed_sql_store
+from capsules.seed_sql import seed_sql_exists, seed_sql_name, seed_sql_store
 from codecapsule.errors import ValidationFailed
 
 # The fields of the model a draft writes. is_public is a visibility switch, not content.
@@ -33,7 +33,7 @@ def capsule_validate_input(*, data: Any) -> CapsuleDraft:
     try:
         return parse_capsule(data)
     except CapsuleValidationError as exc:
-        raise ValidationFailed("The capsule is not valid.", fields=exc.errors) from exc
+        raise ValidationFailed.for_fields(exc.errors) from exc
 
 
 def _stored_config_data(draft: CapsuleDraft) -> dict[str, Any]:
@@ -43,11 +43,6 @@ def _stored_config_data(draft: CapsuleDraft) -> dict[str, Any]:
         seed_sql = config_data.pop("seed_sql", None)
         if seed_sql and seed_sql.strip():
             config_data["seed_sql_url"] = seed_sql_store(sql=seed_sql)
-        elif seed_sql_name(config_data.get("seed_sql_url", "")) is None:
-            raise ValidationFailed(
-                "The capsule is not valid.",
-                fields={"config_data.seed_sql_url": "does not name seed SQL stored by CodeCapsule; send seed_sql instead"},
-            )
     return config_data
 
 
@@ -66,7 +61,7 @@ def _draft_values(draft: CapsuleDraft) -> dict[str, Any]:
 
 def capsule_create(*, creator: AbstractBaseUser, data: Mapping[str, Any], capsule_id: UUID | None = None) -> Capsule:
     """Validate and save a new capsule owned by `creator`. It starts as a draft."""
-    draft = capsule_validate_input(data=data)
+    draft = capsule_validate_for_save(data=data)
     values = _draft_values(draft)
     with transaction.atomic():
         capsule = Capsule(creator=creator, status=CapsuleStatus.DRAFT, **values)
@@ -88,7 +83,7 @@ def capsule_update(*, capsule: Capsule, actor: AbstractBaseUser, data: Mapping[s
     was proven. Moderation states (rejected, flagged) stay until a moderator changes them.
     """
     _ensure_can_edit(capsule, actor)
-    draft = capsule_validate_input(data=data)
+    draft = capsule_validate_for_save(data=data)
     values = _draft_values(draft)
     with transaction.atomic():
         locked = Capsule.objects.select_for_update().get(pk=capsule.pk)
@@ -133,25 +128,22 @@ def capsule_moderate(
 
 
 def capsule_validate_for_save(*, data: Any) -> CapsuleDraft:
-    """Everything the save path checks, without saving anything (admin form clean, import --dry-run).
+    """Everything the save path checks, without saving anything (create, update, admin form, import).
 
     1. parse_capsule, through capsule_validate_input: the schema errors, as field paths.
-    2. A DATABASE capsule without inline `seed_sql` must name seed SQL that is stored here. The save path
-       only checks the URL's shape; an import additionally needs the file, or the capsule could never be
-       judged, so a record exported from another installation without its seed SQL is refused up front.
+    2. A DATABASE capsule without inline `seed_sql` must name seed SQL that is stored here, or it could
+       never be judged (e.g. a record exported elsewhere without its seed SQL).
     """
     draft = capsule_validate_input(data=data)
     if isinstance(draft.config, DatabaseConfig) and not (draft.config.seed_sql or "").strip():
         url = draft.config.seed_sql_url
         if seed_sql_name(url) is None:
             message = "does not name seed SQL stored by CodeCapsule; send seed_sql instead"
+        elif not seed_sql_exists(url=url):
+            message = "names seed SQL that is not stored here; include seed_sql in the record"
         else:
-            try:
-                seed_sql_read(url=url)
-                return draft
-            except SeedSqlMissing:
-                message = "names seed SQL that is not stored here; include seed_sql in the record"
-        raise ValidationFailed("The capsule is not valid.", fields={"config_data.seed_sql_url": message})
+            return draft
+        raise ValidationFailed.for_fields({"config_data.seed_sql_url": message})
     return draft
 
 

@@ -35,6 +35,12 @@ class ApplicationError(Exception):
 class ValidationFailed(ApplicationError):
     code = "validation_error"
 
+    @classmethod
+    def for_fields(cls, fields: dict[str, str], *, subject: str = "The capsule") -> ValidationFailed:
+        """A message that names what is wrong, e.g. `The capsule is not valid: title: Field required`."""
+        details = "; ".join(f"{path}: {message}" for path, message in fields.items())
+        return cls(f"{subject} is not valid: {details}", fields=fields)
+
 
 class Conflict(ApplicationError):
     code = "conflict"
