@@ -265,6 +265,7 @@ class CapsuleForm(forms.Form):
     """The fields every capsule type shares. Subclasses add their config fields and one table of rows."""
 
     capsule_type: ClassVar[str]
+    kind: ClassVar[str]  # what creators call it: "coding problem"
     rows_key: ClassVar[str]  # the config_data list the table edits, also the formset prefix
     rows_formset: ClassVar[type[BaseFormSet]]
     row_noun: ClassVar[str]  # "Test case": labels "Test case 2, expected output"
@@ -302,10 +303,13 @@ class CapsuleForm(forms.Form):
         config: Mapping[str, Any] = capsule.config_data if capsule else {}
         super().__init__(data, initial=self._initial(capsule, config))
         rows_initial = [self.rows_formset.form.initial_from(item) for item in config.get(self.rows_key, [])]
-        self.rows = self.rows_formset(data, initial=None if data is not None else (rows_initial or [{}]), prefix=self.rows_key)
+        # A new capsule starts with one empty row to fill in.
+        initial_rows = None if data is not None else (rows_initial or [{}])
+        self.rows = self.rows_formset(data, initial=initial_rows, prefix=self.rows_key)
         self.rows_errors: list[str] = []
         self._row_positions: list[int] = []
-        self.fields["language"].choices = [(code, Language(code).label) for code in LANGUAGES_BY_TYPE[self.capsule_type]]
+        languages = LANGUAGES_BY_TYPE[self.capsule_type]
+        self.fields["language"].choices = [(code, Language(code).label) for code in languages]
         self.fields["runtime_tier"].choices = [("", "Default for the language"), *self._tier_choices()]
         label_code_editors(self)
 
@@ -313,7 +317,11 @@ class CapsuleForm(forms.Form):
 
     def _initial(self, capsule: Capsule | None, config: Mapping[str, Any]) -> dict[str, Any]:
         if capsule is None:
-            return {"language": LANGUAGES_BY_TYPE[self.capsule_type][0], "difficulty": Difficulty.MEDIUM, **self._config_initial(config)}
+            return {
+                "language": LANGUAGES_BY_TYPE[self.capsule_type][0],
+                "difficulty": Difficulty.MEDIUM,
+                **self._config_initial(config),
+            }
         # A capsule on its language's default tier shows "Default", so changing the language keeps working.
         default_tier = base_runtime_tier(capsule.language, config.get("dialect"))
         return {
@@ -449,11 +457,14 @@ class CapsuleForm(forms.Form):
 
     @classmethod
     def blank_row(cls, index: int) -> RowForm:
-        return cls.rows_formset.form(prefix=f"{cls.rows_key}-{index}", empty_permitted=True, use_required_attribute=False)
+        return cls.rows_formset.form(
+            prefix=f"{cls.rows_key}-{index}", empty_permitted=True, use_required_attribute=False
+        )
 
 
 class CodeCapsuleForm(CapsuleForm):
     capsule_type = CapsuleType.CODE
+    kind = "coding problem"
     rows_key = "test_cases"
     rows_formset = formset_factory(TestCaseRowForm, extra=0)
     row_noun = "Test case"
@@ -466,16 +477,30 @@ class CodeCapsuleForm(CapsuleForm):
         label="Reference solution", widget=code_textarea(rows=10), help_text="Never shown to learners."
     )
 
-    field_order = ["title", "problem_statement_md", "language", "runtime_tier", "difficulty", "is_public",
-                   "boilerplate_code", "reference_solution", "hints"]
+    field_order = [
+        "title",
+        "problem_statement_md",
+        "language",
+        "runtime_tier",
+        "difficulty",
+        "is_public",
+        "boilerplate_code",
+        "reference_solution",
+        "hints",
+    ]
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         for name in ("boilerplate_code", "reference_solution"):
-            self.fields[name].widget.attrs.update({"data-language": self["language"].value() or "", "data-language-from": "id_language"})
+            self.fields[name].widget.attrs.update(
+                {"data-language": self["language"].value() or "", "data-language-from": "id_language"}
+            )
 
     def _config_initial(self, config: Mapping[str, Any]) -> dict[str, Any]:
-        return {"boilerplate_code": config.get("boilerplate_code", ""), "reference_solution": config.get("reference_solution", "")}
+        return {
+            "boilerplate_code": config.get("boilerplate_code", ""),
+            "reference_solution": config.get("reference_solution", ""),
+        }
 
     def _config_data(self, cleaned: Mapping[str, Any]) -> dict[str, Any]:
         return {"boilerplate_code": cleaned["boilerplate_code"], "reference_solution": cleaned["reference_solution"]}
@@ -483,6 +508,7 @@ class CodeCapsuleForm(CapsuleForm):
 
 class DatabaseCapsuleForm(CapsuleForm):
     capsule_type = CapsuleType.DATABASE
+    kind = "SQL exercise"
     rows_key = "schema_info"
     rows_formset = formset_factory(SchemaTableRowForm, extra=0)
     row_noun = "Table"
@@ -504,8 +530,19 @@ class DatabaseCapsuleForm(CapsuleForm):
         label="Reference query", widget=code_textarea(rows=6), help_text="Its result is the expected answer."
     )
 
-    field_order = ["title", "problem_statement_md", "language", "dialect", "runtime_tier", "difficulty", "is_public",
-                   "seed_sql", "boilerplate_code", "reference_solution", "hints"]
+    field_order = [
+        "title",
+        "problem_statement_md",
+        "language",
+        "dialect",
+        "runtime_tier",
+        "difficulty",
+        "is_public",
+        "seed_sql",
+        "boilerplate_code",
+        "reference_solution",
+        "hints",
+    ]
 
     def __init__(self, *args: Any, **kwargs: Any):
         self.seed_sql_missing = False
@@ -516,7 +553,10 @@ class DatabaseCapsuleForm(CapsuleForm):
 
     def _tier_choices(self) -> list[tuple[str, list[tuple[str, str]]]]:
         labels = dict(self.base_fields["dialect"].choices)
-        return [(labels[dialect], [(tier, tier) for tier in allowed_runtime_tiers("sql", dialect)]) for dialect in SQL_DIALECTS]
+        return [
+            (labels[dialect], [(tier, tier) for tier in allowed_runtime_tiers("sql", dialect)])
+            for dialect in SQL_DIALECTS
+        ]
 
     def _config_initial(self, config: Mapping[str, Any]) -> dict[str, Any]:
         seed_sql = ""
@@ -552,6 +592,7 @@ class DatabaseCapsuleForm(CapsuleForm):
 
 class TerminalCapsuleForm(CapsuleForm):
     capsule_type = CapsuleType.TERMINAL
+    kind = "terminal task"
     rows_key = "tasks"
     rows_formset = formset_factory(TaskRowForm, extra=0)
     row_noun = "Task"
@@ -563,8 +604,16 @@ class TerminalCapsuleForm(CapsuleForm):
         help_text="Runs once in a fresh workspace before the learner starts. Never shown to learners.",
     )
 
-    field_order = ["title", "problem_statement_md", "language", "runtime_tier", "difficulty", "is_public",
-                   "setup_script", "hints"]
+    field_order = [
+        "title",
+        "problem_statement_md",
+        "language",
+        "runtime_tier",
+        "difficulty",
+        "is_public",
+        "setup_script",
+        "hints",
+    ]
 
     def _config_initial(self, config: Mapping[str, Any]) -> dict[str, Any]:
         return {"setup_script": config.get("setup_script", "")}

@@ -8,6 +8,7 @@ import pytest
 from django.http import QueryDict
 
 from capsules.forms import (
+    CAPSULE_FORMS,
     CapsuleFilterForm,
     CodeCapsuleForm,
     DatabaseCapsuleForm,
@@ -183,7 +184,7 @@ def test_it_splits_columns_by_line_or_comma_but_not_inside_parentheses():
 @pytest.mark.parametrize("capsule_type", ["CODE", "DATABASE", "TERMINAL"])
 def test_it_round_trips_a_capsule_through_its_form_unchanged(owner, make_capsule, capsule_type):
     capsule = make_capsule(owner, capsule_type, status="published", is_public=True)
-    form_class = {"CODE": CodeCapsuleForm, "DATABASE": DatabaseCapsuleForm, "TERMINAL": TerminalCapsuleForm}[capsule_type]
+    form_class = CAPSULE_FORMS[capsule_type]
     form = form_class(browser_post(form_class(capsule=capsule)), capsule=capsule)
     assert form.ready_to_save, form.errors
     saved = capsule_update(capsule=capsule, actor=owner, data=form.capsule_data())
