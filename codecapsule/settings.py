@@ -249,3 +249,21 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Generation / LLM -------------------------------------------------------------------------------
+# How generation/llm/ talks to the model (issue #4). Provider, keys and endpoints are in the LLM block above.
+
+# Model per agent; with LLM_PROVIDER=azure these are deployment names. Unset = OPENAI_MODEL.
+LLM_MODEL_PEDAGOGIST = env_str("LLM_MODEL_PEDAGOGIST") or OPENAI_MODEL
+LLM_MODEL_CODER = env_str("LLM_MODEL_CODER") or OPENAI_MODEL
+LLM_MODEL_DEBUGGER = env_str("LLM_MODEL_DEBUGGER") or OPENAI_MODEL
+# Seconds per HTTP request (each SDK retry gets its own). A full capsule is a few thousand output tokens: tens of
+# seconds for a hosted model; raise it for a slow local model. The SDK's default (600 s) pins a worker 10 minutes.
+LLM_TIMEOUT_SECONDS = env_int("LLM_TIMEOUT_SECONDS", 120, minimum=1)
+# Retries the SDK makes on timeouts, connection errors, 408/409/429 and 5xx, with backoff 0.5 s doubling to 8 s
+# (or the server's Retry-After, up to 2 min). 2 is the SDK's default; 0 turns retries off.
+LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2, minimum=0, maximum=10)
+# 1: ask for Structured Outputs (response_format json_schema) first and fall back to JSON mode when the server
+# rejects it. 0: the server has no structured outputs (older vLLM, llama.cpp, Ollama builds); use JSON mode
+# with the schema in the system message, pydantic validation and one repair request from the start.
+LLM_STRUCTURED_OUTPUTS = env_bool("LLM_STRUCTURED_OUTPUTS", True)
