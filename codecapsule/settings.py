@@ -250,6 +250,70 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
+# --- Judge ------------------------------------------------------------------------------------------
+# The sandbox and its limits (DESIGN.md §5, issue #3; judges/sandbox.py, judges/limits.py). Limits are per
+# run of the learner's program (one test, one query, one terminal step) unless the name says otherwise.
+
+# Debian's bubblewrap package. A missing or unusable bwrap refuses every job, unless ALLOW_UNSANDBOXED.
+JUDGE_BWRAP_PATH = env_str("JUDGE_BWRAP_PATH", "/usr/bin/bwrap")
+# Development only: run untrusted code without bubblewrap when it is unavailable (never in production).
+JUDGE_ALLOW_UNSANDBOXED = env_bool("JUDGE_ALLOW_UNSANDBOXED", False)
+# Debian's interpreter runs the in-sandbox harness and learner Python; never the project's virtualenv.
+JUDGE_PYTHON_PATH = env_str("JUDGE_PYTHON_PATH", "/usr/bin/python3")
+# When the server runs as root, job slot N runs as host uid JUDGE_UID_BASE + N: RLIMIT_NPROC is never
+# enforced for uid 0 and counts every process of a uid, so each concurrent job gets its own unused uid.
+JUDGE_UID_BASE = env_int("JUDGE_UID_BASE", 61000, minimum=1000)
+# Concurrent jobs on this host (all processes share the slots through lock files in JUDGE_SLOT_DIR).
+JUDGE_SLOTS = env_int("JUDGE_SLOTS", 8, minimum=1, maximum=1000)
+JUDGE_SLOT_DIR = env_str("JUDGE_SLOT_DIR", "")  # "" = <tmp>/codecapsule-judge-<euid>
+JUDGE_SLOT_WAIT_SECONDS = env_int("JUDGE_SLOT_WAIT_SECONDS", 120, minimum=1)
+# Per-run limits. 2 s CPU / 5 s wall is generous for exercise-sized programs; an "-extended" runtime
+# tier multiplies time and memory by JUDGE_EXTENDED_FACTOR.
+JUDGE_CPU_SECONDS = env_int("JUDGE_CPU_SECONDS", 2, minimum=1)
+JUDGE_WALL_SECONDS = env_int("JUDGE_WALL_SECONDS", 5, minimum=1)
+JUDGE_EXTENDED_FACTOR = env_int("JUDGE_EXTENDED_FACTOR", 2, minimum=1, maximum=10)
+# RLIMIT_AS for interpreters that reserve little up front (Python, Bash, SQLite).
+JUDGE_ADDRESS_SPACE_MB = env_int("JUDGE_ADDRESS_SPACE_MB", 512, minimum=64)
+# Heap cap for managed runtimes (JVM -Xmx, Node --max-old-space-size, Mono max-heap-size).
+JUDGE_HEAP_MB = env_int("JUDGE_HEAP_MB", 256, minimum=16)
+# RLIMIT_NPROC counts threads too: the JVM starts ~20, `go build` ~40 across its tools.
+JUDGE_PROCESSES = env_int("JUDGE_PROCESSES", 64, minimum=8)
+JUDGE_FILE_SIZE_MB = env_int("JUDGE_FILE_SIZE_MB", 16, minimum=1)
+JUDGE_OPEN_FILES = env_int("JUDGE_OPEN_FILES", 256, minimum=16)
+# Issue #3: 64 KB of each of stdout and stderr per run; more is cut and reported as OLE.
+JUDGE_OUTPUT_BYTES = env_int("JUDGE_OUTPUT_BYTES", 64 * 1024, minimum=1024)
+# Size of each writable tmpfs in the sandbox (work directory, /tmp): "filling the disk" stops here.
+JUDGE_TMPFS_MB = env_int("JUDGE_TMPFS_MB", 64, minimum=4)
+# Compilers (javac, go build, mcs) are trusted programs on untrusted input: more time and address space.
+JUDGE_COMPILE_CPU_SECONDS = env_int("JUDGE_COMPILE_CPU_SECONDS", 20, minimum=1)
+JUDGE_COMPILE_WALL_SECONDS = env_int("JUDGE_COMPILE_WALL_SECONDS", 30, minimum=1)
+JUDGE_COMPILE_ADDRESS_SPACE_MB = env_int("JUDGE_COMPILE_ADDRESS_SPACE_MB", 3072, minimum=256)
+# Backstop for a whole job, whatever its number of tests.
+JUDGE_JOB_WALL_SECONDS = env_int("JUDGE_JOB_WALL_SECONDS", 120, minimum=5)
+# Rows kept from a query result (the total count is still reported).
+JUDGE_SQL_MAX_ROWS = env_int("JUDGE_SQL_MAX_ROWS", 1000, minimum=1)
+# PostgreSQL dialect for DATABASE capsules (a throwaway schema per run); unset = SQLite only.
+JUDGE_POSTGRES_URL = env_str("JUDGE_POSTGRES_URL")
+# Measured on Debian 12 (judges/runtimes/*.py): the smallest RLIMIT_AS each runtime starts under, with room
+# for a JUDGE_HEAP_MB heap. JVM: heap + compressed class space + code cache + thread stacks (~1.5 GB);
+# Go: the runtime reserves ~700 MB of page summaries at start; Node: V8 reserves its code range (~1 GB).
+JUDGE_LANGUAGE_LIMITS = {
+    "java": {
+        "address_space_mb": env_int("JUDGE_JAVA_ADDRESS_SPACE_MB", 2560, minimum=1536),
+        "processes": env_int("JUDGE_JAVA_PROCESSES", 128, minimum=32),
+    },
+    "go": {
+        "address_space_mb": env_int("JUDGE_GO_ADDRESS_SPACE_MB", 1536, minimum=1024),
+        "processes": env_int("JUDGE_GO_PROCESSES", 128, minimum=32),
+    },
+    "javascript": {
+        "address_space_mb": env_int("JUDGE_JAVASCRIPT_ADDRESS_SPACE_MB", 1536, minimum=1024),
+    },
+    "csharp": {
+        "address_space_mb": env_int("JUDGE_CSHARP_ADDRESS_SPACE_MB", 1536, minimum=512),
+    },
+}
+
 # --- Generation / LLM -------------------------------------------------------------------------------
 # How generation/llm/ talks to the model (issue #4). Provider, keys and endpoints are in the LLM block above.
 

@@ -1,0 +1,422 @@
+"""What every runtime shares: the result models, the verdict rules and the trip through the harness.
+
+A runtime (python.py, java.py, ...) only says how to turn the learner's code and the tests into a harness
+job (judges/runtimes/harness.py documents the job format): which files to write, what to compile, what
+to run per test. `CodeRuntime.run()` does the rest:
+
+1. acquire a sandbox (judges/sandbox.py) with the runtime's limits;
+2. run the harness in it: it compiles once, then runs every test as its own process;
+3. turn the harness's raw reports into a `JobResult`: one `TestResult` per test, with a verdict.
+
+Verdicts, first match wins:
+
+  CE   the compile step failed (every test of the job gets CE)
+  OLE  stdout or stderr passed limits.output_bytes, or the program wrote a file over limits.file_size_mb
+  TLE  wall clock over limits.wall_seconds, or CPU over limits.cpu_seconds
+  MLE  the runtime reported running out of memory (Python MemoryError, JVM OutOfMemoryError, V8 heap
+       limit, Go/Mono out of memory) under limits.address_space_mb / limits.heap_mb
+  RE   any other non-zero exit or death by a signal
+  WA   the output differs from the expected output (judges/runtimes/compare.py)
+  AC   otherwise (also when a test has no expected output: it ran cleanly)
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import marshal
+import signal
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from pydantic import BaseModel, ConfigDict, Field
+
+from judges.limits import MB, Limits, limits_for
+from judges.runtimes.compare import DEFAULT_TOLERANCE, CompareMode, compare_output
+from judges.sandbox import Sandbox, SandboxError, SandboxRun
+
+STDERR_EXCERPT_CHARS = 4000
+HARNESS_FILE = Path(__file__).with_name("harness.py")
+
+
+class Verdict(StrEnum):
+    AC = "AC"  # accepted
+    WA = "WA"  # wrong answer
+    TLE = "TLE"  # time limit exceeded (CPU or wall clock)
+    MLE = "MLE"  # memory limit exceeded
+    RE = "RE"  # runtime error (non-zero exit, signal)
+    CE = "CE"  # compile error
+    OLE = "OLE"  # output limit exceeded
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, use_enum_values=False)
+
+
+class TestSpec(_Model):
+    """One test of a CODE job: the learner's code followed by `test_call`, whose stdout must match.
+
+    Python/JavaScript/Bash: `test_call` is code appended to the program (`print(f(1))`,
+    `console.log(f(1))`, `f 1`). Java/Go/C#: statements run inside a generated entry point; see the
+    runtime's module docstring for the exact convention.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    test_call: str
+    expected_output: str | None = None  # None: only run it (the verdict is AC when it runs cleanly)
+    compare: CompareMode = CompareMode.TRIM
+    tolerance: float = Field(default=DEFAULT_TOLERANCE, ge=0)
+
+
+class CompileResult(_Model):
+    ok: bool
+    exit_code: int | None
+    signal: int | None
+    stdout: str
+    stderr: str  # the compiler's messages (an excerpt when long)
+    cpu_seconds: float
+    wall_seconds: float
+    timed_out: bool
+    message: str  # one sentence
+
+
+class TestResult(_Model):
+    __test__ = False
+
+    index: int
+    verdict: Verdict
+    exit_code: int | None
+    signal: int | None
+    signal_name: str | None
+    cpu_seconds: float
+    wall_seconds: float
+    stdout: str  # everything captured (at most limits.output_bytes)
+    stderr: str  # an excerpt: head and tail when longer than STDERR_EXCERPT_CHARS
+    stdout_truncated: bool
+    stderr_truncated: bool
+    message: str  # one plain sentence saying what happened ("" for AC)
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict is Verdict.AC
+
+
+class JobResult(_Model):
+    language: str
+    compile: CompileResult | None
+    tests: list[TestResult]
+    wall_seconds: float  # the whole job, as the host saw it (sandbox start included)
+    sandboxed: bool  # False only with JUDGE_ALLOW_UNSANDBOXED (development)
+
+    @property
+    def compiled(self) -> bool:
+        return self.compile is None or self.compile.ok
+
+    @property
+    def passed(self) -> bool:
+        """Compiled and every test AC."""
+        return self.compiled and all(test.verdict is Verdict.AC for test in self.tests)
+
+    @property
+    def verdicts(self) -> list[Verdict]:
+        return [test.verdict for test in self.tests]
+
+
+# --- The harness ----------------------------------------------------------------------------------
+
+
+@cache
+def harness_source() -> bytes:
+    return HARNESS_FILE.read_bytes()
+
+
+class HarnessOutcome:
+    """The parsed event stream of one harness run."""
+
+    def __init__(self, run: SandboxRun, events: list[dict[str, Any]]):
+        self.run = run
+        self.events = events
+        self.compile = next((e for e in events if e["event"] == "compile"), None)
+        self.seed = next((e for e in events if e["event"] == "seed"), None)
+        self.runs = {e["index"]: e for e in events if e["event"] == "run"}
+        self.done = any(e["event"] == "done" for e in events)
+        self.error = next((e["message"] for e in events if e["event"] == "error"), None)
+
+    def missing(self) -> tuple[Verdict, str]:
+        """Verdict and reason for the tests that got no report (the job stopped before them)."""
+        if self.run.timed_out:
+            return Verdict.TLE, "the job ran out of its total time and was stopped"
+        if self.error:
+            return Verdict.RE, f"the judge failed: {self.error}"
+        tail = self.run.stderr.decode(errors="replace").strip()[-300:]
+        return Verdict.RE, "the judge stopped before this test" + (f": {tail}" if tail else "")
+
+
+def job_skeleton(box: Sandbox, limits: Limits, *, mode: str, env: dict[str, str] | None = None, has_compile: bool = False) -> dict[str, Any]:
+    """The parts of a harness job every runtime needs (limits in the harness's units)."""
+    ceiling = max(limits.address_space_mb, limits.compile_address_space_mb if has_compile else 0)
+    return {
+        "mode": mode,
+        "home": box.home,
+        "tmp": box.tmp,
+        "env": env if env is not None else box.environment(),
+        "files": {},
+        "job_limits": {
+            "nproc": limits.processes,
+            "nofile": limits.open_files,
+            "fsize": limits.file_size_mb * MB,
+            # The harness itself stays under the largest address space any of its children may get.
+            "as": (ceiling + 64) * MB,
+        },
+        "run_limits": {
+            "cpu": limits.cpu_seconds,
+            "wall": limits.wall_seconds,
+            "as": limits.address_space_mb * MB,
+            "output": limits.output_bytes,
+        },
+        "compile_limits": {
+            "cpu": limits.compile_cpu_seconds,
+            "wall": limits.compile_wall_seconds,
+            "as": limits.compile_address_space_mb * MB,
+            "output": limits.output_bytes,
+        },
+    }
+
+
+def run_harness(box: Sandbox, job: dict[str, Any], *, runs: int, compiles: int = 0, extra_stdout: int = 0) -> HarnessOutcome:
+    """Run the harness with `job` in `box`; parse its events. Raises SandboxError if the sandbox failed."""
+    limits = box.limits
+    # Each report carries both streams base64-encoded (4/3) plus a little JSON.
+    per_report = 2 * (limits.output_bytes * 4 // 3 + 8) + 1024
+    stdout_cap = (runs + compiles + 2) * per_report + extra_stdout + 64 * 1024
+    result = box.run(
+        [settings.JUDGE_PYTHON_PATH, "-I", "-S", box.judge_path("harness.py")],
+        stdin=marshal.dumps(job, 4),
+        files={"harness.py": harness_source()},
+        deadline=limits.job_deadline_seconds(runs, compiles=compiles) + (limits.wall_seconds if job["mode"] == "sql" else 0),
+        stdout_cap=stdout_cap,
+        stderr_cap=64 * 1024,
+    )
+    events: list[dict[str, Any]] = []
+    for line in result.stdout.splitlines():
+        try:
+            events.append(json.loads(line))
+        except ValueError:
+            break  # a line cut by the cap: what came before still counts
+    if not events or events[0].get("event") != "ready":
+        stderr = result.stderr.decode(errors="replace").strip()
+        if result.timed_out:
+            raise SandboxError(f"the sandbox did not start within {limits.job_deadline_seconds(runs, compiles=compiles):.0f} s")
+        raise SandboxError(f"the sandbox failed to start (exit {result.exit_code}, signal {result.signal}): {stderr[-1000:]}")
+    return HarnessOutcome(result, events)
+
+
+# --- Reports to results ---------------------------------------------------------------------------
+
+
+def decode(field: str) -> str:
+    return base64.b64decode(field).decode("utf-8", errors="replace")
+
+
+def excerpt(text: str, limit: int = STDERR_EXCERPT_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n… [{len(text) - limit} characters cut] …\n{text[-half:]}"
+
+
+def signal_name(number: int | None) -> str | None:
+    if number is None:
+        return None
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def classify(report: dict[str, Any], limits: Limits, *, memory_markers: Sequence[str] = ()) -> tuple[Verdict | None, str, str, str]:
+    """Verdict for a run that did not pass cleanly, or None when it exited 0 (compare output next).
+
+    Returns (verdict or None, message, stdout, stderr) with the streams decoded.
+    """
+    stdout, stderr = decode(report["stdout"]), decode(report["stderr"])
+    sig = report["signal"]
+    if report["stdout_truncated"] or report["stderr_truncated"]:
+        which = "standard output" if report["stdout_truncated"] else "standard error"
+        return Verdict.OLE, f"The program wrote more than {limits.output_bytes} bytes to {which} and was stopped.", stdout, stderr
+    if sig == signal.SIGXFSZ or (report["exit_code"] not in (0, None) and _wrote_too_large_a_file(report["exit_code"], stderr)):
+        return Verdict.OLE, f"The program tried to write a file larger than {limits.file_size_mb} MB.", stdout, stderr
+    if report["timed_out"]:
+        return Verdict.TLE, f"The program did not finish within {limits.wall_seconds:g} s (wall clock) and was stopped.", stdout, stderr
+    cpu_killed = sig in (signal.SIGXCPU, signal.SIGKILL) and report["cpu"] >= limits.cpu_rlimit - 0.05
+    if sig == signal.SIGXCPU or cpu_killed or report["cpu"] > limits.cpu_seconds:
+        return Verdict.TLE, f"The program used more than {limits.cpu_seconds:g} s of CPU time.", stdout, stderr
+    if report.get("memory_error") or any(marker in stderr for marker in memory_markers):
+        return Verdict.MLE, f"The program ran out of memory (limit {limits.address_space_mb} MB of address space, {limits.heap_mb} MB of heap where the runtime has one).", stdout, stderr
+    if report.get("spawn_failed"):
+        return Verdict.RE, "The program could not be started.", stdout, stderr
+    if sig is not None:
+        return Verdict.RE, f"The program was killed by {signal_name(sig)}.", stdout, stderr
+    if report["exit_code"] != 0:
+        last = _last_line(stderr)
+        return Verdict.RE, f"The program exited with status {report['exit_code']}" + (f": {last}" if last else "."), stdout, stderr
+    return None, "", stdout, stderr
+
+
+# RLIMIT_FSIZE shows up as SIGXFSZ, as a shell's exit status 128 + SIGXFSZ when a command of a script got
+# it, or as EFBIG ("File too large") in runtimes that ignore the signal (Python, the JVM).
+_FILE_SIZE_MESSAGES = ("File size limit exceeded", "File too large")
+
+
+def _wrote_too_large_a_file(exit_code: int, stderr: str) -> bool:
+    return exit_code == 128 + signal.SIGXFSZ or any(message in stderr for message in _FILE_SIZE_MESSAGES)
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""
+
+
+def compile_result(report: dict[str, Any], limits: Limits) -> CompileResult:
+    stdout, stderr = decode(report["stdout"]), decode(report["stderr"])
+    ok = report["exit_code"] == 0
+    if ok:
+        message = ""
+    elif report["timed_out"]:
+        message = f"Compilation did not finish within {limits.compile_wall_seconds:g} s."
+    elif report["signal"] is not None:
+        message = f"The compiler was killed by {signal_name(report['signal'])}."
+    else:
+        first = next((line.strip() for line in (stderr or stdout).splitlines() if line.strip()), "")
+        message = "Compilation failed" + (f": {first[:300]}" if first else ".")
+    return CompileResult(
+        ok=ok,
+        exit_code=report["exit_code"],
+        signal=report["signal"],
+        stdout=excerpt(stdout),
+        stderr=excerpt(stderr),
+        cpu_seconds=report["cpu"],
+        wall_seconds=report["wall"],
+        timed_out=report["timed_out"],
+        message=message,
+    )
+
+
+def test_result(
+    index: int,
+    report: dict[str, Any] | None,
+    spec: TestSpec | None,
+    limits: Limits,
+    *,
+    memory_markers: Sequence[str] = (),
+    missing: tuple[Verdict, str] = (Verdict.RE, ""),
+) -> TestResult:
+    """One TestResult from a harness run report (None: the job stopped before this test, see `missing`)."""
+    if report is None:
+        missing_verdict, missing_reason = missing
+        return TestResult(
+            index=index,
+            verdict=missing_verdict,
+            exit_code=None,
+            signal=None,
+            signal_name=None,
+            cpu_seconds=0.0,
+            wall_seconds=0.0,
+            stdout="",
+            stderr="",
+            stdout_truncated=False,
+            stderr_truncated=False,
+            message=f"Not run: {missing_reason}." if missing_reason else "Not run.",
+        )
+    verdict, message, stdout, stderr = classify(report, limits, memory_markers=memory_markers)
+    if verdict is None:
+        verdict, message = Verdict.AC, ""
+        if spec is not None and spec.expected_output is not None:
+            comparison = compare_output(stdout, spec.expected_output, spec.compare, spec.tolerance)
+            if not comparison.equal:
+                verdict, message = Verdict.WA, f"Wrong output: {comparison.message}."
+    return TestResult(
+        index=index,
+        verdict=verdict,
+        exit_code=report["exit_code"],
+        signal=report["signal"],
+        signal_name=signal_name(report["signal"]),
+        cpu_seconds=round(report["cpu"], 4),
+        wall_seconds=round(report["wall"], 4),
+        stdout=stdout,
+        stderr=excerpt(stderr),
+        stdout_truncated=report["stdout_truncated"],
+        stderr_truncated=report["stderr_truncated"],
+        message=message,
+    )
+
+
+# --- Runtimes -------------------------------------------------------------------------------------
+
+
+class CodeRuntime:
+    """A language for CODE capsules. Subclasses implement `build_job`; `run` is the same for all."""
+
+    language: str = ""
+    memory_markers: tuple[str, ...] = ()
+
+    def build_job(self, box: Sandbox, source: str, tests: Sequence[TestSpec], limits: Limits) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def run(self, source: str, tests: Sequence[TestSpec], limits: Limits | None = None, *, box: Sandbox | None = None) -> JobResult:
+        """Run every test of one job. `box`: an already open Sandbox (its slot and limits) to run in."""
+        limits = box.limits if box is not None else (limits or limits_for(self.language))
+        started = time.monotonic()
+        with open_sandbox(box, limits) as box:
+            job = self.build_job(box, source, tests, limits)
+            outcome = run_harness(box, job, runs=len(tests), compiles=1 if job.get("compile") or job["mode"] == "python" else 0)
+        compiled = compile_result(outcome.compile, limits) if outcome.compile else None
+        if compiled is not None and not compiled.ok:
+            results = [_compile_error_result(index, compiled) for index in range(len(tests))]
+        else:
+            missing = outcome.missing()
+            results = [
+                test_result(index, outcome.runs.get(index), spec, limits, memory_markers=self.memory_markers, missing=missing)
+                for index, spec in enumerate(tests)
+            ]
+        return JobResult(
+            language=self.language,
+            compile=compiled,
+            tests=results,
+            wall_seconds=round(time.monotonic() - started, 4),
+            sandboxed=outcome.run.sandboxed,
+        )
+
+
+@contextmanager
+def open_sandbox(box: Sandbox | None, limits: Limits) -> Iterator[Sandbox]:
+    """The caller's sandbox if it passed one, else a new one for this job."""
+    if box is not None:
+        yield box
+        return
+    with Sandbox.open(limits) as opened:
+        yield opened
+
+
+def _compile_error_result(index: int, compiled: CompileResult) -> TestResult:
+    return TestResult(
+        index=index,
+        verdict=Verdict.CE,
+        exit_code=None,
+        signal=None,
+        signal_name=None,
+        cpu_seconds=0.0,
+        wall_seconds=0.0,
+        stdout="",
+        stderr="",
+        stdout_truncated=False,
+        stderr_truncated=False,
+        message=compiled.message or "Compilation failed.",
+    )

@@ -1,0 +1,132 @@
+"""Bash: CODE capsules in Bash, and the shell sessions TERMINAL capsules are judged with.
+
+CODE: a test is the learner's script followed by its `test_call` (`greet World`), run by
+`bash --noprofile --norc main.sh` as a fresh process; `bash -n` on the learner's script is the compile
+step.
+
+TERMINAL: `run_shell_session(setup_script, steps)` runs the setup script and then each step, in order, in
+ONE sandbox whose home directory (/home/learner, a tmpfs) persists from step to step, like a learner's
+terminal. Each step is a fresh `bash -c <step>` started in the home directory (shell variables and `cd`
+do not carry over; files do), with the per-run limits; processes a step leaves in the background are
+killed before the next step. The step's script is passed as an argument, never written into the
+workspace, so an earlier step cannot tamper with a later one (a validation script, say).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from judges.limits import Limits, limits_for
+from judges.runtimes.base import CodeRuntime, TestSpec, Verdict, classify, excerpt, job_skeleton, open_sandbox, run_harness, signal_name
+from judges.sandbox import Sandbox
+
+BASH = ["/bin/bash", "--noprofile", "--norc"]
+MEMORY_MARKERS = ("xmalloc: cannot allocate", "Cannot allocate memory")
+
+
+class BashRuntime(CodeRuntime):
+    language = "bash"
+    memory_markers = MEMORY_MARKERS
+
+    def build_job(self, box: Sandbox, source: str, tests: Sequence[TestSpec], limits: Limits) -> dict[str, Any]:
+        job = job_skeleton(box, limits, mode="exec", has_compile=True)
+        job["files"] = {"solution.sh": source}
+        job["compile"] = {"argv": [*BASH, "-n", "solution.sh"]}
+        job["compile_limits"] = job["run_limits"]
+        job["runs"] = [{"argv": [*BASH, "main.sh"], "files": {"main.sh": f"{source}\n{test.test_call}\n"}} for test in tests]
+        return job
+
+
+runtime = BashRuntime()
+
+
+# --- Shell sessions (TERMINAL) --------------------------------------------------------------------
+
+
+class StepResult(BaseModel):
+    """One step of a shell session. `ok` is exit status 0 within the limits."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int  # position in `steps` (the setup script is ShellSessionResult.setup)
+    verdict: Verdict  # AC = exit 0; RE = non-zero exit or signal; TLE / MLE / OLE as for CODE tests
+    exit_code: int | None
+    signal: int | None
+    signal_name: str | None
+    stdout: str
+    stderr: str
+    stdout_truncated: bool
+    stderr_truncated: bool
+    cpu_seconds: float
+    wall_seconds: float
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict is Verdict.AC
+
+
+class ShellSessionResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    setup: StepResult | None  # None when there was no setup script
+    steps: list[StepResult]
+    wall_seconds: float
+    sandboxed: bool
+
+    @property
+    def setup_ok(self) -> bool:
+        return self.setup is None or self.setup.ok
+
+
+def run_shell_session(setup_script: str, steps: Sequence[str], limits: Limits | None = None, *, box: Sandbox | None = None) -> ShellSessionResult:
+    """Run `setup_script` (if not blank) and then every step in one persistent workspace.
+
+    Every step runs even when an earlier one failed: a TERMINAL validator needs to see, for each task,
+    the validation script fail, the solution run, and the validation pass. Steps that did not run
+    because the session ran out of time come back as TLE.
+    """
+    limits = box.limits if box is not None else (limits or limits_for("bash"))
+    started = time.monotonic()
+    scripts = ([setup_script] if setup_script.strip() else []) + list(steps)
+    with open_sandbox(box, limits) as box:
+        job = job_skeleton(box, limits, mode="exec")
+        job["runs"] = [{"argv": [*BASH, "-c", script]} for script in scripts]
+        outcome = run_harness(box, job, runs=len(scripts))
+    missing_verdict, missing_reason = outcome.missing()
+    results = []
+    for position in range(len(scripts)):
+        report = outcome.runs.get(position)
+        index = position - (1 if setup_script.strip() else 0)
+        if report is None:
+            results.append(
+                StepResult(
+                    index=index, verdict=missing_verdict, exit_code=None, signal=None, signal_name=None, stdout="", stderr="",
+                    stdout_truncated=False, stderr_truncated=False, cpu_seconds=0.0, wall_seconds=0.0,
+                    message=f"Not run: {missing_reason}.",
+                )
+            )  # fmt: skip
+            continue
+        verdict, message, stdout, stderr = classify(report, limits, memory_markers=MEMORY_MARKERS)
+        results.append(
+            StepResult(
+                index=index,
+                verdict=verdict or Verdict.AC,
+                exit_code=report["exit_code"],
+                signal=report["signal"],
+                signal_name=signal_name(report["signal"]),
+                stdout=stdout,
+                stderr=excerpt(stderr),
+                stdout_truncated=report["stdout_truncated"],
+                stderr_truncated=report["stderr_truncated"],
+                cpu_seconds=round(report["cpu"], 4),
+                wall_seconds=round(report["wall"], 4),
+                message=message,
+            )
+        )
+    setup = results.pop(0) if setup_script.strip() else None
+    return ShellSessionResult(setup=setup, steps=results, wall_seconds=round(time.monotonic() - started, 4), sandboxed=outcome.run.sandboxed)

@@ -1,0 +1,95 @@
+"""Java CODE capsules on OpenJDK 17 (Debian's openjdk-17-jdk-headless): compile once, one JVM per test.
+
+Convention (what the Coder agent must produce):
+
+* The learner's code is one compilation unit of top-level types, without a `package` line; usually
+  `class Solution { static int add(int a, int b) { ... } }` (`public` is fine: the file is named after
+  the public type). It may have its own `import`s and even a `main`.
+* A test's `test_call` is one or more Java statements, run as the body of a static method of a
+  generated class, so it calls the learner's code by its class name and prints what it checks:
+
+      test_call:  System.out.println(Solution.add(2, 3));      expected_output: "5\\n"
+
+  The generated class imports java.util.*, java.util.function.*, java.util.stream.*, java.io.*,
+  java.nio.file.* and java.math.*; the method `throws Throwable`, so checked exceptions need no try.
+
+The generated `CapsuleMain` holds every test as `test<i>()` and runs the one named by its argument;
+`javac` compiles it with the learner's file once (an error in either is the job's CE), then every test is
+`java CapsuleMain <i>`: a fresh JVM per test (~60 ms with class-data sharing and C1 only), so static
+state never crosses tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from judges.limits import Limits
+from judges.runtimes.base import CodeRuntime, TestSpec, job_skeleton
+from judges.sandbox import Sandbox
+
+JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
+MAIN_CLASS = "CapsuleMain"
+_PUBLIC_TYPE = re.compile(r"^\s*public\s+(?:(?:final|abstract|sealed|non-sealed|strictfp|static)\s+)*(?:class|interface|enum|record|@interface)\s+([A-Za-z_$][\w$]*)", re.M)
+# Start-up flags for short programs: one serial GC thread, C1 only, class-data sharing, no perf file in
+# /tmp; the reservations are sized so the JVM starts under RLIMIT_AS (JUDGE_JAVA_ADDRESS_SPACE_MB).
+_JVM_FLAGS = [
+    "-XX:+UseSerialGC",
+    "-XX:TieredStopAtLevel=1",
+    "-XX:-UsePerfData",
+    "-Xshare:auto",
+    "-XX:CompressedClassSpaceSize=64m",
+    "-XX:ReservedCodeCacheSize=48m",
+    "-XX:MaxMetaspaceSize=192m",
+    "-Xss8m",
+    "-Dfile.encoding=UTF-8",
+    "-Dsun.stdout.encoding=UTF-8",
+    "-Dsun.stderr.encoding=UTF-8",
+]
+
+
+def learner_file_name(source: str) -> str:
+    match = _PUBLIC_TYPE.search(source)
+    name = match.group(1) if match else "Solution"
+    return f"{MAIN_CLASS}_{name}.java" if name == MAIN_CLASS else f"{name}.java"
+
+
+def generated_main(tests: Sequence[TestSpec]) -> str:
+    cases = "\n".join(f"            case {index} -> test{index}();" for index in range(len(tests)))
+    methods = "\n".join(
+        f"    // test {index + 1}\n    static void test{index}() throws Throwable {{\n{test.test_call}\n    }}\n" for index, test in enumerate(tests)
+    )
+    return (
+        "import java.util.*;\nimport java.util.function.*;\nimport java.util.stream.*;\nimport java.io.*;\nimport java.nio.file.*;\nimport java.math.*;\n\n"
+        f"public class {MAIN_CLASS} {{\n"
+        "    public static void main(String[] args) throws Throwable {\n"
+        "        switch (Integer.parseInt(args[0])) {\n"
+        f"{cases}\n"
+        "            default -> throw new IllegalArgumentException(args[0]);\n"
+        "        }\n"
+        "        System.out.flush();\n"
+        "    }\n\n"
+        f"{methods}}}\n"
+    )
+
+
+class JavaRuntime(CodeRuntime):
+    language = "java"
+    memory_markers = ("java.lang.OutOfMemoryError",)
+
+    def build_job(self, box: Sandbox, source: str, tests: Sequence[TestSpec], limits: Limits) -> dict[str, Any]:
+        env = box.environment() | {"JAVA_HOME": JAVA_HOME}
+        job = job_skeleton(box, limits, mode="exec", env=env, has_compile=True)
+        learner = learner_file_name(source)
+        job["files"] = {learner: source, f"{MAIN_CLASS}.java": generated_main(tests)}
+        javac_jvm = [f"-J{flag}" for flag in _JVM_FLAGS if not flag.startswith("-Xss")] + ["-J-Xmx512m"]
+        job["compile"] = {
+            "argv": [f"{JAVA_HOME}/bin/javac", *javac_jvm, "-encoding", "UTF-8", "-proc:none", "-nowarn", "-d", "classes", learner, f"{MAIN_CLASS}.java"]
+        }
+        java = [f"{JAVA_HOME}/bin/java", *_JVM_FLAGS, f"-Xmx{limits.heap_mb}m", "-cp", "classes", MAIN_CLASS]
+        job["runs"] = [{"argv": [*java, str(index)]} for index in range(len(tests))]
+        return job
+
+
+runtime = JavaRuntime()
