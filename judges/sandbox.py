@@ -45,6 +45,7 @@ import json
 import logging
 import os
 import random
+import select
 import selectors
 import shutil
 import signal
@@ -435,8 +436,9 @@ class Sandbox:
         2. The child drops to the slot's uid, starts a new session and execs bwrap (or, unsandboxed,
            the command itself in the host temp directory).
         3. stdout and stderr are read from pipes; a stream past its cap is cut and the sandbox killed.
-        4. At the deadline the whole process group is killed; bwrap's --die-with-parent and the pid
-           namespace take every process of the job with it. wait4() gives the tree's CPU time.
+        4. At the deadline (or the cap) the sandbox's pid 1 is killed, which takes the whole pid namespace
+           with it, and bwrap reaps it and exits (before bwrap has reported that pid: its whole process
+           group is killed; --die-with-parent does the rest). wait4() gives the tree's CPU time.
         """
         files = files or {}
         with _memfds(files if self.sandboxed else {}) as (data_fds, data_args):
@@ -471,12 +473,6 @@ class Sandbox:
                 return self._spawn_and_collect(command, cwd, env, stdin_fd, pass_fds, info_r, info_w, deadline, stdout_cap, stderr_cap)
             finally:
                 os.close(stdin_fd)
-                for fd in (info_r, info_w):
-                    if fd is not None:
-                        try:
-                            os.close(fd)
-                        except OSError:
-                            pass
 
     def _spawn_and_collect(
         self,
@@ -491,6 +487,7 @@ class Sandbox:
         stdout_cap: int,
         stderr_cap: int,
     ) -> SandboxRun:
+        """Owns info_r and info_w (closes both)."""
         started = time.monotonic()
         try:
             proc = subprocess.Popen(
@@ -506,9 +503,13 @@ class Sandbox:
                 **_drop_kwargs(self.slot),
             )
         except OSError as exc:
+            if info_r is not None:
+                os.close(info_r)
             raise SandboxError(f"could not start {command[0]}: {exc}") from exc
-        if info_w is not None:
-            os.close(info_w)  # bwrap holds its own copy; EOF on info_r once bwrap is done with it
+        finally:
+            if info_w is not None:
+                os.close(info_w)  # bwrap holds its own copy; EOF on info_r once bwrap is done with it
+                info_w = None
         buffers = {proc.stdout: bytearray(), proc.stderr: bytearray()}
         caps = {proc.stdout: stdout_cap, proc.stderr: stderr_cap}
         truncated = {proc.stdout: False, proc.stderr: False}
@@ -553,6 +554,10 @@ class Sandbox:
                         break
             if sandbox_init is None and info:
                 sandbox_init = _open_sandbox_init(info)
+            if not timed_out and not any(truncated.values()):
+                # Both pipes are closed, so the command has (almost always) exited; never wait past the deadline.
+                if not _wait_exit(proc.pid, max(end - time.monotonic(), 0.05)):
+                    timed_out = True
             stopped = timed_out or any(truncated.values())
             if stopped:
                 self._stop(proc, sandbox_init)
@@ -560,6 +565,8 @@ class Sandbox:
         finally:
             if sandbox_init is not None:
                 os.close(sandbox_init)
+            if info_r is not None:
+                os.close(info_r)
             for stream in buffers:
                 stream.close()
         wall = time.monotonic() - started
@@ -590,10 +597,11 @@ class Sandbox:
         if sandbox_init is not None:
             try:
                 signal.pidfd_send_signal(sandbox_init, signal.SIGKILL)
-                proc.wait(timeout=2)
-                return
-            except (OSError, subprocess.TimeoutExpired):
+            except OSError:
                 pass
+            else:
+                if _wait_exit(proc.pid, 2.0):
+                    return
         _kill_group(proc.pid)
 
 
@@ -611,6 +619,19 @@ def _kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def _wait_exit(pid: int, timeout: float) -> bool:
+    """Wait until child `pid` has exited, without reaping it (wait4 still gets its usage). False on timeout."""
+    try:
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        ready, _, _ = select.select([pidfd], [], [], timeout)
+        return bool(ready)
+    finally:
+        os.close(pidfd)
 
 
 def _reap(proc: subprocess.Popen) -> tuple[int | None, int | None, float]:

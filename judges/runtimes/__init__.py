@@ -57,6 +57,7 @@ __all__ = [
     "get_code_runtime",
     "has_top_level_order_by",
     "normalize",
+    "run_code_batch",
     "run_code_tests",
     "run_shell_session",
     "run_sql",
@@ -69,6 +70,14 @@ def get_code_runtime(language: str) -> CodeRuntime:
         return CODE_RUNTIMES[language]
     except KeyError:
         raise ValueError(f"no CODE runtime for language {language!r}; known: {', '.join(sorted(CODE_RUNTIMES))}") from None
+
+
+def run_code_batch(language: str, programs: Sequence[tuple[str, Sequence[TestSpec]]], limits: Limits | None = None) -> list[JobResult]:
+    """Judge several programs (each with its own tests) one after the other in ONE sandbox.
+
+    A validator's reference, boilerplate and second reference run cost one sandbox start, not three.
+    """
+    return get_code_runtime(language).run_many(programs, limits)
 
 
 def run_code_tests(language: str, source: str, tests: Sequence[TestSpec], limits: Limits | None = None) -> JobResult:

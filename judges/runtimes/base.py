@@ -25,7 +25,10 @@ from __future__ import annotations
 import base64
 import json
 import marshal
+import os
 import signal
+import subprocess
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -137,17 +140,68 @@ def harness_source() -> bytes:
     return HARNESS_FILE.read_bytes()
 
 
+# The sandbox runs the harness from bytecode that the sandbox's own interpreter compiled (once per server
+# process and interpreter build): compiling its source costs every job ~2.5 ms.
+_HARNESS_NAME = "/judge/harness.py"  # the harness's file name in tracebacks, wherever it runs
+_COMPILE_HARNESS = (
+    "import marshal, sys; "
+    f"sys.stdout.buffer.write(marshal.dumps(compile(sys.stdin.buffer.read(), {_HARNESS_NAME!r}, 'exec')))"
+)
+_BOOTSTRAP = "import marshal; exec(marshal.loads(open({path!r}, 'rb').read()))"
+_bytecode_lock = threading.Lock()
+_bytecode: dict[tuple[Any, ...], bytes | None] = {}
+
+
+def harness_bytecode(python: str) -> bytes | None:
+    """The harness compiled by `python` (None if that failed: the harness then runs from source)."""
+    try:
+        info = os.stat(python)
+    except OSError:
+        return None
+    key = (python, info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size)
+    with _bytecode_lock:
+        if key not in _bytecode:
+            try:
+                done = subprocess.run(
+                    [python, "-I", "-S", "-c", _COMPILE_HARNESS],
+                    input=harness_source(),
+                    capture_output=True,
+                    env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+                    timeout=30,
+                    check=True,
+                )
+                _bytecode[key] = done.stdout
+            except (OSError, subprocess.SubprocessError):
+                _bytecode[key] = None
+        return _bytecode[key]
+
+
+def harness_command(box: Sandbox) -> tuple[list[str], dict[str, bytes]]:
+    """The command that starts the harness in `box`, and the files it needs there."""
+    python = settings.JUDGE_PYTHON_PATH
+    code = harness_bytecode(python)
+    if code is None:
+        return [python, "-I", "-S", box.judge_path("harness.py")], {"harness.py": harness_source()}
+    return [python, "-I", "-S", "-c", _BOOTSTRAP.format(path=box.judge_path("harness.bin"))], {"harness.bin": code}
+
+
 class HarnessOutcome:
     """The parsed event stream of one harness run."""
 
     def __init__(self, run: SandboxRun, events: list[dict[str, Any]]):
         self.run = run
         self.events = events
-        self.compile = next((e for e in events if e["event"] == "compile"), None)
+        self.compiles = {e.get("program", 0): e for e in events if e["event"] == "compile"}
         self.seed = next((e for e in events if e["event"] == "seed"), None)
-        self.runs = {e["index"]: e for e in events if e["event"] == "run"}
+        self.runs = {(e.get("program", 0), e["index"]): e for e in events if e["event"] == "run"}
         self.done = any(e["event"] == "done" for e in events)
         self.error = next((e["message"] for e in events if e["event"] == "error"), None)
+
+    def compile_report(self, program: int = 0) -> dict[str, Any] | None:
+        return self.compiles.get(program)
+
+    def run_report(self, index: int, program: int = 0) -> dict[str, Any] | None:
+        return self.runs.get((program, index))
 
     def missing(self) -> tuple[Verdict, str]:
         """Verdict and reason for the tests that got no report (the job stopped before them)."""
@@ -196,10 +250,11 @@ def run_harness(box: Sandbox, job: dict[str, Any], *, runs: int, compiles: int =
     # Each report carries both streams base64-encoded (4/3) plus a little JSON.
     per_report = 2 * (limits.output_bytes * 4 // 3 + 8) + 1024
     stdout_cap = (runs + compiles + 2) * per_report + extra_stdout + 64 * 1024
+    argv, files = harness_command(box)
     result = box.run(
-        [settings.JUDGE_PYTHON_PATH, "-I", "-S", box.judge_path("harness.py")],
+        argv,
         stdin=marshal.dumps(job, 4),
-        files={"harness.py": harness_source()},
+        files=files,
         deadline=limits.job_deadline_seconds(runs, compiles=compiles) + (limits.wall_seconds if job["mode"] == "sql" else 0),
         stdout_cap=stdout_cap,
         stderr_cap=64 * 1024,
@@ -362,37 +417,75 @@ def test_result(
 
 
 class CodeRuntime:
-    """A language for CODE capsules. Subclasses implement `build_job`; `run` is the same for all."""
+    """A language for CODE capsules.
+
+    Subclasses say how one program becomes harness steps (`program`), and optionally adjust the
+    environment and the compile limits; `run` and `run_many` are the same for every language.
+    """
 
     language: str = ""
-    memory_markers: tuple[str, ...] = ()
+    mode: str = "exec"  # the harness mode: "exec" (compile, then a process per test) or "python" (fork)
+    memory_markers: tuple[str, ...] = ()  # stderr text by which the runtime says it ran out of memory
 
-    def build_job(self, box: Sandbox, source: str, tests: Sequence[TestSpec], limits: Limits) -> dict[str, Any]:
+    def program(self, box: Sandbox, source: str, tests: Sequence[TestSpec], limits: Limits, directory: str) -> dict[str, Any]:
+        """The harness program for `source` and `tests` (see harness.py, "programs"); paths relative to `directory`."""
         raise NotImplementedError
 
+    def environment(self, box: Sandbox, limits: Limits) -> dict[str, str]:
+        return box.environment()
+
+    def compile_limits(self, limits: Limits) -> dict[str, Any] | None:
+        """Limits for the compile step, if they differ from the compile_* limits (None: those)."""
+        return None
+
+    def build_job(self, box: Sandbox, programs: Sequence[tuple[str, Sequence[TestSpec]]], limits: Limits) -> dict[str, Any]:
+        job = job_skeleton(box, limits, mode=self.mode, env=self.environment(box, limits), has_compile=self.mode == "exec")
+        overrides = self.compile_limits(limits)
+        if overrides is not None:
+            job["compile_limits"] = overrides
+        # One program uses the home directory itself; several get a directory each (removed after use).
+        directories = [""] if len(programs) == 1 else [f"program-{number}" for number in range(len(programs))]
+        job["programs"] = [
+            {"dir": directory, **self.program(box, source, tests, limits, directory)}
+            for directory, (source, tests) in zip(directories, programs)
+        ]
+        return job
+
     def run(self, source: str, tests: Sequence[TestSpec], limits: Limits | None = None, *, box: Sandbox | None = None) -> JobResult:
-        """Run every test of one job. `box`: an already open Sandbox (its slot and limits) to run in."""
+        """Compile `source` once and run every test, in one sandbox. `box`: an open Sandbox to use."""
+        return self.run_many([(source, tests)], limits, box=box)[0]
+
+    def run_many(
+        self, programs: Sequence[tuple[str, Sequence[TestSpec]]], limits: Limits | None = None, *, box: Sandbox | None = None
+    ) -> list[JobResult]:
+        """Judge several programs, each with its own tests, one after the other in ONE sandbox.
+
+        For a validator: the reference, the boilerplate and the reference again cost one sandbox start
+        instead of three. Each program is compiled and run as in `run`; it sees nothing the ones before
+        it left in the work directory. The results come back in order; their wall_seconds is the job's.
+        """
         limits = box.limits if box is not None else (limits or limits_for(self.language))
         started = time.monotonic()
+        total_tests = sum(len(tests) for _, tests in programs)
         with open_sandbox(box, limits) as box:
-            job = self.build_job(box, source, tests, limits)
-            outcome = run_harness(box, job, runs=len(tests), compiles=1 if job.get("compile") or job["mode"] == "python" else 0)
-        compiled = compile_result(outcome.compile, limits) if outcome.compile else None
+            job = self.build_job(box, programs, limits)
+            compiles = sum(1 for program in job["programs"] if program.get("compile")) + (len(programs) if self.mode == "python" else 0)
+            outcome = run_harness(box, job, runs=total_tests, compiles=compiles)
+        wall = round(time.monotonic() - started, 4)
+        return [self._result(outcome, number, tests, limits, wall) for number, (_, tests) in enumerate(programs)]
+
+    def _result(self, outcome: HarnessOutcome, number: int, tests: Sequence[TestSpec], limits: Limits, wall: float) -> JobResult:
+        report = outcome.compile_report(number)
+        compiled = compile_result(report, limits) if report else None
         if compiled is not None and not compiled.ok:
             results = [_compile_error_result(index, compiled) for index in range(len(tests))]
         else:
             missing = outcome.missing()
             results = [
-                test_result(index, outcome.runs.get(index), spec, limits, memory_markers=self.memory_markers, missing=missing)
+                test_result(index, outcome.run_report(index, number), spec, limits, memory_markers=self.memory_markers, missing=missing)
                 for index, spec in enumerate(tests)
             ]
-        return JobResult(
-            language=self.language,
-            compile=compiled,
-            tests=results,
-            wall_seconds=round(time.monotonic() - started, 4),
-            sandboxed=outcome.run.sandboxed,
-        )
+        return JobResult(language=self.language, compile=compiled, tests=results, wall_seconds=wall, sandboxed=outcome.run.sandboxed)
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from judges.limits import Limits, limits_for
+from judges.limits import MB, Limits, limits_for
 from judges.runtimes.base import CodeRuntime, TestSpec, Verdict, classify, excerpt, job_skeleton, open_sandbox, run_harness, signal_name
 from judges.sandbox import Sandbox
 
@@ -32,13 +32,15 @@ class BashRuntime(CodeRuntime):
     language = "bash"
     memory_markers = MEMORY_MARKERS
 
-    def build_job(self, box: Sandbox, source: str, tests: Sequence[TestSpec], limits: Limits) -> dict[str, Any]:
-        job = job_skeleton(box, limits, mode="exec", has_compile=True)
-        job["files"] = {"solution.sh": source}
-        job["compile"] = {"argv": [*BASH, "-n", "solution.sh"]}
-        job["compile_limits"] = job["run_limits"]
-        job["runs"] = [{"argv": [*BASH, "main.sh"], "files": {"main.sh": f"{source}\n{test.test_call}\n"}} for test in tests]
-        return job
+    def compile_limits(self, limits: Limits) -> dict[str, Any]:
+        return {"cpu": limits.cpu_seconds, "wall": limits.wall_seconds, "as": limits.address_space_mb * MB, "output": limits.output_bytes}
+
+    def program(self, box: Sandbox, source: str, tests: Sequence[TestSpec], limits: Limits, directory: str) -> dict[str, Any]:
+        return {
+            "files": {"solution.sh": source},
+            "compile": {"argv": [*BASH, "-n", "solution.sh"]},
+            "runs": [{"argv": [*BASH, "main.sh"], "files": {"main.sh": f"{source}\n{test.test_call}\n"}} for test in tests],
+        }
 
 
 runtime = BashRuntime()
@@ -95,12 +97,13 @@ def run_shell_session(setup_script: str, steps: Sequence[str], limits: Limits | 
     scripts = ([setup_script] if setup_script.strip() else []) + list(steps)
     with open_sandbox(box, limits) as box:
         job = job_skeleton(box, limits, mode="exec")
-        job["runs"] = [{"argv": [*BASH, "-c", script]} for script in scripts]
+        # One program whose runs are the steps, all in the home directory, which persists between them.
+        job["programs"] = [{"dir": "", "runs": [{"argv": [*BASH, "-c", script]} for script in scripts]}]
         outcome = run_harness(box, job, runs=len(scripts))
     missing_verdict, missing_reason = outcome.missing()
     results = []
     for position in range(len(scripts)):
-        report = outcome.runs.get(position)
+        report = outcome.run_report(position)
         index = position - (1 if setup_script.strip() else 0)
         if report is None:
             results.append(

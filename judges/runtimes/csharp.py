@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from judges.limits import Limits
-from judges.runtimes.base import CodeRuntime, TestSpec, job_skeleton
+from judges.runtimes.base import CodeRuntime, TestSpec
 from judges.sandbox import Sandbox
 
 MCS = "/usr/bin/mcs"
@@ -53,19 +53,20 @@ class CSharpRuntime(CodeRuntime):
     language = "csharp"
     memory_markers = ("System.OutOfMemoryException", "Out of memory")
 
-    def build_job(self, box: Sandbox, source: str, tests: Sequence[TestSpec], limits: Limits) -> dict[str, Any]:
-        env = box.environment() | {
+    def environment(self, box: Sandbox, limits: Limits) -> dict[str, str]:
+        return box.environment() | {
             "MONO_GC_PARAMS": f"max-heap-size={limits.heap_mb}m",
             "MONO_DISABLE_SHARED_AREA": "1",
             "MONO_ENV_OPTIONS": "",
         }
-        job = job_skeleton(box, limits, mode="exec", env=env, has_compile=True)
-        job["files"] = {"solution.cs": source, "capsule_main.cs": generated_main(tests)}
-        job["compile"] = {
-            "argv": [MCS, "-nologo", "-warn:1", f"-main:{MAIN_CLASS}", "-r:System.Numerics.dll", "-out:capsule.exe", "solution.cs", "capsule_main.cs"]
+
+    def program(self, box: Sandbox, source: str, tests: Sequence[TestSpec], limits: Limits, directory: str) -> dict[str, Any]:
+        mcs = [MCS, "-nologo", "-warn:1", f"-main:{MAIN_CLASS}", "-r:System.Numerics.dll", "-out:capsule.exe"]
+        return {
+            "files": {"solution.cs": source, "capsule_main.cs": generated_main(tests)},
+            "compile": {"argv": [*mcs, "solution.cs", "capsule_main.cs"]},
+            "runs": [{"argv": [MONO, "capsule.exe", str(index)]} for index in range(len(tests))],
         }
-        job["runs"] = [{"argv": [MONO, "capsule.exe", str(index)]} for index in range(len(tests))]
-        return job
 
 
 runtime = CSharpRuntime()

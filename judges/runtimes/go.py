@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from judges.limits import Limits
-from judges.runtimes.base import CodeRuntime, TestSpec, job_skeleton
+from judges.runtimes.base import CodeRuntime, TestSpec
 from judges.sandbox import Sandbox
 
 GO = "/usr/lib/go-1.19/bin/go"
@@ -75,8 +75,8 @@ class GoRuntime(CodeRuntime):
     language = "go"
     memory_markers = ("runtime: out of memory", "fatal error: out of memory", "cannot allocate memory")
 
-    def build_job(self, box: Sandbox, source: str, tests: Sequence[TestSpec], limits: Limits) -> dict[str, Any]:
-        env = box.environment() | {
+    def environment(self, box: Sandbox, limits: Limits) -> dict[str, str]:
+        return box.environment() | {
             "GOCACHE": f"{box.tmp}/go-cache",
             "GOPATH": f"{box.tmp}/go",
             "GO111MODULE": "off",
@@ -87,11 +87,13 @@ class GoRuntime(CodeRuntime):
             # The GC works harder as the heap nears the cap; RLIMIT_AS is the hard limit.
             "GOMEMLIMIT": f"{limits.heap_mb}MiB",
         }
-        job = job_skeleton(box, limits, mode="exec", env=env, has_compile=True)
-        job["files"] = {"solution.go": learner_file(source), "capsule_main.go": generated_main(tests)}
-        job["compile"] = {"argv": [GO, "build", "-o", BINARY, "solution.go", "capsule_main.go"]}
-        job["runs"] = [{"argv": [f"{box.home}/{BINARY}", str(index)]} for index in range(len(tests))]
-        return job
+
+    def program(self, box: Sandbox, source: str, tests: Sequence[TestSpec], limits: Limits, directory: str) -> dict[str, Any]:
+        return {
+            "files": {"solution.go": learner_file(source), "capsule_main.go": generated_main(tests)},
+            "compile": {"argv": [GO, "build", "-o", BINARY, "solution.go", "capsule_main.go"]},
+            "runs": [{"argv": [f"./{BINARY}", str(index)]} for index in range(len(tests))],
+        }
 
 
 runtime = GoRuntime()

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from judges.limits import Limits
-from judges.runtimes.base import CodeRuntime, TestSpec, job_skeleton
+from judges.runtimes.base import CodeRuntime, TestSpec
 from judges.sandbox import Sandbox
 
 JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
@@ -78,18 +78,19 @@ class JavaRuntime(CodeRuntime):
     language = "java"
     memory_markers = ("java.lang.OutOfMemoryError",)
 
-    def build_job(self, box: Sandbox, source: str, tests: Sequence[TestSpec], limits: Limits) -> dict[str, Any]:
-        env = box.environment() | {"JAVA_HOME": JAVA_HOME}
-        job = job_skeleton(box, limits, mode="exec", env=env, has_compile=True)
+    def environment(self, box: Sandbox, limits: Limits) -> dict[str, str]:
+        return box.environment() | {"JAVA_HOME": JAVA_HOME}
+
+    def program(self, box: Sandbox, source: str, tests: Sequence[TestSpec], limits: Limits, directory: str) -> dict[str, Any]:
         learner = learner_file_name(source)
-        job["files"] = {learner: source, f"{MAIN_CLASS}.java": generated_main(tests)}
         javac_jvm = [f"-J{flag}" for flag in _JVM_FLAGS if not flag.startswith("-Xss")] + ["-J-Xmx512m"]
-        job["compile"] = {
-            "argv": [f"{JAVA_HOME}/bin/javac", *javac_jvm, "-encoding", "UTF-8", "-proc:none", "-nowarn", "-d", "classes", learner, f"{MAIN_CLASS}.java"]
-        }
+        javac = [f"{JAVA_HOME}/bin/javac", *javac_jvm, "-encoding", "UTF-8", "-proc:none", "-nowarn", "-d", "classes"]
         java = [f"{JAVA_HOME}/bin/java", *_JVM_FLAGS, f"-Xmx{limits.heap_mb}m", "-cp", "classes", MAIN_CLASS]
-        job["runs"] = [{"argv": [*java, str(index)]} for index in range(len(tests))]
-        return job
+        return {
+            "files": {learner: source, f"{MAIN_CLASS}.java": generated_main(tests)},
+            "compile": {"argv": [*javac, learner, f"{MAIN_CLASS}.java"]},
+            "runs": [{"argv": [*java, str(index)]} for index in range(len(tests))],
+        }
 
 
 runtime = JavaRuntime()

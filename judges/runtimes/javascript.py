@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from judges.limits import Limits
-from judges.runtimes.base import CodeRuntime, TestSpec, job_skeleton
+from judges.limits import MB, Limits
+from judges.runtimes.base import CodeRuntime, TestSpec
 from judges.sandbox import Sandbox
 
 NODE = "/usr/bin/node"
@@ -28,16 +28,20 @@ class JavaScriptRuntime(CodeRuntime):
     language = "javascript"
     memory_markers = ("JavaScript heap out of memory", "Reached heap limit", "Array buffer allocation failed")
 
-    def build_job(self, box: Sandbox, source: str, tests: Sequence[TestSpec], limits: Limits) -> dict[str, Any]:
-        env = box.environment() | {"NODE_DISABLE_COLORS": "1", "NO_COLOR": "1"}
-        job = job_skeleton(box, limits, mode="exec", env=env, has_compile=True)
-        job["files"] = {"solution.js": source}
+    def environment(self, box: Sandbox, limits: Limits) -> dict[str, str]:
+        return box.environment() | {"NODE_DISABLE_COLORS": "1", "NO_COLOR": "1"}
+
+    def compile_limits(self, limits: Limits) -> dict[str, Any]:
+        # node --check is an interpreter start, not a compiler: the run budget, with a generous clock.
+        return {"cpu": limits.cpu_seconds, "wall": max(limits.wall_seconds, 10.0), "as": limits.address_space_mb * MB, "output": limits.output_bytes}
+
+    def program(self, box: Sandbox, source: str, tests: Sequence[TestSpec], limits: Limits, directory: str) -> dict[str, Any]:
         node = [NODE, f"--max-old-space-size={limits.heap_mb}"]
-        job["compile"] = {"argv": [*node, "--check", "solution.js"]}
-        # node --check is an interpreter start, not a compiler: it gets the run budget, not the compile one.
-        job["compile_limits"] = job["run_limits"] | {"wall": max(limits.wall_seconds, 10.0)}
-        job["runs"] = [{"argv": [*node, "main.js"], "files": {"main.js": f"{source}\n;\n{test.test_call}\n"}} for test in tests]
-        return job
+        return {
+            "files": {"solution.js": source},
+            "compile": {"argv": [*node, "--check", "solution.js"]},
+            "runs": [{"argv": [*node, "main.js"], "files": {"main.js": f"{source}\n;\n{test.test_call}\n"}} for test in tests],
+        }
 
 
 runtime = JavaScriptRuntime()

@@ -19,19 +19,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from judges.limits import Limits
-from judges.runtimes.base import CodeRuntime, TestSpec, job_skeleton
+from judges.runtimes.base import CodeRuntime, TestSpec
 from judges.sandbox import Sandbox
 
 
 class PythonRuntime(CodeRuntime):
     language = "python"
+    mode = "python"
     # The harness reports MemoryError itself (memory_error); these cover errors raised while printing it.
     memory_markers = ("MemoryError",)
 
-    def build_job(self, box: Sandbox, source: str, tests: Sequence[TestSpec], limits: Limits) -> dict[str, Any]:
-        job = job_skeleton(box, limits, mode="python")
-        job["python"] = {"source": source, "filename": "solution.py", "calls": [test.test_call for test in tests]}
-        return job
+    def program(self, box: Sandbox, source: str, tests: Sequence[TestSpec], limits: Limits, directory: str) -> dict[str, Any]:
+        return {"source": source, "filename": "solution.py", "calls": [test.test_call for test in tests]}
 
 
 runtime = PythonRuntime()

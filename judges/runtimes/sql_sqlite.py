@@ -98,7 +98,7 @@ def run_sql_batch(seed_sql: str, queries: Sequence[str], limits: Limits | None =
         if not seed["ok"]:
             results.append(_failed(Verdict.RE, f"the seed SQL failed: {seed['error']}", ordered))
             continue
-        report = outcome.runs.get(index)
+        report = outcome.run_report(index)
         if report is None:
             results.append(_failed(missing_verdict, missing_reason, ordered))
             continue

@@ -224,9 +224,21 @@ def test_killing_the_parent_does_not_stop_the_judge():
 
 
 def test_a_program_cannot_read_the_other_tests_of_its_job():
-    # The fork inherits the harness's memory; the harness empties the list of calls (which the job dict
-    # shares) before the program runs, so no container in the process holds the other test's call.
-    snoop = "import gc\nprint(sum('HIDDEN' + '_MARKER' in repr(o) for o in gc.get_objects() if isinstance(o, (list, dict, tuple))))\n"
+    # The fork inherits the harness's memory and its stack: walk every frame above the program and every
+    # object the collector knows, looking for the other test's call. The harness empties the list of
+    # calls (which the job dict shares) in the child before the program runs.
+    snoop = (
+        "import gc, sys\n"
+        "def count():\n"
+        "    marker = ''.join(['HIDDEN', '_MARKER'])  # built at run time: not a constant of this code\n"
+        "    hits = sum(marker in repr(o) for o in gc.get_objects() if isinstance(o, (list, dict, tuple)))\n"
+        "    frame = sys._getframe(1)  # every caller, up to the harness's main()\n"
+        "    while frame is not None:\n"
+        "        hits += sum(marker in repr(v) for v in [*frame.f_locals.values(), *frame.f_globals.values()])\n"
+        "        frame = frame.f_back\n"
+        "    return hits\n"
+        "print(count())\n"
+    )
     result = run_code_tests("python", "", [TestSpec(test_call=snoop, expected_output="0"), TestSpec(test_call="'HIDDEN_MARKER'")], LIMITS)
     assert result.passed, result.tests[0]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from judges.limits import limits_for
-from judges.runtimes import TestSpec, Verdict, run_code_tests
+from judges.runtimes import TestSpec, Verdict, run_code_batch, run_code_tests
 
 JAVA = """
 import java.util.*;
@@ -114,3 +114,12 @@ def test_a_compile_error_is_ce_for_every_test_with_the_compiler_message(language
     result = run_code_tests(language, source, [TestSpec(test_call=call), TestSpec(test_call=call)], limits_for(language))
     assert result.verdicts == [Verdict.CE, Verdict.CE]
     assert needle in result.compile.stderr + result.compile.stdout, result.compile
+
+
+def test_a_batch_compiles_each_program_in_its_own_directory():
+    tests = [TestSpec(test_call="fmt.Println(Add(2, 3))", expected_output="5")]
+    spy = 'import "os"\n\nfunc Add(a, b int) int { _, err := os.Stat("../program-0/solution.go"); if err == nil { return -1 }; return a + b }\n'
+    reference, broken, snooping = run_code_batch("go", [("func Add(a, b int) int { return a + b }", tests), ("func Add(a, b int) int { return a + }", tests), (spy, tests)], limits_for("go"))
+    assert reference.passed
+    assert broken.verdicts == [Verdict.CE]
+    assert snooping.passed  # the first program's directory was removed before the third one ran

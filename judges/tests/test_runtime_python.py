@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from judges.limits import limits_for
-from judges.runtimes import CompareMode, TestSpec, Verdict, run_code_tests
+from judges.runtimes import CompareMode, TestSpec, Verdict, run_code_batch, run_code_tests
 
 LIMITS = limits_for("python").replace(wall_seconds=2.0, cpu_seconds=1.0)
 FIND_LARGEST = "def find_largest(numbers):\n    return max(numbers)\n"
@@ -120,17 +120,40 @@ def test_cpu_and_wall_time_are_measured_per_test():
 
 
 def test_hidden_test_calls_are_not_visible_to_the_program():
-    # Test 1 hunts every string in its process for the other test's call.
+    # Test 1 walks the stack it inherited from the harness, looking for the other test's call.
     hunter = (
-        "import gc\n"
-        "found = any('SECRET_HIDDEN_CALL' in o for o in gc.get_objects() if isinstance(o, str))\n"
-        "found = found or any('SECRET_HIDDEN_CALL' in str(o) for o in gc.get_objects() if isinstance(o, (list, dict)))\n"
-        "print(found)\n"
+        "import sys\n"
+        "def hunt():\n"
+        "    frame, texts = sys._getframe(), []\n"
+        "    while frame is not None:\n"
+        "        texts += [repr(v) for v in frame.f_locals.values()]\n"
+        "        frame = frame.f_back\n"
+        "    return any(('SECRET' + '_HIDDEN_CALL') in text for text in texts)\n"
+        "print(hunt())\n"
     )
-    result = run("", TestSpec(test_call=hunter, expected_output="False"), TestSpec(test_call="x = 'SECRET_HIDDEN' + '_CALL'"))
+    result = run(FIND_LARGEST, TestSpec(test_call=hunter, expected_output="False"), TestSpec(test_call="x = 'SECRET_HIDDEN_CALL'"))
     assert result.passed, result.tests[0]
 
 
 def test_the_interpreter_is_debians_not_the_virtualenv():
     result = run("import sys\n", TestSpec(test_call="print(sys.executable, sys.flags.isolated, sys.flags.no_site)", expected_output="/usr/bin/python3 1 1"))
     assert result.passed, result.tests[0]
+
+
+def test_a_batch_judges_several_programs_in_one_sandbox():
+    tests = [TestSpec(test_call=f"print(find_largest([1, {i}, 2]))", expected_output=str(max(i, 2))) for i in range(3)]
+    reference, boilerplate, broken, again = run_code_batch(
+        "python",
+        [(FIND_LARGEST, tests), ("def find_largest(numbers):\n    pass\n", tests), ("def find_largest(:\n", tests), (FIND_LARGEST, tests)],
+        LIMITS,
+    )
+    assert reference.passed and again.passed
+    assert boilerplate.verdicts == [Verdict.WA] * 3
+    assert broken.verdicts == [Verdict.CE] * 3 and "SyntaxError" in broken.compile.stderr
+    assert reference.wall_seconds == boilerplate.wall_seconds  # one job
+
+
+def test_a_program_of_a_batch_cannot_see_the_others():
+    spy = "import gc, sys\ndef hunt():\n    f, seen = sys._getframe(1), []\n    while f:\n        seen += [repr(v) for v in f.f_locals.values()]\n        f = f.f_back\n    return any('REFERENCE' + '_SECRET' in s for s in seen)\n"
+    first, second = run_code_batch("python", [("x = 'REFERENCE_SECRET'\n", [TestSpec(test_call="pass")]), (spy, [TestSpec(test_call="print(hunt())", expected_output="False")])], LIMITS)
+    assert first.passed and second.passed, second.tests[0]
