@@ -9,6 +9,9 @@ Additions, each needed by the judge (documented in the README's data section):
 * TerminalConfig.setup_script — shell run once in a fresh workspace before the learner starts.
 * TerminalTask.solution_commands — shell that completes the task; the judge proves each validation
                                 script fails before and passes after it.
+* TestCase.compare / tolerance — optional output comparison: "trim" (the default when absent: line
+                                endings and trailing whitespace normalized), "exact", or "numeric"
+                                (numbers equal within `tolerance`).
 
 `parse_capsule()` is the one validation entry point for every write path (API, forms, admin, import).
 Its errors are field paths such as `config_data.test_cases[1].expected_output: Field required`.
@@ -75,6 +78,8 @@ class TestCase(_Strict):
     test_call: NonEmpty
     expected_output: str
     is_hidden: bool = False
+    compare: Literal["trim", "exact", "numeric"] | None = None  # None means "trim"
+    tolerance: Annotated[float, Field(ge=0)] | None = None  # for "numeric"; the judge's default when None
 
 
 class CodeConfig(_Strict):

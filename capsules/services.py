@@ -12,8 +12,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from capsules.hooks import judge_draft
 from capsules.models import Capsule, CapsuleStatus, ModerationAction
 from capsules.schemas import CapsuleDraft, CapsuleValidationError, DatabaseConfig, parse_capsule
+from capsules.selectors import capsule_base_dict
 from capsules.seed_sql import seed_sql_exists, seed_sql_name, seed_sql_store
 from codecapsule.errors import ValidationFailed
 
@@ -59,12 +61,29 @@ def _draft_values(draft: CapsuleDraft) -> dict[str, Any]:
     }
 
 
+def status_after_judging(current: str, *, passed: bool) -> str:
+    """The status rule of the quality gate, the same on every path.
+
+    A pass makes a capsule `validated` (a published one stays published); a failure takes it back to
+    `draft`, because what learners see must be what was proven. Moderation states (rejected, flagged)
+    stay until a moderator changes them.
+    """
+    if current in (CapsuleStatus.REJECTED, CapsuleStatus.FLAGGED):
+        return current
+    if not passed:
+        return CapsuleStatus.DRAFT
+    return CapsuleStatus.PUBLISHED if current == CapsuleStatus.PUBLISHED else CapsuleStatus.VALIDATED
+
+
 def capsule_create(*, creator: AbstractBaseUser, data: Mapping[str, Any], capsule_id: UUID | None = None) -> Capsule:
-    """Validate and save a new capsule owned by `creator`. It starts as a draft."""
+    """Validate, judge and save a new capsule owned by `creator`: `validated` if the judge passes it,
+    else a `draft` that carries the judge's report."""
     draft = capsule_validate_for_save(data=data)
+    report = judge_draft(draft)
     values = _draft_values(draft)
+    status = status_after_judging(CapsuleStatus.DRAFT, passed=report["passed"])
     with transaction.atomic():
-        capsule = Capsule(creator=creator, status=CapsuleStatus.DRAFT, **values)
+        capsule = Capsule(creator=creator, status=status, validation_report=report, **values)
         if capsule_id is not None:
             capsule.id = capsule_id
         capsule.save(force_insert=True)
@@ -77,23 +96,39 @@ def _ensure_can_edit(capsule: Capsule, actor: AbstractBaseUser) -> None:
 
 
 def capsule_update(*, capsule: Capsule, actor: AbstractBaseUser, data: Mapping[str, Any]) -> Capsule:
-    """Validate the full new state and save it.
+    """Validate the full new state and save it; changed content is judged again (status_after_judging).
 
-    A change of content takes away a `validated` or `published` status: what learners see must be what
-    was proven. Moderation states (rejected, flagged) stay until a moderator changes them.
+    Judging runs before the write transaction (it takes a sandbox run), so no lock is held meanwhile.
     """
     _ensure_can_edit(capsule, actor)
     draft = capsule_validate_for_save(data=data)
     values = _draft_values(draft)
+    current = Capsule.objects.get(pk=capsule.pk)
+    content_changed = any(getattr(current, field) != values[field] for field in _CONTENT_FIELDS)
+    report = judge_draft(draft) if content_changed else None
     with transaction.atomic():
         locked = Capsule.objects.select_for_update().get(pk=capsule.pk)
-        content_changed = any(getattr(locked, field) != values[field] for field in _CONTENT_FIELDS)
         for field, value in values.items():
             setattr(locked, field, value)
-        if content_changed and locked.status in (CapsuleStatus.VALIDATED, CapsuleStatus.PUBLISHED):
-            locked.status = CapsuleStatus.DRAFT
+        if report is not None:
+            locked.validation_report = report
+            locked.status = status_after_judging(locked.status, passed=report["passed"])
         locked.save()
     return locked
+
+
+def capsule_validate(*, capsule: Capsule, actor: AbstractBaseUser) -> dict[str, Any]:
+    """Judge a saved capsule again and record the report and the resulting status (validate API, admin,
+    revalidate command). Returns the report."""
+    _ensure_can_edit(capsule, actor)
+    report = judge_draft(parse_capsule(capsule_base_dict(capsule)))
+    with transaction.atomic():
+        locked = Capsule.objects.select_for_update().get(pk=capsule.pk)
+        locked.validation_report = report
+        locked.status = status_after_judging(locked.status, passed=report["passed"])
+        locked.save(update_fields=["validation_report", "status", "updated_at"])
+    capsule.validation_report, capsule.status = locked.validation_report, locked.status
+    return report
 
 
 def capsule_delete(*, capsule: Capsule, actor: AbstractBaseUser) -> None:

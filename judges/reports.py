@@ -27,6 +27,9 @@ Category = Literal[
     "missing_hidden_test",
     "flaky",
     "sandbox_error",
+    # Extensions of issue #3's list: a CODE capsule without a visible test, and a record that does not
+    # even fit its type's schema (validate_capsules reads files that never went through the API).
+    "missing_visible_test",
     "invalid_config",
 ]
 
@@ -75,6 +78,14 @@ class TaskOutcome(BaseModel):
     output_after: str = ""
 
 
+class ExpectedResult(BaseModel):
+    """A DATABASE capsule's reference result, stored for grading learners' queries."""
+
+    columns: list[str]
+    rows: list[list[object]]
+    ordered: bool
+
+
 class ValidationReport(BaseModel):
     passed: bool
     category: Category | None = None
@@ -84,6 +95,7 @@ class ValidationReport(BaseModel):
     steps: list[ReportStep] = Field(default_factory=list)
     tests: list[TestOutcome] = Field(default_factory=list)
     tasks: list[TaskOutcome] = Field(default_factory=list)
+    expected_result: ExpectedResult | None = None
     seconds: float = 0.0
 
     def first_failure(self) -> TestOutcome | None:

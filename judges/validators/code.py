@@ -1,0 +1,143 @@
+"""CODE capsules: the reference passes every test, the starting code does not, a second run agrees.
+
+Steps, each recorded in the report:
+1. The tests: at least one visible and one hidden (hidden tests keep learners from hard-coding answers).
+2. The reference solution: compiled once, every test run; any failure is reported with the failing call,
+   the expected and the actual output, and the error — what the Debugger agent needs to fix it.
+3. The boilerplate: it must fail at least one test, or learners have nothing to do.
+4. A second run of the reference must give the same verdicts and outputs (no randomness or timing).
+"""
+
+from __future__ import annotations
+
+from capsules.schemas import CapsuleDraft, CodeConfig, TestCase
+from judges.limits import limits_for
+from judges.reports import CATEGORY_OF_VERDICT, TestOutcome, ValidationReport
+from judges.runtimes import JobResult, TestResult, TestSpec, run_code_tests
+from judges.runtimes.compare import DEFAULT_TOLERANCE, CompareMode
+from judges.validators.common import ReportBuilder, quote
+
+# Languages whose "compile" step is only a syntax check: a failure there is a syntax error.
+INTERPRETED = {"python", "javascript", "bash"}
+
+
+def test_specs(test_cases: list[TestCase]) -> list[TestSpec]:
+    return [
+        TestSpec(
+            test_call=case.test_call,
+            expected_output=case.expected_output,
+            compare=CompareMode(case.compare or "trim"),
+            tolerance=case.tolerance if case.tolerance is not None else DEFAULT_TOLERANCE,
+        )
+        for case in test_cases
+    ]
+
+
+def test_outcomes(test_cases: list[TestCase], job: JobResult) -> list[TestOutcome]:
+    return [
+        TestOutcome(
+            index=result.index,
+            description=case.description,
+            call=case.test_call,
+            expected=case.expected_output,
+            actual=result.stdout,
+            verdict=result.verdict.value,
+            is_hidden=case.is_hidden,
+            stderr=result.stderr,
+            exit_code=result.exit_code,
+            signal=result.signal,
+            cpu_ms=round(result.cpu_seconds * 1000, 2),
+            wall_ms=round(result.wall_seconds * 1000, 2),
+        )
+        for case, result in zip(test_cases, job.tests, strict=True)
+    ]
+
+
+def compile_category(language: str) -> str:
+    return "syntax_error" if language in INTERPRETED else "compile_error"
+
+
+def describe_failure(case: TestCase, result: TestResult, number: int) -> str:
+    """One sentence: which test, what it called, what was expected, what happened."""
+    where = f"test {number} ({case.description}): {case.test_call}"
+    if result.verdict.value == "WA":
+        return f"{where} printed {quote(result.stdout)} but {quote(case.expected_output)} was expected."
+    detail = result.message or result.verdict.value
+    if result.stderr.strip():
+        detail += f" Last error line: {result.stderr.strip().splitlines()[-1][:300]}"
+    return f"{where} — {detail}"
+
+
+def run_fingerprint(job: JobResult) -> list[tuple[str, str]]:
+    return [(test.verdict.value, test.stdout) for test in job.tests]
+
+
+def validate_code(draft: CapsuleDraft) -> ValidationReport:
+    config = draft.config
+    assert isinstance(config, CodeConfig)
+    report = ReportBuilder(draft.capsule_type, draft.language)
+    cases = config.test_cases
+    hidden = sum(case.is_hidden for case in cases)
+    visible = len(cases) - hidden
+
+    with report.step("tests include a visible and a hidden test") as step:
+        step.ok = bool(hidden and visible)
+        step.detail = f"{visible} visible, {hidden} hidden"
+    if not visible:
+        return report.fail("missing_visible_test", "Every test is hidden: add at least one visible test so learners see an example.")
+    if not hidden:
+        return report.fail("missing_hidden_test", "Every test is visible: add at least one hidden test so learners cannot pass by matching the examples.")
+
+    specs = test_specs(cases)
+    limits = limits_for(draft.language, extended=draft.runtime_tier.endswith("-extended"))
+
+    with report.step("reference solution passes every test") as step:
+        first = run_code_tests(draft.language, config.reference_solution, specs, limits)
+        report.tests = test_outcomes(cases, first)
+        step.ok = first.passed
+        step.detail = f"{sum(t.passed for t in first.tests)}/{len(cases)} tests pass"
+    if not first.compiled:
+        compiler = first.compile
+        message = compiler.message if compiler else "The reference solution does not compile."
+        first_line = next((line for line in (compiler.stderr if compiler else "").splitlines() if line.strip()), "")
+        return report.fail(
+            compile_category(draft.language),
+            f"The reference solution does not compile: {message}" + (f" ({first_line.strip()[:300]})" if first_line else ""),
+        )
+    failing = next((result for result in first.tests if not result.passed), None)
+    if failing is not None:
+        case = cases[failing.index]
+        return report.fail(
+            CATEGORY_OF_VERDICT[failing.verdict.value],
+            "The reference solution fails " + describe_failure(case, failing, failing.index + 1),
+        )
+
+    with report.step("starting code fails at least one test") as step:
+        starting = run_code_tests(draft.language, config.boilerplate_code, specs, limits)
+        failed = len(cases) - sum(t.passed for t in starting.tests) if starting.compiled else len(cases)
+        step.ok = not starting.passed
+        step.detail = f"fails {failed}/{len(cases)} tests" + ("" if starting.compiled else " (does not compile)")
+    if starting.passed:
+        return report.fail(
+            "boilerplate_passes", "The starting code already passes every test, so learners would have nothing to do."
+        )
+
+    with report.step("a second run of the reference agrees") as step:
+        second = run_code_tests(draft.language, config.reference_solution, specs, limits)
+        disagreements = [
+            index for index, (a, b) in enumerate(zip(run_fingerprint(first), run_fingerprint(second), strict=True)) if a != b
+        ]
+        step.ok = not disagreements
+        step.detail = "same verdicts and outputs" if not disagreements else f"tests {', '.join(str(i + 1) for i in disagreements)} differ"
+    if disagreements:
+        index = disagreements[0]
+        return report.fail(
+            "flaky",
+            f"Test {index + 1} ({cases[index].description}) gave different results on two runs of the reference: "
+            f"{quote(first.tests[index].stdout)} then {quote(second.tests[index].stdout)}; tests must be deterministic.",
+        )
+
+    return report.passed(
+        f"The reference solution passes all {len(cases)} tests ({hidden} hidden), the starting code fails "
+        f"{failed} of them, and a second run agrees."
+    )
