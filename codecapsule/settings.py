@@ -290,6 +290,11 @@ JUDGE_COMPILE_WALL_SECONDS = env_int("JUDGE_COMPILE_WALL_SECONDS", 30, minimum=1
 JUDGE_COMPILE_ADDRESS_SPACE_MB = env_int("JUDGE_COMPILE_ADDRESS_SPACE_MB", 3072, minimum=256)
 # Backstop for a whole job, whatever its number of tests.
 JUDGE_JOB_WALL_SECONDS = env_int("JUDGE_JOB_WALL_SECONDS", 120, minimum=5)
+# Memory (RAM and tmpfs together) of a whole job, through a memory cgroup per slot where /sys/fs/cgroup
+# lets root create one (cgroup v1 or v2): RLIMIT_AS bounds each process, this bounds a fork bomb of
+# memory hogs. javac or one JVM run stays under ~700 MB; without cgroups the rlimits alone apply.
+JUDGE_CGROUPS = env_bool("JUDGE_CGROUPS", True)
+JUDGE_JOB_MEMORY_MB = env_int("JUDGE_JOB_MEMORY_MB", 2048, minimum=256)
 # Rows kept from a query result (the total count is still reported).
 JUDGE_SQL_MAX_ROWS = env_int("JUDGE_SQL_MAX_ROWS", 1000, minimum=1)
 # PostgreSQL dialect for DATABASE capsules (a throwaway schema per run); unset = SQLite only.

@@ -50,6 +50,8 @@ class Limits:
     compile_address_space_mb: int
     job_wall_seconds: float
     """Backstop for a whole job (compile + every run): the host kills the sandbox when it is over."""
+    job_memory_mb: int
+    """Memory (RAM and tmpfs) of the whole job, via a memory cgroup where the host has them."""
     sql_max_rows: int
     """Rows kept from a query result; the count of all rows is still reported."""
 
@@ -92,6 +94,7 @@ def limits_for(language: str, *, extended: bool = False) -> Limits:
         "compile_wall_seconds": float(settings.JUDGE_COMPILE_WALL_SECONDS),
         "compile_address_space_mb": settings.JUDGE_COMPILE_ADDRESS_SPACE_MB,
         "job_wall_seconds": float(settings.JUDGE_JOB_WALL_SECONDS),
+        "job_memory_mb": settings.JUDGE_JOB_MEMORY_MB,
         "sql_max_rows": settings.JUDGE_SQL_MAX_ROWS,
     }
     overrides = getattr(settings, "JUDGE_LANGUAGE_LIMITS", {}).get(language, {})

@@ -115,6 +115,7 @@ class SandboxRun:
     cpu_seconds: float  # user + system of the whole process tree, as the host's wait4() saw it
     sandboxed: bool
     uid: int | None  # host uid the job ran as (None: the server's own)
+    oom_killed: bool = False  # the job's memory cgroup ran out and the kernel killed a process of it
 
 
 @dataclass(slots=True)
@@ -237,6 +238,91 @@ def kill_uid(uid: int, *, wait: float = 2.0) -> None:
         time.sleep(0.005)
 
 
+# --- Cgroups ------------------------------------------------------------------------------------------
+
+_CGROUP_ROOT = "/sys/fs/cgroup"
+_CGROUP_NAME = "codecapsule-judge"
+
+
+@dataclass
+class _SlotCgroup:
+    """A slot's memory (and pids) cgroup: bounds a whole job's RAM and tmpfs, which rlimits cannot."""
+
+    procs: list[str]  # cgroup.procs of each controller's directory (v1) or of the one directory (v2)
+    memory_limit: str
+    pids_limit: str | None
+    events: str  # v1 memory.oom_control, v2 memory.events: both count "oom_kill N"
+
+    def configure(self, limits: Limits) -> None:
+        _write(self.memory_limit, str(limits.job_memory_mb * MB))
+        if self.pids_limit:
+            _write(self.pids_limit, str(limits.processes + 16))  # + bwrap and the harness
+
+    def enter(self, pid: int) -> None:
+        for path in self.procs:
+            _write(path, str(pid))
+
+    def oom_kills(self) -> int:
+        try:
+            with open(self.events) as handle:
+                for line in handle:
+                    if line.startswith("oom_kill "):
+                        return int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+        return 0
+
+
+_cgroup_lock = threading.Lock()
+_cgroups: dict[int, _SlotCgroup | None] = {}
+
+
+def _slot_cgroup(index: int) -> _SlotCgroup | None:
+    """The slot's cgroup, created on first use; None where cgroups are off or not ours to create."""
+    if not settings.JUDGE_CGROUPS or os.geteuid() != 0:
+        return None
+    with _cgroup_lock:
+        if index not in _cgroups:
+            try:
+                _cgroups[index] = _create_cgroup(index)
+            except OSError as exc:
+                logger.warning("judge: no memory cgroup for slot %s (rlimits only): %s", index, exc)
+                _cgroups[index] = None
+        return _cgroups[index]
+
+
+def _create_cgroup(index: int) -> _SlotCgroup:
+    if os.path.exists(f"{_CGROUP_ROOT}/cgroup.controllers"):  # cgroup v2, unified
+        parent = f"{_CGROUP_ROOT}/{_CGROUP_NAME}"
+        os.makedirs(parent, exist_ok=True)
+        _write(f"{parent}/cgroup.subtree_control", "+memory")
+        try:
+            _write(f"{parent}/cgroup.subtree_control", "+pids")
+        except OSError:
+            pass
+        directory = f"{parent}/slot-{index}"
+        os.makedirs(directory, exist_ok=True)
+        if os.path.exists(f"{directory}/memory.swap.max"):
+            _write(f"{directory}/memory.swap.max", "0")
+        pids = f"{directory}/pids.max"
+        return _SlotCgroup([f"{directory}/cgroup.procs"], f"{directory}/memory.max", pids if os.path.exists(pids) else None, f"{directory}/memory.events")
+    memory = f"{_CGROUP_ROOT}/memory/{_CGROUP_NAME}/slot-{index}"  # cgroup v1
+    os.makedirs(memory, exist_ok=True)
+    procs = [f"{memory}/cgroup.procs"]
+    pids_limit = None
+    if os.path.isdir(f"{_CGROUP_ROOT}/pids"):
+        pids = f"{_CGROUP_ROOT}/pids/{_CGROUP_NAME}/slot-{index}"
+        os.makedirs(pids, exist_ok=True)
+        procs.append(f"{pids}/cgroup.procs")
+        pids_limit = f"{pids}/pids.max"
+    return _SlotCgroup(procs, f"{memory}/memory.limit_in_bytes", pids_limit, f"{memory}/memory.oom_control")
+
+
+def _write(path: str, value: str) -> None:
+    with open(path, "w") as handle:
+        handle.write(value)
+
+
 # --- Availability ------------------------------------------------------------------------------------
 
 _probe_lock = threading.Lock()
@@ -306,7 +392,7 @@ def _memfds(files: Mapping[str, bytes]) -> Iterator[tuple[list[int], list[str]]]
             os.close(fd)
 
 
-def _bwrap_arguments(data_args: list[str], *, tmpfs_mb: int, env: Mapping[str, str]) -> list[str]:
+def _bwrap_arguments(data_args: list[str], *, tmpfs_mb: int, env: Mapping[str, str], binds: Sequence[tuple[str, str]] = ()) -> list[str]:
     size = str(tmpfs_mb * MB)
     args = [
         "--unshare-all",
@@ -336,6 +422,7 @@ def _bwrap_arguments(data_args: list[str], *, tmpfs_mb: int, env: Mapping[str, s
         "--size", size, "--perms", "1777", "--tmpfs", "/dev/shm",
         "--dir", SANDBOX_JUDGE,
         *data_args,
+        *(arg for source, destination in binds for arg in ("--ro-bind", source, destination)),
         "--remount-ro", "/",
         "--chdir", SANDBOX_HOME,
         "--clearenv",
@@ -370,6 +457,7 @@ class Sandbox:
     limits: Limits
     slot: _Slot
     sandboxed: bool
+    cgroup: _SlotCgroup | None = field(default=None, repr=False)
     home: str = SANDBOX_HOME
     tmp: str = SANDBOX_TMP
     judge_dir: str = SANDBOX_JUDGE
@@ -386,7 +474,14 @@ class Sandbox:
         with _acquire_slot() as slot:
             reason = _probe(settings.JUDGE_BWRAP_PATH, slot)
             if reason is None:
-                yield cls(limits=limits, slot=slot, sandboxed=True)
+                cgroup = _slot_cgroup(slot.index)
+                if cgroup is not None:
+                    try:
+                        cgroup.configure(limits)
+                    except OSError as exc:
+                        logger.warning("judge: cannot set the memory cgroup of slot %s: %s", slot.index, exc)
+                        cgroup = None
+                yield cls(limits=limits, slot=slot, sandboxed=True, cgroup=cgroup)
                 return
             if not settings.JUDGE_ALLOW_UNSANDBOXED:
                 raise SandboxUnavailable(f"{reason}. Nothing was executed. (JUDGE_ALLOW_UNSANDBOXED=1 runs code without a sandbox, for development only.)")
@@ -417,6 +512,11 @@ class Sandbox:
         """Where a file passed with run(files={name: ...}) appears to the command."""
         return f"{self.judge_dir}/{name}"
 
+    @property
+    def oom_events_path(self) -> str | None:
+        """Inside the sandbox: the slot cgroup's OOM counters ("oom_kill N"), if the job has a cgroup."""
+        return f"{SANDBOX_JUDGE}/oom-events" if self.sandboxed and self.cgroup is not None else None
+
     def environment(self) -> dict[str, str]:
         return base_environment(self.home, self.tmp)
 
@@ -442,15 +542,28 @@ class Sandbox:
         """
         files = files or {}
         with _memfds(files if self.sandboxed else {}) as (data_fds, data_args):
-            info_r = info_w = None
+            info_r = info_w = block_r = block_w = None
             if self.sandboxed:
                 # bwrap reports the host pid of the sandbox's pid 1 here: killing that process (rather than
                 # bwrap) ends the sandbox while bwrap is still there to reap it, so no zombie is left.
                 info_r, info_w = os.pipe()
+                blocking: list[str] = []
+                if self.cgroup is not None:
+                    # The sandbox waits on this pipe before it execs the command, until both of bwrap's
+                    # processes are in the slot's cgroup: everything the command starts is then in it.
+                    block_r, block_w = os.pipe()
+                    blocking = ["--block-fd", str(block_r)]
                 command = [
                     settings.JUDGE_BWRAP_PATH,
-                    *_bwrap_arguments(data_args, tmpfs_mb=self.limits.tmpfs_mb, env={"PATH": SANDBOX_PATH, "HOME": SANDBOX_HOME, "LANG": "C.UTF-8"}),
+                    *_bwrap_arguments(
+                        data_args,
+                        tmpfs_mb=self.limits.tmpfs_mb,
+                        env={"PATH": SANDBOX_PATH, "HOME": SANDBOX_HOME, "LANG": "C.UTF-8"},
+                        # Read-only, so the harness can tell which run the OOM killer stopped.
+                        binds=[(self.cgroup.events, self.oom_events_path)] if self.cgroup is not None else [],
+                    ),
                     "--info-fd", str(info_w),
+                    *blocking,
                     "--",
                     *argv,
                 ]  # fmt: skip
@@ -469,10 +582,13 @@ class Sandbox:
             try:
                 _write_all(stdin_fd, stdin)
                 os.lseek(stdin_fd, 0, os.SEEK_SET)
-                pass_fds = [*data_fds, *([info_w] if info_w is not None else [])]
-                return self._spawn_and_collect(command, cwd, env, stdin_fd, pass_fds, info_r, info_w, deadline, stdout_cap, stderr_cap)
+                pass_fds = [*data_fds, *(fd for fd in (info_w, block_r) if fd is not None)]
+                return self._spawn_and_collect(command, cwd, env, stdin_fd, pass_fds, info_r, info_w, block_w, deadline, stdout_cap, stderr_cap)
             finally:
                 os.close(stdin_fd)
+                for fd in (block_r, block_w):
+                    if fd is not None:
+                        os.close(fd)
 
     def _spawn_and_collect(
         self,
@@ -483,12 +599,14 @@ class Sandbox:
         pass_fds: list[int],
         info_r: int | None,
         info_w: int | None,
+        block_w: int | None,
         deadline: float,
         stdout_cap: int,
         stderr_cap: int,
     ) -> SandboxRun:
-        """Owns info_r and info_w (closes both)."""
+        """Owns info_r and info_w (closes both); writes to block_w once the sandbox may go on."""
         started = time.monotonic()
+        oom_before = self.cgroup.oom_kills() if self.cgroup is not None else 0
         try:
             proc = subprocess.Popen(
                 command,
@@ -536,6 +654,7 @@ class Sandbox:
                             if not chunk:
                                 selector.unregister(info_r)
                                 sandbox_init = _open_sandbox_init(info)
+                                self._release(proc.pid, info, block_w)
                             continue
                         stream = key.fileobj
                         try:
@@ -576,7 +695,9 @@ class Sandbox:
             self.slot.needs_sweep = True
             if self.slot.uid is not None:
                 kill_uid(self.slot.uid)
+        oom_killed = self.cgroup is not None and self.cgroup.oom_kills() > oom_before
         return SandboxRun(
+            oom_killed=oom_killed,
             exit_code=exit_code,
             signal=signal_number,
             stdout=bytes(buffers[proc.stdout]),
@@ -589,6 +710,20 @@ class Sandbox:
             sandboxed=self.sandboxed,
             uid=self.slot.uid,
         )
+
+    def _release(self, bwrap_pid: int, info: bytes, block_w: int | None) -> None:
+        """Put bwrap and the sandbox's pid 1 into the slot's cgroup, then let the sandbox go on."""
+        if block_w is None or self.cgroup is None:
+            return
+        try:
+            self.cgroup.enter(bwrap_pid)
+            self.cgroup.enter(json.loads(info)["child-pid"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            logger.warning("judge: could not move a sandbox into its cgroup: %s", exc)
+        try:
+            os.write(block_w, b"x")
+        except OSError:
+            pass  # bwrap is gone already
 
     @staticmethod
     def _stop(proc: subprocess.Popen, sandbox_init: int | None) -> None:

@@ -1,18 +1,56 @@
-"""Language runtimes for the judge. The public API the validators, the gate and grading build on.
+"""Language runtimes for the judge: the API that validators, the gate and learner grading build on.
 
-    from judges.runtimes import run_code_tests, run_sql, run_shell_session, TestSpec
+Everything runs in the sandbox of judges/sandbox.py (one bubblewrap sandbox per call); limits default to
+judges.limits.limits_for(language) and can be passed explicitly (`limits_for("java", extended=True)`,
+`limits.replace(wall_seconds=1)`). Results are frozen pydantic models (`.model_dump(mode="json")` for a
+report). Failures of the program are verdicts, never exceptions; exceptions mean the judge could not
+judge: SandboxUnavailable (nothing ran: no usable bubblewrap and JUDGE_ALLOW_UNSANDBOXED off) or
+SandboxError (the sandbox broke), both from judges.sandbox; ValueError for an unknown language/dialect.
 
-    result = run_code_tests("python", source, [TestSpec(test_call="print(f(1))", expected_output="2\\n")])
-    result.passed, result.compile, [t.verdict for t in result.tests]
+CODE capsules — languages: python, javascript, java, go, csharp, bash
 
-Everything runs in the sandbox of judges/sandbox.py; limits default to judges.limits.limits_for(language).
+    run_code_tests(language, source, tests: list[TestSpec], limits=None) -> JobResult
+    run_code_batch(language, [(source, tests), ...], limits=None) -> list[JobResult]   # one sandbox
+
+    TestSpec(test_call, expected_output=None, compare="trim"|"exact"|"numeric", tolerance=1e-6)
+    JobResult: language, compile: CompileResult | None, tests: list[TestResult], wall_seconds, sandboxed
+               .passed (compiled and all AC), .compiled, .verdicts
+    TestResult: index, verdict (Verdict.AC/WA/TLE/MLE/RE/CE/OLE), exit_code, signal, signal_name,
+                cpu_seconds, wall_seconds, stdout, stderr (excerpt), stdout_truncated, stderr_truncated,
+                message (one sentence: what went wrong, where)
+    CompileResult: ok, exit_code, signal, stdout, stderr, cpu_seconds, wall_seconds, timed_out, message
+
+  A test is the code followed by its test_call (Python/JavaScript/Bash); for Java, Go and C# the
+  test_call is statements inside a generated entry point (see java.py, go.py, csharp.py). The code is
+  compiled once per job; every test is a fresh process (Python: a fork of a warm interpreter) that sees
+  no state, files or processes of the tests before it. Verdict rules: judges/runtimes/base.py.
+
+DATABASE capsules — dialects: sqlite (in the sandbox); postgresql (a seam: raises SandboxUnavailable)
+
+    run_sql(dialect, seed_sql, query, limits=None) -> SqlResult
+    run_sql_batch(dialect, seed_sql, [query, ...], limits=None) -> SqlBatchResult  # seeds once, fresh copy per query
+    SqlResult: verdict (AC ran / RE sql error / TLE / MLE / OLE), error, columns, rows (capped at
+               limits.sql_max_rows), row_count, truncated, ordered (top-level ORDER BY), wall_seconds
+    SqlBatchResult: seed_error, tables {name: [SqlColumn(name, type)]}, results, wall_seconds, sandboxed
+
+TERMINAL capsules
+
+    run_shell_session(setup_script, steps: list[str], limits=None) -> ShellSessionResult
+    ShellSessionResult: setup: StepResult | None, steps: list[StepResult], wall_seconds, sandboxed, .setup_ok
+    StepResult: index, verdict (AC = exit 0), exit_code, signal, stdout, stderr, ..., .ok
+
+  Steps run in order in one workspace (/home/learner) that persists between them; each step is a fresh
+  `bash -c` started there. Whether a validation "passes" (exit 0, or printed `pass`) is the caller's rule.
+
+Comparison helpers: compare_output(actual, expected, mode, tolerance) -> Comparison(equal, message),
+normalize(text) (the "trim" form). has_top_level_order_by(sql).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from judges.limits import Limits
+from judges.limits import Limits, limits_for
 from judges.runtimes import sql_postgres, sql_sqlite
 from judges.runtimes.base import CodeRuntime, CompileResult, JobResult, TestResult, TestSpec, Verdict
 from judges.runtimes.bash import ShellSessionResult, StepResult, run_shell_session
@@ -24,6 +62,7 @@ from judges.runtimes.java import runtime as _java
 from judges.runtimes.javascript import runtime as _javascript
 from judges.runtimes.python import runtime as _python
 from judges.runtimes.sql_sqlite import SqlBatchResult, SqlColumn, SqlResult, has_top_level_order_by
+from judges.sandbox import SandboxError, SandboxUnavailable
 
 CODE_RUNTIMES: dict[str, CodeRuntime] = {
     "python": _python,
@@ -45,6 +84,9 @@ __all__ = [
     "CompareMode",
     "CompileResult",
     "JobResult",
+    "Limits",
+    "SandboxError",
+    "SandboxUnavailable",
     "ShellSessionResult",
     "SqlBatchResult",
     "SqlColumn",
@@ -55,6 +97,7 @@ __all__ = [
     "Verdict",
     "compare_output",
     "get_code_runtime",
+    "limits_for",
     "has_top_level_order_by",
     "normalize",
     "run_code_batch",

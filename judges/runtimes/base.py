@@ -205,6 +205,8 @@ class HarnessOutcome:
 
     def missing(self) -> tuple[Verdict, str]:
         """Verdict and reason for the tests that got no report (the job stopped before them)."""
+        if self.run.oom_killed:
+            return Verdict.MLE, "the job ran out of memory and was stopped"
         if self.run.timed_out:
             return Verdict.TLE, "the job ran out of its total time and was stopped"
         if self.error:
@@ -218,6 +220,7 @@ def job_skeleton(box: Sandbox, limits: Limits, *, mode: str, env: dict[str, str]
     ceiling = max(limits.address_space_mb, limits.compile_address_space_mb if has_compile else 0)
     return {
         "mode": mode,
+        "oom_events": box.oom_events_path,
         "home": box.home,
         "tmp": box.tmp,
         "env": env if env is not None else box.environment(),
@@ -296,9 +299,13 @@ def signal_name(number: int | None) -> str | None:
         return f"signal {number}"
 
 
-def classify(report: dict[str, Any], limits: Limits, *, memory_markers: Sequence[str] = ()) -> tuple[Verdict | None, str, str, str]:
+def classify(
+    report: dict[str, Any], limits: Limits, *, memory_markers: Sequence[str] = (), oom_killed: bool = False
+) -> tuple[Verdict | None, str, str, str]:
     """Verdict for a run that did not pass cleanly, or None when it exited 0 (compare output next).
 
+    `oom_killed`: the job's memory cgroup filled up during the job; only used when the harness could not
+    tell which run the OOM killer stopped (the report then has no "oom_killed").
     Returns (verdict or None, message, stdout, stderr) with the streams decoded.
     """
     stdout, stderr = decode(report["stdout"]), decode(report["stderr"])
@@ -308,6 +315,8 @@ def classify(report: dict[str, Any], limits: Limits, *, memory_markers: Sequence
         return Verdict.OLE, f"The program wrote more than {limits.output_bytes} bytes to {which} and was stopped.", stdout, stderr
     if sig == signal.SIGXFSZ or (report["exit_code"] not in (0, None) and _wrote_too_large_a_file(report["exit_code"], stderr)):
         return Verdict.OLE, f"The program tried to write a file larger than {limits.file_size_mb} MB.", stdout, stderr
+    if report.get("oom_killed", oom_killed and sig == signal.SIGKILL and not report["timed_out"]):
+        return Verdict.MLE, f"The program and its processes used more than {limits.job_memory_mb} MB of memory together and were stopped.", stdout, stderr
     if report["timed_out"]:
         return Verdict.TLE, f"The program did not finish within {limits.wall_seconds:g} s (wall clock) and was stopped.", stdout, stderr
     cpu_killed = sig in (signal.SIGXCPU, signal.SIGKILL) and report["cpu"] >= limits.cpu_rlimit - 0.05
@@ -372,6 +381,7 @@ def test_result(
     *,
     memory_markers: Sequence[str] = (),
     missing: tuple[Verdict, str] = (Verdict.RE, ""),
+    oom_killed: bool = False,
 ) -> TestResult:
     """One TestResult from a harness run report (None: the job stopped before this test, see `missing`)."""
     if report is None:
@@ -390,7 +400,7 @@ def test_result(
             stderr_truncated=False,
             message=f"Not run: {missing_reason}." if missing_reason else "Not run.",
         )
-    verdict, message, stdout, stderr = classify(report, limits, memory_markers=memory_markers)
+    verdict, message, stdout, stderr = classify(report, limits, memory_markers=memory_markers, oom_killed=oom_killed)
     if verdict is None:
         verdict, message = Verdict.AC, ""
         if spec is not None and spec.expected_output is not None:
@@ -482,7 +492,15 @@ class CodeRuntime:
         else:
             missing = outcome.missing()
             results = [
-                test_result(index, outcome.run_report(index, number), spec, limits, memory_markers=self.memory_markers, missing=missing)
+                test_result(
+                    index,
+                    outcome.run_report(index, number),
+                    spec,
+                    limits,
+                    memory_markers=self.memory_markers,
+                    missing=missing,
+                    oom_killed=outcome.run.oom_killed,
+                )
                 for index, spec in enumerate(tests)
             ]
         return JobResult(language=self.language, compile=compiled, tests=results, wall_seconds=wall, sandboxed=outcome.run.sandboxed)

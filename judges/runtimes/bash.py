@@ -98,7 +98,7 @@ def run_shell_session(setup_script: str, steps: Sequence[str], limits: Limits | 
     with open_sandbox(box, limits) as box:
         job = job_skeleton(box, limits, mode="exec")
         # One program whose runs are the steps, all in the home directory, which persists between them.
-        job["programs"] = [{"dir": "", "runs": [{"argv": [*BASH, "-c", script]} for script in scripts]}]
+        job["programs"] = [{"dir": "", "isolate_files": False, "runs": [{"argv": [*BASH, "-c", script]} for script in scripts]}]
         outcome = run_harness(box, job, runs=len(scripts))
     missing_verdict, missing_reason = outcome.missing()
     results = []
@@ -114,7 +114,7 @@ def run_shell_session(setup_script: str, steps: Sequence[str], limits: Limits | 
                 )
             )  # fmt: skip
             continue
-        verdict, message, stdout, stderr = classify(report, limits, memory_markers=MEMORY_MARKERS)
+        verdict, message, stdout, stderr = classify(report, limits, memory_markers=MEMORY_MARKERS, oom_killed=outcome.run.oom_killed)
         results.append(
             StepResult(
                 index=index,

@@ -1,7 +1,8 @@
 """The judge harness. Runs INSIDE the sandbox as pid 1, under Debian's `/usr/bin/python3 -I -S`.
 
-Never imported by Django: the host (judges/runtimes/base.py) reads this file's text and passes it into
-the sandbox as a read-only file. Standard library only, Python 3.11.
+Never imported by Django: the host (judges/runtimes/base.py) has the sandbox's interpreter compile this
+file once and passes the bytecode into the sandbox as a read-only file (or, failing that, the source).
+Standard library only, Python 3.11; imports kept to built-in modules (each one is paid by every job).
 
 Protocol
 --------
@@ -15,12 +16,14 @@ fd 1   JSON lines, one per event (the host reads them from a pipe with a byte ca
          {"event": "run", "index": i, **report}             SQL mode, one per query
          {"event": "done"}
        report = {exit_code, signal, cpu, wall, stdout, stderr (base64), stdout_truncated,
-                 stderr_truncated, timed_out, memory_error, spawn_failed}
+                 stderr_truncated, timed_out, memory_error, spawn_failed, oom_killed}
 fd 2   the harness's own diagnostics (never the program's output).
 
 Job
 ---
   home, tmp           the work directory and the temp directory
+  oom_events          path of the job cgroup's OOM counters (read-only), or None: a run during which
+                      the counter moved was stopped by the OOM killer (reported as oom_killed)
   env                 the complete environment of every process the harness starts
   job_limits          ceilings applied to the harness itself before anything runs, hence to every
                       process of the job: {nproc, nofile, fsize, as} (bytes for sizes)
@@ -29,11 +32,12 @@ Job
   mode                "exec" | "python" | "sql"
   programs            exec and python modes: the programs to judge, one after the other (a validator
                       runs the reference, the boilerplate and the reference again in one job):
-      exec:   {dir, files, compile, runs}: `dir` (relative to home, "" = home) is the cwd of the
-              program's steps and is removed after its last run; `files` {relative path: text} are
-              written there first; `compile` {argv} (optional) runs once, and a failure skips the runs;
-              `runs` [{argv, files?}], where a run's own `files` are written just before it and removed
-              after it, so a run never sees another test's code
+      exec:   {dir, files, compile, runs, isolate_files}: `dir` (relative to home, "" = home) is the
+              cwd of the program's steps and is removed after its last run; `files` {relative path:
+              text} are written there first; `compile` {argv} (optional) runs once, and a failure skips
+              the runs; `runs` [{argv, files?}], where a run's own `files` are written just before it
+              and removed after it, so a run never sees another test's code; unless `isolate_files` is
+              false, whatever a run adds to the directory, /tmp or /dev/shm is removed after it
       python: {source, filename, calls: [test code]}
   sql                 sql mode: {seed, queries, max_rows, seed_wall, query_wall}
 
@@ -75,6 +79,8 @@ def main():
     os.dup2(devnull, 1)  # anything printed by mistake in here (an import, say) goes nowhere
     os.close(devnull)
     emit = Emitter(results)
+    global OOM_EVENTS
+    OOM_EVENTS = job.get("oom_events")
     os.chdir(job["home"])
     _apply_job_limits(job["job_limits"])
     emit({"event": "ready"})
@@ -201,6 +207,22 @@ def _write_file(path, text):
 # --- Running one child ------------------------------------------------------------------------------
 
 
+OOM_EVENTS = None  # the job cgroup's OOM counters, when the host gives us them (set by main)
+
+
+def _oom_kills():
+    if OOM_EVENTS is None:
+        return 0
+    try:
+        with open(OOM_EVENTS, "rb") as events:
+            for line in events:
+                if line.startswith(b"oom_kill "):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def run_child(target, limits, *, env=None, cwd=None):
     """Fork, set up the child and run `target` in it: a list (argv to exec) or a callable (python mode).
 
@@ -209,6 +231,7 @@ def run_child(target, limits, *, env=None, cwd=None):
     """
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
+    oom_before = _oom_kills()
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:  # --- child
@@ -219,6 +242,12 @@ def run_child(target, limits, *, env=None, cwd=None):
             os.dup2(out_w, 1)
             os.dup2(err_w, 2)
             os.closerange(3, MAX_FD)
+            # If the job's memory cgroup fills up, the kernel's OOM killer takes a program, not us.
+            try:
+                with open("/proc/self/oom_score_adj", "w") as adj:
+                    adj.write("1000")
+            except OSError:
+                pass
             cpu = max(1, int(-(-limits["cpu"] // 1)))
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
             resource.setrlimit(resource.RLIMIT_AS, (limits["as"], limits["as"]))
@@ -240,10 +269,10 @@ def run_child(target, limits, *, env=None, cwd=None):
     # --- parent
     os.close(out_w)
     os.close(err_w)
-    return _supervise(pid, out_r, err_r, limits, started)
+    return _supervise(pid, out_r, err_r, limits, started, oom_before)
 
 
-def _supervise(pid, out_r, err_r, limits, started):
+def _supervise(pid, out_r, err_r, limits, started, oom_before):
     cap = limits["output"]
     buffers = {out_r: bytearray(), err_r: bytearray()}
     truncated = {out_r: False, err_r: False}
@@ -255,13 +284,20 @@ def _supervise(pid, out_r, err_r, limits, started):
         poller.register(fd, select.POLLIN)
     open_pipes = {out_r, err_r}
     deadline = started + limits["wall"]
+    oom_killed = False
+    # With a memory cgroup, look at its OOM counter 20 times a second: once the OOM killer has stopped a
+    # process of this run, the run is over (MLE) rather than left to wait for what was killed.
+    tick = 0.05 if OOM_EVENTS is not None else None
     try:
         while status is None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 timed_out = True
                 break
-            for fd, _ in poller.poll(remaining * 1000):
+            if tick is not None and _oom_kills() > oom_before:
+                oom_killed = True
+                break
+            for fd, _ in poller.poll(min(remaining, tick or remaining) * 1000):
                 if fd == pidfd:
                     _, status, usage = os.wait4(pid, 0)
                     continue
@@ -298,6 +334,7 @@ def _supervise(pid, out_r, err_r, limits, started):
         "timed_out": timed_out,
         "memory_error": exit_code == MEMORY_EXIT_CODE,
         "spawn_failed": exit_code == SPAWN_FAILED_EXIT_CODE,
+        "oom_killed": oom_killed or (OOM_EVENTS is not None and _oom_kills() > oom_before),
     }
 
 
@@ -365,6 +402,9 @@ def exec_mode(job, emit):
             if report["exit_code"] != 0:
                 _remove_tree(directory, keep=directory == job["home"])
                 continue
+        # Tests start from the same files: what a run adds to the work directory, /tmp or /dev/shm is
+        # removed after it (a shell session, whose steps share a workspace on purpose, opts out).
+        snapshot = _snapshot([directory, job["tmp"], "/dev/shm"]) if program.get("isolate_files", True) else None
         for index, run in enumerate(program["runs"]):
             written = []
             for name, text in run.get("files", {}).items():
@@ -377,8 +417,40 @@ def exec_mode(job, emit):
                     os.unlink(path)
                 except OSError:
                     pass
+            if snapshot is not None:
+                _restore(snapshot)
             emit({"event": "run", "program": number, "index": index, **report})
         _remove_tree(directory, keep=directory == job["home"])
+
+
+def _snapshot(directories):
+    """The names in each directory now (missing directories are skipped)."""
+    names = {}
+    for directory in directories:
+        try:
+            names[directory] = set(os.listdir(directory))
+        except OSError:
+            pass
+    return names
+
+
+def _restore(snapshot):
+    """Remove every entry added to the snapshot's directories since it was taken."""
+    for directory, before in snapshot.items():
+        try:
+            now = os.listdir(directory)
+        except OSError:
+            continue
+        for name in now:
+            if name not in before:
+                path = os.path.join(directory, name)
+                try:
+                    if os.path.isdir(path) and not os.path.islink(path):
+                        _remove_tree(path, keep=False)
+                    else:
+                        os.unlink(path)
+                except OSError:
+                    pass
 
 
 def _remove_tree(path, *, keep):
@@ -433,12 +505,14 @@ def python_mode(job, emit):
             _warm_up()
             warm = True
         calls = program["calls"]
+        snapshot = _snapshot([job["home"], job["tmp"], "/dev/shm"])
         for index in range(len(calls)):
             # Compiled here, once, rather than in the child, where the compiler's allocations would copy
             # pages shared with this process (~0.5 ms per test); only this test's code reaches the child.
             test, error = _compile_test(calls[index], index)
             report = run_child(_python_test(code, source, test, error, job), job["run_limits"])
             del test
+            _restore(snapshot)
             emit({"event": "run", "program": number, "index": index, **report})
 
 

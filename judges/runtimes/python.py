@@ -9,7 +9,7 @@ A test is the learner's code followed by its `test_call`, run as a fresh `__main
 Why fork per test: one sandboxed interpreter start costs ~13 ms, a fork from a warm one ~1 ms
 (DESIGN.md §5). The harness compiles the source once (a SyntaxError is the job's CE), imports ahead the
 standard-library modules the source imports, then forks per test; each child gets a new `__main__`, so
-no global state crosses tests. The interpreter runs with -I -S: no site-packages, no user site, no
+no global state crosses tests, and files a test writes are removed before the next one. The interpreter runs with -I -S: no site-packages, no user site, no
 PYTHON* variables, stdlib only.
 """
 

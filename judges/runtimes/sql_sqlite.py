@@ -102,7 +102,7 @@ def run_sql_batch(seed_sql: str, queries: Sequence[str], limits: Limits | None =
         if report is None:
             results.append(_failed(missing_verdict, missing_reason, ordered))
             continue
-        results.append(_query_result(report, limits, ordered))
+        results.append(_query_result(report, limits, ordered, oom_killed=outcome.run.oom_killed))
     return SqlBatchResult(
         seed_error=None if seed["ok"] else seed["error"],
         tables=tables,
@@ -121,8 +121,8 @@ def _failed(verdict: Verdict, error: str, ordered: bool) -> SqlResult:
     return SqlResult(verdict=verdict, error=error, columns=[], rows=[], row_count=0, truncated=False, ordered=ordered, wall_seconds=0.0)
 
 
-def _query_result(report: dict[str, Any], limits: Limits, ordered: bool) -> SqlResult:
-    verdict, message, stdout, _ = classify(report, limits, memory_markers=("MemoryError",))
+def _query_result(report: dict[str, Any], limits: Limits, ordered: bool, *, oom_killed: bool = False) -> SqlResult:
+    verdict, message, stdout, _ = classify(report, limits, memory_markers=("MemoryError",), oom_killed=oom_killed)
     wall = round(report["wall"], 4)
     if verdict is not None:
         message = message.replace("The program", "The query")

@@ -247,3 +247,26 @@ def test_a_program_cannot_read_the_other_tests_of_its_job():
 def test_the_next_job_runs_normally(round_):
     result = run_code_tests("python", "def f(x):\n    return x * 2\n", [TestSpec(test_call=f"print(f({i}))", expected_output=str(2 * i)) for i in range(5)], LIMITS)
     assert result.passed
+
+
+def test_a_fork_bomb_of_memory_hogs_is_stopped_by_the_job_memory_limit():
+    from judges.sandbox import _slot_cgroup
+
+    if _slot_cgroup(0) is None:
+        pytest.skip("no memory cgroups on this host: each process is still bounded by RLIMIT_AS")
+    hogs = (
+        "import os, time\n"
+        "for _ in range(12):\n"
+        "    if os.fork() == 0:\n"
+        "        block = bytearray(100 * 2**20)  # each one under its own address-space limit\n"
+        "        block[::4096] = b'x' * len(block[::4096])\n"
+        "        time.sleep(30)\n"
+        "        os._exit(0)\n"
+        "time.sleep(30)\n"
+    )
+    limits = LIMITS.replace(wall_seconds=10.0, job_memory_mb=400)
+    started = time.monotonic()
+    test = hostile(hogs, limits=limits)
+    assert test.verdict is Verdict.MLE, test
+    assert "400 MB" in test.message
+    assert time.monotonic() - started < 8

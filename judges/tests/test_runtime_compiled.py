@@ -123,3 +123,9 @@ def test_a_batch_compiles_each_program_in_its_own_directory():
     assert reference.passed
     assert broken.verdicts == [Verdict.CE]
     assert snooping.passed  # the first program's directory was removed before the third one ran
+
+
+def test_files_a_test_writes_are_gone_for_the_next_test_but_the_build_stays():
+    source = 'import "os"\n\nfunc Visit() int { entries, _ := os.ReadDir("."); os.WriteFile("mark", []byte("x"), 0o644); return len(entries) }\n'
+    result = run_code_tests("go", source, [TestSpec(test_call="fmt.Println(Visit())", expected_output="3") for _ in range(3)], limits_for("go"))
+    assert result.passed, [t.stdout for t in result.tests]  # solution.go, capsule_main.go, the binary

@@ -157,3 +157,9 @@ def test_a_program_of_a_batch_cannot_see_the_others():
     spy = "import gc, sys\ndef hunt():\n    f, seen = sys._getframe(1), []\n    while f:\n        seen += [repr(v) for v in f.f_locals.values()]\n        f = f.f_back\n    return any('REFERENCE' + '_SECRET' in s for s in seen)\n"
     first, second = run_code_batch("python", [("x = 'REFERENCE_SECRET'\n", [TestSpec(test_call="pass")]), (spy, [TestSpec(test_call="print(hunt())", expected_output="False")])], LIMITS)
     assert first.passed and second.passed, second.tests[0]
+
+
+def test_files_a_test_writes_are_gone_for_the_next_test():
+    source = "import os\ndef visit():\n    seen = sorted(os.listdir('.')) + sorted(os.listdir('/tmp'))\n    open('mark', 'w').write('x')\n    open('/tmp/mark', 'w').write('x')\n    return seen\n"
+    result = run(source, *[TestSpec(test_call="print(visit())", expected_output="[]") for _ in range(3)])
+    assert result.passed, [t.stdout for t in result.tests]
