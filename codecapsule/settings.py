@@ -186,7 +186,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     # Only POST /api/auth/token/ is throttled (per client address): it takes passwords, so it is where
     # guessing happens. 20 a minute leaves room for scripts and slows a guesser to ~29k tries a day.
-    "DEFAULT_THROTTLE_RATES": {"auth-token": env_str("API_TOKEN_THROTTLE_RATE", "20/minute")},
+    "DEFAULT_THROTTLE_RATES": {
+        "auth-token": env_str("API_TOKEN_THROTTLE_RATE", "20/minute"),
+        # Grading runs untrusted code: a learner clicking Run/Submit stays far below this.
+        "attempts": env_str("API_ATTEMPT_THROTTLE_RATE", "30/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CodeCapsule API",
@@ -296,6 +300,8 @@ JUDGE_JOB_WALL_SECONDS = env_int("JUDGE_JOB_WALL_SECONDS", 120, minimum=5)
 JUDGE_CGROUPS = env_bool("JUDGE_CGROUPS", True)
 JUDGE_JOB_MEMORY_MB = env_int("JUDGE_JOB_MEMORY_MB", 2048, minimum=256)
 # Rows kept from a query result (the total count is still reported).
+# Issue #3: a learner's attempt over 64 KB is refused with a 400.
+JUDGE_MAX_CODE_BYTES = env_int("JUDGE_MAX_CODE_BYTES", 64 * 1024, minimum=1024)
 JUDGE_SQL_MAX_ROWS = env_int("JUDGE_SQL_MAX_ROWS", 1000, minimum=1)
 # PostgreSQL dialect for DATABASE capsules (a throwaway schema per run); unset = SQLite only.
 JUDGE_POSTGRES_URL = env_str("JUDGE_POSTGRES_URL")

@@ -4,9 +4,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from capsules.urls import api_urlpatterns as capsule_api_urls
 from codecapsule.errors import api_not_found
+from judges.urls import api_urlpatterns as judge_api_urls
 
 api_urlpatterns = [
     path("auth/", include("codecapsule.auth_urls")),
+    *judge_api_urls,
     *capsule_api_urls,
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
