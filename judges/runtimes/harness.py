@@ -618,6 +618,8 @@ def _python_test(program, source, test, error, job):
                 traceback.print_exception(type(exc), exc, tb, file=sys.stderr)
             except MemoryError:
                 return MEMORY_EXIT_CODE
+            except BaseException:  # noqa: BLE001 - an exception whose __str__ raises, say
+                os.write(2, f"{type(exc).__name__}: (the error could not be printed)\n".encode(errors="replace"))
             code = 1
         try:
             import atexit

@@ -256,12 +256,12 @@ CSHARP_ATTACKS = [
 ]
 
 LANGUAGES = {
-    "javascript": (JS_SOURCE, JS_ATTACKS, {"wall_seconds": 2.0, "cpu_seconds": 1.0}),
+    "javascript": (JS_SOURCE, JS_ATTACKS, {"wall_seconds": 1.5, "cpu_seconds": 1.0}),
     # A small address space, so the memory bomb goes off before string copying uses up the CPU time.
     "bash": ("", BASH_ATTACKS, {"wall_seconds": 1.5, "cpu_seconds": 1.0, "address_space_mb": 96}),
-    "java": (JAVA_SOURCE, JAVA_ATTACKS, {"wall_seconds": 3.0, "cpu_seconds": 2.0}),
+    "java": (JAVA_SOURCE, JAVA_ATTACKS, {"wall_seconds": 1.5, "cpu_seconds": 1.0}),
     "go": (GO_SOURCE, GO_ATTACKS, {"wall_seconds": 1.5, "cpu_seconds": 1.0}),
-    "csharp": (CSHARP_SOURCE, CSHARP_ATTACKS, {"wall_seconds": 2.0, "cpu_seconds": 1.0}),
+    "csharp": (CSHARP_SOURCE, CSHARP_ATTACKS, {"wall_seconds": 1.5, "cpu_seconds": 1.0}),
 }
 # Every attack is followed by a plain test: it must still run normally.
 CANARY = {

@@ -163,3 +163,10 @@ def test_files_a_test_writes_are_gone_for_the_next_test():
     source = "import os\ndef visit():\n    seen = sorted(os.listdir('.')) + sorted(os.listdir('/tmp'))\n    open('mark', 'w').write('x')\n    open('/tmp/mark', 'w').write('x')\n    return seen\n"
     result = run(source, *[TestSpec(test_call="print(visit())", expected_output="[]") for _ in range(3)])
     assert result.passed, [t.stdout for t in result.tests]
+
+
+def test_an_exception_that_cannot_be_printed_is_still_a_runtime_error():
+    source = "class Weird(Exception):\n    def __str__(self):\n        raise RuntimeError('no')\n"
+    result = run(source, TestSpec(test_call="raise Weird()"))
+    assert result.tests[0].verdict is Verdict.RE and result.tests[0].exit_code == 1
+    assert "Weird" in result.tests[0].stderr

@@ -153,3 +153,21 @@ def test_allow_unsandboxed_still_applies_the_limits(settings):
     result = run_code_tests("python", "while True: pass", [TestSpec(test_call="pass")], LIMITS)
     assert result.sandboxed is False
     assert result.tests[0].verdict is Verdict.TLE
+
+
+@pytest.mark.skipif(not ROOT, reason="cgroups need root")
+def test_a_job_runs_in_its_slots_memory_cgroup_when_the_host_has_them():
+    with Sandbox.open(LIMITS) as box:
+        if box.cgroup is None:
+            pytest.skip("no writable cgroup hierarchy on this host")
+        run = sh(box, f"cat {box.oom_events_path}; cat /proc/self/cgroup")
+    assert b"oom_kill" in run.stdout
+    assert b"codecapsule-judge/slot-" in run.stdout
+
+
+def test_without_cgroups_the_rlimits_still_apply(settings):
+    settings.JUDGE_CGROUPS = False
+    with Sandbox.open(LIMITS) as box:
+        assert box.cgroup is None and box.oom_events_path is None
+    result = run_code_tests("python", "x = bytearray(2**30)", [TestSpec(test_call="pass")], LIMITS)
+    assert result.tests[0].verdict is Verdict.MLE
