@@ -24,8 +24,12 @@ What a sandbox is (see `_bwrap_arguments` for the exact flags, all from bwrap(1)
 
 The rlimits (CPU, address space, processes, file size, open files) are applied by the harness inside,
 before any untrusted code runs, because they then bind every process of the job; the host adds the
-wall-clock kill of the whole job. Data goes in through file descriptors (stdin, `--ro-bind-data`) and
-results come back through pipes with a byte cap: the host never opens a path inside the sandbox.
+wall-clock kill of the whole job (it kills the sandbox's pid 1, whose host pid bwrap reports on
+`--info-fd`, so the pid namespace dies with it and bwrap reaps it). Where root may create cgroups (v1 or
+v2), each slot also has a memory and pids cgroup bounding the whole job's RAM and tmpfs
+(JUDGE_JOB_MEMORY_MB): bwrap waits on `--block-fd` until both of its processes are in it, so nothing of
+the job runs outside. Data goes in through file descriptors (stdin, `--ro-bind-data`) and results come
+back through pipes with a byte cap: the host never opens a path inside the sandbox.
 
 If bubblewrap is missing or cannot create namespaces, `Sandbox.open()` raises SandboxUnavailable and
 runs nothing, unless settings.JUDGE_ALLOW_UNSANDBOXED is true (development only): then the command runs
