@@ -6,7 +6,10 @@ Every write goes through capsules.services, as from any other path (DESIGN.md §
   BaseCapsule dict) and shows errors by field path; saving calls capsule_create / capsule_update;
 * status is never edited in the form: the publish / reject / flag / back-to-draft actions call
   capsule_moderate, which records who did it and when (the history is shown inline, read-only);
-* deleting calls capsule_delete.
+* deleting calls capsule_delete;
+* the "Validate now" action calls capsule_validate for each selected capsule: the judge runs again, the
+  new report and status are saved (status_after_judging), and the message says how many passed and which
+  failed with what category.
 
 A capsule added here belongs to the staff member who adds it. Staff users are made with
 `manage.py createsuperuser` (seed_demo makes none).
@@ -31,6 +34,7 @@ from capsules.services import (
     capsule_delete,
     capsule_moderate,
     capsule_update,
+    capsule_validate,
     capsule_validate_for_save,
 )
 from codecapsule.errors import ValidationFailed
@@ -55,6 +59,10 @@ _ACTION_WORDS = {
     ModerationAction.Action.FLAG: ("flagged", "flagged"),
     ModerationAction.Action.DRAFT: ("sent back to draft", "in draft"),
 }
+
+
+# How many failures the "Validate now" message names.
+_FAILURES_SHOWN = 10
 
 
 class PrettyJSONField(forms.JSONField):
@@ -165,7 +173,7 @@ class CapsuleAdmin(admin.ModelAdmin):
     list_select_related = ("creator",)
     date_hierarchy = "updated_at"
     ordering = ("-updated_at",)
-    actions = ("publish", "reject", "flag", "back_to_draft")
+    actions = ("publish", "reject", "flag", "back_to_draft", "validate_now")
     readonly_fields = (
         "id",
         "creator",
@@ -274,6 +282,30 @@ class CapsuleAdmin(admin.ModelAdmin):
     @admin.action(description="Send selected capsules back to draft", permissions=["change"])
     def back_to_draft(self, request: HttpRequest, queryset: QuerySet[Capsule]) -> None:
         self._moderate(request, queryset, ModerationAction.Action.DRAFT)
+
+    # --- The judge ---------------------------------------------------------------------------------
+
+    @admin.action(description="Validate now (run the judge again)", permissions=["change"])
+    def validate_now(self, request: HttpRequest, queryset: QuerySet[Capsule]) -> None:
+        """Judge each selected capsule again through capsule_validate (which saves the report and status).
+
+        The message: "2 passed, 1 failed: “Broken query” (syntax_error)." — failures named with their
+        category, at most _FAILURES_SHOWN of them; the full report is on each capsule's change page.
+        """
+        passed = 0
+        failures: list[str] = []
+        for capsule in queryset.order_by("pk"):
+            report = capsule_validate(capsule=capsule, actor=request.user)
+            if report["passed"]:
+                passed += 1
+            else:
+                failures.append(f"“{capsule.title}” ({report['category']})")
+        message = f"{passed} passed, {len(failures)} failed"
+        if failures:
+            shown = ", ".join(failures[:_FAILURES_SHOWN])
+            more = len(failures) - _FAILURES_SHOWN
+            message += f": {shown}" + (f", and {more} more" if more > 0 else "")
+        self.message_user(request, message + ".", messages.WARNING if failures else messages.SUCCESS)
 
 
 @admin.register(ModerationAction)

@@ -14,56 +14,14 @@ rejected. Imported capsules start as drafts: status, creator_id, created_at and 
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from capsules.records import UnreadableRecords, read_records, read_text
 from capsules.services import ImportOutcome, capsule_import
 from codecapsule.errors import ValidationFailed
-
-
-@dataclass(frozen=True)
-class Record:
-    label: str  # "line 7" or "record 3": how errors point at the record
-    data: Any = None
-    json_error: str | None = None
-
-
-def _json_error_message(exc: json.JSONDecodeError) -> str:
-    return f"{exc.msg} (column {exc.colno})"
-
-
-def read_records(text: str) -> Iterator[Record]:
-    """Detect the format and yield the records.
-
-    1. A file whose first non-blank character is `[` is one JSON array; its records are "record N"
-       (index + 1). If the array itself is not valid JSON nothing can be imported (CommandError).
-    2. Anything else is JSON Lines: each non-blank line is one record, "line N" by its line number
-       (blank lines are skipped but still counted, so N is what an editor shows).
-    """
-    if text.lstrip().startswith("["):
-        try:
-            records = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CommandError(f"line {exc.lineno}: invalid JSON: {_json_error_message(exc)}") from exc
-        for index, data in enumerate(records, start=1):
-            yield Record(label=f"record {index}", data=data)
-        return
-    # split("\n"), not splitlines(): the latter also breaks at U+2028 and friends, which JSON strings
-    # may contain unescaped (export writes ensure_ascii=False).
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield Record(label=f"line {number}", data=json.loads(line))
-        except json.JSONDecodeError as exc:
-            yield Record(label=f"line {number}", json_error=_json_error_message(exc))
 
 
 class Command(BaseCommand):
@@ -80,13 +38,16 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         owner = self._owner(options["owner"])
-        text = self._read(options["file"])
+        try:
+            records = read_records(read_text(options["file"]))
+        except UnreadableRecords as exc:
+            raise CommandError(str(exc)) from None
         dry_run: bool = options["dry_run"]
 
         counts = {ImportOutcome.CREATED: 0, ImportOutcome.UPDATED: 0}
         rejected = 0
         seen_ids: set[Any] = set()  # in a dry run a repeated id would be an update the second time
-        for record in read_records(text):
+        for record in records:
             if record.json_error is not None:
                 self.stderr.write(f"{record.label}: invalid JSON: {record.json_error}")
                 rejected += 1
@@ -122,14 +83,3 @@ class Command(BaseCommand):
             return User.objects.get(**{User.USERNAME_FIELD: username})
         except User.DoesNotExist:
             raise CommandError(f"--owner: no user named {username!r}") from None
-
-    def _read(self, name: str) -> str:
-        if name == "-":
-            return sys.stdin.read()
-        path = Path(name)
-        try:
-            return path.read_text(encoding="utf-8-sig")  # -sig: tolerate a BOM from Windows editors
-        except FileNotFoundError:
-            raise CommandError(f"{name}: no such file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"{name}: cannot read: {exc}") from None
