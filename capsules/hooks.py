@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
@@ -19,7 +19,9 @@ class JudgeReport(Protocol):
     def model_dump(self, *, mode: str = ...) -> dict[str, Any]: ...
 
 
-Judge = Callable[[CapsuleDraft], JudgeReport]
+# A judge takes a validated draft, or a BaseCapsule dict that may not fit the schema any more (a stored
+# capsule judged again): it reports that as a failure instead of raising.
+Judge = Callable[[CapsuleDraft | Mapping[str, Any]], JudgeReport]
 _judge: Judge | None = None
 
 
@@ -28,8 +30,8 @@ def register_judge(judge: Judge) -> None:
     _judge = judge
 
 
-def judge_draft(draft: CapsuleDraft) -> dict[str, Any]:
-    """The registered judge's report on `draft`, as JSON-ready data (it has a boolean "passed")."""
+def judge_capsule(target: CapsuleDraft | Mapping[str, Any]) -> dict[str, Any]:
+    """The registered judge's report on `target`, as JSON-ready data (it has a boolean "passed")."""
     if _judge is None:
         raise ImproperlyConfigured("No capsule judge is registered: is the judges app in INSTALLED_APPS?")
-    return _judge(draft).model_dump(mode="json")
+    return _judge(target).model_dump(mode="json")

@@ -12,7 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from capsules.hooks import judge_draft
+from capsules.hooks import judge_capsule
 from capsules.models import Capsule, CapsuleStatus, ModerationAction
 from capsules.schemas import CapsuleDraft, CapsuleValidationError, DatabaseConfig, parse_capsule
 from capsules.selectors import capsule_base_dict
@@ -61,27 +61,38 @@ def _draft_values(draft: CapsuleDraft) -> dict[str, Any]:
     }
 
 
-def status_after_judging(current: str, *, passed: bool) -> str:
+# The judge's category for "could not run at all": it says nothing about the capsule itself.
+INCONCLUSIVE_CATEGORY = "sandbox_error"
+
+
+def status_after_judging(current: str, *, passed: bool, conclusive: bool = True) -> str:
     """The status rule of the quality gate, the same on every path.
 
     A pass makes a capsule `validated` (a published one stays published); a failure takes it back to
     `draft`, because what learners see must be what was proven. Moderation states (rejected, flagged)
-    stay until a moderator changes them.
+    stay until a moderator changes them, and an inconclusive judgement (the sandbox could not run)
+    changes nothing: an outage must not unpublish capsules nothing was proven wrong with.
     """
-    if current in (CapsuleStatus.REJECTED, CapsuleStatus.FLAGGED):
+    if current in (CapsuleStatus.REJECTED, CapsuleStatus.FLAGGED) or not conclusive:
         return current
     if not passed:
         return CapsuleStatus.DRAFT
     return CapsuleStatus.PUBLISHED if current == CapsuleStatus.PUBLISHED else CapsuleStatus.VALIDATED
 
 
+def _status_from_report(current: str, report: Mapping[str, Any]) -> str:
+    return status_after_judging(
+        current, passed=report["passed"], conclusive=report.get("category") != INCONCLUSIVE_CATEGORY
+    )
+
+
 def capsule_create(*, creator: AbstractBaseUser, data: Mapping[str, Any], capsule_id: UUID | None = None) -> Capsule:
     """Validate, judge and save a new capsule owned by `creator`: `validated` if the judge passes it,
     else a `draft` that carries the judge's report."""
     draft = capsule_validate_for_save(data=data)
-    report = judge_draft(draft)
+    report = judge_capsule(draft)
     values = _draft_values(draft)
-    status = status_after_judging(CapsuleStatus.DRAFT, passed=report["passed"])
+    status = _status_from_report(CapsuleStatus.DRAFT, report)
     with transaction.atomic():
         capsule = Capsule(creator=creator, status=status, validation_report=report, **values)
         if capsule_id is not None:
@@ -105,14 +116,14 @@ def capsule_update(*, capsule: Capsule, actor: AbstractBaseUser, data: Mapping[s
     values = _draft_values(draft)
     current = Capsule.objects.get(pk=capsule.pk)
     content_changed = any(getattr(current, field) != values[field] for field in _CONTENT_FIELDS)
-    report = judge_draft(draft) if content_changed else None
+    report = judge_capsule(draft) if content_changed else None
     with transaction.atomic():
         locked = Capsule.objects.select_for_update().get(pk=capsule.pk)
         for field, value in values.items():
             setattr(locked, field, value)
         if report is not None:
             locked.validation_report = report
-            locked.status = status_after_judging(locked.status, passed=report["passed"])
+            locked.status = _status_from_report(locked.status, report)
         locked.save()
     return locked
 
@@ -121,11 +132,11 @@ def capsule_validate(*, capsule: Capsule, actor: AbstractBaseUser) -> dict[str, 
     """Judge a saved capsule again and record the report and the resulting status (validate API, admin,
     revalidate command). Returns the report."""
     _ensure_can_edit(capsule, actor)
-    report = judge_draft(parse_capsule(capsule_base_dict(capsule)))
+    report = judge_capsule(capsule_base_dict(capsule))
     with transaction.atomic():
         locked = Capsule.objects.select_for_update().get(pk=capsule.pk)
         locked.validation_report = report
-        locked.status = status_after_judging(locked.status, passed=report["passed"])
+        locked.status = _status_from_report(locked.status, report)
         locked.save(update_fields=["validation_report", "status", "updated_at"])
     capsule.validation_report, capsule.status = locked.validation_report, locked.status
     return report

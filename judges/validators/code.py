@@ -1,5 +1,8 @@
 """CODE capsules: the reference passes every test, the starting code does not, a second run agrees.
 
+The three programs (reference, boilerplate, reference again) run in ONE sandbox (run_code_batch): a
+sandbox start costs more than ten Python tests.
+
 Steps, each recorded in the report:
 1. The tests: at least one visible and one hidden (hidden tests keep learners from hard-coding answers).
 2. The reference solution: compiled once, every test run; any failure is reported with the failing call,
@@ -10,10 +13,12 @@ Steps, each recorded in the report:
 
 from __future__ import annotations
 
+import re
+
 from capsules.schemas import CapsuleDraft, CodeConfig, TestCase
 from judges.limits import limits_for
 from judges.reports import CATEGORY_OF_VERDICT, TestOutcome, ValidationReport
-from judges.runtimes import JobResult, TestResult, TestSpec, run_code_tests
+from judges.runtimes import JobResult, TestResult, TestSpec, run_code_batch
 from judges.runtimes.compare import DEFAULT_TOLERANCE, CompareMode
 from judges.validators.common import ReportBuilder, quote
 
@@ -57,6 +62,15 @@ def compile_category(language: str) -> str:
     return "syntax_error" if language in INTERPRETED else "compile_error"
 
 
+_COMPILER_ERROR_LINE = re.compile(r"error|Error|:\d+(?::\d+)?:")
+
+
+def compiler_error_line(stderr: str) -> str:
+    """The line of a compiler's output that states the error (not its `File ..., line 2` preamble)."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return next((line for line in lines if _COMPILER_ERROR_LINE.search(line)), lines[-1] if lines else "")
+
+
 def describe_failure(case: TestCase, result: TestResult, number: int) -> str:
     """One sentence: which test, what it called, what was expected, what happened."""
     where = f"test {number} ({case.description}): {case.test_call}"
@@ -92,17 +106,21 @@ def validate_code(draft: CapsuleDraft) -> ValidationReport:
     limits = limits_for(draft.language, extended=draft.runtime_tier.endswith("-extended"))
 
     with report.step("reference solution passes every test") as step:
-        first = run_code_tests(draft.language, config.reference_solution, specs, limits)
+        first, starting, second = run_code_batch(
+            draft.language,
+            [(config.reference_solution, specs), (config.boilerplate_code, specs), (config.reference_solution, specs)],
+            limits,
+        )
         report.tests = test_outcomes(cases, first)
         step.ok = first.passed
         step.detail = f"{sum(t.passed for t in first.tests)}/{len(cases)} tests pass"
     if not first.compiled:
         compiler = first.compile
         message = compiler.message if compiler else "The reference solution does not compile."
-        first_line = next((line for line in (compiler.stderr if compiler else "").splitlines() if line.strip()), "")
+        error_line = compiler_error_line(compiler.stderr if compiler else "")
         return report.fail(
             compile_category(draft.language),
-            f"The reference solution does not compile: {message}" + (f" ({first_line.strip()[:300]})" if first_line else ""),
+            f"The reference solution does not compile: {message}" + (f" ({error_line[:300]})" if error_line else ""),
         )
     failing = next((result for result in first.tests if not result.passed), None)
     if failing is not None:
@@ -113,7 +131,6 @@ def validate_code(draft: CapsuleDraft) -> ValidationReport:
         )
 
     with report.step("starting code fails at least one test") as step:
-        starting = run_code_tests(draft.language, config.boilerplate_code, specs, limits)
         failed = len(cases) - sum(t.passed for t in starting.tests) if starting.compiled else len(cases)
         step.ok = not starting.passed
         step.detail = f"fails {failed}/{len(cases)} tests" + ("" if starting.compiled else " (does not compile)")
@@ -123,7 +140,6 @@ def validate_code(draft: CapsuleDraft) -> ValidationReport:
         )
 
     with report.step("a second run of the reference agrees") as step:
-        second = run_code_tests(draft.language, config.reference_solution, specs, limits)
         disagreements = [
             index for index, (a, b) in enumerate(zip(run_fingerprint(first), run_fingerprint(second), strict=True)) if a != b
         ]
