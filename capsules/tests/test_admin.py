@@ -83,13 +83,13 @@ def test_an_anonymous_visitor_is_redirected_to_the_admin_login(db):
 
 
 def test_a_non_staff_user_cannot_run_a_moderation_action(owner, make_capsule):
-    capsule = make_capsule(owner)
+    capsule = make_capsule(owner, status=CapsuleStatus.VALIDATED)
     client = Client()
     client.force_login(owner)
 
     client.post(CHANGELIST, {"action": "publish", "_selected_action": [str(capsule.pk)]})
 
-    assert Capsule.objects.get(pk=capsule.pk).status == CapsuleStatus.DRAFT
+    assert Capsule.objects.get(pk=capsule.pk).status == CapsuleStatus.VALIDATED
     assert not ModerationAction.objects.exists()
 
 
@@ -97,13 +97,14 @@ def test_a_non_staff_user_cannot_run_a_moderation_action(owner, make_capsule):
 
 
 def test_the_changelist_shows_capsules_and_filters_and_searches_them(staff_client, owner, other_creator, make_capsule):
-    make_capsule(owner, "CODE", title="Owner's Python")
-    make_capsule(other_creator, "DATABASE", title="Other's SQL")
+    make_capsule(owner, "CODE", title="Owner's Python", status=CapsuleStatus.DRAFT)
+    make_capsule(other_creator, "DATABASE", title="Other's SQL", status=CapsuleStatus.VALIDATED)
 
     everything = staff_client.get(CHANGELIST)
     by_type = staff_client.get(CHANGELIST, {"capsule_type__exact": "DATABASE"})
     by_creator_name = staff_client.get(CHANGELIST, {"q": "other"})
     by_title = staff_client.get(CHANGELIST, {"q": "python"})
+    by_status = staff_client.get(CHANGELIST, {"status__exact": "validated"})
     combined = staff_client.get(
         CHANGELIST, {"language__exact": "python", "status__exact": "draft", "difficulty__exact": "easy", "creator__id__exact": owner.pk}
     )
@@ -113,6 +114,7 @@ def test_the_changelist_shows_capsules_and_filters_and_searches_them(staff_clien
     assert [c.title for c in by_type.context["cl"].result_list] == ["Other's SQL"]
     assert [c.title for c in by_creator_name.context["cl"].result_list] == ["Other's SQL"]
     assert [c.title for c in by_title.context["cl"].result_list] == ["Owner's Python"]
+    assert [c.title for c in by_status.context["cl"].result_list] == ["Other's SQL"]
     assert [c.title for c in combined.context["cl"].result_list] == ["Owner's Python"]
 
 
@@ -152,13 +154,13 @@ def test_each_moderation_action_changes_the_status_and_records_who_and_when(
 def test_an_action_reports_capsules_that_already_had_the_status_and_records_nothing_for_them(
     staff_client, owner, make_capsule
 ):
-    draft = make_capsule(owner, title="Draft")
+    validated = make_capsule(owner, status=CapsuleStatus.VALIDATED, title="Validated")
     published = make_capsule(owner, status="published", title="Already out")
 
-    response = run_action(staff_client, "publish", [draft, published])
+    response = run_action(staff_client, "publish", [validated, published])
 
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["1 capsule published; 1 was already published."]
-    assert list(ModerationAction.objects.values_list("capsule__title", flat=True)) == ["Draft"]
+    assert list(ModerationAction.objects.values_list("capsule__title", flat=True)) == ["Validated"]
 
 
 # --- Change form: read-only previews and history -------------------------------------------------
@@ -168,7 +170,9 @@ def test_the_change_page_shows_the_rendered_statement_the_report_and_the_moderat
     staff_client, staff, owner, make_capsule
 ):
     capsule = make_capsule(
-        owner, problem_statement_md="Use **max**.\n\n<script>alert('x')</script>\n\n[bad](javascript:alert(1))"
+        owner,
+        problem_statement_md="Use **max**.\n\n<script>alert('x')</script>\n\n[bad](javascript:alert(1))",
+        status=CapsuleStatus.DRAFT,
     )
     Capsule.objects.filter(pk=capsule.pk).update(validation_report={"passed": True, "tests": [{"verdict": "AC"}]})
     capsule_moderate(capsule=capsule, actor=staff, action="flag", note="Looks copied from a textbook")
@@ -242,6 +246,7 @@ def test_the_change_form_reports_json_that_does_not_parse_once(staff_client, own
 
 def test_saving_the_change_form_goes_through_capsule_update(staff_client, owner, make_capsule):
     capsule = make_capsule(owner, status="published", is_public=True)
+    Capsule.objects.filter(pk=capsule.pk).update(validation_report={"passed": True, "marker": "before the edit"})
     data = capsule_data("CODE", title="Find the biggest number", is_public=True)
 
     response = staff_client.post(change_url(capsule), form_body(data))
@@ -250,9 +255,27 @@ def test_saving_the_change_form_goes_through_capsule_update(staff_client, owner,
     capsule.refresh_from_db()
     assert capsule.title == "Find the biggest number"
     assert capsule.creator == owner  # the staff member edits, the creator stays
-    # capsule_update's rule, which a plain ModelAdmin save would skip: changed content is no longer proven.
-    assert capsule.status == CapsuleStatus.DRAFT
+    # capsule_update's rule, which a plain ModelAdmin save would skip: changed content is judged again,
+    # and a published capsule whose new content passes stays published.
+    assert "marker" not in capsule.validation_report
+    assert capsule.validation_report["passed"] is True
+    assert capsule.status == CapsuleStatus.PUBLISHED
     assert capsule.runtime_tier == "sandbox-python"  # blank tier: defaulted by parse_capsule
+
+
+def test_a_change_form_edit_that_fails_the_judge_takes_a_published_capsule_back_to_draft(staff_client, owner, make_capsule):
+    capsule = make_capsule(owner, status="published", is_public=True)
+    data = capsule_data("CODE", is_public=True)
+    data["config_data"]["test_cases"][0]["expected_output"] = "6\n"  # the reference prints 5
+
+    response = staff_client.post(change_url(capsule), form_body(data))
+
+    assert response.status_code == 302
+    capsule.refresh_from_db()
+    assert capsule.config_data["test_cases"][0]["expected_output"] == "6\n"
+    assert capsule.status == CapsuleStatus.DRAFT  # what learners see must be what was proven
+    assert capsule.validation_report["passed"] is False
+    assert capsule.validation_report["category"] == "wrong_output"
 
 
 def test_saving_an_unchanged_form_keeps_the_published_status(staff_client, owner, make_capsule):
@@ -272,10 +295,24 @@ def test_the_add_form_creates_through_capsule_create_and_stores_the_seed_sql(sta
     assert response.status_code == 302
     capsule = Capsule.objects.get()
     assert capsule.creator == staff
-    assert capsule.status == CapsuleStatus.DRAFT
+    assert capsule.status == CapsuleStatus.VALIDATED  # capsule_create judged it, and it passes
+    assert capsule.validation_report["passed"] is True
+    assert capsule.validation_report["expected_result"]["rows"] == [["Ada"], ["Grace"]]
     assert "seed_sql" not in capsule.config_data  # capsule_create moved it into storage
     assert capsule.config_data["seed_sql_url"].endswith(".sql")
     assert response["Location"] == reverse("admin:capsules_capsule_changelist")
+
+
+def test_the_add_form_saves_a_capsule_that_fails_the_judge_as_a_draft_with_its_report(staff_client, staff):
+    data = capsule_data("DATABASE")
+    data["config_data"]["reference_solution"] = "SELECT name FROM customers WHERE city = 'Paris';"
+
+    response = staff_client.post(ADD, form_body(data))
+
+    assert response.status_code == 302
+    capsule = Capsule.objects.get()
+    assert capsule.status == CapsuleStatus.DRAFT
+    assert capsule.validation_report["category"] == "empty_result"
 
 
 def test_the_status_cannot_be_set_from_the_form(staff_client, owner, make_capsule):
@@ -284,7 +321,7 @@ def test_the_status_cannot_be_set_from_the_form(staff_client, owner, make_capsul
     staff_client.post(change_url(capsule), form_body(capsule_data("CODE"), status="published"))
 
     capsule.refresh_from_db()
-    assert capsule.status == CapsuleStatus.DRAFT
+    assert capsule.status == CapsuleStatus.VALIDATED  # what the judge gave it, not what the form said
     assert not ModerationAction.objects.exists()
 
 

@@ -25,7 +25,7 @@ def other_api(other_creator) -> APIClient:
 
 @pytest.fixture
 def private(owner, make_capsule) -> Capsule:
-    return make_capsule(owner, "CODE", title="Private draft")
+    return make_capsule(owner, "CODE", title="Private draft", status="draft")
 
 
 @pytest.fixture
@@ -119,10 +119,32 @@ def test_a_put_must_carry_the_whole_capsule(owner_api, private):
     assert {"capsule_type", "problem_statement_md", "runtime_config", "config_data"} <= set(response.json()["error"]["fields"])
 
 
-def test_changing_a_published_capsules_content_takes_it_back_to_draft(owner_api, public):
+def test_changing_a_published_capsules_content_so_that_the_judge_fails_it_takes_it_back_to_draft(owner_api, public):
+    body = capsule_data("CODE", title="Changed", is_public=True)
+    body["config_data"]["reference_solution"] = "def find_largest(numbers):\n    return min(numbers)\n"
+
+    response = owner_api.put(url(public), body, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "draft"
+    public.refresh_from_db()
+    assert public.validation_report["category"] == "wrong_output"
+
+
+def test_changing_a_published_capsules_content_in_a_way_the_judge_passes_keeps_it_published(owner_api, public):
     response = owner_api.put(url(public), capsule_data("CODE", title="Changed", is_public=True), format="json")
 
-    assert response.json()["status"] == "draft"
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "published"
+    public.refresh_from_db()
+    assert public.title == "Changed"
+    assert public.validation_report["passed"] is True
+
+
+def test_replacing_a_draft_with_content_the_judge_passes_makes_it_validated(owner_api, private):
+    response = owner_api.put(url(private), capsule_data("CODE", title="Renamed"), format="json")
+
+    assert response.json()["status"] == "validated"
 
 
 def test_another_creator_cannot_replace_a_public_capsule(other_api, public):

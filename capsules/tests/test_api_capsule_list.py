@@ -28,9 +28,9 @@ def titles(response) -> set[str]:
 @pytest.fixture
 def library(owner, other_creator, make_capsule):
     """Capsules of two creators in every visibility state that matters."""
-    make_capsule(owner, "CODE", title="owner draft")
+    make_capsule(owner, "CODE", title="owner draft", status="draft")
     make_capsule(owner, "DATABASE", title="owner published public", status="published", is_public=True)
-    make_capsule(other_creator, "CODE", title="other draft")
+    make_capsule(other_creator, "CODE", title="other draft", status="draft")
     make_capsule(other_creator, "CODE", title="other published private", status="published", is_public=False)
     make_capsule(other_creator, "TERMINAL", title="other validated public", status="validated", is_public=True)
     make_capsule(other_creator, "TERMINAL", title="other published public", status="published", is_public=True)
@@ -168,8 +168,34 @@ def test_a_creator_creates_a_capsule_of_each_type(owner_api, owner, capsule_type
     capsule = Capsule.objects.get(pk=body["id"])
     assert capsule.creator == owner
     assert capsule.capsule_type == capsule_type
-    assert capsule.status == "draft"
+    assert capsule.status == "validated"  # the sample passes the judge
+    assert body["status"] == "validated"
+    assert capsule.validation_report["passed"] is True
+    assert capsule.validation_report["capsule_type"] == capsule_type
     assert response["Location"] == f"/api/capsules/{capsule.pk}"
+
+
+BROKEN_REFERENCES = {
+    "CODE": ("reference_solution", "def find_largest(numbers):\n    return min(numbers)\n", "wrong_output"),
+    "DATABASE": ("reference_solution", "SELECT name FROM customers WHERE city = 'Paris';", "empty_result"),
+    "TERMINAL": ("setup_script", "touch hello.txt\nmkdir notes\n", "task_already_passing"),
+}
+
+
+@pytest.mark.parametrize("capsule_type", ["CODE", "DATABASE", "TERMINAL"])
+def test_a_capsule_the_judge_fails_is_created_as_a_draft_carrying_the_report(owner_api, owner, capsule_type):
+    key, value, category = BROKEN_REFERENCES[capsule_type]
+    data = capsule_data(capsule_type)
+    data["config_data"][key] = value
+
+    response = owner_api.post(LIST_URL, data, format="json")
+
+    assert response.status_code == 201, response.content  # a failing judgement is saved, not refused
+    assert response.json()["status"] == "draft"
+    capsule = Capsule.objects.get(pk=response.json()["id"])
+    assert (capsule.status, capsule.creator) == ("draft", owner)
+    assert capsule.validation_report["passed"] is False
+    assert capsule.validation_report["category"] == category
 
 
 def test_create_works_without_a_trailing_slash(owner_api, owner):
@@ -195,7 +221,7 @@ def test_create_ignores_read_only_keys_in_the_body(owner_api, owner, other_creat
     created = response.json()
     assert created["id"] != "00000000-0000-0000-0000-000000000001"
     assert created["creator_id"] == str(owner.pk)
-    assert created["status"] == "draft"
+    assert created["status"] == "validated"  # the judge's status, not the body's
     assert not created["created_at"].startswith("2001")
 
 

@@ -125,7 +125,9 @@ def test_read_only_keys_in_a_patch_are_ignored(owner_api, capsule, other_creator
     )
 
     assert response.status_code == 200
-    assert (response.json()["status"], response.json()["id"]) == ("draft", str(capsule.pk))
+    # the status the judge gave the capsule when it was created; the patch changed no content
+    assert capsule.status == "validated"
+    assert (response.json()["status"], response.json()["id"]) == ("validated", str(capsule.pk))
     assert Capsule.objects.get(pk=capsule.pk).creator_id == capsule.creator_id
 
 

@@ -60,7 +60,7 @@ def test_the_values_have_the_seeds_types(owner_api, owner):
     assert isinstance(body["config_data"], dict)
     assert body["created_at"].endswith("Z")
     assert parse_timestamp(body["created_at"]) <= parse_timestamp(body["updated_at"])
-    assert (body["difficulty"], body["status"], body["is_public"]) == ("easy", "draft", False)
+    assert (body["difficulty"], body["status"], body["is_public"]) == ("easy", "validated", False)  # judged on create
 
 
 def test_the_list_is_paginated_with_count_next_previous_and_results(owner_api, owner, make_capsule):

@@ -58,16 +58,32 @@ def stored_seed_files() -> list[str]:
 # --- import: good and bad records -----------------------------------------------------------------
 
 
-def test_it_imports_valid_json_lines_as_drafts_of_the_owner(owner, tmp_path):
+def test_it_imports_valid_json_lines_as_judged_capsules_of_the_owner(owner, tmp_path):
     path = write(tmp_path, jsonl(capsule_data("CODE"), capsule_data("DATABASE"), capsule_data("TERMINAL")))
 
     out, err, error = run("import_capsules", str(path), "--owner", "owner")
 
     assert error is None and err == ""
     assert out.strip() == "imported 3, updated 0, rejected 0"
-    assert Capsule.objects.filter(creator=owner, status=CapsuleStatus.DRAFT).count() == 3
+    imported = Capsule.objects.filter(creator=owner)
+    assert [c.status for c in imported] == [CapsuleStatus.VALIDATED] * 3  # every sample passes the judge
+    assert all(c.validation_report["passed"] for c in imported)
     database = Capsule.objects.get(capsule_type="DATABASE")
     assert "seed_sql" not in database.config_data and database.config_data["seed_sql_url"]
+
+
+def test_a_record_the_judge_fails_is_imported_as_a_draft_carrying_the_report(owner, tmp_path):
+    record = capsule_data("CODE", title="Wrong answer")
+    record["config_data"]["reference_solution"] = "def find_largest(numbers):\n    return min(numbers)\n"
+    path = write(tmp_path, jsonl(record))
+
+    out, err, error = run("import_capsules", str(path), "--owner", "owner")
+
+    # the schema is fine, so the record is imported; the judge's verdict decides its status
+    assert (error, err, out.strip()) == (None, "", "imported 1, updated 0, rejected 0")
+    capsule = Capsule.objects.get()
+    assert capsule.status == CapsuleStatus.DRAFT
+    assert capsule.validation_report["category"] == "wrong_output"
 
 
 def test_it_reports_each_bad_line_with_its_field_path_and_exits_with_status_1(owner, other_creator, make_capsule, tmp_path):
@@ -140,8 +156,25 @@ def test_a_record_with_the_owners_id_updates_that_capsule(owner, make_capsule, t
     assert out.strip() == "imported 0, updated 1, rejected 0"
     mine.refresh_from_db()
     assert mine.title == "A better title"
-    assert mine.status == CapsuleStatus.DRAFT  # capsule_update's rule: changed content is no longer proven
+    # capsule_update's rule: changed content is judged again; it passes, so the capsule stays published
+    assert mine.status == CapsuleStatus.PUBLISHED
     assert Capsule.objects.count() == 1
+
+
+def test_a_record_that_updates_a_published_capsule_into_one_the_judge_fails_takes_it_back_to_draft(
+    owner, make_capsule, tmp_path
+):
+    mine = make_capsule(owner, status="published", is_public=True)
+    record = capsule_base_dict(mine)
+    record["config_data"]["test_cases"][0]["expected_output"] = "6\n"  # the reference prints 5
+    path = write(tmp_path, jsonl(record))
+
+    out, _, error = run("import_capsules", str(path), "--owner", "owner")
+
+    assert (error, out.strip()) == (None, "imported 0, updated 1, rejected 0")
+    mine.refresh_from_db()
+    assert mine.status == CapsuleStatus.DRAFT  # changed content that fails the judge is no longer proven
+    assert mine.validation_report["category"] == "wrong_output"
 
 
 def test_a_record_with_a_new_id_keeps_it(owner, tmp_path):
@@ -162,9 +195,21 @@ def test_status_creator_and_timestamps_of_a_record_are_not_imported(owner, other
     run("import_capsules", str(path), "--owner", "owner")
 
     capsule = Capsule.objects.get()
-    assert capsule.status == CapsuleStatus.DRAFT
+    assert capsule.status == CapsuleStatus.VALIDATED  # the judge's status, not the record's
     assert capsule.creator == owner
     assert capsule.created_at.year > 2001
+
+
+def test_a_record_claiming_to_be_validated_is_still_judged(owner, tmp_path):
+    record = capsule_data("CODE", status="validated")
+    record["config_data"]["boilerplate_code"] = record["config_data"]["reference_solution"]
+    path = write(tmp_path, jsonl(record))
+
+    run("import_capsules", str(path), "--owner", "owner")
+
+    capsule = Capsule.objects.get()
+    assert capsule.status == CapsuleStatus.DRAFT
+    assert capsule.validation_report["category"] == "boilerplate_passes"
 
 
 def test_a_seed_sql_url_not_stored_here_is_rejected(owner, tmp_path):
@@ -310,7 +355,8 @@ def test_export_delete_import_gives_back_the_same_capsules(owner, make_capsule, 
         assert {k: v for k, v in after[capsule_id].items() if k not in volatile} == {
             k: v for k, v in original.items() if k not in volatile
         }
-        assert after[capsule_id]["status"] == CapsuleStatus.DRAFT  # status is not imported
+        # status is not imported: each capsule is judged again (and passes), published or not before
+        assert after[capsule_id]["status"] == CapsuleStatus.VALIDATED
     database = next(c for c in originals if c.capsule_type == "DATABASE")
     assert after[str(database.id)]["config_data"]["seed_sql"] == capsule_data("DATABASE")["config_data"]["seed_sql"]
 

@@ -71,6 +71,9 @@ def test_it_loads_at_least_six_published_public_capsules_covering_every_type():
     assert capsules.count() == len(DEMOS) >= 6
     assert set(capsules.values_list("capsule_type", flat=True)) == {"CODE", "DATABASE", "TERMINAL"}
     assert all(c.status == CapsuleStatus.PUBLISHED and c.is_public for c in capsules)
+    # publishing them is honest: the judge ran every one of them in the sandbox and passed it
+    failing = {c.title: c.validation_report.get("message") for c in capsules if not c.validation_report["passed"]}
+    assert failing == {}
     assert f"demo capsules: created {len(DEMOS)}, updated 0, unchanged 0" in output
 
 
@@ -102,14 +105,36 @@ def test_running_it_twice_changes_nothing_and_creates_no_duplicates():
 
 
 @pytest.mark.django_db
-def test_it_puts_back_a_demo_capsule_someone_edited_and_republishes_it():
+def test_it_puts_back_a_demo_capsule_someone_broke_and_republishes_it():
+    run_seed_demo()
+    demo = User.objects.get(username=DEMO_USERNAME)
+    capsule = Capsule.objects.get(creator=demo, title=DEMOS[0]["title"])
+    assert capsule.runtime_tier == "sandbox-python"  # DEMOS[0] is Python: the broken reference below is too
+    edited = capsule_base_dict(capsule)
+    edited["config_data"]["reference_solution"] = "def broken(:\n    pass\n"
+    capsule_update(capsule=capsule, actor=demo, data=edited)
+    broken = Capsule.objects.get(pk=capsule.pk)
+    assert broken.status == CapsuleStatus.DRAFT  # the service's rule: the judge fails the new content
+    assert broken.validation_report["category"] == "syntax_error"
+
+    output = run_seed_demo()
+
+    capsule.refresh_from_db()
+    assert capsule.config_data["reference_solution"] == DEMOS[0]["config_data"]["reference_solution"]
+    assert capsule.status == CapsuleStatus.PUBLISHED
+    assert capsule.validation_report["passed"] is True  # judged again when it was put back
+    assert "created 0, updated 1" in output
+
+
+@pytest.mark.django_db
+def test_it_puts_back_a_demo_capsule_someone_edited_that_stayed_published():
     run_seed_demo()
     demo = User.objects.get(username=DEMO_USERNAME)
     capsule = Capsule.objects.get(creator=demo, title=DEMOS[0]["title"])
     edited = capsule_base_dict(capsule)
     edited["problem_statement_md"] = "Someone rewrote this."
     capsule_update(capsule=capsule, actor=demo, data=edited)
-    assert Capsule.objects.get(pk=capsule.pk).status == CapsuleStatus.DRAFT  # the service's rule
+    assert Capsule.objects.get(pk=capsule.pk).status == CapsuleStatus.PUBLISHED  # the judge still passes it
 
     output = run_seed_demo()
 

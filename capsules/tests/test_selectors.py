@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def capsules(owner, make_capsule):
     return {
-        "private": make_capsule(owner, title="Private draft"),
-        "public_draft": make_capsule(owner, "DATABASE", is_public=True, title="Public draft"),
+        "private": make_capsule(owner, title="Private draft", status="draft"),
+        "public_draft": make_capsule(owner, "DATABASE", is_public=True, title="Public draft", status="draft"),
         "published": make_capsule(owner, "TERMINAL", status="published", is_public=True, title="Published"),
     }
 

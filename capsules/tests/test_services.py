@@ -15,12 +15,24 @@ from codecapsule.errors import ValidationFailed
 pytestmark = pytest.mark.django_db
 
 
-def test_it_creates_a_draft_owned_by_the_creator(owner):
+def test_it_creates_a_capsule_owned_by_the_creator_validated_by_the_judge(owner):
     capsule = capsule_create(creator=owner, data=capsule_data())
     assert capsule.creator == owner
-    assert capsule.status == CapsuleStatus.DRAFT
+    assert capsule.status == CapsuleStatus.VALIDATED
+    assert capsule.validation_report["passed"] is True
     assert capsule.runtime_tier == "sandbox-python"
     assert capsule.config_data["test_cases"][1]["is_hidden"] is True
+
+
+def test_it_creates_a_capsule_the_judge_fails_as_a_draft_with_the_reports_category(owner):
+    data = capsule_data()
+    data["config_data"]["reference_solution"] = "def find_largest(numbers):\n    return min(numbers)\n"
+    capsule = capsule_create(creator=owner, data=data)
+    assert capsule.creator == owner
+    assert capsule.status == CapsuleStatus.DRAFT
+    assert capsule.validation_report["passed"] is False
+    assert capsule.validation_report["category"] == "wrong_output"
+    assert Capsule.objects.get(pk=capsule.pk).status == CapsuleStatus.DRAFT
 
 
 def test_it_refuses_an_invalid_capsule_and_saves_nothing(owner):
@@ -65,11 +77,22 @@ def test_an_update_can_keep_the_stored_seed_by_its_url(owner):
     assert updated.config_data["seed_sql_url"] == capsule.config_data["seed_sql_url"]
 
 
-def test_changing_content_takes_away_published_status(owner, make_capsule):
+def test_changing_content_so_that_the_judge_fails_it_takes_away_published_status(owner, make_capsule):
+    capsule = make_capsule(owner, status=CapsuleStatus.PUBLISHED, is_public=True)
+    data = capsule_base_dict(capsule)
+    data["config_data"]["boilerplate_code"] = data["config_data"]["reference_solution"]
+    updated = capsule_update(capsule=capsule, actor=owner, data=data)
+    assert updated.status == CapsuleStatus.DRAFT
+    assert updated.validation_report["category"] == "boilerplate_passes"
+
+
+def test_changing_content_in_a_way_the_judge_passes_keeps_published_status(owner, make_capsule):
     capsule = make_capsule(owner, status=CapsuleStatus.PUBLISHED, is_public=True)
     data = capsule_base_dict(capsule)
     data["config_data"]["hints"].append("Read the docs.")
-    assert capsule_update(capsule=capsule, actor=owner, data=data).status == CapsuleStatus.DRAFT
+    updated = capsule_update(capsule=capsule, actor=owner, data=data)
+    assert updated.status == CapsuleStatus.PUBLISHED
+    assert updated.config_data["hints"][-1] == "Read the docs."
 
 
 def test_toggling_visibility_alone_keeps_the_status(owner, make_capsule):
@@ -98,16 +121,16 @@ def test_another_creator_cannot_update_or_delete(owner, other_creator, make_caps
 
 
 def test_moderation_records_who_when_and_the_transition(owner, staff, make_capsule):
-    capsule = make_capsule(owner)
+    capsule = make_capsule(owner, status=CapsuleStatus.VALIDATED)
     record = capsule_moderate(capsule=capsule, actor=staff, action="publish", note="looks good")
     capsule.refresh_from_db()
     assert capsule.status == CapsuleStatus.PUBLISHED
-    assert (record.actor, record.from_status, record.to_status, record.note) == (staff, "draft", "published", "looks good")
+    assert (record.actor, record.from_status, record.to_status, record.note) == (staff, "validated", "published", "looks good")
     assert record.created_at is not None
 
 
 def test_moderating_to_the_current_status_records_nothing(owner, staff, make_capsule):
-    capsule = make_capsule(owner)
+    capsule = make_capsule(owner, status=CapsuleStatus.DRAFT)
     assert capsule_moderate(capsule=capsule, actor=staff, action="draft") is None
     assert ModerationAction.objects.count() == 0
 

@@ -128,9 +128,21 @@ def test_the_owner_sees_the_last_validation_report_readably_and_raw(client, owne
 
 
 def test_the_owner_is_told_when_a_capsule_was_never_validated(client, owner, make_capsule):
-    capsule = make_capsule(owner, "CODE")
+    capsule = make_capsule(owner, "CODE", status="draft")
+    # every save is judged now; a row without a report is one saved before the judge existed
+    Capsule.objects.filter(pk=capsule.pk).update(validation_report=None)
     client.force_login(owner)
     assert "This capsule has not been validated yet." in client.get(detail(capsule)).content.decode()
+
+
+def test_the_owner_sees_the_report_the_judge_made_when_the_capsule_was_saved(client, owner, make_capsule):
+    capsule = make_capsule(owner, "CODE")
+    client.force_login(owner)
+    html = client.get(detail(capsule)).content.decode()
+    assert "This capsule has not been validated yet." not in html
+    assert "Passed" in html
+    assert "reference solution passes every test" in html
+    assert '<span class="verdict verdict--ac">AC</span>' in html
 
 
 def test_the_owner_sees_the_database_seed_sql_read_from_storage(client, owner, make_capsule):

@@ -278,6 +278,8 @@ def test_it_creates_a_code_capsule_as_a_draft_of_its_creator(client, owner):
     assert (capsule.creator, capsule.status, capsule.language, capsule.runtime_tier) == (
         owner, "draft", "javascript", "sandbox-node"
     )
+    # a draft because the judge refuses it: its only test is visible
+    assert capsule.validation_report["category"] == "missing_hidden_test"
     assert capsule.config_data["test_cases"][0]["test_call"] == "console.log(add(1, 2))"
 
 
