@@ -1,0 +1,287 @@
+"""The offline catalog: its data is complete and real, and the matcher picks the blueprint the prompt is about.
+
+The proof tests run every blueprint through the judge's own gate (`judges.validate`) in the sandbox, exactly
+as a generated capsule is judged: the reference passes every test, the boilerplate does not, DATABASE
+schema_info matches the seed, every TERMINAL check fails before and passes after its solution. A missing
+sandbox or toolchain fails these tests; it never skips them.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import judges
+from capsules.schemas import LANGUAGES_BY_TYPE, parse_capsule
+from generation import catalog
+from generation.catalog import (
+    DATA_MODULES,
+    DIFFICULTIES,
+    Blueprint,
+    CatalogError,
+    blueprint_by_title,
+    catalog_blueprints,
+    pick_blueprint,
+    rank_blueprints,
+    terms_of,
+)
+from judges.runtimes import TestSpec, Verdict, run_code_tests
+
+# Parametrized from the raw data, so a broken blueprint fails its own test instead of the collection.
+RAW_BLUEPRINTS: list[dict[str, Any]] = [raw for module in DATA_MODULES for raw in module.BLUEPRINTS]
+ALL = [pytest.param(raw["title"], id=raw["title"]) for raw in RAW_BLUEPRINTS]
+CODE = [pytest.param(raw["title"], id=raw["title"]) for raw in RAW_BLUEPRINTS if raw["capsule_type"] == "CODE"]
+CELLS = [
+    (capsule_type, language, difficulty)
+    for capsule_type, languages in LANGUAGES_BY_TYPE.items()
+    for language in languages
+    for difficulty in DIFFICULTIES
+]
+
+
+def blueprint(title: str) -> Blueprint:
+    found = blueprint_by_title(title)
+    assert found is not None, f"no blueprint titled {title!r}"
+    return found
+
+
+@pytest.fixture
+def fresh_catalog() -> Iterator[None]:
+    """Reload the catalog around a test that changes its data (the loader caches it)."""
+    catalog.catalog_blueprints.cache_clear()
+    catalog._inverse_document_frequency.cache_clear()
+    yield
+    catalog.catalog_blueprints.cache_clear()
+    catalog._inverse_document_frequency.cache_clear()
+
+
+# --- The data -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("title", ALL)
+def test_every_blueprint_parses_as_a_capsule(title):
+    draft = parse_capsule(blueprint(title).capsule_data())
+
+    assert draft.title == title
+
+
+def test_the_catalog_holds_at_least_thirty_blueprints():
+    assert len(catalog_blueprints()) == len(RAW_BLUEPRINTS) >= 30
+
+
+@pytest.mark.parametrize(("capsule_type", "language", "difficulty"), CELLS, ids=["-".join(cell) for cell in CELLS])
+def test_the_catalog_covers_every_type_language_and_difficulty_the_form_allows(capsule_type, language, difficulty):
+    matching = [
+        bp for bp in catalog_blueprints()
+        if (bp.capsule_type, bp.language, bp.difficulty) == (capsule_type, language, difficulty)
+    ]  # fmt: skip
+
+    assert matching, f"no {difficulty} {capsule_type} blueprint in {language}"
+
+
+def test_python_and_sql_have_more_than_one_blueprint_per_difficulty():
+    cells = Counter((bp.language, bp.difficulty) for bp in catalog_blueprints())
+
+    for language in ("python", "sql"):
+        assert all(cells[(language, difficulty)] >= 2 for difficulty in DIFFICULTIES), cells
+
+
+def test_titles_are_unique():
+    titles = [bp.title.casefold() for bp in catalog_blueprints()]
+
+    assert len(titles) == len(set(titles))
+
+
+@pytest.mark.parametrize("title", ALL)
+def test_every_blueprint_has_topics_and_an_idea_for_the_pedagogist(title):
+    bp = blueprint(title)
+
+    assert bp.topics and all(topic.strip() for topic in bp.topics)
+    assert bp.idea.title == bp.title
+    assert len(bp.idea.learning_objectives) >= 2 and bp.idea.concepts
+    assert len(bp.idea.description) > 100 and bp.idea.difficulty_rationale.lower().startswith(bp.difficulty)
+
+
+@pytest.mark.parametrize("title", CODE)
+def test_every_code_blueprint_has_four_tests_both_visible_and_hidden_and_progressive_hints(title):
+    config = blueprint(title).capsule_data()["config_data"]
+    hidden = [test["is_hidden"] for test in config["test_cases"]]
+
+    assert len(hidden) >= 4 and True in hidden and False in hidden
+    assert 2 <= len(config["hints"]) <= 3
+
+
+def test_every_database_blueprint_runs_on_sqlite_with_a_starting_query():
+    for bp in catalog_blueprints():
+        if bp.capsule_type == "DATABASE":
+            config = bp.capsule_data()["config_data"]
+            assert config["dialect"] == "sqlite" and config["boilerplate_code"].strip() and "CREATE TABLE" in config["seed_sql"]
+
+
+def test_every_terminal_blueprint_has_two_to_four_tasks_and_a_setup_script():
+    for bp in catalog_blueprints():
+        if bp.capsule_type == "TERMINAL":
+            config = bp.capsule_data()["config_data"]
+            assert 2 <= len(config["tasks"]) <= 4 and config["setup_script"].strip()
+
+
+def test_capsule_data_is_a_fresh_copy_each_time():
+    bp = blueprint("Count the words in a sentence")
+    first = bp.capsule_data()
+    first["config_data"]["test_cases"].clear()
+
+    assert len(bp.capsule_data()["config_data"]["test_cases"]) == 5
+    assert "topics" not in first and "idea" not in first  # catalog metadata is not part of the capsule
+
+
+def test_a_broken_blueprint_fails_loudly_when_the_catalog_loads(fresh_catalog, monkeypatch):
+    broken = copy.deepcopy(RAW_BLUEPRINTS[0])
+    del broken["config_data"]["reference_solution"]
+    monkeypatch.setattr(DATA_MODULES[0], "BLUEPRINTS", [broken])
+
+    with pytest.raises(CatalogError, match=r"Count the words in a sentence.*reference_solution: Field required"):
+        catalog_blueprints()
+
+
+def test_a_title_used_twice_fails_loudly_when_the_catalog_loads(fresh_catalog, monkeypatch):
+    monkeypatch.setattr(DATA_MODULES[0], "BLUEPRINTS", [RAW_BLUEPRINTS[0], copy.deepcopy(RAW_BLUEPRINTS[0])])
+
+    with pytest.raises(CatalogError, match="title already used"):
+        catalog_blueprints()
+
+
+# --- Every blueprint is proven by the judge ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("title", ALL)
+def test_every_blueprint_passes_the_judges_gate(title):
+    report = judges.validate(parse_capsule(blueprint(title).capsule_data()))
+
+    assert report.passed, f"{report.category}: {report.message}"
+
+
+@pytest.mark.parametrize("title", CODE)
+def test_every_code_boilerplate_compiles_and_runs_but_gives_a_wrong_answer(title):
+    # The gate only asks that the boilerplate fail a test; a catalog boilerplate must also be a working start.
+    bp = blueprint(title)
+    config = bp.capsule_data()["config_data"]
+    specs = [TestSpec(test_call=test["test_call"], expected_output=test["expected_output"]) for test in config["test_cases"]]
+
+    job = run_code_tests(bp.language, config["boilerplate_code"], specs)
+
+    assert job.compiled, job.compile.message if job.compile else ""
+    assert Verdict.WA in job.verdicts, job.verdicts
+
+
+# --- The matcher ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("capsule_type", "language", "difficulty", "prompt", "expected"),
+    [
+        ("CODE", "python", "easy", "a function that counts words in a sentence", "Count the words in a sentence"),
+        ("CODE", "python", "easy", "Check whether a number is prime", "Is it a prime number?"),
+        ("CODE", "python", "medium", "count how often each word appears, using a dictionary", "Word frequencies"),
+        ("CODE", "python", "medium", "recursion on nested lists", "Flatten a nested list"),
+        ("CODE", "python", "medium", "object-oriented programming with classes", "A bank account class"),
+        ("CODE", "python", "medium", "sorting with key functions", "Rank the players on a leaderboard"),
+        ("CODE", "python", "medium", "searching a sorted array quickly", "Binary search in a sorted list"),
+        ("CODE", "python", "hard", "find the shortest route through a maze", "Shortest path through a maze"),
+        ("CODE", "python", "hard", "write a parser for math expressions", "Evaluate an arithmetic expression"),
+        ("CODE", "javascript", "medium", "convert Roman numerals", "Roman numerals to numbers"),
+        ("CODE", "csharp", "medium", "use a hash map to find a pair of numbers", "Two numbers that add up to a target"),
+        ("CODE", "go", "medium", "encrypt a message", "Caesar cipher"),
+        ("DATABASE", "sql", "medium", "customers who never placed an order", "Members who never borrowed a book"),
+        ("DATABASE", "sql", "medium", "count employees per department with GROUP BY", "Headcount and average salary per department"),
+        ("DATABASE", "sql", "hard", "window functions: running totals", "Running total of daily sales per store"),
+        ("DATABASE", "sql", "hard", "the highest paid employee in each department", "Top earners in every department"),
+        ("DATABASE", "sql", "easy", "top 3 movies by rating", "The three newest top-rated movies"),
+        ("TERMINAL", "bash", "medium", "text processing with awk on a CSV file", "Sales report from a CSV file"),
+        ("TERMINAL", "bash", "medium", "compress a directory into an archive", "Back up a folder with tar"),
+        ("TERMINAL", "bash", "hard", "use sed to edit configuration files", "Edit a configuration file with sed and awk"),
+        ("TERMINAL", "bash", "hard", "clean up old logs with find and tar", "Rotate old log files"),
+        ("TERMINAL", "bash", "easy", "file permissions and chmod", "Lock down file permissions"),
+    ],
+)
+def test_it_picks_the_blueprint_the_prompt_is_about(capsule_type, language, difficulty, prompt, expected):
+    picked = pick_blueprint(capsule_type=capsule_type, language=language, difficulty=difficulty, prompt=prompt)
+
+    assert picked.title == expected
+    assert (picked.capsule_type, picked.language, picked.difficulty) == (capsule_type, language, difficulty)
+
+
+def test_synonyms_match_words_the_topics_do_not_use():
+    # "array" is a list, "text" a string, "hash" a dict: each prompt names none of the topics' own words.
+    assert terms_of("arrays") == terms_of("list") and terms_of("text") == terms_of("strings") == terms_of("characters")
+    assert terms_of("hash") == terms_of("dictionaries") == terms_of("maps")
+
+    picked = pick_blueprint(capsule_type="CODE", language="python", difficulty="easy", prompt="add up the even values of an array")
+
+    assert picked.title == "Sum of the even numbers"
+
+
+def test_stemming_makes_word_forms_meet():
+    assert terms_of("counting words") == terms_of("counts word") == ["count", "word"]
+    assert terms_of("parsing") == terms_of("parse") == terms_of("parser")
+    assert terms_of("Sorted") == terms_of("sorting") == terms_of("sort")
+
+
+def test_exclude_titles_skips_blueprints_already_used():
+    request = dict(capsule_type="CODE", language="python", difficulty="easy", prompt="count the words in a sentence")
+
+    first = pick_blueprint(**request)
+    second = pick_blueprint(**request, exclude_titles=[first.title])
+
+    assert first.title == "Count the words in a sentence"
+    assert second.title != first.title and second.difficulty == "easy"
+
+
+def test_it_falls_back_to_the_nearest_difficulty_when_the_cell_is_used_up():
+    easy_go = [bp.title for bp in catalog_blueprints() if bp.language == "go" and bp.difficulty == "easy"]
+
+    picked = pick_blueprint(capsule_type="CODE", language="go", difficulty="easy", prompt="", exclude_titles=easy_go)
+
+    assert picked.difficulty == "medium"
+
+
+def test_both_neighbours_of_medium_are_equally_near_and_the_topic_decides():
+    medium_java = [bp.title for bp in catalog_blueprints() if bp.language == "java" and bp.difficulty == "medium"]
+    request = dict(capsule_type="CODE", language="java", difficulty="medium", exclude_titles=medium_java)
+
+    assert pick_blueprint(**request, prompt="merge overlapping intervals").difficulty == "hard"
+    assert pick_blueprint(**request, prompt="palindrome strings").difficulty == "easy"
+
+
+def test_when_every_blueprint_is_excluded_it_repeats_one_rather_than_fail():
+    go_titles = [bp.title for bp in catalog_blueprints() if bp.language == "go"]
+
+    picked = pick_blueprint(capsule_type="CODE", language="go", difficulty="hard", prompt="", exclude_titles=go_titles)
+
+    assert picked.language == "go" and picked.difficulty == "hard"
+
+
+def test_ties_are_broken_by_title_so_the_pick_is_deterministic():
+    ranked = rank_blueprints(capsule_type="CODE", language="python", difficulty="medium", prompt="nothing relevant here")
+
+    medium = [bp.title for bp, score in ranked if bp.difficulty == "medium"]
+    assert all(score == 0 for _, score in ranked)
+    assert medium == sorted(medium)
+    assert pick_blueprint(capsule_type="CODE", language="python", difficulty="medium", prompt="").title == medium[0]
+
+
+def test_it_refuses_a_combination_the_creation_form_does_not_allow():
+    with pytest.raises(ValueError, match="not a DATABASE language"):
+        pick_blueprint(capsule_type="DATABASE", language="python", difficulty="easy", prompt="")
+    with pytest.raises(ValueError, match="unknown difficulty"):
+        pick_blueprint(capsule_type="CODE", language="python", difficulty="expert", prompt="")
+    with pytest.raises(ValueError, match="unknown capsule type"):
+        pick_blueprint(capsule_type="VIDEO", language="python", difficulty="easy", prompt="")
+
+
+def test_blueprint_by_title_ignores_case_and_returns_none_for_unknown_titles():
+    assert blueprint_by_title("  caesar CIPHER ") is blueprint("Caesar cipher")
+    assert blueprint_by_title("No such exercise") is None
