@@ -37,7 +37,7 @@ from capsules.services import (
     capsule_validate,
     capsule_validate_for_save,
 )
-from codecapsule.errors import ValidationFailed
+from codecapsule.errors import ApplicationError, ValidationFailed
 from codecapsule.markdown import render_markdown
 
 # Where an error path is shown in the form: the field that holds it, else the top of the form.
@@ -256,8 +256,14 @@ class CapsuleAdmin(admin.ModelAdmin):
 
     def _moderate(self, request: HttpRequest, queryset: QuerySet[Capsule], action: ModerationAction.Action) -> None:
         changed = unchanged = 0
+        refused: list[str] = []
         for capsule in queryset.order_by("pk"):
-            if capsule_moderate(capsule=capsule, actor=request.user, action=action) is None:
+            try:
+                record = capsule_moderate(capsule=capsule, actor=request.user, action=action)
+            except ApplicationError as exc:
+                refused.append(f"“{capsule.title}”: {exc.message}")
+                continue
+            if record is None:
                 unchanged += 1
             else:
                 changed += 1
@@ -265,7 +271,9 @@ class CapsuleAdmin(admin.ModelAdmin):
         message = f"{changed} capsule{'s' if changed != 1 else ''} {done}"
         if unchanged:
             message += f"; {unchanged} {'was' if unchanged == 1 else 'were'} already {state}"
-        self.message_user(request, message + ".", messages.SUCCESS if changed else messages.WARNING)
+        if refused:
+            message += f"; {len(refused)} refused — " + "; ".join(refused)
+        self.message_user(request, message + ".", messages.SUCCESS if changed and not refused else messages.WARNING)
 
     @admin.action(description="Publish selected capsules", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Capsule]) -> None:

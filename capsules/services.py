@@ -17,7 +17,7 @@ from capsules.models import Capsule, CapsuleStatus, ModerationAction
 from capsules.schemas import CapsuleDraft, CapsuleValidationError, DatabaseConfig, parse_capsule
 from capsules.selectors import capsule_base_dict
 from capsules.seed_sql import seed_sql_exists, seed_sql_name, seed_sql_store
-from codecapsule.errors import ValidationFailed
+from codecapsule.errors import ApplicationError, ValidationFailed
 
 # The fields of the model a draft writes. is_public is a visibility switch, not content.
 _CONTENT_FIELDS = ("title", "capsule_type", "problem_statement_md", "language", "runtime_tier", "difficulty", "config_data")
@@ -152,7 +152,8 @@ def capsule_moderate(
 ) -> ModerationAction | None:
     """Set a capsule's moderation status and record who did it and when. Staff only.
 
-    Returns None (and records nothing) when the capsule already has the target status.
+    Returns None (and records nothing) when the capsule already has the target status. Publishing needs a
+    passing judge report: learners only ever see capsules that were proven to work.
     """
     if not actor.is_staff:
         raise PermissionDenied("Only staff can moderate capsules.")
@@ -161,6 +162,10 @@ def capsule_moderate(
         locked = Capsule.objects.select_for_update().get(pk=capsule.pk)
         if locked.status == target:
             return None
+        if target == CapsuleStatus.PUBLISHED and not (locked.validation_report or {}).get("passed"):
+            raise ApplicationError(
+                "Only a capsule that passed the judge can be published: validate it first.", code="not_validated"
+            )
         record = ModerationAction.objects.create(
             capsule=locked, actor=actor, action=action, from_status=locked.status, to_status=target, note=note
         )
@@ -224,10 +229,10 @@ def capsule_import(*, owner: AbstractBaseUser, data: Any, dry_run: bool = False)
     3. An `id` that exists must belong to `owner` (it is then updated through capsule_update, whose status
        rules apply); an `id` owned by someone else is refused; a new `id` is kept (capsule_create).
     4. Read-only keys of the export shape are ignored: creator_id (the owner decides), created_at,
-       updated_at, and status — a new capsule starts as a draft, because only the judge or a moderator
-       may vouch for it on this installation.
+       updated_at, and status — the judge decides it on this installation, as on every save.
     5. With dry_run nothing is written (not even seed SQL files); the outcome says what would happen.
-    Each record is saved in its own transaction, so a bad record never leaves half of itself behind.
+    Each record is saved in its own transaction (capsule_create / capsule_update), so a bad record never
+    leaves half of itself behind; no lock is held while the judge runs.
     """
     if not isinstance(data, Mapping):
         raise ValidationFailed("The record was rejected.", fields={"__all__": "expected a JSON object"})
@@ -252,17 +257,14 @@ def capsule_import(*, owner: AbstractBaseUser, data: Any, dry_run: bool = False)
         outcome = ImportOutcome.UPDATED if existing_creator is not None else ImportOutcome.CREATED
         return CapsuleImportResult(outcome=outcome, capsule_id=capsule_id, capsule=None)
 
-    with transaction.atomic():
-        existing = None
-        if capsule_id is not None:
-            existing = Capsule.objects.select_for_update().filter(pk=capsule_id).first()
-        if existing is None:
-            capsule = capsule_create(creator=owner, data=data, capsule_id=capsule_id)
-            return CapsuleImportResult(outcome=ImportOutcome.CREATED, capsule_id=capsule.pk, capsule=capsule)
-        if existing.creator_id != owner.pk:  # it changed hands between the check and the lock
-            raise ValidationFailed("The record was rejected.", fields={"id": "belongs to another creator"})
-        capsule = capsule_update(capsule=existing, actor=owner, data=data)
-        return CapsuleImportResult(outcome=ImportOutcome.UPDATED, capsule_id=capsule.pk, capsule=capsule)
+    existing = Capsule.objects.filter(pk=capsule_id).first() if capsule_id is not None else None
+    if existing is None:
+        capsule = capsule_create(creator=owner, data=data, capsule_id=capsule_id)
+        return CapsuleImportResult(outcome=ImportOutcome.CREATED, capsule_id=capsule.pk, capsule=capsule)
+    if existing.creator_id != owner.pk:  # it changed hands since the check above
+        raise ValidationFailed("The record was rejected.", fields={"id": "belongs to another creator"})
+    capsule = capsule_update(capsule=existing, actor=owner, data=data)
+    return CapsuleImportResult(outcome=ImportOutcome.UPDATED, capsule_id=capsule.pk, capsule=capsule)
 
 
 def capsule_differs_from(*, capsule: Capsule, data: Any) -> bool:

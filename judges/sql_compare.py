@@ -4,16 +4,17 @@
 * Rows are compared as a multiset, unless the reference query sorts its result (top-level ORDER BY): then
   in order.
 * NULL is not the empty string. Numbers compare by value, so 2 and 2.0 are equal (SQLite's AVG and SUM
-  return either, depending on the data), within 1e-9 for floating-point noise.
+  return either, depending on the data), within 1e-9 (absolute or relative) for floating-point noise.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import math
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 SHOWN_ROWS = 5  # rows quoted per difference in a message
+TOLERANCE = 1e-9
 
 
 class ResultLike(Protocol):
@@ -30,16 +31,36 @@ class Comparison:
     extra_rows: list[list[Any]] = field(default_factory=list)
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return ("s", value) if isinstance(value, str) else value
-    if isinstance(value, (int, float)):
-        return ("n", round(float(value), 9))
-    return ("o", repr(value))
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _row(row: list[Any]) -> tuple[Any, ...]:
-    return tuple(_cell(value) for value in row)
+def cells_equal(a: Any, b: Any) -> bool:
+    if _is_number(a) and _is_number(b):
+        return math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
+    return type(a) is type(b) and a == b  # None is not "", "1" is not 1
+
+
+def rows_equal(a: list[Any], b: list[Any]) -> bool:
+    return len(a) == len(b) and all(cells_equal(x, y) for x, y in zip(a, b))
+
+
+def _sort_key(row: list[Any]) -> tuple[Any, ...]:
+    # Numbers before text before NULL, so that equal rows meet in a sorted scan (numbers by value).
+    return tuple((0, float(v), "") if _is_number(v) else (1, 0.0, str(v)) if v is not None else (2, 0.0, "") for v in row)
+
+
+def _match_multisets(wanted: list[list[Any]], got: list[list[Any]]) -> tuple[list[list[Any]], list[list[Any]]]:
+    """Pair equal rows; return (missing, extra). Sorted first, so the usual case is linear after sorting;
+    rows that only match within the tolerance are paired by a scan of what is left."""
+    missing, remaining = [], sorted(got, key=_sort_key)
+    for row in sorted(wanted, key=_sort_key):
+        position = next((i for i, candidate in enumerate(remaining) if rows_equal(row, candidate)), None)
+        if position is None:
+            missing.append(row)
+        else:
+            remaining.pop(position)
+    return missing, remaining
 
 
 def results_match(*, expected: ResultLike, actual: ResultLike) -> Comparison:
@@ -47,24 +68,18 @@ def results_match(*, expected: ResultLike, actual: ResultLike) -> Comparison:
     actual_width = len(actual.columns)
     if expected_width != actual_width:
         return Comparison(False, f"The result has {actual_width} columns; {expected_width} were expected.")
-    wanted = [_row(row) for row in expected.rows]
-    got = [_row(row) for row in actual.rows]
-    if expected.ordered:
-        if wanted == got:
-            return Comparison(True)
-        if Counter(wanted) == Counter(got):
-            first = next(i for i, (a, b) in enumerate(zip(wanted, got)) if a != b)
-            return Comparison(False, f"The rows are right but not in the required order (first difference at row {first + 1}).")
-    elif Counter(wanted) == Counter(got):
+    in_order = len(expected.rows) == len(actual.rows) and all(rows_equal(a, b) for a, b in zip(expected.rows, actual.rows))
+    if in_order:
         return Comparison(True)
-    missing = list((Counter(wanted) - Counter(got)).elements())
-    extra = list((Counter(got) - Counter(wanted)).elements())
-    back = {_row(row): row for row in [*expected.rows, *actual.rows]}
-    missing_rows = [back[row] for row in missing]
-    extra_rows = [back[row] for row in extra]
+    missing, extra = _match_multisets(expected.rows, actual.rows)
+    if not missing and not extra:
+        if not expected.ordered:
+            return Comparison(True)
+        first = next(i for i, (a, b) in enumerate(zip(expected.rows, actual.rows)) if not rows_equal(a, b))
+        return Comparison(False, f"The rows are right but not in the required order (first difference at row {first + 1}).")
     parts = []
-    if missing_rows:
-        parts.append(f"{len(missing_rows)} expected row(s) are missing, e.g. {missing_rows[:SHOWN_ROWS]}")
-    if extra_rows:
-        parts.append(f"{len(extra_rows)} row(s) should not be there, e.g. {extra_rows[:SHOWN_ROWS]}")
-    return Comparison(False, "; ".join(parts) + ".", missing_rows, extra_rows)
+    if missing:
+        parts.append(f"{len(missing)} expected row(s) are missing, e.g. {missing[:SHOWN_ROWS]}")
+    if extra:
+        parts.append(f"{len(extra)} row(s) should not be there, e.g. {extra[:SHOWN_ROWS]}")
+    return Comparison(False, "; ".join(parts) + ".", missing, extra)

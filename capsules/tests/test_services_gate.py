@@ -251,12 +251,6 @@ def test_only_the_creator_or_staff_may_validate(owner, other_creator, staff, mak
     assert Capsule.objects.get(pk=capsule.pk).status == CapsuleStatus.VALIDATED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: capsule_validate parses the stored capsule itself (parse_capsule) before calling the "
-    "judge, so a row that no longer fits the schema raises CapsuleValidationError instead of being recorded "
-    "as an invalid_config report (the gate handles that case, but never sees it)",
-)
 def test_validate_records_a_stored_capsule_that_no_longer_fits_the_schema_as_invalid_config(owner, make_capsule):
     capsule = make_capsule(owner, status=CapsuleStatus.VALIDATED)
     Capsule.objects.filter(pk=capsule.pk).update(config_data=dict(capsule.config_data) | {"test_cases": []})
@@ -268,11 +262,6 @@ def test_validate_records_a_stored_capsule_that_no_longer_fits_the_schema_as_inv
     assert Capsule.objects.get(pk=capsule.pk).status == CapsuleStatus.DRAFT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="design gap: a sandbox outage (sandbox_error: no verdict on the content) while re-validating unchanged "
-    "content counts as a failure, so status_after_judging unpublishes a capsule nothing was proven wrong with",
-)
 def test_a_sandbox_outage_while_revalidating_does_not_unpublish_a_capsule(owner, make_capsule, settings):
     capsule = make_capsule(owner, status=CapsuleStatus.PUBLISHED, is_public=True)
     settings.JUDGE_BWRAP_PATH = "/nonexistent/bwrap"

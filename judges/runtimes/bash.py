@@ -86,7 +86,7 @@ class ShellSessionResult(BaseModel):
 
 
 def run_shell_session(setup_script: str, steps: Sequence[str], limits: Limits | None = None, *, box: Sandbox | None = None) -> ShellSessionResult:
-    """Run `setup_script` (if not blank) and then every step in one persistent workspace.
+    """Run `setup_script` (if not blank, with `set -e`) and then every step in one persistent workspace.
 
     Every step runs even when an earlier one failed: a TERMINAL validator needs to see, for each task,
     the validation script fail, the solution run, and the validation pass. Steps that did not run
@@ -94,7 +94,8 @@ def run_shell_session(setup_script: str, steps: Sequence[str], limits: Limits | 
     """
     limits = box.limits if box is not None else (limits or limits_for("bash"))
     started = time.monotonic()
-    scripts = ([setup_script] if setup_script.strip() else []) + list(steps)
+    # The setup stops at its first failing command (`set -e`): a half-prepared workspace is a failed setup.
+    scripts = ([f"set -e\n{setup_script}"] if setup_script.strip() else []) + list(steps)
     with open_sandbox(box, limits) as box:
         job = job_skeleton(box, limits, mode="exec")
         # One program whose runs are the steps, all in the home directory, which persists between them.

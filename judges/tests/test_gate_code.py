@@ -21,7 +21,7 @@ from judges.reports import ValidationReport
 STEP_NAMES = [
     "tests include a visible and a hidden test",
     "reference solution passes every test",
-    "starting code fails at least one test",
+    "starting code compiles and fails at least one test",
     "a second run of the reference agrees",
 ]
 
@@ -64,11 +64,13 @@ def test_a_capsule_whose_reference_passes_and_whose_starting_code_fails_passes_w
     assert report.first_failure() is None
 
 
-def test_starting_code_that_does_not_even_compile_counts_as_failing_every_test():
+def test_starting_code_that_does_not_compile_is_refused_because_learners_start_from_it():
     report = judged(code_capsule(boilerplate_code="def find_largest(numbers):\n"))
 
-    assert report.passed, report.message
-    assert report.steps[2].detail == "fails 2/2 tests (does not compile)"
+    assert (report.passed, report.category) == (False, "syntax_error")
+    assert report.steps[2].detail == "does not compile"
+    assert report.message.startswith("The starting code does not compile, so learners would begin with an error: ")
+    assert "IndentationError" in report.message or "SyntaxError" in report.message
 
 
 # --- The reference does not compile ------------------------------------------------------------------
@@ -84,11 +86,6 @@ def test_a_python_reference_with_a_syntax_error_is_a_syntax_error_and_nothing_el
     assert [test.verdict for test in report.tests] == ["CE", "CE"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: the compile message quotes the compiler's FIRST line (Python: 'File \"solution.py\", "
-    "line 2'; Go: '# command-line-arguments'), never the error itself (SyntaxError: ..., undefined: ...)",
-)
 def test_a_syntax_error_message_says_what_the_error_is():
     report = judged(reference("    return max(numbers"))
 

@@ -227,11 +227,6 @@ def test_a_starting_query_with_other_column_names_but_the_same_values_already_pa
 # --- Determinism -------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: both runs of the reference are forked from one SQLite process whose PRNG is already "
-    "seeded, so random() returns the same values twice and the second run always agrees",
-)
 def test_a_reference_query_using_random_is_flaky():
     report = judged(database_capsule(reference_solution="SELECT name, random() FROM customers;"))
 

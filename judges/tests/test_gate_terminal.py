@@ -132,11 +132,6 @@ def test_a_setup_script_that_fails_is_reported_with_its_error_and_no_task_is_jud
     assert report.tasks == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: the setup script runs as `bash -c` without errexit, so only its LAST command's status "
-    "counts; capsules/demo_capsules.py's convention and its solvability test run it with `bash -e`",
-)
 def test_a_setup_script_whose_middle_command_fails_is_reported():
     report = judged(terminal_capsule(("test -f a", "touch a"), setup="mkdir data\ncat data/missing.csv\ntouch data/ok\n"))
 

@@ -119,11 +119,6 @@ def test_numbers_that_really_differ_do_not_match():
     assert not results_match(expected=one_column(0.1), actual=one_column(0.1001)).matches
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: numbers are rounded to 9 decimals before counting, so two values 3e-16 apart that "
-    "straddle a rounding boundary are unequal, although the module promises equality within 1e-9",
-)
 def test_floating_point_noise_across_a_rounding_boundary_still_matches():
     assert results_match(expected=one_column(1.0000000015), actual=one_column(1.0000000015000003)).matches
 

@@ -7,7 +7,8 @@ Steps, each recorded in the report:
 1. The tests: at least one visible and one hidden (hidden tests keep learners from hard-coding answers).
 2. The reference solution: compiled once, every test run; any failure is reported with the failing call,
    the expected and the actual output, and the error — what the Debugger agent needs to fix it.
-3. The boilerplate: it must fail at least one test, or learners have nothing to do.
+3. The boilerplate: it must compile (learners start from it) and fail at least one test, or learners have
+   nothing to do.
 4. A second run of the reference must give the same verdicts and outputs (no randomness or timing).
 """
 
@@ -130,10 +131,17 @@ def validate_code(draft: CapsuleDraft) -> ValidationReport:
             "The reference solution fails " + describe_failure(case, failing, failing.index + 1),
         )
 
-    with report.step("starting code fails at least one test") as step:
+    with report.step("starting code compiles and fails at least one test") as step:
         failed = len(cases) - sum(t.passed for t in starting.tests) if starting.compiled else len(cases)
-        step.ok = not starting.passed
-        step.detail = f"fails {failed}/{len(cases)} tests" + ("" if starting.compiled else " (does not compile)")
+        step.ok = starting.compiled and not starting.passed
+        step.detail = f"fails {failed}/{len(cases)} tests" if starting.compiled else "does not compile"
+    if not starting.compiled:
+        error_line = compiler_error_line(starting.compile.stderr if starting.compile else "")
+        return report.fail(
+            compile_category(draft.language),
+            "The starting code does not compile, so learners would begin with an error"
+            + (f": {error_line[:300]}" if error_line else "."),
+        )
     if starting.passed:
         return report.fail(
             "boilerplate_passes", "The starting code already passes every test, so learners would have nothing to do."

@@ -2,8 +2,9 @@
 schema description that matches the real tables.
 
 Steps, each recorded in the report:
-1. Seed a fresh database and run, each on its own copy: the reference query, the reference again (a second
-   run must agree), and the starting query if there is one.
+1. Seed a fresh database and run, each on its own copy: the reference query and the starting query if
+   there is one. The second run of the reference (it must agree) gets a database of its own, seeded in a
+   separate run: copies forked from one process share SQLite's random() state and would always agree.
 2. The seed must run, the reference must run and return at least one row.
 3. `schema_info` must describe exactly the tables the seed made, column names included (the first word of
    each entry: "id (INTEGER)" names `id`) — learners write queries against what the panel shows.
@@ -72,7 +73,7 @@ def validate_database(draft: CapsuleDraft) -> ValidationReport:
         return report.fail("invalid_config", f"The seed SQL could not be read: {exc}.")
 
     starting = config.boilerplate_code.strip()
-    queries = [config.reference_solution, config.reference_solution] + ([starting] if starting else [])
+    queries = [config.reference_solution] + ([starting] if starting else [])
     limits = limits_for("sql", extended=draft.runtime_tier.endswith("-extended"))
     with report.step("seed the database and run the queries") as step:
         batch = SQL_ENGINES[config.dialect](seed, queries, limits)
@@ -82,7 +83,7 @@ def validate_database(draft: CapsuleDraft) -> ValidationReport:
         category = "syntax_error" if _SYNTAX.search(batch.seed_error or "") else "runtime_error"
         return report.fail(category, f"The seed SQL fails: {batch.seed_error}")
 
-    reference, again = batch.results[0], batch.results[1]
+    reference = batch.results[0]
     with report.step("reference query returns rows") as step:
         step.ok = reference.ok and reference.row_count > 0
         step.detail = f"{reference.row_count} rows, {len(reference.columns)} columns" if reference.ok else (reference.error or "")
@@ -103,13 +104,14 @@ def validate_database(draft: CapsuleDraft) -> ValidationReport:
 
     if starting:
         with report.step("starting query does not already give the answer") as step:
-            result = batch.results[2]
+            result = batch.results[1]
             step.ok = not (result.ok and results_match(expected=reference, actual=result).matches)
             step.detail = "differs from the reference" if step.ok else "same result as the reference"
         if not step.ok:
             return report.fail("boilerplate_passes", "The starting query already returns the expected result, so learners would have nothing to do.")
 
     with report.step("a second run of the reference agrees") as step:
+        again = SQL_ENGINES[config.dialect](seed, [config.reference_solution], limits).results[0]
         step.ok = again.ok and again.columns == reference.columns and again.rows == reference.rows
         step.detail = "same result" if step.ok else "different result"
     if not step.ok:

@@ -64,12 +64,16 @@ class Command(BaseCommand):
             outcome = "updated"
         else:
             outcome = "unchanged"
-        if capsule.status != CapsuleStatus.PUBLISHED:
+        if capsule.status == CapsuleStatus.VALIDATED:
             # The demo course must be browsable by anonymous learners, so it is published here directly,
-            # without a moderator. That is honest only because capsules/tests/test_command_seed_demo.py runs
-            # every demo capsule with real interpreters and proves it solvable; once the judge exists
-            # (a later issue) it can vouch for them the regular way. .update() leaves updated_at alone.
+            # without a moderator: the judge has just proven it (every save goes through the gate).
+            # .update() leaves updated_at alone.
             Capsule.objects.filter(pk=capsule.pk).update(status=CapsuleStatus.PUBLISHED)
             if outcome == "unchanged":
                 outcome = "updated"
+        elif capsule.status != CapsuleStatus.PUBLISHED:
+            report = capsule.validation_report or {}
+            raise CommandError(
+                f"demo capsule {data['title']!r} did not pass the judge ({report.get('category')}): {report.get('message')}"
+            )
         return outcome
