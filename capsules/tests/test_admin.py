@@ -163,6 +163,20 @@ def test_an_action_reports_capsules_that_already_had_the_status_and_records_noth
     assert list(ModerationAction.objects.values_list("capsule__title", flat=True)) == ["Validated"]
 
 
+def test_publishing_refuses_a_capsule_that_did_not_pass_the_judge(staff_client, owner, make_capsule):
+    good = make_capsule(owner, title="Proven")
+    broken = make_capsule(owner, title="Broken", config_data={**capsule_data()["config_data"], "reference_solution": "def find_largest(numbers):\n    return 0\n"})
+    assert broken.status == CapsuleStatus.DRAFT
+
+    response = run_action(staff_client, "publish", [good, broken])
+
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message.startswith("1 capsule published; 1 refused — “Broken”: Only a capsule that passed the judge can be published")
+    broken.refresh_from_db()
+    assert broken.status == CapsuleStatus.DRAFT
+    assert not ModerationAction.objects.filter(capsule=broken).exists()
+
+
 # --- Change form: read-only previews and history -------------------------------------------------
 
 

@@ -139,3 +139,13 @@ def test_only_staff_moderate(owner, make_capsule):
     capsule = make_capsule(owner)
     with pytest.raises(PermissionDenied):
         capsule_moderate(capsule=capsule, actor=owner, action="publish")
+
+
+def test_publishing_needs_a_passing_judge_report(owner, staff, make_capsule):
+    from codecapsule.errors import ApplicationError
+
+    capsule = make_capsule(owner, title="Never passed")
+    Capsule.objects.filter(pk=capsule.pk).update(validation_report={"passed": False, "category": "wrong_output"})
+    with pytest.raises(ApplicationError, match="Only a capsule that passed the judge can be published"):
+        capsule_moderate(capsule=capsule, actor=staff, action="publish")
+    assert ModerationAction.objects.count() == 0
