@@ -342,3 +342,11 @@ LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2, minimum=0, maximum=10)
 # rejects it. 0: the server has no structured outputs (older vLLM, llama.cpp, Ollama builds); use JSON mode
 # with the schema in the system message, pydantic validation and one repair request from the start.
 LLM_STRUCTURED_OUTPUTS = env_bool("LLM_STRUCTURED_OUTPUTS", True)
+
+# --- Generation jobs --------------------------------------------------------------------------------
+# Issue #4: at most GENERATION_MAX_HEALS Debugger attempts per job (3 in the issue).
+GENERATION_MAX_HEALS = env_int("GENERATION_MAX_HEALS", 3, minimum=0, maximum=10)
+# Per-creator limits: jobs queued or running at once, and jobs started per hour.
+GENERATION_MAX_CONCURRENT_JOBS = env_int("GENERATION_MAX_CONCURRENT_JOBS", 2, minimum=1)
+GENERATION_JOBS_PER_HOUR = env_int("GENERATION_JOBS_PER_HOUR", 30, minimum=1)
+GENERATION_PROMPT_MAX_CHARS = env_int("GENERATION_PROMPT_MAX_CHARS", 2000, minimum=100)
