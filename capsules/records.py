@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.core.management.base import CommandError
+
 
 class UnreadableRecords(ValueError):
     """The input cannot be read at all: no such file, not UTF-8, or a JSON array that is not valid JSON.
@@ -69,3 +72,12 @@ def read_records(text: str) -> list[Record]:
         except json.JSONDecodeError as exc:
             found.append(Record(label=f"line {number}", json_error=_json_error_message(exc)))
     return found
+
+
+def owner_option(username: str) -> Any:
+    """The user named by a command's `--owner` option, or a CommandError that says so."""
+    User = get_user_model()
+    try:
+        return User.objects.get(**{User.USERNAME_FIELD: username})
+    except User.DoesNotExist:
+        raise CommandError(f"--owner: no user named {username!r}") from None

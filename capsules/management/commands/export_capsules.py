@@ -12,11 +12,11 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from django.db.models import QuerySet
 
 from capsules.models import Capsule, CapsuleType
+from capsules.records import owner_option
 from capsules.selectors import capsule_base_dict
 
 
@@ -30,7 +30,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         capsules = Capsule.objects.select_related("creator").order_by("created_at", "id")
         if options["owner"]:
-            capsules = capsules.filter(creator=self._owner(options["owner"]))
+            capsules = capsules.filter(creator=owner_option(options["owner"]))
 
         output_name: str | None = options["output"]
         if output_name:
@@ -59,9 +59,3 @@ class Command(BaseCommand):
             count += 1
         return count
 
-    def _owner(self, username: str) -> Any:
-        User = get_user_model()
-        try:
-            return User.objects.get(**{User.USERNAME_FIELD: username})
-        except User.DoesNotExist:
-            raise CommandError(f"--owner: no user named {username!r}") from None

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from capsules.records import UnreadableRecords, read_records, read_text
+from capsules.records import UnreadableRecords, owner_option, read_records, read_text
 from capsules.services import ImportOutcome, capsule_import
 from codecapsule.errors import ValidationFailed
 
@@ -37,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="validate every record, save nothing")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        owner = self._owner(options["owner"])
+        owner = owner_option(options["owner"])
         try:
             records = read_records(read_text(options["file"]))
         except UnreadableRecords as exc:
@@ -77,9 +76,3 @@ class Command(BaseCommand):
             noun = "record was" if rejected == 1 else "records were"
             raise CommandError(f"{rejected} {noun} rejected", returncode=1)
 
-    def _owner(self, username: str) -> Any:
-        User = get_user_model()
-        try:
-            return User.objects.get(**{User.USERNAME_FIELD: username})
-        except User.DoesNotExist:
-            raise CommandError(f"--owner: no user named {username!r}") from None

@@ -28,10 +28,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from capsules.models import Capsule, CapsuleStatus
+from capsules.records import owner_option
 from capsules.services import capsule_validate
 from judges.management.commands.validate_capsules import map_in_order, positive_int
 from judges.sandbox import SandboxError, sandbox_status
@@ -79,7 +79,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         capsules = Capsule.objects.filter(status__in=options["status"]).select_related("creator")
         if options["owner"] is not None:
-            capsules = capsules.filter(creator=self._owner(options["owner"]))
+            capsules = capsules.filter(creator=owner_option(options["owner"]))
         capsules = list(capsules.order_by("created_at", "pk"))
         if capsules:
             self._check_sandbox()
@@ -98,12 +98,6 @@ class Command(BaseCommand):
             noun = "capsule no longer passes" if failed == 1 else "capsules no longer pass"
             raise CommandError(f"{failed} {noun}", returncode=1)
 
-    def _owner(self, username: str) -> Any:
-        User = get_user_model()
-        try:
-            return User.objects.get(**{User.USERNAME_FIELD: username})
-        except User.DoesNotExist:
-            raise CommandError(f"--owner: no user named {username!r}") from None
 
     def _check_sandbox(self) -> None:
         try:
