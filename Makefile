@@ -7,13 +7,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .make
 
-.PHONY: run test install sysdeps python frontend migrate demo test-sqlite test-postgres clean
+.PHONY: run test install sysdeps python frontend migrate demo lint test-sqlite test-postgres clean
 
 run: install migrate demo
 	@echo "CodeCapsule on http://127.0.0.1:8000 — log in as demo / $${DEMO_PASSWORD:-demo} (Ctrl-C stops)"
 	@bash scripts/run-dev.sh
 
-test: install test-sqlite test-postgres
+test: install lint test-sqlite test-postgres
 
 install: sysdeps python frontend
 
@@ -43,6 +43,9 @@ migrate:
 
 demo:
 	$(PY) manage.py seed_demo
+
+lint:
+	$(VENV)/bin/ruff check .
 
 test-sqlite:
 	@echo "== test suite on SQLite"
