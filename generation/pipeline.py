@@ -1,0 +1,321 @@
+"""The generation pipeline (issue #4, item 3; DESIGN.md §3.1): Pedagogist → Coder → judge → Debugger → judge …
+
+`run_pipeline(job)` is what `generation.services.generation_run(job)` (and so the django-q2 task) runs:
+
+1. Mark the job running (status, started_at, provider, stage "pedagogist"). A finished job is returned as is.
+2. Pick the agents: network LLMs (generation.agents.LLMAgents, one client per job) or, when
+   settings.LLM_PROVIDER == "catalog", the offline catalog (generation.catalog_provider.CatalogAgents).
+   The request carries the creator's existing capsule titles, so neither suggests one they already have.
+3. Pedagogist: the request → an idea. Coder: the idea → a capsule draft (a BaseCapsule dict).
+4. The gate: `judges.validate(draft)`. A failing report goes to the Debugger, whose fixed draft is judged
+   again, at most settings.GENERATION_MAX_HEALS times (job.heals counts them). After
+   REGENERATE_AFTER_FAILED_HEALS Debugger heals in a row have failed, the next heal asks the Coder for a new
+   draft instead, with the history of every failed judgement.
+5. A draft that passed is saved with `capsule_create(creator=job.creator, data=draft)`, which judges it once
+   more. In ONE transaction: the capsule, its judgement step, and the job's result_capsule, status
+   succeeded, quality_score (generation/quality.py), finished_at. If the second judgement disagrees the
+   transaction is rolled back — no draft capsule is kept — and the job fails as `flaky`.
+
+Recording. Every agent call is an AgentStep (agent, model, the messages sent, the raw answer, parsed_ok,
+tokens, latency, error and error_kind, a one-line summary, the parsed output); every judgement is an
+AgentStep with agent "judge", the report JSON and the report's message as summary. Each step and each
+change of job.stage / job.heals / job.llm_seconds / job.judge_seconds is written as it happens, in its own
+autocommit write: no transaction is open during an LLM call or a judgement (except the final save's, see 5),
+so the job page, polling every second from another connection, sees every step land.
+job.stage is one of STAGES while running and "" once the job has finished.
+
+How a job fails (job.error_category; job.error says it in a sentence; last_report keeps the last report):
+- an LLM failure of the Pedagogist or the first Coder call: the LLMErrorKind value — refusal, length,
+  invalid_json, schema_mismatch (both after the client's one repair), timeout, rate_limited (429 after the
+  SDK's bounded retries), server_error, connection, auth, bad_request;
+- an LLM failure during a heal (Debugger, or the Coder regenerating): when the model answered but the answer
+  was unusable (invalid_json, schema_mismatch, length) the heal counts as a FAILED HEAL and the pipeline goes
+  on with the same draft and report — a model that botched one fix may well manage the next, and the heal
+  budget bounds it. Any other kind (transport, auth, refusal) ends the job with that kind: retrying at once
+  would most likely fail the same way, and a refusal is not a coding mistake;
+- offline: catalog_exhausted / catalog_missing (generation/catalog_provider.py);
+- the gate still failing after the last heal: the last report's category (wrong_output, compile_error, ...);
+- sandbox_error: the judge could not run at all. Not healed: nothing is wrong with the draft;
+- flaky: the judgement on save disagreed with the gate's pass;
+- invalid_config: the save path refused the draft (e.g. config too large);
+- llm_not_configured: the provider is openai/azure but its key or endpoint is missing.
+A crash inside the pipeline ends the job as `internal_error` (generation/tasks.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.utils import timezone
+
+import judges
+from capsules.models import Capsule, CapsuleStatus
+from capsules.services import capsule_create
+from codecapsule.errors import ApplicationError
+from generation.agents import AgentCall, Agents, FailedAttempt, GenerationRequest, LLMAgents, StepRecorder, one_line
+from generation.catalog_provider import CatalogAgents
+from generation.llm import llm_provider, network_llm_configured
+from generation.models import AgentName, GenerationJob, JobStatus
+from generation.quality import quality_score, signals_from
+
+logger = logging.getLogger(__name__)
+
+# job.stage while the job runs: which agent (or the judge) is working, then "saving".
+STAGE_PEDAGOGIST = AgentName.PEDAGOGIST.value
+STAGE_CODER = AgentName.CODER.value
+STAGE_JUDGE = AgentName.JUDGE.value
+STAGE_DEBUGGER = AgentName.DEBUGGER.value
+STAGE_SAVING = "saving"
+STAGES = (STAGE_PEDAGOGIST, STAGE_CODER, STAGE_JUDGE, STAGE_DEBUGGER, STAGE_SAVING)
+
+# Issue #4: "after two failed heals the next attempt may regenerate from the Coder with the failure history".
+# Overridable with settings.GENERATION_REGENERATE_AFTER_HEALS; 0 turns regeneration off.
+REGENERATE_AFTER_FAILED_HEALS = 2
+
+# LLM failure kinds that, during a heal, use up the heal instead of ending the job (see the docstring).
+UNUSABLE_ANSWER_KINDS = frozenset({"invalid_json", "schema_mismatch", "length"})
+
+_AGENT_LABELS = {
+    AgentName.PEDAGOGIST.value: "Pedagogist",
+    AgentName.CODER.value: "Coder",
+    AgentName.DEBUGGER.value: "Debugger",
+}
+
+
+def agents_for_provider() -> Agents:
+    """The agents of the configured provider (ImproperlyConfigured when a network provider lacks its key)."""
+    if network_llm_configured():
+        return LLMAgents()
+    return CatalogAgents()
+
+
+def run_pipeline(job: GenerationJob, *, agents: Agents | None = None) -> GenerationJob:
+    """Run `job` to its end (succeeded or failed) and return it. See the module docstring for the steps."""
+    if job.is_finished:
+        return job
+    _start(job)
+    request = request_for(job)
+    try:
+        agents = agents if agents is not None else agents_for_provider()
+    except ImproperlyConfigured as exc:
+        return _Run(job, None, request).fail(f"The LLM provider is not configured: {exc}", "llm_not_configured")
+    try:
+        return _Run(job, agents, request).execute()
+    finally:
+        agents.close()
+
+
+def request_for(job: GenerationJob) -> GenerationRequest:
+    titles = Capsule.objects.filter(creator_id=job.creator_id).order_by("-created_at").values_list("title", flat=True)
+    return GenerationRequest(
+        capsule_type=job.capsule_type,
+        language=job.language,
+        difficulty=job.difficulty,
+        prompt=job.prompt,
+        avoid_titles=tuple(dict.fromkeys(titles)),
+    )
+
+
+def _start(job: GenerationJob) -> None:
+    job.status = JobStatus.RUNNING
+    job.started_at = timezone.now()
+    job.finished_at = None
+    job.provider = llm_provider()
+    job.stage = STAGE_PEDAGOGIST
+    job.heals = 0
+    job.llm_seconds = 0.0
+    job.judge_seconds = 0.0
+    job.error = ""
+    job.error_category = ""
+    job.save(
+        update_fields=[
+            "status", "started_at", "finished_at", "provider", "stage", "heals",
+            "llm_seconds", "judge_seconds", "error", "error_category",
+        ]
+    )  # fmt: skip
+
+
+class _SecondJudgementFailed(Exception):
+    def __init__(self, report: Mapping[str, Any], seconds: float) -> None:
+        super().__init__(report.get("message", ""))
+        self.report = report
+        self.seconds = seconds
+
+
+class _Run:
+    """One run of the pipeline for one job: the agents, the step recorder and the running counters."""
+
+    def __init__(self, job: GenerationJob, agents: Agents | None, request: GenerationRequest) -> None:
+        self.job = job
+        self.agents = agents
+        self.request = request
+        self.recorder = StepRecorder(job)
+        self.max_heals = int(settings.GENERATION_MAX_HEALS)
+        self.regenerate_after = int(getattr(settings, "GENERATION_REGENERATE_AFTER_HEALS", REGENERATE_AFTER_FAILED_HEALS))
+
+    # the flow
+
+    def execute(self) -> GenerationJob:
+        agents = self.agents
+        assert agents is not None
+        job, request = self.job, self.request
+
+        call = self.call(STAGE_PEDAGOGIST, lambda: agents.pedagogist(request))
+        if not call.ok:
+            return self.agent_failed(call)
+        idea = call.output
+        assert idea is not None
+
+        call = self.call(STAGE_CODER, lambda: agents.coder(request, idea, ()))
+        if not call.ok:
+            return self.agent_failed(call)
+        draft = call.output
+        assert draft is not None
+
+        history: list[FailedAttempt] = []
+        debugger_heals_in_a_row = 0
+        change = ""  # what the last heal changed, to pair with the judgement that follows it
+        report, seconds = self.judge(draft)
+        while not report.get("passed"):
+            category = str(report.get("category") or "judge_failed")
+            message = str(report.get("message", ""))
+            if category == "sandbox_error":
+                return self.fail(f"The judge could not run the capsule: {message}", category, report)
+            history.append(FailedAttempt(category=category, message=message, change=change))
+            while True:  # heals until one returns a draft to judge (or the budget ends)
+                if job.heals >= self.max_heals:
+                    return self.fail(
+                        f"The capsule still fails the judge after {job.heals} heal{'s' if job.heals != 1 else ''}: {message}",
+                        category,
+                        report,
+                    )
+                job.heals += 1
+                regenerate = 0 < self.regenerate_after <= debugger_heals_in_a_row
+                if regenerate:
+                    debugger_heals_in_a_row = 0
+                    earlier = tuple(history)
+                    call = self.call(STAGE_CODER, lambda: agents.coder(request, idea, earlier))
+                else:
+                    debugger_heals_in_a_row += 1
+                    current, earlier = draft, tuple(history[:-1])
+                    call = self.call(STAGE_DEBUGGER, lambda: agents.debugger(request, idea, current, report, earlier))
+                if call.ok:
+                    break
+                if call.error_kind not in UNUSABLE_ANSWER_KINDS:
+                    return self.agent_failed(call, report)
+                # An unusable answer uses up the heal; the same draft and report go to the next one.
+            draft = call.output
+            assert draft is not None
+            change = call.note or ("regenerated by the Coder" if call.agent == AgentName.CODER else "")
+            report, seconds = self.judge(draft)
+        return self.save(draft, report, seconds)
+
+    # steps
+
+    def call(self, stage: str, make_call: Any) -> AgentCall:
+        """Show the stage, run one agent call (no transaction open), record it with the job's counters."""
+        self.set_stage(stage)
+        call: AgentCall = make_call()
+        self.recorder.agent(call)
+        self.job.llm_seconds = round(self.job.llm_seconds + call.latency_ms / 1000, 4)
+        self.job.save(update_fields=["llm_seconds"])
+        return call
+
+    def judge(self, draft: Mapping[str, Any]) -> tuple[dict[str, Any], float]:
+        self.set_stage(STAGE_JUDGE)
+        started = time.monotonic()
+        report = judges.validate(draft).model_dump(mode="json")
+        seconds = time.monotonic() - started
+        self.recorder.judge(report, seconds=seconds)
+        self.job.judge_seconds = round(self.job.judge_seconds + seconds, 4)
+        self.job.last_report = report
+        self.job.save(update_fields=["judge_seconds", "last_report"])
+        return report, seconds
+
+    def set_stage(self, stage: str) -> None:
+        self.job.stage = stage
+        self.job.save(update_fields=["stage", "heals"])
+
+    # endings
+
+    def save(self, draft: Mapping[str, Any], report: Mapping[str, Any], pass_seconds: float) -> GenerationJob:
+        """Save the capsule and the job's success together; a disagreeing second judgement saves nothing.
+
+        capsule_create judges the draft before it writes anything, so the transaction holds no lock while
+        the sandbox runs (SQLite starts a deferred transaction; PostgreSQL takes no lock for reads).
+        """
+        job = self.job
+        self.set_stage(STAGE_SAVING)
+        started = time.monotonic()
+        try:
+            with transaction.atomic():
+                capsule = capsule_create(creator=job.creator, data=draft)
+                seconds = time.monotonic() - started
+                second = dict(capsule.validation_report or {})
+                if capsule.status != CapsuleStatus.VALIDATED:
+                    raise _SecondJudgementFailed(second, seconds)
+                self.recorder.judge(second, seconds=seconds, summary=f"Judged again on save: {second.get('message', '')}")
+                job.judge_seconds = round(job.judge_seconds + seconds, 4)
+                signals = signals_from(
+                    report, capsule_type=job.capsule_type, heals=job.heals, max_heals=self.max_heals,
+                    judge_seconds=pass_seconds,
+                )  # fmt: skip
+                job.result_capsule = capsule
+                job.status = JobStatus.SUCCEEDED
+                job.quality_score = quality_score(signals)
+                job.last_report = second
+                job.stage = ""
+                job.finished_at = timezone.now()
+                job.save(
+                    update_fields=[
+                        "result_capsule", "status", "quality_score", "last_report", "stage",
+                        "finished_at", "judge_seconds", "heals",
+                    ]
+                )  # fmt: skip
+        except _SecondJudgementFailed as exc:
+            job.judge_seconds = round(job.judge_seconds + exc.seconds, 4)
+            message = str(exc.report.get("message", ""))
+            self.recorder.judge(exc.report, seconds=exc.seconds, summary=f"Judged again on save and it failed: {message}")
+            if exc.report.get("category") == "sandbox_error":
+                return self.fail(f"The judge could not run the capsule on save: {message}", "sandbox_error", exc.report)
+            return self.fail(
+                f"The capsule passed the judge once but not when judged again on save, so it was not kept: {message}",
+                "flaky",
+                exc.report,
+            )
+        except ApplicationError as exc:
+            return self.fail(f"The capsule could not be saved: {exc.message}", "invalid_config")
+        logger.info("generation job %s succeeded: capsule %s, %d heals, quality %.3f", job.pk, capsule.pk, job.heals, job.quality_score)
+        return job
+
+    def agent_failed(self, call: AgentCall, report: Mapping[str, Any] | None = None) -> GenerationJob:
+        label = _AGENT_LABELS.get(call.agent, call.agent)
+        first_line = call.error.splitlines()[0] if call.error else "no usable answer"
+        return self.fail(f"The {label} failed ({call.error_kind}): {one_line(first_line, 1000)}", call.error_kind, report)
+
+    def fail(self, error: str, category: str, report: Mapping[str, Any] | None = None) -> GenerationJob:
+        job = self.job
+        job.status = JobStatus.FAILED
+        job.error = error[:5000]
+        job.error_category = category[:40]
+        if report is not None:
+            job.last_report = dict(report)
+        job.stage = ""
+        job.finished_at = timezone.now()
+        job.save(
+            update_fields=[
+                "status", "error", "error_category", "last_report", "stage", "finished_at", "heals",
+                "llm_seconds", "judge_seconds",
+            ]
+        )  # fmt: skip
+        logger.info("generation job %s failed (%s): %s", job.pk, category, error)
+        return job
+
+
+__all__ = ["REGENERATE_AFTER_FAILED_HEALS", "STAGES", "UNUSABLE_ANSWER_KINDS", "agents_for_provider", "request_for", "run_pipeline"]
