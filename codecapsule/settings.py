@@ -346,6 +346,9 @@ LLM_STRUCTURED_OUTPUTS = env_bool("LLM_STRUCTURED_OUTPUTS", True)
 # --- Generation jobs --------------------------------------------------------------------------------
 # Issue #4: at most GENERATION_MAX_HEALS Debugger attempts per job (3 in the issue).
 GENERATION_MAX_HEALS = env_int("GENERATION_MAX_HEALS", 3, minimum=0, maximum=10)
+# After this many failed Debugger heals in a row, the next heal asks the Coder for a fresh draft with the
+# failure history (issue #4: "after two failed heals"); 0 never regenerates.
+GENERATION_REGENERATE_AFTER_HEALS = env_int("GENERATION_REGENERATE_AFTER_HEALS", 2, minimum=0)
 # Per-creator limits: jobs queued or running at once, and jobs started per hour.
 GENERATION_MAX_CONCURRENT_JOBS = env_int("GENERATION_MAX_CONCURRENT_JOBS", 2, minimum=1)
 GENERATION_JOBS_PER_HOUR = env_int("GENERATION_JOBS_PER_HOUR", 30, minimum=1)

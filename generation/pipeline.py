@@ -9,7 +9,7 @@
 3. Pedagogist: the request → an idea. Coder: the idea → a capsule draft (a BaseCapsule dict).
 4. The gate: `judges.validate(draft)`. A failing report goes to the Debugger, whose fixed draft is judged
    again, at most settings.GENERATION_MAX_HEALS times (job.heals counts them). After
-   REGENERATE_AFTER_FAILED_HEALS Debugger heals in a row have failed, the next heal asks the Coder for a new
+   settings.GENERATION_REGENERATE_AFTER_HEALS Debugger heals in a row have failed, the next heal asks the Coder for a new
    draft instead, with the history of every failed judgement.
 5. A draft that passed is saved with `capsule_create(creator=job.creator, data=draft)`, which judges it once
    more. In ONE transaction: the capsule, its judgement step, and the job's result_capsule, status
@@ -73,10 +73,6 @@ STAGE_JUDGE = AgentName.JUDGE.value
 STAGE_DEBUGGER = AgentName.DEBUGGER.value
 STAGE_SAVING = "saving"
 STAGES = (STAGE_PEDAGOGIST, STAGE_CODER, STAGE_JUDGE, STAGE_DEBUGGER, STAGE_SAVING)
-
-# Issue #4: "after two failed heals the next attempt may regenerate from the Coder with the failure history".
-# Overridable with settings.GENERATION_REGENERATE_AFTER_HEALS; 0 turns regeneration off.
-REGENERATE_AFTER_FAILED_HEALS = 2
 
 # LLM failure kinds that, during a heal, use up the heal instead of ending the job (see the docstring).
 UNUSABLE_ANSWER_KINDS = frozenset({"invalid_json", "schema_mismatch", "length"})
@@ -157,7 +153,7 @@ class _Run:
         self.request = request
         self.recorder = StepRecorder(job)
         self.max_heals = int(settings.GENERATION_MAX_HEALS)
-        self.regenerate_after = int(getattr(settings, "GENERATION_REGENERATE_AFTER_HEALS", REGENERATE_AFTER_FAILED_HEALS))
+        self.regenerate_after = settings.GENERATION_REGENERATE_AFTER_HEALS
 
     # the flow
 
@@ -318,4 +314,4 @@ class _Run:
         return job
 
 
-__all__ = ["REGENERATE_AFTER_FAILED_HEALS", "STAGES", "UNUSABLE_ANSWER_KINDS", "agents_for_provider", "request_for", "run_pipeline"]
+__all__ = ["STAGES", "UNUSABLE_ANSWER_KINDS", "agents_for_provider", "request_for", "run_pipeline"]
