@@ -1,0 +1,122 @@
+"""Creator pages of generation: the forced-choice form, the live job page, the job list, and staff metrics.
+
+Every job view calls `selectors.get_job_for_owner` first (404 for anyone but the job's creator). The job page
+polls itself with htmx every second: a poll that carries the current fingerprint gets 204 (htmx swaps
+nothing), a changed job gets the progress partial, and a finished job's partial has no trigger, so polling
+stops. Without JavaScript the page refreshes itself (<meta refresh> inside <noscript>) until the job ends.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from codecapsule.errors import ApplicationError
+from codecapsule.views import HtmxHttpRequest
+from generation import selectors
+from generation.forms import GenerationForm
+from generation.llm import llm_provider
+from generation.services import generation_job_create, generation_job_retry
+
+# How many of the creator's latest jobs the form page lists under the form.
+RECENT_JOBS_ON_FORM = 5
+
+
+def _offline() -> bool:
+    return llm_provider() == "catalog"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def generation_create(request: HtmxHttpRequest) -> HttpResponse:
+    form = GenerationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = generation_job_create(creator=request.user, **form.service_arguments())
+        except ApplicationError as exc:  # ValidationFailed (field errors) or TooManyJobs (429 in the API)
+            form.add_service_errors(exc.fields, exc.message)
+        else:
+            return redirect("generation:job_detail", job_id=job.pk)
+    recent = selectors.job_list(queryset=selectors.jobs_owned_by(request.user))[:RECENT_JOBS_ON_FORM]
+    context = {
+        "form": form,
+        "offline": _offline(),
+        "recent_jobs": recent,
+        "max_heals": settings.GENERATION_MAX_HEALS,
+    }
+    return render(request, "generation/create.html", context)
+
+
+@login_required
+@require_GET
+def generation_languages(request: HtmxHttpRequest) -> HttpResponse:
+    """The language field for the chosen type (htmx swaps it in when the type changes)."""
+    form = GenerationForm(initial={"type": request.GET.get("type", ""), "language": request.GET.get("language", "")})
+    form.narrow_language_options()
+    response = render(request, "generation/create.html#language_field", {"form": form})
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@login_required
+def job_list(request: HtmxHttpRequest) -> HttpResponse:
+    jobs = selectors.job_list(queryset=selectors.jobs_owned_by(request.user))
+    # The same page size as the capsule list.
+    page = Paginator(jobs, settings.CAPSULE_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "generation/job_list.html", {"page": page})
+
+
+@login_required
+@require_GET
+def job_detail(request: HtmxHttpRequest, job_id: UUID) -> HttpResponse:
+    job = selectors.get_job_for_owner(request.user, job_id)
+    progress = selectors.job_progress_view(job)
+    context: dict[str, Any] = {"job": job, "progress": progress, "offline": job.provider == "catalog"}
+    if request.htmx and not request.htmx.history_restore_request:
+        if request.GET.get("v") == progress.fingerprint:
+            response = HttpResponse(status=204)  # nothing changed: htmx swaps nothing and keeps polling
+        else:
+            response = render(request, "generation/job_detail.html#poll_response", context)
+    else:
+        response = render(request, "generation/job_detail.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def job_retry(request: HtmxHttpRequest, job_id: UUID) -> HttpResponse:
+    job = selectors.get_job_for_owner(request.user, job_id)
+    try:
+        retry = generation_job_retry(job=job, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("generation:job_detail", job_id=job.pk)
+    messages.success(request, "Trying again with the same request.")
+    return redirect("generation:job_detail", job_id=retry.pk)
+
+
+@login_required
+@require_GET
+def metrics(request: HtmxHttpRequest) -> HttpResponse:
+    if not request.user.is_staff:
+        raise PermissionDenied("Generation metrics are for staff.")
+    days = selectors.metrics_days(request.GET.get("days"))
+    context = {
+        "metrics": selectors.generation_metrics(days=days),
+        "periods": selectors.METRICS_PERIODS,
+        "days": days,
+        "max_heals": settings.GENERATION_MAX_HEALS,
+    }
+    return render(request, "generation/metrics.html", context)
