@@ -114,6 +114,8 @@ def test_the_navigation_shows_each_user_only_what_they_can_use(client, owner, st
     assert nav_links(client.get(reverse("capsules:list")).content.decode()) == [
         reverse("capsules:list"),
         reverse("capsules:new"),
+        reverse("generation:create"),
+        reverse("generation:job_list"),
         reverse("api-docs"),
     ]
     client.force_login(staff)
