@@ -5,8 +5,18 @@
 2. initdb a cluster in a temporary directory (as the `postgres` system user when we are root, because
    PostgreSQL refuses to run as root), tuned for tests: no fsync, trust auth on loopback only.
 3. Start it on a free loopback port, wait until it accepts connections.
-4. Run the command with DATABASE_URL pointing at it; exit with the command's own exit status.
+4. Run the command with DATABASE_URL pointing at it (the Django database `codecapsule`),
+   CODECAPSULE_PG_ADMIN_URL (the superuser on the maintenance database `postgres`) and JUDGE_POSTGRES_URL
+   (the same superuser URL: the judge of DATABASE capsules in the postgresql dialect makes its throwaway
+   databases and roles there); exit with the command's own exit status.
 5. Stop the cluster (fast shutdown) and delete the directory, whatever happened.
+
+Steps 1-3 and 5 are `throwaway_cluster()`, a context manager other code can import (the PostgreSQL
+judge's tests start their own cluster this way when no URL is given):
+
+    from scripts.with_postgres import throwaway_cluster
+    with throwaway_cluster() as cluster:
+        cluster.url("postgres")    # postgres://postgres@127.0.0.1:<port>/postgres
 """
 
 from __future__ import annotations
@@ -20,12 +30,30 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+
+class ClusterError(RuntimeError):
+    """The throwaway cluster could not be started (no server binaries, initdb failed, never ready)."""
+
+
+@dataclass(frozen=True)
+class Cluster:
+    host: str
+    port: int
+    version: str  # the major version directory, e.g. "15"
+    root: str  # the temporary directory holding data, socket and log
+
+    def url(self, database: str = "postgres", user: str = "postgres") -> str:
+        return f"postgres://{user}@{self.host}:{self.port}/{database}"
 
 
 def server_bin_dir() -> str:
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]))
     if not candidates:
-        sys.exit("with_postgres: no PostgreSQL server binaries under /usr/lib/postgresql/*/bin")
+        raise ClusterError("no PostgreSQL server binaries under /usr/lib/postgresql/*/bin")
     return candidates[-1]
 
 
@@ -42,25 +70,31 @@ def run_as_kwargs() -> dict:
     return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
 
 
+def _log_text(log_path: str) -> str:
+    try:
+        with open(log_path) as log:
+            return log.read()
+    except OSError:
+        return ""
+
+
 def wait_until_ready(bin_dir: str, port: int, socket_dir: str, proc: subprocess.Popen, log_path: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            sys.exit(f"with_postgres: server exited early:\n{open(log_path).read()}")
+            raise ClusterError(f"server exited early:\n{_log_text(log_path)}")
         ready = subprocess.run(
             [f"{bin_dir}/pg_isready", "-h", "127.0.0.1", "-p", str(port), "-q"], check=False
         )
         if ready.returncode == 0:
             return
         time.sleep(0.1)
-    sys.exit(f"with_postgres: server not ready after 30 s:\n{open(log_path).read()}")
+    raise ClusterError(f"server not ready after 30 s:\n{_log_text(log_path)}")
 
 
-def main(argv: list[str]) -> int:
-    if "--" in argv:
-        argv = argv[argv.index("--") + 1 :]
-    if not argv:
-        sys.exit("usage: with_postgres.py -- COMMAND [ARGS...]")
+@contextmanager
+def throwaway_cluster() -> Iterator[Cluster]:
+    """initdb + start a cluster on a free loopback port; stop it and delete its directory on exit."""
     bin_dir = server_bin_dir()
     as_user = run_as_kwargs()
     root = tempfile.mkdtemp(prefix="codecapsule-pg-")
@@ -72,10 +106,12 @@ def main(argv: list[str]) -> int:
     port = free_port()
     server = None
     try:
-        subprocess.run(
+        initdb = subprocess.run(
             [f"{bin_dir}/initdb", "-D", data_dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "-N"],
-            check=True, stdout=subprocess.DEVNULL, **as_user,
+            check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **as_user,
         )
+        if initdb.returncode != 0:
+            raise ClusterError(f"initdb failed ({initdb.returncode}):\n{initdb.stderr}")
         with open(log_path, "w") as log:
             if as_user:
                 os.chown(log_path, as_user["user"], as_user["group"])
@@ -88,10 +124,7 @@ def main(argv: list[str]) -> int:
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **as_user,
             )
         wait_until_ready(bin_dir, port, socket_dir, server, log_path)
-        env = dict(os.environ, DATABASE_URL=f"postgres://postgres@127.0.0.1:{port}/codecapsule",
-                   CODECAPSULE_PG_ADMIN_URL=f"postgres://postgres@127.0.0.1:{port}/postgres")
-        print(f"with_postgres: PostgreSQL ({bin_dir.split('/')[-2]}) on 127.0.0.1:{port}", flush=True)
-        return subprocess.run(argv, env=env, check=False).returncode
+        yield Cluster(host="127.0.0.1", port=port, version=bin_dir.split("/")[-2], root=root)
     finally:
         if server is not None and server.poll() is None:
             server.terminate()  # SIGTERM = smart shutdown; tests hold no long-lived sessions
@@ -101,6 +134,25 @@ def main(argv: list[str]) -> int:
                 server.kill()
                 server.wait()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def main(argv: list[str]) -> int:
+    if "--" in argv:
+        argv = argv[argv.index("--") + 1 :]
+    if not argv:
+        sys.exit("usage: with_postgres.py -- COMMAND [ARGS...]")
+    try:
+        with throwaway_cluster() as cluster:
+            env = dict(
+                os.environ,
+                DATABASE_URL=cluster.url("codecapsule"),
+                CODECAPSULE_PG_ADMIN_URL=cluster.url("postgres"),
+                JUDGE_POSTGRES_URL=cluster.url("postgres"),
+            )
+            print(f"with_postgres: PostgreSQL ({cluster.version}) on {cluster.host}:{cluster.port}", flush=True)
+            return subprocess.run(argv, env=env, check=False).returncode
+    except ClusterError as exc:
+        sys.exit(f"with_postgres: {exc}")
 
 
 if __name__ == "__main__":
