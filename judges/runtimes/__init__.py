@@ -25,7 +25,7 @@ CODE capsules — languages: python, javascript, java, go, csharp, bash
   compiled once per job; every test is a fresh process (Python: a fork of a warm interpreter) that sees
   no state, files or processes of the tests before it. Verdict rules: judges/runtimes/base.py.
 
-DATABASE capsules — dialects: sqlite (in the sandbox); postgresql (a seam: raises SandboxUnavailable)
+DATABASE capsules — dialects: sqlite (in the sandbox); postgresql (JUDGE_POSTGRES_URL: a throwaway database and role per run, see sql_postgres.py)
 
     run_sql(dialect, seed_sql, query, limits=None) -> SqlResult
     run_sql_batch(dialect, seed_sql, [query, ...], limits=None) -> SqlBatchResult  # seeds once, fresh copy per query
