@@ -104,14 +104,28 @@ def other_runtimes() -> dict[str, dict]:
     return wanted
 
 
+def gate_work(data: dict) -> str:
+    """What the gate runs for this capsule, in a few words (the validators in judges/validators/)."""
+    config = data["config_data"]
+    if data["capsule_type"] == "CODE":
+        return f"{len(config['test_cases'])} tests x 3 runs"
+    if data["capsule_type"] == "DATABASE":
+        queries = 1 + bool(config.get("boilerplate_code", "").strip())
+        return f"seed + {queries} queries, then seed + reference again"
+    return f"{len(config['tasks'])} tasks x 2 sessions"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--capsules", type=int, default=30, help="Python capsules to validate (default 30)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per other-runtime capsule (default 3)")
     args = parser.parse_args()
 
+    print(f"load average {load()} at start; JUDGE_WARM_SANDBOXES={settings.JUDGE_WARM_SANDBOXES}, {os.cpu_count()} CPUs")
     capsules = [python_capsule(number) for number in range(args.capsules)]
-    gate_ms(capsules[0])  # warm-up: compiles the harness once per process, as a server would have
+    # Warm-up, as a running server would have done: the harness compiled once per process, and the
+    # process's warm sandbox pool started (JUDGE_WARM_SANDBOXES).
+    gate_ms(capsules[0])
     gate = [gate_ms(capsule) for capsule in capsules]
     naive = [naive_baseline_ms(capsule) for capsule in capsules]
     gate_median, naive_median = statistics.median(gate), statistics.median(naive)
@@ -120,8 +134,12 @@ def main() -> None:
     print(f"python  gate is {naive_median / gate_median:.1f}x faster than the naive baseline")
     for language, data in other_runtimes().items():
         times = [gate_ms(data) for _ in range(args.repeat)]
-        detail = f"{len(data['config_data'].get('test_cases', data['config_data'].get('tasks', [])))} tests/tasks"
-        print(f"{language:<10} gate median {statistics.median(times):8.1f} ms/capsule  ({detail}, n={len(times)})")
+        print(f"{language:<10} gate median {statistics.median(times):8.1f} ms/capsule  ({gate_work(data)}, n={len(times)})")
+    print(f"load average {load()} at the end")
+
+
+def load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg()) + " (1, 5, 15 min)"
 
 
 if __name__ == "__main__":

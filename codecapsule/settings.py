@@ -325,6 +325,15 @@ JUDGE_LANGUAGE_LIMITS = {
     },
 }
 
+# --- Judge: warm sandboxes ---
+# Each server process keeps up to this many sandboxes started ahead of need (bwrap + the harness waiting
+# for its job, each in a slot of its own), so a job does not wait ~15-20 ms for one; each serves exactly
+# one job and a replacement starts in the background (judges/sandbox.py). 0 turns them off. One starts
+# only while at least half of JUDGE_SLOTS are free; unused ones end after JUDGE_WARM_IDLE_SECONDS and are
+# not replaced until the next job.
+JUDGE_WARM_SANDBOXES = env_int("JUDGE_WARM_SANDBOXES", 2, minimum=0, maximum=16)
+JUDGE_WARM_IDLE_SECONDS = env_int("JUDGE_WARM_IDLE_SECONDS", 120, minimum=1)
+
 # --- Generation / LLM -------------------------------------------------------------------------------
 # How generation/llm/ talks to the model (issue #4). Provider, keys and endpoints are in the LLM block above.
 

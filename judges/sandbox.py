@@ -20,7 +20,7 @@ What a sandbox is (see `_bwrap_arguments` for the exact flags, all from bwrap(1)
   a fresh /proc and a minimal /dev;
 * an unprivileged host uid: when the server runs as root, the job's slot N runs as host uid
   JUDGE_UID_BASE + N (bwrap run by root maps the sandbox to uid 0, for which the kernel never enforces
-  RLIMIT_NPROC); the drop happens in the forked child before bwrap starts (`subprocess` user=/group=).
+  RLIMIT_NPROC); the drop happens before bwrap starts (util-linux `setpriv`, see `_as_uid`).
 
 The rlimits (CPU, address space, processes, file size, open files) are applied by the harness inside,
 before any untrusted code runs, because they then bind every process of the job; the host adds the
@@ -43,8 +43,10 @@ as a plain process in a host temp directory, with the same limits but without is
 
 from __future__ import annotations
 
+import atexit
 import errno
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -58,10 +60,11 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 
@@ -133,8 +136,20 @@ class _Slot:
 # --- Slots -------------------------------------------------------------------------------------------
 
 
-def _slot_dir() -> Path:
-    configured = settings.JUDGE_SLOT_DIR
+class _SlotConfig(NamedTuple):
+    """The slot settings, read once per claim (tests change settings while the warm pool's thread runs:
+    a slot must never be taken from one directory with the uid of another)."""
+
+    directory: str  # JUDGE_SLOT_DIR ("" = the default)
+    count: int
+    uid_base: int
+
+    @classmethod
+    def current(cls) -> _SlotConfig:
+        return cls(settings.JUDGE_SLOT_DIR, settings.JUDGE_SLOTS, settings.JUDGE_UID_BASE)
+
+
+def _slot_dir(configured: str) -> Path:
     path = Path(configured) if configured else Path(tempfile.gettempdir()) / f"codecapsule-judge-{os.geteuid()}"
     try:
         path.mkdir(mode=0o700, exist_ok=True)
@@ -148,49 +163,109 @@ def _slot_dir() -> Path:
     return path
 
 
-@contextmanager
-def _acquire_slot() -> Iterator[_Slot]:
-    """Hold one of JUDGE_SLOTS slots (an flock on <slot dir>/slot-N.lock) for the duration of a job.
+_held_slot_fds: set[int] = set()  # lock files of the slots this process holds (closed in a forked child)
+
+
+def _flock_slot(directory: Path, index: int) -> int | None:
+    """The lock file of slot `index` (<slot dir>/slot-N.lock), flocked without waiting; None if held."""
+    fd = os.open(directory / f"slot-{index}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _take_slot(fd: int, index: int, uid_base: int) -> _Slot:
+    """Make a flocked slot ours: sweep its uid if the previous holder died, and mark it held."""
+    _held_slot_fds.add(fd)
+    uid = uid_base + index if os.geteuid() == 0 else None
+    try:
+        # The lock file holds b"1" while a job (or a warm sandbox) has the slot: finding it set means the
+        # previous holder died and may have left processes of this uid behind.
+        if uid is not None and os.pread(fd, 1, 0) == b"1":
+            kill_uid(uid)
+        os.pwrite(fd, b"1", 0)
+    except BaseException:
+        _held_slot_fds.discard(fd)
+        os.close(fd)
+        raise
+    return _Slot(index=index, uid=uid, lock_fd=fd)
+
+
+def _claim_slot(*, wait: bool, keep_free: int = 0, config: _SlotConfig | None = None) -> _Slot | None:
+    """One of JUDGE_SLOTS slots, held until `_release_slot`.
 
     Locks are per open file, so threads of one process and separate processes (web workers, django-q
-    workers, `validate_capsules --workers`) all exclude each other.
+    workers, `validate_capsules --workers`) all exclude each other. `wait`: wait up to
+    JUDGE_SLOT_WAIT_SECONDS (SandboxError after that), giving up this process's idle warm sandboxes if
+    every slot is held; otherwise return None at once when no slot is free. `keep_free`: take a slot only
+    if that many others are free too. `config`: the slot settings (default: the current ones).
     """
-    directory = _slot_dir()
-    count = settings.JUDGE_SLOTS
+    config = config or _SlotConfig.current()
+    directory = _slot_dir(config.directory)
+    count = config.count
     deadline = time.monotonic() + settings.JUDGE_SLOT_WAIT_SECONDS
-    start = random.randrange(count)
     while True:
+        start = random.randrange(count)
         for offset in range(count):
             index = (start + offset) % count
-            fd = os.open(directory / f"slot-{index}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
+            fd = _flock_slot(directory, index)
+            if fd is None:
                 continue
-            uid = settings.JUDGE_UID_BASE + index if os.geteuid() == 0 else None
-            slot = _Slot(index=index, uid=uid, lock_fd=fd)
-            try:
-                # The lock file holds b"1" while a job runs: finding it set means the previous holder died
-                # mid-job and may have left processes of this uid behind.
-                if uid is not None and os.pread(fd, 1, 0) == b"1":
-                    kill_uid(uid)
-                os.pwrite(fd, b"1", 0)
-                try:
-                    yield slot
-                except BaseException:
-                    slot.needs_sweep = True
-                    raise
-                finally:
-                    if uid is not None and slot.needs_sweep:
-                        kill_uid(uid)
-                os.pwrite(fd, b"0", 0)
-            finally:
-                os.close(fd)  # releases the lock
-            return
+            if keep_free and not _others_free(directory, count, index, keep_free):
+                os.close(fd)  # never marked held: let go as found
+                return None
+            return _take_slot(fd, index, config.uid_base)
+        if not wait:
+            return None
+        if _pool.evict_one():
+            continue  # one of our own idle warm sandboxes gave its slot back
         if time.monotonic() > deadline:
             raise SandboxError(f"all {count} judge slots stayed busy for {settings.JUDGE_SLOT_WAIT_SECONDS} s")
         time.sleep(0.02)
+
+
+def _others_free(directory: Path, count: int, taken: int, wanted: int) -> bool:
+    """Whether at least `wanted` slots besides `taken` are free right now (each is locked and let go)."""
+    found = 0
+    for index in range(count):
+        if index == taken:
+            continue
+        fd = _flock_slot(directory, index)
+        if fd is None:
+            continue
+        os.close(fd)  # let go at once
+        found += 1
+        if found >= wanted:
+            return True
+    return False
+
+
+def _release_slot(slot: _Slot, *, clean: bool = True) -> None:
+    """Give the slot back: first kill every process of its uid if the job ended abnormally."""
+    try:
+        if slot.uid is not None and (slot.needs_sweep or not clean):
+            kill_uid(slot.uid)
+        if clean:
+            os.pwrite(slot.lock_fd, b"0", 0)
+    finally:
+        _held_slot_fds.discard(slot.lock_fd)
+        os.close(slot.lock_fd)  # releases the lock
+
+
+@contextmanager
+def _acquire_slot() -> Iterator[_Slot]:
+    """Hold a slot (see `_claim_slot`) for the duration of a job; any exception sweeps its uid."""
+    slot = _claim_slot(wait=True)
+    assert slot is not None
+    clean = False
+    try:
+        yield slot
+        clean = True
+    finally:
+        _release_slot(slot, clean=clean)
 
 
 # --- Processes of a uid ------------------------------------------------------------------------------
@@ -224,12 +299,11 @@ def kill_uid(uid: int, *, wait: float = 2.0) -> None:
     if uid == 0 or os.geteuid() != 0:
         raise SandboxError("kill_uid needs root and a judge uid")
     deadline = time.monotonic() + wait
+    command, drop = _as_uid(uid, ["/bin/kill", "-KILL", "-1"])
     while True:
         subprocess.run(
-            ["/bin/kill", "-KILL", "-1"],
-            user=uid,
-            group=uid,
-            extra_groups=[],
+            command,
+            **drop,
             env=_HOST_ENV,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -281,9 +355,10 @@ _cgroup_lock = threading.Lock()
 _cgroups: dict[int, _SlotCgroup | None] = {}
 
 
-def _slot_cgroup(index: int) -> _SlotCgroup | None:
-    """The slot's cgroup, created on first use; None where cgroups are off or not ours to create."""
-    if not settings.JUDGE_CGROUPS or os.geteuid() != 0:
+def _slot_cgroup(index: int, enabled: bool | None = None) -> _SlotCgroup | None:
+    """The slot's cgroup, created on first use; None where cgroups are off (`enabled`, default
+    JUDGE_CGROUPS) or not ours to create."""
+    if not (settings.JUDGE_CGROUPS if enabled is None else enabled) or os.geteuid() != 0:
         return None
     with _cgroup_lock:
         if index not in _cgroups:
@@ -345,11 +420,9 @@ def _probe(bwrap: str, slot: _Slot) -> str | None:
     if not os.path.isfile(bwrap) or not os.access(bwrap, os.X_OK):
         return f"bubblewrap was not found at JUDGE_BWRAP_PATH={bwrap!r} (install the Debian package 'bubblewrap')"
     with _memfds({}) as (fds, data_args):
-        args = [bwrap, *_bwrap_arguments(data_args, tmpfs_mb=1, env={}), "--", "/bin/true"]
+        args, drop = _as_uid(slot.uid, [bwrap, *_bwrap_arguments(data_args, tmpfs_mb=1, env={}), "--", "/bin/true"])
         try:
-            done = subprocess.run(
-                args, env=_HOST_ENV, pass_fds=fds, capture_output=True, timeout=10, check=False, **_drop_kwargs(slot)
-            )
+            done = subprocess.run(args, env=_HOST_ENV, pass_fds=fds, capture_output=True, timeout=10, check=False, **drop)
             reason = None if done.returncode == 0 else done.stderr.decode(errors="replace").strip() or f"exit {done.returncode}"
         except (OSError, subprocess.SubprocessError) as exc:
             reason = str(exc)
@@ -369,11 +442,23 @@ def sandbox_status() -> str | None:
 # --- The sandbox -------------------------------------------------------------------------------------
 
 
-def _drop_kwargs(slot: _Slot) -> dict:
-    """subprocess arguments that make the child drop to the slot's uid before it execs anything."""
-    if slot.uid is None:
-        return {}
-    return {"user": slot.uid, "group": slot.uid, "extra_groups": []}
+_SETPRIV = "/usr/bin/setpriv"
+
+
+def _as_uid(uid: int | None, command: list[str]) -> tuple[list[str], dict]:
+    """`command` and subprocess arguments that make it run as host uid `uid` (gid the same, no
+    supplementary groups) from its first instruction on; unchanged when `uid` is None.
+
+    Through util-linux's setpriv (setreuid/setregid/setgroups, then exec), so that subprocess can start
+    the child with vfork: with user=/group= it must fork() the whole server process instead, which
+    costs milliseconds for a large one and holds the GIL all along (a job's reader thread waits). Where
+    setpriv is missing, subprocess's own user=/group= switch does the same.
+    """
+    if uid is None:
+        return command, {}
+    if os.access(_SETPRIV, os.X_OK):
+        return [_SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--", *command], {}
+    return command, {"user": uid, "group": uid, "extra_groups": []}
 
 
 @contextmanager
@@ -436,6 +521,33 @@ def _bwrap_arguments(data_args: list[str], *, tmpfs_mb: int, env: Mapping[str, s
     return args
 
 
+def _bwrap_command(
+    argv: Sequence[str],
+    data_args: list[str],
+    *,
+    tmpfs_mb: int,
+    cgroup: _SlotCgroup | None,
+    info_w: int,
+    block_r: int | None,
+    bwrap: str | None = None,
+) -> list[str]:
+    """The whole bwrap command line of a job's sandbox (cold or warm: the same)."""
+    return [
+        bwrap or settings.JUDGE_BWRAP_PATH,
+        *_bwrap_arguments(
+            data_args,
+            tmpfs_mb=tmpfs_mb,
+            env={"PATH": SANDBOX_PATH, "HOME": SANDBOX_HOME, "LANG": "C.UTF-8"},
+            # Read-only, so the harness can tell which run the OOM killer stopped.
+            binds=[(cgroup.events, f"{SANDBOX_JUDGE}/oom-events")] if cgroup is not None else [],
+        ),
+        "--info-fd", str(info_w),
+        *(["--block-fd", str(block_r)] if block_r is not None else []),
+        "--",
+        *argv,
+    ]  # fmt: skip
+
+
 def base_environment(home: str = SANDBOX_HOME, tmp: str = SANDBOX_TMP) -> dict[str, str]:
     """The whole environment a program sees (runtimes add their own variables, never the server's)."""
     return {
@@ -455,7 +567,8 @@ def base_environment(home: str = SANDBOX_HOME, tmp: str = SANDBOX_TMP) -> dict[s
 class Sandbox:
     """One job's sandbox: a slot (and its uid) plus the paths the command should use.
 
-    Obtain it with `Sandbox.open(limits)`; call `run()` once per job (each call is a fresh sandbox).
+    Obtain it with `Sandbox.open(limits)`; call `run()` once per job (each call is a fresh sandbox; the
+    first may be a warm one, started before the job and never used for anything else).
     """
 
     limits: Limits
@@ -466,15 +579,42 @@ class Sandbox:
     tmp: str = SANDBOX_TMP
     judge_dir: str = SANDBOX_JUDGE
     _host_root: str | None = field(default=None, repr=False)  # unsandboxed mode only
+    _warm: _WarmSandbox | None = field(default=None, repr=False)  # taken from the pool, not yet run
 
     @classmethod
     @contextmanager
-    def open(cls, limits: Limits) -> Iterator[Sandbox]:
+    def open(cls, limits: Limits, *, warm: bool = True) -> Iterator[Sandbox]:
         """Acquire a slot and decide how to run: sandboxed, or (development only) unsandboxed.
+
+        With `warm` (the default) and limits of the standard shape (see `_warm_shape`), the box takes a
+        warm sandbox of this process when one is ready: its slot, and the sandbox itself for the first
+        `run()` if that run's command and files are the ones it was started with; its memory cgroup gets
+        this job's limits first. Otherwise (and for every other run) a sandbox starts cold, as always.
 
         Raises SandboxUnavailable before anything runs when bubblewrap cannot be used and
         settings.JUDGE_ALLOW_UNSANDBOXED is false.
         """
+        shape = _warm_shape(limits) if warm else None
+        entry = _pool.take(shape) if shape is not None else None
+        if entry is not None and entry.cgroup is not None:
+            try:
+                entry.cgroup.configure(limits)
+            except OSError as exc:
+                logger.warning("judge: cannot set the memory cgroup of slot %s: %s", entry.slot.index, exc)
+                entry.destroy()
+                entry = None
+        if entry is not None:
+            box = cls(limits=limits, slot=entry.slot, sandboxed=True, cgroup=entry.cgroup, _warm=entry)
+            clean = False
+            try:
+                yield box
+                clean = True
+            finally:
+                try:
+                    box._drop_warm()
+                finally:
+                    _release_slot(entry.slot, clean=clean)
+            return
         with _acquire_slot() as slot:
             reason = _probe(settings.JUDGE_BWRAP_PATH, slot)
             if reason is None:
@@ -521,6 +661,11 @@ class Sandbox:
         """Inside the sandbox: the slot cgroup's OOM counters ("oom_kill N"), if the job has a cgroup."""
         return f"{SANDBOX_JUDGE}/oom-events" if self.sandboxed and self.cgroup is not None else None
 
+    @property
+    def warm(self) -> bool:
+        """Whether the next run() may use a sandbox started before this job (if its command matches)."""
+        return self._warm is not None
+
     def environment(self) -> dict[str, str]:
         return base_environment(self.home, self.tmp)
 
@@ -536,41 +681,34 @@ class Sandbox:
     ) -> SandboxRun:
         """Run `argv` in a fresh sandbox and wait for it, at most `deadline` seconds.
 
-        1. `files` become read-only files under judge_dir; `stdin` is readable on fd 0 (an in-memory file).
+        1. `files` become read-only files under judge_dir; `stdin` is readable on fd 0 (an in-memory file,
+           or in a warm sandbox a pipe the host writes it to).
         2. The child drops to the slot's uid, starts a new session and execs bwrap (or, unsandboxed,
-           the command itself in the host temp directory).
+           the command itself in the host temp directory). A warm sandbox did this before the job.
         3. stdout and stderr are read from pipes; a stream past its cap is cut and the sandbox killed.
         4. At the deadline (or the cap) the sandbox's pid 1 is killed, which takes the whole pid namespace
            with it, and bwrap reaps it and exits (before bwrap has reported that pid: its whole process
-           group is killed; --die-with-parent does the rest). wait4() gives the tree's CPU time.
+           group is killed; --die-with-parent does the rest). wait4() gives the tree's CPU time (for a
+           warm sandbox, its start before the job included).
         """
         files = files or {}
+        if self._warm is not None:
+            entry, self._warm = self._warm, None  # used once at most, whatever happens next
+            if entry.matches(argv, files) and entry.alive():
+                return self._run_warm(entry, stdin, deadline, stdout_cap, stderr_cap)
+            if not entry.stop():
+                self.slot.needs_sweep = True
         with _memfds(files if self.sandboxed else {}) as (data_fds, data_args):
             info_r = info_w = block_r = block_w = None
             if self.sandboxed:
                 # bwrap reports the host pid of the sandbox's pid 1 here: killing that process (rather than
                 # bwrap) ends the sandbox while bwrap is still there to reap it, so no zombie is left.
                 info_r, info_w = os.pipe()
-                blocking: list[str] = []
                 if self.cgroup is not None:
                     # The sandbox waits on this pipe before it execs the command, until both of bwrap's
                     # processes are in the slot's cgroup: everything the command starts is then in it.
                     block_r, block_w = os.pipe()
-                    blocking = ["--block-fd", str(block_r)]
-                command = [
-                    settings.JUDGE_BWRAP_PATH,
-                    *_bwrap_arguments(
-                        data_args,
-                        tmpfs_mb=self.limits.tmpfs_mb,
-                        env={"PATH": SANDBOX_PATH, "HOME": SANDBOX_HOME, "LANG": "C.UTF-8"},
-                        # Read-only, so the harness can tell which run the OOM killer stopped.
-                        binds=[(self.cgroup.events, self.oom_events_path)] if self.cgroup is not None else [],
-                    ),
-                    "--info-fd", str(info_w),
-                    *blocking,
-                    "--",
-                    *argv,
-                ]  # fmt: skip
+                command = _bwrap_command(argv, data_args, tmpfs_mb=self.limits.tmpfs_mb, cgroup=self.cgroup, info_w=info_w, block_r=block_r)
                 cwd = None
                 env = _HOST_ENV
             else:
@@ -594,6 +732,32 @@ class Sandbox:
                     if fd is not None:
                         os.close(fd)
 
+    def _drop_warm(self) -> None:
+        """End a warm sandbox this box took but never ran (its slot stays with the box)."""
+        if self._warm is not None:
+            entry, self._warm = self._warm, None
+            if not entry.stop():
+                self.slot.needs_sweep = True
+
+    def _run_warm(self, entry: _WarmSandbox, stdin: bytes, deadline: float, stdout_cap: int, stderr_cap: int) -> SandboxRun:
+        """The job's run in a warm sandbox: bwrap and the command started long ago and wait on stdin."""
+        started = time.monotonic()
+        oom_before = self.cgroup.oom_kills() if self.cgroup is not None else 0
+        return self._collect(
+            entry.proc,
+            started=started,
+            oom_before=oom_before,
+            info_r=None,
+            block_w=None,
+            sandbox_init=entry.take_sandbox_init(),
+            stdin_w=entry.take_stdin(),
+            stdin=stdin,
+            deadline=deadline,
+            stdout_cap=stdout_cap,
+            stderr_cap=stderr_cap,
+            close_after=entry.take_other_fds(),
+        )
+
     def _spawn_and_collect(
         self,
         command: list[str],
@@ -611,6 +775,7 @@ class Sandbox:
         """Owns info_r and info_w (closes both); writes to block_w once the sandbox may go on."""
         started = time.monotonic()
         oom_before = self.cgroup.oom_kills() if self.cgroup is not None else 0
+        command, drop = _as_uid(self.slot.uid, command)
         try:
             proc = subprocess.Popen(
                 command,
@@ -622,7 +787,7 @@ class Sandbox:
                 pass_fds=pass_fds,
                 close_fds=True,
                 start_new_session=True,
-                **_drop_kwargs(self.slot),
+                **drop,
             )
         except OSError as exc:
             if info_r is not None:
@@ -632,19 +797,61 @@ class Sandbox:
             if info_w is not None:
                 os.close(info_w)  # bwrap holds its own copy; EOF on info_r once bwrap is done with it
                 info_w = None
+        return self._collect(
+            proc,
+            started=started,
+            oom_before=oom_before,
+            info_r=info_r,
+            block_w=block_w,
+            sandbox_init=None,
+            stdin_w=None,
+            stdin=b"",
+            deadline=deadline,
+            stdout_cap=stdout_cap,
+            stderr_cap=stderr_cap,
+        )
+
+    def _collect(
+        self,
+        proc: subprocess.Popen,
+        *,
+        started: float,
+        oom_before: int,
+        info_r: int | None,
+        block_w: int | None,
+        sandbox_init: int | None,
+        stdin_w: int | None,
+        stdin: bytes,
+        deadline: float,
+        stdout_cap: int,
+        stderr_cap: int,
+        close_after: Sequence[int] = (),
+    ) -> SandboxRun:
+        """Feed stdin_w (if any) with `stdin`, read stdout/stderr up to their caps until both close or the
+        deadline passes, stop the sandbox if needed, reap bwrap. Owns info_r, sandbox_init, stdin_w and
+        close_after (closes them); for a cold sandbox, lets it go on (block_w) once bwrap has reported."""
         buffers = {proc.stdout: bytearray(), proc.stderr: bytearray()}
         caps = {proc.stdout: stdout_cap, proc.stderr: stderr_cap}
         truncated = {proc.stdout: False, proc.stderr: False}
         info = bytearray()
-        sandbox_init: int | None = None  # pidfd of the sandbox's pid 1
         timed_out = False
+        pending = memoryview(stdin)
         try:
+            if stdin_w is not None:
+                # Most jobs fit in the pipe at once; the rest, if any, goes as the command reads.
+                os.set_blocking(stdin_w, False)
+                pending = _feed(stdin_w, pending)
+                if not pending:
+                    os.close(stdin_w)  # end of file for the command (the harness does not wait for it)
+                    stdin_w = None
             with selectors.DefaultSelector() as selector:
                 for stream in buffers:
                     os.set_blocking(stream.fileno(), False)
                     selector.register(stream, selectors.EVENT_READ)
                 if info_r is not None:
                     selector.register(info_r, selectors.EVENT_READ)
+                if stdin_w is not None:
+                    selector.register(stdin_w, selectors.EVENT_WRITE)
                 end = started + deadline
                 while any(key.fileobj in buffers for key in selector.get_map().values()):
                     remaining = end - time.monotonic()
@@ -652,13 +859,20 @@ class Sandbox:
                         timed_out = True
                         break
                     for key, _ in selector.select(remaining):
-                        if key.fileobj == info_r:
+                        if stdin_w is not None and key.fileobj == stdin_w:
+                            pending = _feed(stdin_w, pending)
+                            if not pending:
+                                selector.unregister(stdin_w)
+                                os.close(stdin_w)
+                                stdin_w = None
+                            continue
+                        if info_r is not None and key.fileobj == info_r:
                             chunk = os.read(info_r, 4096)
                             info += chunk
                             if not chunk:
                                 selector.unregister(info_r)
                                 sandbox_init = _open_sandbox_init(info)
-                                self._release(proc.pid, info, block_w)
+                                _enter_cgroup(self.cgroup, proc.pid, info, block_w)
                             continue
                         stream = key.fileobj
                         try:
@@ -686,10 +900,9 @@ class Sandbox:
                 self._stop(proc, sandbox_init)
             exit_code, signal_number, cpu = _reap(proc)
         finally:
-            if sandbox_init is not None:
-                os.close(sandbox_init)
-            if info_r is not None:
-                os.close(info_r)
+            for fd in (sandbox_init, info_r, stdin_w, *close_after):
+                if fd is not None:
+                    os.close(fd)
             for stream in buffers:
                 stream.close()
         wall = time.monotonic() - started
@@ -715,24 +928,11 @@ class Sandbox:
             uid=self.slot.uid,
         )
 
-    def _release(self, bwrap_pid: int, info: bytes, block_w: int | None) -> None:
-        """Put bwrap and the sandbox's pid 1 into the slot's cgroup, then let the sandbox go on."""
-        if block_w is None or self.cgroup is None:
-            return
-        try:
-            self.cgroup.enter(bwrap_pid)
-            self.cgroup.enter(json.loads(info)["child-pid"])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            logger.warning("judge: could not move a sandbox into its cgroup: %s", exc)
-        try:
-            os.write(block_w, b"x")
-        except OSError:
-            pass  # bwrap is gone already
-
     @staticmethod
-    def _stop(proc: subprocess.Popen, sandbox_init: int | None) -> None:
+    def _stop(proc: subprocess.Popen, sandbox_init: int | None) -> bool:
         """End a sandbox early: kill its pid 1 (the kernel then kills the whole pid namespace and bwrap
-        reaps it and exits), or, before bwrap has reported that pid, the whole process group."""
+        reaps it and exits), or, before bwrap has reported that pid, the whole process group.
+        True if it ended through its pid 1 (nothing of it can be left), False if the group was killed."""
         if sandbox_init is not None:
             try:
                 signal.pidfd_send_signal(sandbox_init, signal.SIGKILL)
@@ -740,8 +940,446 @@ class Sandbox:
                 pass
             else:
                 if _wait_exit(proc.pid, 2.0):
-                    return
+                    return True
         _kill_group(proc.pid)
+        return False
+
+
+def _enter_cgroup(cgroup: _SlotCgroup | None, bwrap_pid: int, info: bytes, block_w: int | None) -> None:
+    """Put bwrap and the sandbox's pid 1 into the slot's cgroup, then let the sandbox go on."""
+    if block_w is None or cgroup is None:
+        return
+    try:
+        cgroup.enter(bwrap_pid)
+        cgroup.enter(json.loads(info)["child-pid"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        logger.warning("judge: could not move a sandbox into its cgroup: %s", exc)
+    try:
+        os.write(block_w, b"x")
+    except OSError:
+        pass  # bwrap is gone already
+
+
+def _feed(fd: int, pending: memoryview) -> memoryview:
+    """Write what the pipe takes now (non-blocking fd); what is left. A closed reader drops the rest."""
+    try:
+        while pending:
+            pending = pending[os.write(fd, pending) :]
+    except BlockingIOError:
+        pass
+    except OSError:  # EPIPE: the command is gone or closed its stdin
+        return pending[:0]
+    return pending
+
+
+# --- Warm sandboxes ----------------------------------------------------------------------------------
+#
+# Starting a sandbox (bwrap, namespaces, mounts, the interpreter of the harness) costs ~15-20 ms, more
+# than ten Python tests. So each server process keeps up to JUDGE_WARM_SANDBOXES sandboxes started
+# ahead of need: bwrap plus the registered command (the judge harness) as pid 1, in a slot of its own
+# (its own uid and memory cgroup), blocked reading its stdin. A job takes a ready one (`Sandbox.open`)
+# and a replacement is started in the background. Each is used for exactly one job and then ends as a
+# cold one does (the harness exits, the namespace goes); one that is not used is killed. Never reused.
+#
+# Only for the standard shape (`_warm_shape`): what bwrap fixes at start (tmpfs size, binds, the
+# command and its files, the uid and cgroup scheme). Every other limit is per job and applied after the
+# job is taken: the cgroup's memory and pids limits by `Sandbox.open`, the rlimits by the harness once it
+# has read the job (before it runs anything untrusted), the wall-clock deadline by the host.
+#
+# Leaks: bwrap runs with --die-with-parent, so a warm sandbox of a dying server process dies with it.
+# That is PR_SET_PDEATHSIG, which fires when the *thread* that started bwrap ends: so they are all started
+# by one thread that lives as long as the process. A slot's lock file says "1" while a warm sandbox holds
+# it, so a process that died without cleaning up gets its uid swept by the next holder.
+#
+# Slots: a warm sandbox starts only while at least half of the other slots are free, so under load they
+# stop being replaced and jobs keep the slots; a job of this process that finds every slot held makes
+# the pool give one of its idle ones back; idle ones end after JUDGE_WARM_IDLE_SECONDS (and the pool
+# stops refilling until the next job asks).
+
+_warm_command: Callable[[], tuple[list[str], dict[str, bytes]]] | None = None
+_digests: dict[int, tuple[bytes, bytes]] = {}
+
+
+def set_warm_command(provider: Callable[[], tuple[list[str], dict[str, bytes]]]) -> None:
+    """Register what warm sandboxes run: provider() -> (argv, files), exactly what a job will pass to
+    Sandbox.run (the runtimes register the judge harness, judges/runtimes/base.py). The command must
+    run nothing untrusted, and set no per-job limit, before it has read its job from stdin."""
+    global _warm_command
+    _warm_command = provider
+
+
+class _WarmKey(NamedTuple):
+    """Everything fixed when a sandbox starts. A warm sandbox serves only a job whose key is equal (if
+    the settings changed since it started, it is discarded), and it is started from its key alone."""
+
+    bwrap: str
+    cgroups: bool
+    tmpfs_mb: int
+    slots: _SlotConfig
+    euid: int
+    argv: tuple[str, ...]
+    files: tuple[tuple[str, bytes], ...]  # (name, sha256 of the content)
+
+
+def _warm_shape(limits: Limits) -> tuple[_WarmKey, list[str], dict[str, bytes]] | None:
+    """(key, argv, files) of the warm sandbox a job with `limits` may take, or None: it starts cold.
+
+    Only the standard shape is kept warm: JUDGE_TMPFS_MB (no language overrides it); a job asking for
+    another tmpfs size starts cold.
+    """
+    if settings.JUDGE_WARM_SANDBOXES <= 0 or _warm_command is None or limits.tmpfs_mb != settings.JUDGE_TMPFS_MB:
+        return None
+    argv, files = _warm_command()
+    key = _WarmKey(
+        bwrap=settings.JUDGE_BWRAP_PATH,
+        cgroups=bool(settings.JUDGE_CGROUPS),
+        tmpfs_mb=settings.JUDGE_TMPFS_MB,
+        slots=_SlotConfig.current(),
+        euid=os.geteuid(),
+        argv=tuple(argv),
+        files=tuple(sorted((name, _digest(data)) for name, data in files.items())),
+    )
+    return key, list(argv), dict(files)
+
+
+def _digest(data: bytes) -> bytes:
+    cached = _digests.get(id(data))
+    if cached is not None and cached[0] is data:
+        return cached[1]
+    digest = hashlib.sha256(data).digest()
+    if len(_digests) > 64:
+        _digests.clear()
+    _digests[id(data)] = (data, digest)
+    return digest
+
+
+class _WarmSandbox:
+    """A sandbox started ahead of its job: bwrap, and the command as its pid 1 blocked on stdin."""
+
+    def __init__(self, key: _WarmKey, slot: _Slot, cgroup: _SlotCgroup | None, proc: subprocess.Popen, stdin_w: int, sandbox_init: int, argv: list[str], files: dict[str, bytes]):
+        self.key = key
+        self.slot = slot
+        self.cgroup = cgroup
+        self.proc = proc
+        self.argv = argv
+        self.files = files
+        self.created = time.monotonic()
+        self._stdin_w: int | None = stdin_w
+        self._sandbox_init: int | None = sandbox_init
+        self._bwrap: int | None = os.pidfd_open(proc.pid)
+
+    @property
+    def pid(self) -> int:
+        """bwrap's host pid."""
+        return self.proc.pid
+
+    def matches(self, argv: Sequence[str], files: Mapping[str, bytes]) -> bool:
+        return list(argv) == self.argv and dict(files) == self.files
+
+    def alive(self) -> bool:
+        """Neither bwrap nor the sandbox's pid 1 has exited (a pidfd turns readable when it does)."""
+        fds = [fd for fd in (self._bwrap, self._sandbox_init) if fd is not None]
+        if len(fds) < 2:
+            return False
+        ready, _, _ = select.select(fds, [], [], 0)
+        return not ready
+
+    def take_stdin(self) -> int | None:
+        fd, self._stdin_w = self._stdin_w, None
+        return fd
+
+    def take_sandbox_init(self) -> int | None:
+        fd, self._sandbox_init = self._sandbox_init, None
+        return fd
+
+    def take_other_fds(self) -> list[int]:
+        fd, self._bwrap = self._bwrap, None
+        return [fd] if fd is not None else []
+
+    def stop(self) -> bool:
+        """End it unused: kill its pid 1 (the namespace goes with it) and reap bwrap. True if it ended
+        through its pid 1, so nothing of it can be left; False if its process group had to be killed."""
+        try:
+            ended = Sandbox._stop(self.proc, self._sandbox_init)
+            _reap(self.proc)
+            return ended
+        finally:
+            self.close_fds()
+
+    def destroy(self) -> None:
+        """stop() and give the slot back (sweeping its uid unless it ended cleanly)."""
+        clean = False
+        try:
+            clean = self.stop()
+        finally:
+            _release_slot(self.slot, clean=clean)
+
+    def close_fds(self) -> None:
+        for fd in (self._stdin_w, self._sandbox_init, self._bwrap):
+            if fd is not None:
+                os.close(fd)
+        self._stdin_w = self._sandbox_init = self._bwrap = None
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def _start_warm(key: _WarmKey, argv: list[str], files: dict[str, bytes]) -> _WarmSandbox | None:
+    """Start one warm sandbox in a free slot, as `key` says (not the settings of the moment); None if
+    too few slots are free or bwrap cannot sandbox here (the cold path then reports why, or runs
+    unsandboxed in development)."""
+    from judges.limits import limits_for
+
+    # Warm sandboxes are for a lightly loaded judge: they take a slot only while at least half of the
+    # others are free, so they never hold more than about half of the slots (of all processes together).
+    slot = _claim_slot(wait=False, keep_free=max(1, key.slots.count // 2), config=key.slots)
+    if slot is None:
+        return None
+    proc: subprocess.Popen | None = None
+    pipes: list[int] = []
+    sandbox_init: int | None = None
+    try:
+        if _probe(key.bwrap, slot) is not None:
+            _release_slot(slot)
+            return None
+        cgroup = _slot_cgroup(slot.index, key.cgroups)
+        if cgroup is not None:
+            try:
+                cgroup.configure(limits_for("python"))  # until a job sets its own (Sandbox.open)
+            except OSError as exc:
+                logger.warning("judge: cannot set the memory cgroup of slot %s: %s", slot.index, exc)
+                cgroup = None
+        stdin_r, stdin_w = os.pipe()
+        info_r, info_w = os.pipe()
+        pipes += [stdin_r, stdin_w, info_r, info_w]
+        block_r = block_w = None
+        if cgroup is not None:
+            block_r, block_w = os.pipe()
+            pipes += [block_r, block_w]
+        with _memfds(files) as (data_fds, data_args):
+            command, drop = _as_uid(
+                slot.uid, _bwrap_command(argv, data_args, tmpfs_mb=key.tmpfs_mb, cgroup=cgroup, info_w=info_w, block_r=block_r, bwrap=key.bwrap)
+            )
+            proc = subprocess.Popen(
+                command,
+                stdin=stdin_r,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=_HOST_ENV,
+                pass_fds=[*data_fds, *(fd for fd in (info_w, block_r) if fd is not None)],
+                close_fds=True,
+                start_new_session=True,
+                **drop,
+            )
+        for fd in (stdin_r, info_w, block_r):  # bwrap has its own copies
+            if fd is not None:
+                os.close(fd)
+                pipes.remove(fd)
+        info = _read_to_end(info_r, timeout=10.0)
+        sandbox_init = _open_sandbox_init(info)
+        if sandbox_init is None:
+            raise SandboxError(f"bwrap did not report its sandbox: {info[:200]!r}")
+        _enter_cgroup(cgroup, proc.pid, info, block_w)
+        for fd in (info_r, block_w):
+            if fd is not None:
+                os.close(fd)
+                pipes.remove(fd)
+        entry = _WarmSandbox(key, slot, cgroup, proc, stdin_w, sandbox_init, argv, files)
+        sandbox_init = None  # the entry's now, as is stdin_w
+        pipes.remove(stdin_w)
+        return entry
+    except BaseException:
+        for fd in pipes:
+            os.close(fd)
+        if sandbox_init is not None:
+            os.close(sandbox_init)
+        if proc is not None:
+            _kill_group(proc.pid)
+            _reap(proc)
+            for stream in (proc.stdout, proc.stderr):
+                if stream is not None:
+                    stream.close()
+        _release_slot(slot, clean=False)
+        raise
+
+
+def _read_to_end(fd: int, *, timeout: float) -> bytes:
+    data = bytearray()
+    end = time.monotonic() + timeout
+    while True:
+        remaining = end - time.monotonic()
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            raise SandboxError("bwrap did not report its sandbox in time")
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            return bytes(data)
+        data += chunk
+
+
+class _WarmPool:
+    """This process's warm sandboxes, kept by one background thread. Thread-safe.
+
+    `take(shape)` hands a ready sandbox of that shape to exactly one caller (removing it from the pool)
+    and asks the thread to start a replacement; the thread keeps up to JUDGE_WARM_SANDBOXES ready for
+    the shape last asked for, while jobs keep asking (JUDGE_WARM_IDLE_SECONDS).
+    """
+
+    RETRY_SECONDS = 0.5  # after a start that found no free slot (or failed)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._ready: list[_WarmSandbox] = []
+        self._starting = 0
+        self._wanted: tuple[_WarmKey, list[str], dict[str, bytes]] | None = None
+        self._wanted_at = 0.0
+        self._retry_at = 0.0
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def take(self, shape: tuple[_WarmKey, list[str], dict[str, bytes]]) -> _WarmSandbox | None:
+        key = shape[0]
+        found: _WarmSandbox | None = None
+        stale: list[_WarmSandbox] = []
+        with self._lock:
+            if self._closed:
+                return None
+            self._wanted, self._wanted_at, self._retry_at = shape, time.monotonic(), 0.0
+            keep = []
+            for entry in self._ready:
+                if entry.key != key or not entry.alive():
+                    stale.append(entry)
+                elif found is None:
+                    found = entry
+                else:
+                    keep.append(entry)
+            self._ready = keep
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._keep_warm, name="judge-warm-sandboxes", daemon=True)
+                self._thread.start()
+            self._changed.notify_all()
+        for entry in stale:
+            _destroy_quietly(entry)
+        return found
+
+    def evict_one(self) -> bool:
+        """Give back the slot of one idle warm sandbox (a job is waiting for a slot). False if none."""
+        with self._lock:
+            if not self._ready:
+                return False
+            entry = self._ready.pop(0)
+            self._retry_at = time.monotonic() + self.RETRY_SECONDS
+        _destroy_quietly(entry)
+        return True
+
+    def close(self) -> None:
+        """End every ready sandbox and stop refilling (at exit)."""
+        with self._lock:
+            self._closed = True
+            entries, self._ready = self._ready, []
+            self._changed.notify_all()
+        for entry in entries:
+            _destroy_quietly(entry)
+
+    def ready_pids(self) -> list[int]:
+        """bwrap pids of the ready warm sandboxes (for tests and diagnostics)."""
+        with self._lock:
+            return [entry.pid for entry in self._ready]
+
+    def wait_ready(self, count: int = 1, timeout: float = 10.0) -> bool:
+        """Wait until at least `count` warm sandboxes are ready (for tests and benchmarks)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: len(self._ready) >= count, timeout)
+
+    def _keep_warm(self) -> None:
+        while True:
+            expired: list[_WarmSandbox] = []
+            shape = None
+            with self._lock:
+                while True:
+                    if self._closed:
+                        return
+                    now = time.monotonic()
+                    idle = settings.JUDGE_WARM_IDLE_SECONDS
+                    expired = [entry for entry in self._ready if now - entry.created > idle]
+                    if expired:
+                        self._ready = [entry for entry in self._ready if entry not in expired]
+                        break
+                    waits = [entry.created + idle - now for entry in self._ready]
+                    wanted = self._wanted is not None and now - self._wanted_at <= idle
+                    if wanted and len(self._ready) + self._starting < settings.JUDGE_WARM_SANDBOXES:
+                        if now >= self._retry_at:
+                            shape = self._wanted
+                            self._starting += 1
+                            break
+                        waits.append(self._retry_at - now)
+                    self._changed.wait(max(min(waits), 0.01) if waits else None)
+            for entry in expired:
+                _destroy_quietly(entry)
+            if shape is None:
+                continue
+            entry = None
+            try:
+                entry = _start_warm(*shape)
+            except Exception:  # noqa: BLE001 - the thread must go on; jobs start cold meanwhile
+                logger.exception("judge: could not start a warm sandbox")
+            unwanted = None
+            with self._lock:
+                self._starting -= 1
+                if entry is None:
+                    self._retry_at = time.monotonic() + self.RETRY_SECONDS
+                elif self._closed or self._wanted is None or self._wanted[0] != entry.key:
+                    unwanted = entry
+                else:
+                    self._ready.append(entry)
+                self._changed.notify_all()
+            if unwanted is not None:
+                _destroy_quietly(unwanted)
+
+
+def _destroy_quietly(entry: _WarmSandbox) -> None:
+    try:
+        entry.destroy()
+    except Exception:  # noqa: BLE001
+        logger.exception("judge: could not end a warm sandbox")
+
+
+_pool = _WarmPool()
+
+
+def warm_pool() -> _WarmPool:
+    """This process's warm sandboxes (for tests, benchmarks and diagnostics)."""
+    return _pool
+
+
+def _close_pool_at_exit() -> None:
+    _pool.close()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child (multiprocessing, a pre-forking server) must not use or hold its parent's
+    sandboxes and slots: forget them, close our copies of their descriptors (closing a copy of a slot's
+    lock file does not release the parent's lock, but keeping it would hold the slot after the parent
+    let it go), and start with fresh locks, which a thread of the parent may have held at the fork."""
+    global _pool, _probe_lock, _cgroup_lock
+    parent, _pool = _pool, _WarmPool()
+    _probe_lock = threading.Lock()
+    _cgroup_lock = threading.Lock()
+    for entry in list(parent._ready):
+        try:
+            entry.close_fds()
+        except OSError:
+            pass
+    for fd in list(_held_slot_fds):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _held_slot_fds.clear()
+
+
+atexit.register(_close_pool_at_exit)
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _open_sandbox_init(info: bytes) -> int | None:

@@ -4,7 +4,8 @@ A runtime (python.py, java.py, ...) only says how to turn the learner's code and
 job (judges/runtimes/harness.py documents the job format): which files to write, what to compile, what
 to run per test. `CodeRuntime.run()` does the rest:
 
-1. acquire a sandbox (judges/sandbox.py) with the runtime's limits;
+1. acquire a sandbox (judges/sandbox.py) with the runtime's limits: a warm one, whose harness already
+   waits for its job, when one is ready for these limits;
 2. run the harness in it: it compiles once, then runs every test as its own process;
 3. turn the harness's raw reports into a `JobResult`: one `TestResult` per test, with a verdict.
 
@@ -42,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from judges.limits import MB, Limits, limits_for
 from judges.runtimes.compare import DEFAULT_TOLERANCE, CompareMode, compare_output
-from judges.sandbox import Sandbox, SandboxError, SandboxRun
+from judges.sandbox import SANDBOX_JUDGE, Sandbox, SandboxError, SandboxRun, set_warm_command
 
 STDERR_EXCERPT_CHARS = 4000
 HARNESS_FILE = Path(__file__).with_name("harness.py")
@@ -115,7 +116,7 @@ class JobResult(_Model):
     language: str
     compile: CompileResult | None
     tests: list[TestResult]
-    wall_seconds: float  # the whole job, as the host saw it (sandbox start included)
+    wall_seconds: float  # the whole job, as the host saw it (a cold sandbox's start included; a warm one started earlier)
     sandboxed: bool  # False only with JUDGE_ALLOW_UNSANDBOXED (development)
 
     @property
@@ -178,11 +179,26 @@ def harness_bytecode(python: str) -> bytes | None:
 
 def harness_command(box: Sandbox) -> tuple[list[str], dict[str, bytes]]:
     """The command that starts the harness in `box`, and the files it needs there."""
+    return _harness_command(box.judge_dir)
+
+
+def _harness_command(judge_dir: str) -> tuple[list[str], dict[str, bytes]]:
     python = settings.JUDGE_PYTHON_PATH
     code = harness_bytecode(python)
     if code is None:
-        return [python, "-I", "-S", box.judge_path("harness.py")], {"harness.py": harness_source()}
-    return [python, "-I", "-S", "-c", _BOOTSTRAP.format(path=box.judge_path("harness.bin"))], {"harness.bin": code}
+        return [python, "-I", "-S", f"{judge_dir}/harness.py"], {"harness.py": harness_source()}
+    return [python, "-I", "-S", "-c", _BOOTSTRAP.format(path=f"{judge_dir}/harness.bin")], {"harness.bin": code}
+
+
+# Warm sandboxes (judges/sandbox.py) start the harness ahead of its job: the same command and files a
+# sandboxed job passes to Sandbox.run, so a job can take one that is already waiting for its job.
+set_warm_command(lambda: _harness_command(SANDBOX_JUDGE))
+
+
+def harness_input(job: dict[str, Any]) -> bytes:
+    """The harness's stdin for `job`: its length (8 bytes, little-endian), then the job (marshal)."""
+    data = marshal.dumps(job, 4)
+    return len(data).to_bytes(8, "little") + data
 
 
 class HarnessOutcome:
@@ -256,7 +272,7 @@ def run_harness(box: Sandbox, job: dict[str, Any], *, runs: int, compiles: int =
     argv, files = harness_command(box)
     result = box.run(
         argv,
-        stdin=marshal.dumps(job, 4),
+        stdin=harness_input(job),
         files=files,
         deadline=limits.job_deadline_seconds(runs, compiles=compiles) + (limits.wall_seconds if job["mode"] == "sql" else 0),
         stdout_cap=stdout_cap,

@@ -6,9 +6,15 @@ Standard library only, Python 3.11; imports kept to built-in modules (each one i
 
 Protocol
 --------
-stdin  one job (below) in `marshal` format 4 (plain dicts, lists, str, int, float, bool, None): the host is
-       trusted and `marshal` is built in, where `json` would cost the job ~3 ms of imports.
-fd 1   JSON lines, one per event (the host reads them from a pipe with a byte cap):
+stdin  one job (below): its length as 8 bytes little-endian, then the job in `marshal` format 4 (plain
+       dicts, lists, str, int, float, bool, None): the host is trusted and `marshal` is built in, where
+       `json` would cost the job ~3 ms of imports. The harness may be started long before its job (a warm
+       sandbox, judges/sandbox.py): everything that does not depend on the job (imports, the std streams
+       of python mode, a garbage collection) is done first, then it waits for the job; no rlimit is set
+       and nothing untrusted runs before the job has arrived. The length prefix means the harness never
+       waits for end-of-file, which a stray copy of the pipe's write end could hold off.
+fd 1   JSON lines, one per event, written a few at a time (see Emitter; the host reads them from a pipe
+       with a byte cap and parses them once the job is over):
          {"event": "ready"}
          {"event": "compile", "program": p, **report}       a program's compile step (python: syntax check)
          {"event": "run", "program": p, "index": i, **report}  one per run, in order
@@ -72,15 +78,19 @@ def main():
     # inside: with SIGINT back to default the program cannot interrupt us.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     _make_non_dumpable()
-    job = marshal.loads(sys.stdin.buffer.read())
-    devnull = os.open(os.devnull, os.O_RDWR)
+    job_fd = os.dup(0)
     results = os.dup(1)  # our channel to the host; every child closes it
-    os.dup2(devnull, 0)
-    os.dup2(devnull, 1)  # anything printed by mistake in here (an import, say) goes nowhere
-    os.close(devnull)
+    # fd 0 is the stdin every child keeps (read-only /dev/null); anything printed by mistake in here (an
+    # import, say) goes to /dev/null on fd 1.
+    for fd, flags in ((0, os.O_RDONLY), (1, os.O_WRONLY)):
+        devnull = os.open(os.devnull, flags)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+    _prepare()
+    job = marshal.loads(_read_job(job_fd))
+    os.close(job_fd)
     emit = Emitter(results)
-    global OOM_EVENTS
-    OOM_EVENTS = job.get("oom_events")
+    _open_oom_events(job.get("oom_events"))
     os.chdir(job["home"])
     _apply_job_limits(job["job_limits"])
     emit({"event": "ready"})
@@ -93,17 +103,116 @@ def main():
         else:
             exec_mode(job, emit)
     except Exception as exc:  # a bug here, not the program's fault: say so and stop
-        emit({"event": "error", "message": f"{type(exc).__name__}: {exc}"})
+        emit({"event": "error", "message": f"{type(exc).__name__}: {exc}"}, flush=True)
         raise
-    emit({"event": "done"})
+    emit({"event": "done"}, flush=True)
+    # Every event went out through os.write; skip the interpreter's teardown (a full collection and
+    # every module's cleanup, ~1-2 ms): the sandbox ends the moment we do.
+    try:
+        sys.stderr.flush()
+    finally:
+        os._exit(0)
+
+
+def _read_job(fd):
+    """The job: 8 bytes of length, then that many bytes (see "Protocol")."""
+    size = int.from_bytes(_read_exactly(fd, 8), "little")
+    return _read_exactly(fd, size)
+
+
+def _read_exactly(fd, size):
+    chunks = []
+    while size:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            sys.stderr.write("harness: the job ended early\n")
+            raise SystemExit(71)
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _prepare():
+    """Work that does not depend on the job, done while a warm sandbox waits for it.
+
+    The std streams of python mode's children are made here, once (`_std_streams`), and `atexit` is
+    imported: in a child they would cost ~0.3 ms per test, mostly copy-on-write page faults. The
+    compiler gets its first (slow) use. Then a
+    collection, and every object so far is moved out of the collector's sight (gc.freeze), so a
+    collection in a child does not touch, and copy, our pages.
+    """
+    global STREAMS, ATEXIT, _KEEP
+    import atexit
+    import gc
+
+    ATEXIT = atexit  # python mode's children run the program's atexit hooks
+    # The interpreter's own std streams stay referenced here, so a child replacing them frees nothing.
+    _KEEP = (sys.stdin, sys.stdout, sys.stderr)
+    STREAMS = _std_streams()
+    # The first compile() of a process sets up the compiler (~1 ms): not on the job's time.
+    compile("def f(a, *b, **c):\n    return [x for x in b if x] or f'{a!r}'\n", "<warm-up>", "exec", dont_inherit=True)
+    gc.collect()
+    gc.freeze()
+
+
+def _std_streams():
+    """sys.stdin/stdout/stderr for python mode's children: inherited by every fork; we never use them,
+    and each child writes to its own copy. They are made over the kinds of files a child has on fds
+    0, 1 and 2 (/dev/null, a pipe, a pipe), so they behave exactly like streams the child made itself
+    (not seekable, block-buffered stdout, line-buffered stderr)."""
+    import io
+
+    read_end, write_end = os.pipe()
+    saved = (os.dup(1), os.dup(2))
+    try:
+        os.dup2(write_end, 1)
+        os.dup2(write_end, 2)
+        streams = (
+            io.open(0, "r", closefd=False),
+            io.open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False),
+            io.open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1),
+        )
+        for stream in streams:
+            stream.seekable()  # FileIO remembers the answer: ask now, while fds 1 and 2 are pipes
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, read_end, write_end):
+            os.close(fd)
+    return streams
+
+
+STREAMS = None  # set by _prepare
+ATEXIT = None
+_KEEP = None
 
 
 class Emitter:
+    """Writes events to the host, a few at a time: what is ready goes out at least every FLUSH_SECONDS
+    (when the next event comes), and always with "done" and "error". Each write wakes the host's
+    reader, which shares the machine's cores with the tests; one write per test cost ~30 of them.
+    Events held back are lost only if the job is killed as a whole, and then its tests are reported
+    as stopped by the job's time limit anyway."""
+
+    FLUSH_SECONDS = 0.02
+
     def __init__(self, fd):
         self.fd = fd
+        self.pending = []
+        self.flushed = time.monotonic()
 
-    def __call__(self, event):
-        data = (to_json(event) + "\n").encode()
+    def __call__(self, event, *, flush=False):
+        self.pending.append(to_json(event))
+        now = time.monotonic()
+        if flush or now - self.flushed >= self.FLUSH_SECONDS:
+            self.flush()
+            self.flushed = now
+
+    def flush(self):
+        if not self.pending:
+            return
+        data = ("\n".join(self.pending) + "\n").encode()
+        self.pending.clear()
         view = memoryview(data)
         while view:
             view = view[os.write(self.fd, view) :]
@@ -207,17 +316,27 @@ def _write_file(path, text):
 # --- Running one child ------------------------------------------------------------------------------
 
 
-OOM_EVENTS = None  # the job cgroup's OOM counters, when the host gives us them (set by main)
+OOM_EVENTS = None  # an fd on the job cgroup's OOM counters, when the host gives us them (set by main)
+
+
+def _open_oom_events(path):
+    """Keep the OOM counters open: re-reading them (pread) costs ~1 us, opening them ~12 us.
+    Children never see the fd (they close every fd from 3 up)."""
+    global OOM_EVENTS
+    if path is not None:
+        try:
+            OOM_EVENTS = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            OOM_EVENTS = None
 
 
 def _oom_kills():
     if OOM_EVENTS is None:
         return 0
     try:
-        with open(OOM_EVENTS, "rb") as events:
-            for line in events:
-                if line.startswith(b"oom_kill "):
-                    return int(line.split()[1])
+        for line in os.pread(OOM_EVENTS, 4096, 0).splitlines():
+            if line.startswith(b"oom_kill "):
+                return int(line.split()[1])
     except (OSError, ValueError):
         pass
     return 0
@@ -232,25 +351,35 @@ def run_child(target, limits, *, env=None, cwd=None):
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     oom_before = _oom_kills()
+    cpu = max(1, int(-(-limits["cpu"] // 1)))
+    address_space = limits["as"]
+    # Everything the parent needs while the child runs is made before the fork: after it, each page
+    # the parent writes to is copied while the child lives.
+    buffers = {out_r: bytearray(), err_r: bytearray()}
+    poller = select.poll()
+    poller.register(out_r, select.POLLIN)
+    poller.register(err_r, select.POLLIN)
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:  # --- child
         try:
             os.setpgid(0, 0)
-            devnull = os.open(os.devnull, os.O_RDONLY)
-            os.dup2(devnull, 0)
+            # fd 0 is ours: read-only /dev/null (see main)
             os.dup2(out_w, 1)
             os.dup2(err_w, 2)
             os.closerange(3, MAX_FD)
             # If the job's memory cgroup fills up, the kernel's OOM killer takes a program, not us.
+            # (os.open, not open(): a buffered file object costs a child ~0.2 ms.)
             try:
-                with open("/proc/self/oom_score_adj", "w") as adj:
-                    adj.write("1000")
+                adjust = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
+                try:
+                    os.write(adjust, b"1000")
+                finally:
+                    os.close(adjust)
             except OSError:
                 pass
-            cpu = max(1, int(-(-limits["cpu"] // 1)))
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-            resource.setrlimit(resource.RLIMIT_AS, (limits["as"], limits["as"]))
+            resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
             if cwd:
                 os.chdir(cwd)
             if callable(target):
@@ -269,19 +398,16 @@ def run_child(target, limits, *, env=None, cwd=None):
     # --- parent
     os.close(out_w)
     os.close(err_w)
-    return _supervise(pid, out_r, err_r, limits, started, oom_before)
+    return _supervise(pid, out_r, err_r, limits, started, oom_before, buffers, poller)
 
 
-def _supervise(pid, out_r, err_r, limits, started, oom_before):
+def _supervise(pid, out_r, err_r, limits, started, oom_before, buffers, poller):
     cap = limits["output"]
-    buffers = {out_r: bytearray(), err_r: bytearray()}
     truncated = {out_r: False, err_r: False}
     timed_out = False
     status = usage = None
     pidfd = os.pidfd_open(pid)
-    poller = select.poll()
-    for fd in (out_r, err_r, pidfd):
-        poller.register(fd, select.POLLIN)
+    poller.register(pidfd, select.POLLIN)
     open_pipes = {out_r, err_r}
     deadline = started + limits["wall"]
     oom_killed = False
@@ -486,14 +612,22 @@ def python_mode(job, emit):
        then finds them loaded (importing `typing` or `dataclasses` costs 4-8 ms per process otherwise).
     3. Per test: fork; the child forgets every other test, runs the source then its test call in a new
        `__main__` module, with the CPU and address-space limits set and stdout/stderr on pipes.
+
+    What a child could find by walking the stack is kept small, so forgetting it is cheap (each object
+    a child frees copies a page): the job itself is emptied here, a program is dropped once it has run,
+    and the child empties `programs` (the ones still to run) and `calls` (this program's tests).
     """
+    home, tmp, run_limits = job["home"], job["tmp"], job["run_limits"]
+    programs = [[program["source"], program.get("filename", "solution.py"), program["calls"]] for program in job["programs"]]
+    job.clear()
     warm = False
-    for number, program in enumerate(job["programs"]):
-        source = program["source"]
+    for number in range(len(programs)):
+        source, filename, calls = programs[number]
+        programs[number] = None
         started = time.monotonic()
         usage_before = resource.getrusage(resource.RUSAGE_SELF)
         try:
-            code = compile(source, program.get("filename", "solution.py"), "exec", dont_inherit=True)
+            code = compile(source, filename, "exec", dont_inherit=True)
         except (SyntaxError, ValueError) as exc:
             import traceback
 
@@ -504,13 +638,12 @@ def python_mode(job, emit):
         if _preimport(source) or not warm:
             _warm_up()
             warm = True
-        calls = program["calls"]
-        snapshot = _snapshot([job["home"], job["tmp"], "/dev/shm"])
+        snapshot = _snapshot([home, tmp, "/dev/shm"])
         for index in range(len(calls)):
             # Compiled here, once, rather than in the child, where the compiler's allocations would copy
             # pages shared with this process (~0.5 ms per test); only this test's code reaches the child.
             test, error = _compile_test(calls[index], index)
-            report = run_child(_python_test(code, source, test, error, job), job["run_limits"])
+            report = run_child(_python_test(code, source, test, error, (programs, calls)), run_limits)
             del test
             _restore(snapshot)
             emit({"event": "run", "program": number, "index": index, **report})
@@ -526,13 +659,10 @@ def _compile_test(call, index):
 
 
 def _warm_up():
-    """Make forks cheap: codec lookups done once here, and every object so far moved out of the
-    collector's sight (gc.freeze), so a collection in a child does not touch, and copy, our pages."""
+    """Make forks cheap: what the job added (the compiled program, imported modules) moved out of the
+    collector's sight too, as `_prepare` did with everything before (gc.freeze)."""
     import gc
-    import io
 
-    io.open(os.devnull, "w", encoding="utf-8", errors="backslashreplace").close()
-    io.open(os.devnull, "r").close()
     gc.collect()
     gc.freeze()
 
@@ -573,22 +703,24 @@ def _preimport(source):
     return new
 
 
-def _python_test(program, source, test, error, job):
+def _python_test(program, source, test, error, others):
     def run():
-        import io
-
-        # Forget the job before any learner code runs: the child's copy of it is all that the program
-        # could find (walking the stack up to main()), and it holds every other test and program.
-        for other in job["programs"]:
-            other["calls"].clear()
-            other["source"] = ""
-        job.clear()
+        # Forget the other tests and programs before any learner code runs: the child's copy of them is
+        # all that the program could find (walking the stack up to python_mode). `others` is (the
+        # programs still to run, this program's test calls); this test is compiled already.
+        programs, calls = others
+        for later in programs:
+            if later is not None:
+                later.clear()  # [source, filename, calls]
+        programs.clear()
+        calls.clear()
         if test is None:
             os.write(2, error.encode())
             return 1
-        sys.stdin = sys.__stdin__ = io.open(0, "r", closefd=False)
-        sys.stdout = sys.__stdout__ = io.open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
-        sys.stderr = sys.__stderr__ = io.open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1)
+        # Fresh std streams: our never-used ones (see _std_streams), this child's own copy.
+        sys.stdin = sys.__stdin__ = STREAMS[0]
+        sys.stdout = sys.__stdout__ = STREAMS[1]
+        sys.stderr = sys.__stderr__ = STREAMS[2]
         sys.argv = [program.co_filename]
         module = type(sys)("__main__")
         module.__builtins__ = __builtins__
@@ -622,9 +754,7 @@ def _python_test(program, source, test, error, job):
                 os.write(2, f"{type(exc).__name__}: (the error could not be printed)\n".encode(errors="replace"))
             code = 1
         try:
-            import atexit
-
-            atexit._run_exitfuncs()
+            ATEXIT._run_exitfuncs()
         except BaseException:  # noqa: BLE001
             pass
         _flush_quietly()
