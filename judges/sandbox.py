@@ -1115,10 +1115,11 @@ class _WarmSandbox:
             _release_slot(self.slot, clean=clean)
 
     def close_fds(self) -> None:
-        for fd in (self._stdin_w, self._sandbox_init, self._bwrap):
+        fds = (self._stdin_w, self._sandbox_init, self._bwrap)
+        self._stdin_w = self._sandbox_init = self._bwrap = None  # first: never closed twice
+        for fd in fds:
             if fd is not None:
                 os.close(fd)
-        self._stdin_w = self._sandbox_init = self._bwrap = None
         for stream in (self.proc.stdout, self.proc.stderr):
             if stream is not None:
                 stream.close()
@@ -1126,8 +1127,8 @@ class _WarmSandbox:
 
 def _start_warm(key: _WarmKey, argv: list[str], files: dict[str, bytes]) -> _WarmSandbox | None:
     """Start one warm sandbox in a free slot, as `key` says (not the settings of the moment); None if
-    too few slots are free or bwrap cannot sandbox here (the cold path then reports why, or runs
-    unsandboxed in development)."""
+    too few slots are free. SandboxUnavailable if bwrap cannot sandbox here (jobs start cold, and the
+    cold path reports why, or runs unsandboxed in development)."""
     from judges.limits import limits_for
 
     # Warm sandboxes are for a lightly loaded judge: they take a slot only while at least half of the
@@ -1135,13 +1136,18 @@ def _start_warm(key: _WarmKey, argv: list[str], files: dict[str, bytes]) -> _War
     slot = _claim_slot(wait=False, keep_free=max(1, key.slots.count // 2), config=key.slots)
     if slot is None:
         return None
+    try:
+        reason = _probe(key.bwrap, slot)
+    except BaseException:
+        _release_slot(slot, clean=False)
+        raise
+    if reason is not None:
+        _release_slot(slot)
+        raise SandboxUnavailable(reason)
     proc: subprocess.Popen | None = None
     pipes: list[int] = []
     sandbox_init: int | None = None
     try:
-        if _probe(key.bwrap, slot) is not None:
-            _release_slot(slot)
-            return None
         cgroup = _slot_cgroup(slot.index, key.cgroups)
         if cgroup is not None:
             try:
@@ -1173,8 +1179,8 @@ def _start_warm(key: _WarmKey, argv: list[str], files: dict[str, bytes]) -> _War
             )
         for fd in (stdin_r, info_w, block_r):  # bwrap has its own copies
             if fd is not None:
-                os.close(fd)
                 pipes.remove(fd)
+                os.close(fd)
         info = _read_to_end(info_r, timeout=10.0)
         sandbox_init = _open_sandbox_init(info)
         if sandbox_init is None:
@@ -1182,8 +1188,8 @@ def _start_warm(key: _WarmKey, argv: list[str], files: dict[str, bytes]) -> _War
         _enter_cgroup(cgroup, proc.pid, info, block_w)
         for fd in (info_r, block_w):
             if fd is not None:
-                os.close(fd)
                 pipes.remove(fd)
+                os.close(fd)
         entry = _WarmSandbox(key, slot, cgroup, proc, stdin_w, sandbox_init, argv, files)
         sandbox_init = None  # the entry's now, as is stdin_w
         pipes.remove(stdin_w)
@@ -1225,6 +1231,7 @@ class _WarmPool:
     """
 
     RETRY_SECONDS = 0.5  # after a start that found no free slot (or failed)
+    UNAVAILABLE_RETRY_SECONDS = 30.0  # after bwrap could not sandbox at all
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -1244,7 +1251,9 @@ class _WarmPool:
         with self._lock:
             if self._closed:
                 return None
-            self._wanted, self._wanted_at, self._retry_at = shape, time.monotonic(), 0.0
+            if self._wanted is None or self._wanted[0] != key:
+                self._retry_at = 0.0  # other settings: try at once, whatever failed before
+            self._wanted, self._wanted_at = shape, time.monotonic()
             keep = []
             for entry in self._ready:
                 if entry.key != key or not entry.alive():
@@ -1319,15 +1328,19 @@ class _WarmPool:
             if shape is None:
                 continue
             entry = None
+            retry = self.RETRY_SECONDS
             try:
                 entry = _start_warm(*shape)
+            except SandboxUnavailable as exc:
+                logger.debug("judge: no warm sandboxes: %s", exc)
+                retry = self.UNAVAILABLE_RETRY_SECONDS
             except Exception:  # noqa: BLE001 - the thread must go on; jobs start cold meanwhile
                 logger.exception("judge: could not start a warm sandbox")
             unwanted = None
             with self._lock:
                 self._starting -= 1
                 if entry is None:
-                    self._retry_at = time.monotonic() + self.RETRY_SECONDS
+                    self._retry_at = time.monotonic() + retry
                 elif self._closed or self._wanted is None or self._wanted[0] != entry.key:
                     unwanted = entry
                 else:

@@ -277,3 +277,16 @@ def test_a_warm_sandbox_dies_with_its_server_process():
         server.stderr.close()
     for pid, born in zip(pids, started):
         assert gone(pid, born), "the warm sandbox outlived its server process (--die-with-parent)"
+
+
+def test_without_a_usable_bwrap_nothing_is_kept_warm_and_jobs_run_as_before(settings):
+    settings.JUDGE_BWRAP_PATH = "/nonexistent/bwrap"
+    settings.JUDGE_ALLOW_UNSANDBOXED = True  # development only: runs without a sandbox
+    for _ in range(2):
+        with Sandbox.open(LIMITS) as box:
+            assert not box.warm and not box.sandboxed
+            assert PYTHON.run("print(6)", [TestSpec(test_call="pass", expected_output="6")], box=box).passed
+    end = time.monotonic() + 3
+    while warm_pool().ready_pids() and time.monotonic() < end:  # an earlier start may still be finishing
+        time.sleep(0.02)
+    assert warm_pool().ready_pids() == [], "sandboxes of other settings are ended, none of these can start"
