@@ -303,7 +303,8 @@ JUDGE_JOB_MEMORY_MB = env_int("JUDGE_JOB_MEMORY_MB", 2048, minimum=256)
 # Issue #3: a learner's attempt over 64 KB is refused with a 400.
 JUDGE_MAX_CODE_BYTES = env_int("JUDGE_MAX_CODE_BYTES", 64 * 1024, minimum=1024)
 JUDGE_SQL_MAX_ROWS = env_int("JUDGE_SQL_MAX_ROWS", 1000, minimum=1)
-# PostgreSQL dialect for DATABASE capsules (a throwaway schema per run); unset = SQLite only.
+# PostgreSQL dialect for DATABASE capsules: an administrative URL (CREATEDB + CREATEROLE); each run gets a throwaway
+# database and a login-less role of its own (judges/runtimes/sql_postgres.py). Unset = the postgresql dialect is refused.
 JUDGE_POSTGRES_URL = env_str("JUDGE_POSTGRES_URL")
 # Measured on Debian 12 (judges/runtimes/*.py): the smallest RLIMIT_AS each runtime starts under, with room
 # for a JUDGE_HEAP_MB heap. JVM: heap + compressed class space + code cache + thread stacks (~1.5 GB);

@@ -113,7 +113,7 @@ def test_a_test_without_expected_output_is_accepted_when_it_runs_cleanly():
 
 
 def test_cpu_and_wall_time_are_measured_per_test():
-    result = run("", TestSpec(test_call="sum(range(3_000_000))"), TestSpec(test_call="import time; time.sleep(0.3)"))
+    result = run("", TestSpec(test_call="sum(range(10_000_000))"), TestSpec(test_call="import time; time.sleep(0.3)"))
     busy, sleepy = result.tests
     assert busy.cpu_seconds > 0.02
     assert sleepy.wall_seconds >= 0.3 and sleepy.cpu_seconds < 0.1
