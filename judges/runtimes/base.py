@@ -402,20 +402,7 @@ def test_result(
     """One TestResult from a harness run report (None: the job stopped before this test, see `missing`)."""
     if report is None:
         missing_verdict, missing_reason = missing
-        return TestResult(
-            index=index,
-            verdict=missing_verdict,
-            exit_code=None,
-            signal=None,
-            signal_name=None,
-            cpu_seconds=0.0,
-            wall_seconds=0.0,
-            stdout="",
-            stderr="",
-            stdout_truncated=False,
-            stderr_truncated=False,
-            message=f"Not run: {missing_reason}." if missing_reason else "Not run.",
-        )
+        return _unrun_result(index, missing_verdict, f"Not run: {missing_reason}." if missing_reason else "Not run.")
     verdict, message, stdout, stderr = classify(report, limits, memory_markers=memory_markers, oom_killed=oom_killed)
     if verdict is None:
         verdict, message = Verdict.AC, ""
@@ -532,10 +519,11 @@ def open_sandbox(box: Sandbox | None, limits: Limits) -> Iterator[Sandbox]:
         yield opened
 
 
-def _compile_error_result(index: int, compiled: CompileResult) -> TestResult:
+def _unrun_result(index: int, verdict: Verdict, message: str) -> TestResult:
+    """The result of a test that never ran (its job stopped first, or its program did not compile)."""
     return TestResult(
         index=index,
-        verdict=Verdict.CE,
+        verdict=verdict,
         exit_code=None,
         signal=None,
         signal_name=None,
@@ -545,5 +533,9 @@ def _compile_error_result(index: int, compiled: CompileResult) -> TestResult:
         stderr="",
         stdout_truncated=False,
         stderr_truncated=False,
-        message=compiled.message or "Compilation failed.",
+        message=message,
     )
+
+
+def _compile_error_result(index: int, compiled: CompileResult) -> TestResult:
+    return _unrun_result(index, Verdict.CE, compiled.message or "Compilation failed.")
