@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "codecapsule.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -103,6 +104,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# UNIQUE(playlist, order) is deferrable where the database supports it (PostgreSQL); on SQLite the
+# playlist service reorders in two phases instead (playlists/services.py), so the warning that SQLite
+# ignores `deferrable` says nothing we have not handled.
+SILENCED_SYSTEM_CHECKS = ["models.W038"]
 
 REDIS_URL = env_str("REDIS_URL")
 
@@ -209,6 +214,20 @@ SPECTACULAR_SETTINGS = {
 CAPSULE_CONFIG_MAX_BYTES = env_int("CAPSULE_CONFIG_MAX_BYTES", 256 * 1024, minimum=1024)
 CAPSULE_LIST_PAGE_SIZE = env_int("CAPSULE_LIST_PAGE_SIZE", 20, minimum=1, maximum=200)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo")
+
+# --- Playlists and embeds ---------------------------------------------------------------------------
+
+# Who may frame /embed/ pages (CSP frame-ancestors): any site by default, since creators paste the
+# iframe into blogs we cannot list; a deployment may narrow it ("https://blog.example.com,https://...").
+EMBED_FRAME_ANCESTORS = env_list("EMBED_FRAME_ANCESTORS", ["*"])
+# The anonymous learner key cookie inside the iframe (resume where you left off); a year, like analytics ids.
+EMBED_LEARNER_COOKIE = "cc_learner"
+EMBED_LEARNER_COOKIE_AGE = env_int("EMBED_LEARNER_COOKIE_AGE", 365 * 24 * 3600, minimum=3600)
+# The iframe height the embed code starts with; embed.js then sizes it to its content.
+EMBED_DEFAULT_HEIGHT = env_int("EMBED_DEFAULT_HEIGHT", 600, minimum=200, maximum=4000)
+PLAYLIST_LIST_PAGE_SIZE = env_int("PLAYLIST_LIST_PAGE_SIZE", 20, minimum=1, maximum=200)
+# The builder's "My capsules" column shows at most this many matches of its search and type filter.
+PLAYLIST_BUILDER_CAPSULES = env_int("PLAYLIST_BUILDER_CAPSULES", 100, minimum=10, maximum=1000)
 
 # --- Background jobs (django-q2) --------------------------------------------------------------------
 

@@ -1,0 +1,201 @@
+"""Reads of playlists: access helpers, the embed view of one step, progress.
+
+Visibility (DESIGN.md §4, issue #5):
+- The owner reads and changes their playlists (get_playlist_for_owner).
+- A public playlist is embeddable by plain URL; a private one only with the signed token its embed code
+  carries (get_playlist_for_embed). Anything else is a 404: we never reveal that a private one exists.
+- A learner sees the steps whose capsule is the playlist owner's own or published and public, and not
+  hidden by moderation (rejected or flagged). Step numbers count only those, so a capsule someone else
+  unpublished drops out of the course instead of leaving a hole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.crypto import constant_time_compare
+
+from capsules.models import Capsule, CapsuleStatus
+from playlists.models import LearnerProgress, Playlist, PlaylistItem
+
+User = AbstractBaseUser | AnonymousUser
+
+# Moderation took these away from learners; no playlist may bring them back.
+HIDDEN_STATUSES = (CapsuleStatus.REJECTED, CapsuleStatus.FLAGGED)
+_EMBED_TOKEN_SALT = "playlists.embed-token"
+
+
+class PlaylistNotFound(Http404):
+    """A missing playlist or step; the API answers the seed's `404 {"error": "Playlist or step not found"}`."""
+
+
+# --- Capsules a creator may add --------------------------------------------------------------------------
+
+
+def addable_capsules(actor: User) -> QuerySet[Capsule]:
+    """Capsules `actor` may put in a playlist: their own (unless moderation hid them) and published public ones."""
+    if not actor.is_authenticated:
+        return Capsule.objects.none()
+    return Capsule.objects.filter(Q(creator_id=actor.pk) | Q(status=CapsuleStatus.PUBLISHED, is_public=True)).exclude(
+        status__in=HIDDEN_STATUSES
+    )
+
+
+# --- Access helpers ---------------------------------------------------------------------------------------
+
+
+def playlists_owned_by(user: User) -> QuerySet[Playlist]:
+    if not user.is_authenticated:
+        return Playlist.objects.none()
+    return Playlist.objects.filter(creator=user)
+
+
+def playlists_public() -> QuerySet[Playlist]:
+    """The gallery: public playlists, newest change first."""
+    return Playlist.objects.filter(is_public=True).order_by("-updated_at", "playlist_id")
+
+
+def _get_or_404(playlist_id: UUID | str) -> Playlist:
+    try:
+        return Playlist.objects.get(pk=playlist_id)
+    except (Playlist.DoesNotExist, ValidationError, ValueError):
+        raise PlaylistNotFound("Playlist or step not found") from None
+
+
+def get_playlist_for_reader(user: User, playlist_id: UUID | str) -> Playlist:
+    """The playlist if it is public or the user's own; 404 otherwise."""
+    playlist = _get_or_404(playlist_id)
+    if playlist.is_public or (user.is_authenticated and playlist.creator_id == user.pk):
+        return playlist
+    raise PlaylistNotFound("Playlist or step not found")
+
+
+def get_playlist_for_owner(user: User, playlist_id: UUID | str) -> Playlist:
+    """The playlist if the user owns it; 404 if they cannot even read it, 403 if they can but do not own it."""
+    playlist = get_playlist_for_reader(user, playlist_id)
+    if not user.is_authenticated or playlist.creator_id != user.pk:
+        raise PermissionDenied("Only the playlist's creator can change it.")
+    return playlist
+
+
+def embed_token(playlist: Playlist) -> str:
+    """The signed token that makes a private playlist embeddable. It is stable (the embed code pasted into
+    a blog keeps working) and changes only with SECRET_KEY."""
+    return signing.Signer(salt=_EMBED_TOKEN_SALT).signature(str(playlist.playlist_id))
+
+
+def embed_token_valid(playlist: Playlist, token: str | None) -> bool:
+    return bool(token) and constant_time_compare(token, embed_token(playlist))
+
+
+def get_playlist_for_embed(playlist_id: UUID | str, *, token: str | None, user: User | None = None) -> Playlist:
+    """The playlist if it is public, the token is its embed token, or `user` owns it; else 404."""
+    playlist = _get_or_404(playlist_id)
+    if playlist.is_public or embed_token_valid(playlist, token):
+        return playlist
+    if user is not None and user.is_authenticated and playlist.creator_id == user.pk:
+        return playlist
+    raise PlaylistNotFound("Playlist or step not found")
+
+
+# --- Steps ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepSummary:
+    """What the header, the dots and the jump menu need of every step (no capsule content)."""
+
+    position: int
+    item_id: UUID
+    capsule_id: UUID
+    title: str
+    capsule_type: str
+
+
+@dataclass(frozen=True)
+class EmbedStep:
+    playlist: Playlist
+    steps: list[StepSummary]
+    current: StepSummary
+    capsule: Capsule
+
+    @property
+    def position(self) -> int:
+        return self.current.position
+
+    @property
+    def total(self) -> int:
+        return len(self.steps)
+
+    @property
+    def previous(self) -> StepSummary | None:
+        return self.steps[self.position - 2] if self.position > 1 else None
+
+    @property
+    def next(self) -> StepSummary | None:
+        return self.steps[self.position] if self.position < self.total else None
+
+    @property
+    def is_last(self) -> bool:
+        return self.position == self.total
+
+
+def learner_visible_items(playlist: Playlist) -> QuerySet[PlaylistItem]:
+    """The playlist's items a learner sees, in order (see the module docstring)."""
+    return (
+        PlaylistItem.objects.filter(playlist=playlist)
+        .filter(Q(capsule__creator_id=playlist.creator_id) | Q(capsule__status=CapsuleStatus.PUBLISHED, capsule__is_public=True))
+        .exclude(capsule__status__in=HIDDEN_STATUSES)
+        .order_by("order")
+    )
+
+
+def playlist_steps(playlist: Playlist) -> list[StepSummary]:
+    """Every learner-visible step, numbered 1..N, in one query of titles only."""
+    rows = learner_visible_items(playlist).values_list("item_id", "capsule_id", "capsule__title", "capsule__capsule_type")
+    return [
+        StepSummary(position=position, item_id=item_id, capsule_id=capsule_id, title=title, capsule_type=capsule_type)
+        for position, (item_id, capsule_id, title, capsule_type) in enumerate(rows, start=1)
+    ]
+
+
+def parse_step(raw: str | None, *, default: int = 1) -> int | None:
+    """`?step=N` as a positive integer; the default when absent; None when it is not a step number."""
+    if raw is None or raw == "":
+        return default
+    try:
+        step = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return step if step >= 1 else None
+
+
+def embed_step(playlist: Playlist, step: int | None) -> EmbedStep:
+    """Step `step` of the playlist as a learner sees it: two queries whatever the playlist's length
+    (the step titles, then the current capsule). PlaylistNotFound for a step that does not exist."""
+    steps = playlist_steps(playlist)
+    if step is None or not 1 <= step <= len(steps):
+        raise PlaylistNotFound("Playlist or step not found")
+    current = steps[step - 1]
+    capsule = Capsule.objects.get(pk=current.capsule_id)
+    return EmbedStep(playlist=playlist, steps=steps, current=current, capsule=capsule)
+
+
+# --- Progress ---------------------------------------------------------------------------------------------
+
+
+def learner_progress(playlist: Playlist, learner_key: str | None) -> LearnerProgress | None:
+    if not learner_key:
+        return None
+    return LearnerProgress.objects.filter(playlist=playlist, learner_key=learner_key).first()
+
+
+def playlist_items_in_order(playlist: Playlist) -> list[PlaylistItem]:
+    """Every item with its capsule (the builder's right column), in order."""
+    return list(PlaylistItem.objects.filter(playlist=playlist).select_related("capsule").order_by("order"))

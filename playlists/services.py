@@ -1,0 +1,351 @@
+"""Writes of playlists and learner progress. The builder page, the API, the admin and commands all call these.
+
+Every change of a playlist's items is one transaction that leaves `order` contiguous 1..N and bumps the
+playlist's `version`. A caller that names the version its change was made from gets a Conflict (HTTP 409)
+when someone else changed the items since: a stale reorder must never undo a newer one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from capsules.models import Capsule
+from codecapsule.errors import Conflict, ValidationFailed
+from playlists.models import LearnerEvent, LearnerProgress, Playlist, PlaylistItem
+from playlists.selectors import addable_capsules
+
+TITLE_MAX_LENGTH = Playlist._meta.get_field("title").max_length
+
+
+class StalePlaylist(Conflict):
+    code = "stale_playlist"
+
+
+# --- Input ----------------------------------------------------------------------------------------------
+
+
+def _playlist_error(fields: dict[str, str]) -> ValidationFailed:
+    return ValidationFailed.for_fields(fields, subject="The playlist")
+
+
+def playlist_parse_items(raw: Any, *, path: str = "items") -> list[UUID]:
+    """The seed's `items: [{capsule_id, order}]` as capsule ids in playlist order.
+
+    `order` is optional and defaults to the item's position (1-based); when given, items are sorted by it
+    and renumbered 1..N, so `[{order: 10}, {order: 20}]` is fine but two items with one order are not.
+    Errors are field paths: `items[2].capsule_id: must be a UUID`.
+    """
+    if not isinstance(raw, list):
+        raise _playlist_error({path: "must be a list of {capsule_id, order} objects"})
+    errors: dict[str, str] = {}
+    keyed: list[tuple[int, int, UUID]] = []
+    seen_orders: dict[int, int] = {}
+    seen_capsules: dict[UUID, int] = {}
+    for index, entry in enumerate(raw):
+        here = f"{path}[{index}]"
+        if not isinstance(entry, Mapping):
+            errors[here] = "must be an object with capsule_id and optional order"
+            continue
+        capsule_id = _parse_uuid(entry.get("capsule_id"))
+        if capsule_id is None:
+            errors[f"{here}.capsule_id"] = "Field required" if entry.get("capsule_id") is None else "must be a UUID"
+        elif capsule_id in seen_capsules:
+            errors[f"{here}.capsule_id"] = f"is already item {seen_capsules[capsule_id] + 1} of the playlist"
+        else:
+            seen_capsules[capsule_id] = index
+        order = entry.get("order", index + 1)
+        if order is None:
+            order = index + 1
+        if isinstance(order, bool) or not isinstance(order, int) or order < 1:
+            errors[f"{here}.order"] = "must be a positive integer"
+        elif order in seen_orders:
+            errors[f"{here}.order"] = f"is also the order of {path}[{seen_orders[order]}]"
+        else:
+            seen_orders[order] = index
+        if capsule_id is not None and f"{here}.capsule_id" not in errors and f"{here}.order" not in errors:
+            keyed.append((order, index, capsule_id))
+    if errors:
+        raise _playlist_error(errors)
+    return [capsule_id for _order, _index, capsule_id in sorted(keyed)]
+
+
+def _parse_uuid(value: Any) -> UUID | None:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value)) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _details(*, title: Any, description: Any, is_public: Any) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    if not isinstance(title, str) or not title.strip():
+        errors["title"] = "Field required" if title in (None, "") else "must be a non-empty string"
+    elif len(title.strip()) > TITLE_MAX_LENGTH:
+        errors["title"] = f"must be at most {TITLE_MAX_LENGTH} characters"
+    if description is None:
+        description = ""
+    if not isinstance(description, str):
+        errors["description"] = "must be a string"
+    if not isinstance(is_public, bool):
+        errors["is_public"] = "must be true or false"
+    if errors:
+        raise _playlist_error(errors)
+    return {"title": title.strip(), "description": description.strip(), "is_public": is_public}
+
+
+def _check_addable(actor: AbstractBaseUser, capsule_ids: Sequence[UUID], *, path: str = "items") -> None:
+    allowed = set(addable_capsules(actor).filter(pk__in=capsule_ids).values_list("pk", flat=True))
+    errors = {
+        f"{path}[{index}].capsule_id": "is not one of your capsules or a published public capsule"
+        for index, capsule_id in enumerate(capsule_ids)
+        if capsule_id not in allowed
+    }
+    if errors:
+        raise _playlist_error(errors)
+
+
+def _ensure_owner(playlist: Playlist, actor: AbstractBaseUser) -> None:
+    if not actor.is_authenticated or playlist.creator_id != actor.pk:
+        raise PermissionDenied("Only the playlist's creator can change it.")
+
+
+# --- Writing the order ------------------------------------------------------------------------------------
+
+
+def _write_orders(playlist: Playlist, items_in_order: Sequence[PlaylistItem]) -> None:
+    """Give `items_in_order` the orders 1..N (they are all of the playlist's items).
+
+    With a deferrable UNIQUE(playlist, order) (PostgreSQL) the constraint is checked at commit, so one
+    bulk update may pass through duplicates. Elsewhere (SQLite checks row by row) every order first
+    moves above any final value, then takes its final value: no two rows ever share an order.
+    """
+    changed = [item for position, item in enumerate(items_in_order, start=1) if item.order != position]
+    if not changed:
+        return
+    if not connection.features.supports_deferrable_unique_constraints:
+        offset = len(items_in_order) + max(item.order for item in items_in_order)
+        PlaylistItem.objects.filter(pk__in=[item.pk for item in changed]).update(order=F("order") + offset)
+    for position, item in enumerate(items_in_order, start=1):
+        item.order = position
+    PlaylistItem.objects.bulk_update(changed, ["order"])
+
+
+def _lock(playlist: Playlist, *, version: int | None) -> Playlist:
+    locked = Playlist.objects.select_for_update().get(pk=playlist.pk)
+    if version is not None and version != locked.version:
+        raise StalePlaylist(
+            f"The playlist changed since you loaded it (version {version}, now {locked.version}). "
+            "Refresh to see the current order, then try again.",
+            fields={"version": f"is {version}; the current version is {locked.version}"},
+        )
+    return locked
+
+
+def _bump(locked: Playlist, playlist: Playlist) -> None:
+    locked.version += 1
+    locked.save(update_fields=["version", "updated_at"])
+    playlist.version, playlist.updated_at = locked.version, locked.updated_at
+
+
+# --- Services ---------------------------------------------------------------------------------------------
+
+
+def playlist_create(
+    *,
+    creator: AbstractBaseUser,
+    title: Any,
+    description: Any = "",
+    is_public: Any = False,
+    items: Any = (),
+) -> Playlist:
+    """A new playlist with its items (the seed's create body), in one transaction."""
+    details = _details(title=title, description=description, is_public=is_public)
+    capsule_ids = playlist_parse_items(list(items) if isinstance(items, tuple) else items)
+    _check_addable(creator, capsule_ids)
+    with transaction.atomic():
+        playlist = Playlist.objects.create(creator=creator, **details)
+        PlaylistItem.objects.bulk_create(
+            PlaylistItem(playlist=playlist, capsule_id=capsule_id, order=position)
+            for position, capsule_id in enumerate(capsule_ids, start=1)
+        )
+    return playlist
+
+
+def playlist_update(
+    *, playlist: Playlist, actor: AbstractBaseUser, title: Any, description: Any = "", is_public: Any = False
+) -> Playlist:
+    """Change the title, description and visibility (not the items: see playlist_set_items)."""
+    _ensure_owner(playlist, actor)
+    details = _details(title=title, description=description, is_public=is_public)
+    with transaction.atomic():
+        locked = Playlist.objects.select_for_update().get(pk=playlist.pk)
+        for field, value in details.items():
+            setattr(locked, field, value)
+        locked.save(update_fields=[*details, "updated_at"])
+    for field, value in details.items():
+        setattr(playlist, field, value)
+    playlist.updated_at = locked.updated_at
+    return playlist
+
+
+def playlist_set_items(
+    *, playlist: Playlist, actor: AbstractBaseUser, capsule_ids: Sequence[UUID], version: int | None = None
+) -> list[PlaylistItem]:
+    """Make the playlist exactly `capsule_ids`, in that order (the builder's save and `PUT …/items`).
+
+    1. Every capsule must be addable by the actor (see addable_capsules), except ones already in the
+       playlist: a capsule someone else unpublished may stay where it is (the embed hides it).
+    2. Under a lock of the playlist row, `version` (when given) must be current.
+    3. Items no longer listed are deleted, kept ones keep their item_id (and learners' progress),
+       new ones are created; then orders become 1..N and the version goes up.
+    """
+    _ensure_owner(playlist, actor)
+    if len(set(capsule_ids)) != len(capsule_ids):
+        raise _playlist_error({"items": "lists a capsule more than once"})
+    with transaction.atomic():
+        locked = _lock(playlist, version=version)
+        existing = {item.capsule_id: item for item in PlaylistItem.objects.filter(playlist=locked)}
+        new_ids = [capsule_id for capsule_id in capsule_ids if capsule_id not in existing]
+        if new_ids:
+            allowed = set(addable_capsules(actor).filter(pk__in=new_ids).values_list("pk", flat=True))
+            errors = {
+                f"items[{index}].capsule_id": "is not one of your capsules or a published public capsule"
+                for index, capsule_id in enumerate(capsule_ids)
+                if capsule_id in new_ids and capsule_id not in allowed
+            }
+            if errors:
+                raise _playlist_error(errors)
+        removed = [item.pk for capsule_id, item in existing.items() if capsule_id not in set(capsule_ids)]
+        PlaylistItem.objects.filter(pk__in=removed).delete()
+        kept = [existing[capsule_id] for capsule_id in capsule_ids if capsule_id in existing]
+        top = max((item.order for item in kept), default=0) + len(capsule_ids)
+        created = {
+            capsule_id: PlaylistItem(playlist=locked, capsule_id=capsule_id, order=top + offset)
+            for offset, capsule_id in enumerate(new_ids, start=1)
+        }
+        PlaylistItem.objects.bulk_create(created.values())
+        ordered = [existing.get(capsule_id) or created[capsule_id] for capsule_id in capsule_ids]
+        _write_orders(locked, ordered)
+        _bump(locked, playlist)
+    return ordered
+
+
+def playlist_reorder(
+    *, playlist: Playlist, actor: AbstractBaseUser, item_ids: Sequence[UUID | str], version: int | None = None
+) -> list[PlaylistItem]:
+    """Put the playlist's existing items in the order of `item_ids`, which must list each of them once."""
+    _ensure_owner(playlist, actor)
+    wanted = [_parse_uuid(item_id) for item_id in item_ids]
+    with transaction.atomic():
+        locked = _lock(playlist, version=version)
+        items = {item.pk: item for item in PlaylistItem.objects.filter(playlist=locked)}
+        if None in wanted or len(set(wanted)) != len(wanted) or set(wanted) != set(items):
+            raise _playlist_error({"item_ids": f"must list each of the playlist's {len(items)} items exactly once"})
+        ordered = [items[item_id] for item_id in wanted]
+        _write_orders(locked, ordered)
+        _bump(locked, playlist)
+    return ordered
+
+
+def playlist_add_item(
+    *, playlist: Playlist, actor: AbstractBaseUser, capsule: Capsule, position: int | None = None,
+    version: int | None = None,
+) -> PlaylistItem:
+    """Add a capsule at `position` (1-based; default: the end)."""  # fmt: skip
+    _ensure_owner(playlist, actor)
+    _check_addable(actor, [capsule.pk], path="capsule")
+    with transaction.atomic():
+        locked = _lock(playlist, version=version)
+        items = list(PlaylistItem.objects.filter(playlist=locked).order_by("order"))
+        if any(item.capsule_id == capsule.pk for item in items):
+            raise _playlist_error({"capsule_id": "is already in the playlist"})
+        top = max((item.order for item in items), default=0)
+        item = PlaylistItem.objects.create(playlist=locked, capsule=capsule, order=top + len(items) + 1)
+        index = len(items) if position is None else max(0, min(position - 1, len(items)))
+        items.insert(index, item)
+        _write_orders(locked, items)
+        _bump(locked, playlist)
+    return item
+
+
+def playlist_remove_item(
+    *, playlist: Playlist, actor: AbstractBaseUser, item_id: UUID | str, version: int | None = None
+) -> None:
+    _ensure_owner(playlist, actor)
+    with transaction.atomic():
+        locked = _lock(playlist, version=version)
+        deleted, _ = PlaylistItem.objects.filter(playlist=locked, pk=_parse_uuid(item_id)).delete()
+        if not deleted:
+            raise _playlist_error({"item_id": "is not an item of this playlist"})
+        _write_orders(locked, list(PlaylistItem.objects.filter(playlist=locked).order_by("order")))
+        _bump(locked, playlist)
+
+
+def playlist_delete(*, playlist: Playlist, actor: AbstractBaseUser) -> None:
+    _ensure_owner(playlist, actor)
+    playlist.delete()
+
+
+# --- Learner progress ---------------------------------------------------------------------------------------
+
+
+def progress_record_view(
+    *, playlist: Playlist, learner_key: str, step: int, item_id: UUID | str | None, total_steps: int
+) -> LearnerProgress:
+    """A learner looked at step `step` of `total_steps`: move their position and append a `viewed` event.
+
+    Reaching the last step completes the course (the seed's rule: the completion badge shows on the last
+    step), recorded once as a `completed` event.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        progress, _created = LearnerProgress.objects.select_for_update().get_or_create(
+            playlist=playlist, learner_key=learner_key
+        )
+        events = [LearnerEvent(playlist=playlist, item_id=item_id, learner_key=learner_key, verb="viewed", step=step)]
+        progress.position = step
+        if step == total_steps and progress.completed_at is None:
+            progress.completed_at = now
+            events.append(
+                LearnerEvent(playlist=playlist, item_id=item_id, learner_key=learner_key, verb="completed", step=step)
+            )
+        progress.save()
+        LearnerEvent.objects.bulk_create(events)
+    return progress
+
+
+def progress_record_step_completed(
+    *, playlist: Playlist, learner_key: str, step: int, item_id: UUID | str, all_item_ids: Iterable[UUID | str]
+) -> tuple[LearnerProgress, bool]:
+    """A learner completed a step (graded by the judge). Returns the progress and whether the whole
+    playlist became complete with it. Completing a step twice records nothing new."""
+    item_key = str(item_id)
+    with transaction.atomic():
+        progress, _created = LearnerProgress.objects.select_for_update().get_or_create(
+            playlist=playlist, learner_key=learner_key, defaults={"position": step}
+        )
+        if item_key in progress.completed_items:
+            return progress, False
+        progress.completed_items = [*progress.completed_items, item_key]
+        events = [
+            LearnerEvent(playlist=playlist, item_id=item_id, learner_key=learner_key, verb="step-completed", step=step)
+        ]
+        newly_complete = progress.completed_at is None and {str(i) for i in all_item_ids} <= set(progress.completed_items)
+        if newly_complete:
+            progress.completed_at = timezone.now()
+            events.append(
+                LearnerEvent(playlist=playlist, item_id=item_id, learner_key=learner_key, verb="completed", step=step)
+            )
+        progress.save()
+        LearnerEvent.objects.bulk_create(events)
+    return progress, newly_complete

@@ -1,0 +1,36 @@
+"""Playlist routes: creator pages (`urlpatterns`, namespace `playlists:`), learner-facing embed pages and the
+public gallery (`public_urlpatterns`, no namespace prefix in their paths), and the JSON API
+(`api_urlpatterns`, mounted under /api/ by codecapsule/urls.py)."""
+
+from django.urls import path, re_path
+
+from playlists import api
+from playlists.views import analytics, builder, embed
+
+app_name = "playlists"
+
+urlpatterns: list = [
+    # Creator pages (playlists/views/builder.py, analytics.py)
+    path("playlists/", builder.playlist_list, name="list"),
+    path("playlists/new", builder.playlist_new, name="new"),
+    path("playlists/<uuid:playlist_id>/edit", builder.playlist_edit, name="edit"),
+    path("playlists/<uuid:playlist_id>/share", builder.playlist_share, name="share"),
+    path("playlists/<uuid:playlist_id>/delete", builder.playlist_delete, name="delete"),
+    path("playlists/<uuid:playlist_id>/analytics", analytics.playlist_analytics, name="analytics"),
+    # Public pages (playlists/views/embed.py)
+    path("gallery/", embed.gallery, name="gallery"),
+    path("gallery/<uuid:playlist_id>/", embed.gallery_playlist, name="gallery_playlist"),
+    path("embed/playlist/<uuid:playlist_id>", embed.embed_playlist, name="embed_playlist"),
+    path("embed/playlist/<uuid:playlist_id>/events", embed.embed_events, name="embed_events"),
+    path("embed/capsule/<uuid:capsule_id>", embed.embed_capsule, name="embed_capsule"),
+    path("embed.js", embed.embed_script, name="embed_script"),
+    path("oembed", embed.oembed, name="oembed"),
+]
+
+# DRF views: playlists/api.py. Paths match with or without a trailing slash, like the capsule API.
+api_urlpatterns: list = [
+    re_path(r"^playlists/?$", api.PlaylistListView.as_view(), name="api-playlist-list"),
+    re_path(r"^playlists/(?P<playlist_id>[^/]+)/items/?$", api.PlaylistItemsView.as_view(), name="api-playlist-items"),
+    re_path(r"^playlists/(?P<playlist_id>[^/]+)/embed/?$", api.PlaylistEmbedView.as_view(), name="api-playlist-embed"),
+    re_path(r"^playlists/(?P<playlist_id>[^/]+)/?$", api.PlaylistDetailView.as_view(), name="api-playlist-detail"),
+]
