@@ -202,6 +202,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Create, validate, grade and embed interactive programming exercises.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several schemas have a `status`; name the capsule's choice set instead of a generated hash name.
+    "ENUM_NAME_OVERRIDES": {"CapsuleStatusEnum": "capsules.models.CapsuleStatus"},
     # Serve the docs UI from drf-spectacular-sidecar's static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -17,7 +17,7 @@ from uuid import UUID
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.crypto import constant_time_compare
 
@@ -199,3 +199,8 @@ def learner_progress(playlist: Playlist, learner_key: str | None) -> LearnerProg
 def playlist_items_in_order(playlist: Playlist) -> list[PlaylistItem]:
     """Every item with its capsule (the builder's right column), in order."""
     return list(PlaylistItem.objects.filter(playlist=playlist).select_related("capsule").order_by("order"))
+
+
+def with_item_counts(playlists: QuerySet[Playlist]) -> QuerySet[Playlist]:
+    """Annotate `item_count` (all items, as the owner counts them) in the same query."""
+    return playlists.annotate(item_count=Count("items"))

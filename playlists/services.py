@@ -7,7 +7,7 @@ when someone else changed the items since: a stale reorder must never undo a new
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -75,6 +75,20 @@ def playlist_parse_items(raw: Any, *, path: str = "items") -> list[UUID]:
     if errors:
         raise _playlist_error(errors)
     return [capsule_id for _order, _index, capsule_id in sorted(keyed)]
+
+
+def _all_or_nothing(*parsers: Callable[[], Any]) -> list[Any]:
+    """Run every parser and report all their errors together, so one 400 names every bad field."""
+    results: list[Any] = []
+    errors: dict[str, str] = {}
+    for parse in parsers:
+        try:
+            results.append(parse())
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+    if errors:
+        raise _playlist_error(errors)
+    return results
 
 
 def _parse_uuid(value: Any) -> UUID | None:
@@ -169,8 +183,10 @@ def playlist_create(
     items: Any = (),
 ) -> Playlist:
     """A new playlist with its items (the seed's create body), in one transaction."""
-    details = _details(title=title, description=description, is_public=is_public)
-    capsule_ids = playlist_parse_items(list(items) if isinstance(items, tuple) else items)
+    details, capsule_ids = _all_or_nothing(
+        lambda: _details(title=title, description=description, is_public=is_public),
+        lambda: playlist_parse_items(list(items) if isinstance(items, tuple) else items),
+    )
     _check_addable(creator, capsule_ids)
     with transaction.atomic():
         playlist = Playlist.objects.create(creator=creator, **details)
@@ -238,6 +254,30 @@ def playlist_set_items(
         _write_orders(locked, ordered)
         _bump(locked, playlist)
     return ordered
+
+
+def playlist_replace(
+    *,
+    playlist: Playlist,
+    actor: AbstractBaseUser,
+    title: Any,
+    description: Any = "",
+    is_public: Any = False,
+    items: Any = None,
+    version: int | None = None,
+) -> Playlist:
+    """New details and, when `items` is given, a new item list (the seed's item shape), in one transaction:
+    a bad item or a stale version leaves the details unchanged too. Errors of both are reported together."""
+    _ensure_owner(playlist, actor)
+    parsers: list[Callable[[], Any]] = [lambda: _details(title=title, description=description, is_public=is_public)]
+    if items is not None:
+        parsers.append(lambda: playlist_parse_items(items))
+    parsed = _all_or_nothing(*parsers)
+    with transaction.atomic():
+        playlist_update(playlist=playlist, actor=actor, **parsed[0])
+        if items is not None:
+            playlist_set_items(playlist=playlist, actor=actor, capsule_ids=parsed[1], version=version)
+    return playlist
 
 
 def playlist_reorder(

@@ -1,0 +1,51 @@
+"""Fixtures for playlist tests: capsules made without the judge (playlists do not care how a capsule was
+proven, and a 200-step playlist must not cost 200 judge runs) and a small playlist to start from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+
+from capsules.models import Capsule
+from capsules.tests.samples import capsule_data
+from playlists.models import Playlist
+from playlists.services import playlist_create
+
+
+def unjudged_capsule(creator: User, *, title: str, status: str = "validated", is_public: bool = False, capsule_type: str = "CODE") -> Capsule:
+    data = capsule_data(capsule_type)
+    return Capsule(
+        creator=creator,
+        title=title,
+        capsule_type=capsule_type,
+        problem_statement_md=data["problem_statement_md"],
+        language=data["runtime_config"]["language"],
+        runtime_tier="sandbox-" + data["runtime_config"]["language"],
+        difficulty=data["difficulty"],
+        config_data=data["config_data"],
+        status=status,
+        is_public=is_public,
+    )
+
+
+@pytest.fixture
+def quick_capsules(db) -> Callable[..., list[Capsule]]:
+    """quick_capsules(creator, 3, status="published", is_public=True) → capsules titled "Step 1".. "Step 3"."""
+
+    def make(creator: User, count: int, *, prefix: str = "Step", **fields: Any) -> list[Capsule]:
+        return Capsule.objects.bulk_create(
+            unjudged_capsule(creator, title=f"{prefix} {n}", **fields) for n in range(1, count + 1)
+        )
+
+    return make
+
+
+@pytest.fixture
+def three_step_playlist(owner, quick_capsules) -> Playlist:
+    capsules = quick_capsules(owner, 3)
+    return playlist_create(
+        creator=owner, title="Python 101", description="Three steps", items=[{"capsule_id": str(c.pk)} for c in capsules]
+    )
