@@ -43,6 +43,7 @@ migrate:
 
 demo:
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo_playlist
 
 lint:
 	$(VENV)/bin/ruff check .

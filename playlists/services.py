@@ -336,6 +336,16 @@ def playlist_delete(*, playlist: Playlist, actor: AbstractBaseUser) -> None:
     playlist.delete()
 
 
+def playlist_unlist(*, playlist: Playlist, actor: AbstractBaseUser) -> bool:
+    """Moderation: make a public playlist private (out of the gallery; its signed embed code keeps working).
+    Staff only. Returns whether anything changed."""
+    if not actor.is_staff:
+        raise PermissionDenied("Only staff can unlist other creators' playlists.")
+    changed = Playlist.objects.filter(pk=playlist.pk, is_public=True).update(is_public=False)
+    playlist.is_public = False
+    return bool(changed)
+
+
 # --- Learner progress ---------------------------------------------------------------------------------------
 
 
