@@ -227,6 +227,10 @@ EMBED_LEARNER_COOKIE = "cc_learner"
 EMBED_LEARNER_COOKIE_AGE = env_int("EMBED_LEARNER_COOKIE_AGE", 365 * 24 * 3600, minimum=3600)
 # The iframe height the embed code starts with; embed.js then sizes it to its content.
 EMBED_DEFAULT_HEIGHT = env_int("EMBED_DEFAULT_HEIGHT", 600, minimum=200, maximum=4000)
+# Learner events (the frame posts one per step viewed): a person clicking through a course stays far below
+# these; the per-address limit allows a classroom behind one NAT.
+EMBED_EVENTS_PER_MINUTE = env_int("EMBED_EVENTS_PER_MINUTE", 60, minimum=1)
+EMBED_EVENTS_PER_MINUTE_PER_ADDRESS = env_int("EMBED_EVENTS_PER_MINUTE_PER_ADDRESS", 600, minimum=1)
 PLAYLIST_LIST_PAGE_SIZE = env_int("PLAYLIST_LIST_PAGE_SIZE", 20, minimum=1, maximum=200)
 # The builder's "My capsules" column shows at most this many matches of its search and type filter.
 PLAYLIST_BUILDER_CAPSULES = env_int("PLAYLIST_BUILDER_CAPSULES", 100, minimum=10, maximum=1000)

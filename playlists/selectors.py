@@ -12,12 +12,13 @@ Visibility (DESIGN.md §4, issue #5):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils.crypto import constant_time_compare
 
@@ -146,13 +147,29 @@ class EmbedStep:
         return self.position == self.total
 
 
+def _learner_visible(prefix: str, owner: Any) -> Q:
+    """The rule of the module docstring as a filter on items (`prefix` reaches the items from another model,
+    `owner` is the playlist creator's id or an F() to it): the owner's own capsules or published public
+    ones, never one moderation hid."""
+    readable = Q(**{f"{prefix}capsule__creator_id": owner}) | Q(
+        **{f"{prefix}capsule__status": CapsuleStatus.PUBLISHED, f"{prefix}capsule__is_public": True}
+    )
+    return readable & ~Q(**{f"{prefix}capsule__status__in": HIDDEN_STATUSES})
+
+
 def learner_visible_items(playlist: Playlist) -> QuerySet[PlaylistItem]:
     """The playlist's items a learner sees, in order (see the module docstring)."""
+    return PlaylistItem.objects.filter(_learner_visible("", playlist.creator_id), playlist=playlist).order_by("order")
+
+
+def public_playlists_with_step_counts() -> QuerySet[Playlist]:
+    """The gallery: public playlists with `step_count`, the number of steps a learner sees, and their creator,
+    in one query; courses with no visible step are left out."""
     return (
-        PlaylistItem.objects.filter(playlist=playlist)
-        .filter(Q(capsule__creator_id=playlist.creator_id) | Q(capsule__status=CapsuleStatus.PUBLISHED, capsule__is_public=True))
-        .exclude(capsule__status__in=HIDDEN_STATUSES)
-        .order_by("order")
+        playlists_public()
+        .select_related("creator")
+        .annotate(step_count=Count("items", filter=_learner_visible("items__", F("creator_id"))))
+        .filter(step_count__gt=0)
     )
 
 

@@ -29,7 +29,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -37,7 +36,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from capsules.models import Capsule, CapsuleStatus, CapsuleType
+from capsules.models import Capsule, CapsuleType
 from capsules.schemas import learner_safe_config
 from capsules.selectors import get_capsule_for_reader
 from codecapsule.csp import allow_framing
@@ -46,7 +45,6 @@ from codecapsule.views import HtmxHttpRequest
 from playlists import oembed as oembed_helpers
 from playlists.models import LearnerProgress, Playlist
 from playlists.selectors import (
-    HIDDEN_STATUSES,
     EmbedStep,
     PlaylistNotFound,
     embed_step,
@@ -54,7 +52,7 @@ from playlists.selectors import (
     learner_progress,
     parse_step,
     playlist_steps,
-    playlists_public,
+    public_playlists_with_step_counts,
 )
 from playlists.services import progress_record_view
 
@@ -286,8 +284,8 @@ def _rate_limited(request: HtmxHttpRequest, learner_key: str) -> bool:
     through steps), one per address (many keys minted by one client; a classroom shares an address, hence
     the larger allowance)."""
     address = request.META.get("REMOTE_ADDR", "")
-    per_learner = getattr(settings, "EMBED_EVENTS_PER_MINUTE", 60)
-    per_address = getattr(settings, "EMBED_EVENTS_PER_MINUTE_PER_ADDRESS", 600)
+    per_learner = settings.EMBED_EVENTS_PER_MINUTE
+    per_address = settings.EMBED_EVENTS_PER_MINUTE_PER_ADDRESS
     over_learner = _count_hit(f"embed-events:{address}:{learner_key}") > per_learner
     over_address = _count_hit(f"embed-events:{address}") > per_address
     return over_learner or over_address
@@ -436,19 +434,9 @@ def oembed(request: HtmxHttpRequest) -> JsonResponse:
 # --- Gallery ------------------------------------------------------------------------------------------------
 
 
-def _gallery_playlists() -> QuerySet[Playlist]:
-    """Public playlists with the number of steps a learner sees (the rule of selectors.learner_visible_items)
-    and their creator, in one query; courses with no visible step are left out."""
-    readable = Q(items__capsule__creator_id=F("creator_id")) | Q(
-        items__capsule__status=CapsuleStatus.PUBLISHED, items__capsule__is_public=True
-    )
-    visible = readable & ~Q(items__capsule__status__in=HIDDEN_STATUSES)
-    return playlists_public().select_related("creator").annotate(step_count=Count("items", filter=visible)).filter(step_count__gt=0)
-
-
 @require_safe
 def gallery(request: HtmxHttpRequest) -> HttpResponse:
-    page = Paginator(_gallery_playlists(), settings.PLAYLIST_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(public_playlists_with_step_counts(), settings.PLAYLIST_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     template = "playlists/gallery.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#results"
