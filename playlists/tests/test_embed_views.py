@@ -233,9 +233,12 @@ def test_the_first_response_sets_a_random_lax_learner_cookie_over_http(client, c
     assert Client().get(embed_url(course)).cookies[settings.EMBED_LEARNER_COOKIE].value != cookie.value
 
 
-def test_over_https_the_cookie_is_samesite_none_and_secure_so_third_party_iframes_keep_it(client, course):
+def test_over_https_the_cookie_is_samesite_none_secure_and_partitioned_so_third_party_iframes_keep_it(client, course):
     cookie = client.get(embed_url(course), secure=True).cookies[settings.EMBED_LEARNER_COOKIE]
     assert cookie["samesite"] == "None" and cookie["secure"]
+    header = cookie.output(header="Set-Cookie:")
+    assert header.startswith(f"Set-Cookie: {settings.EMBED_LEARNER_COOKIE}={cookie.value};")
+    assert header.endswith("; Partitioned") and "SameSite=None" in header and "Secure" in header
 
 
 def test_a_learner_who_already_has_the_cookie_does_not_get_it_again(client, course):

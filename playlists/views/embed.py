@@ -13,6 +13,8 @@ and sent as `X-Learner-Key`, because browsers often refuse cookies inside a thir
 
 from __future__ import annotations
 
+from http.cookies import Morsel
+
 import hashlib
 import json
 import re
@@ -130,6 +132,25 @@ def _remember_learner(response: HttpResponse, request: HtmxHttpRequest, learner:
         httponly=True,  # embed-frame.js reads the key from the page, never from the cookie
         samesite="None" if secure else "Lax",
     )
+    if secure:
+        _partition(response, settings.EMBED_LEARNER_COOKIE)
+
+
+class _PartitionedMorsel(Morsel):
+    """A cookie with the CHIPS `Partitioned` attribute, which Python 3.11's http.cookies cannot write."""
+
+    def OutputString(self, attrs: Any = None) -> str:
+        return super().OutputString(attrs) + "; Partitioned"
+
+
+def _partition(response: HttpResponse, name: str) -> None:
+    """Make a cookie partitioned (CHIPS): browsers that block third-party cookies (Chrome) still keep it
+    inside our iframe, in a jar of its own per embedding site, so learners resume where they left off."""
+    plain = response.cookies[name]
+    partitioned = _PartitionedMorsel()
+    partitioned.update(plain)
+    partitioned.set(plain.key, plain.value, plain.coded_value)
+    response.cookies[name] = partitioned
 
 
 def _embed_response(
