@@ -13,13 +13,12 @@ and sent as `X-Learner-Key`, because browsers often refuse cookies inside a thir
 
 from __future__ import annotations
 
-from http.cookies import Morsel
-
 import hashlib
 import json
 import re
 import secrets
 from dataclasses import dataclass
+from http.cookies import Morsel
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
