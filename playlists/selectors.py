@@ -4,9 +4,10 @@ Visibility (DESIGN.md §4, issue #5):
 - The owner reads and changes their playlists (get_playlist_for_owner).
 - A public playlist is embeddable by plain URL; a private one only with the signed token its embed code
   carries (get_playlist_for_embed). Anything else is a 404: we never reveal that a private one exists.
-- A learner sees the steps whose capsule is the playlist owner's own or published and public, and not
-  hidden by moderation (rejected or flagged). Step numbers count only those, so a capsule someone else
-  unpublished drops out of the course instead of leaving a hole.
+- A learner sees the steps whose capsule is the playlist owner's own and proven by the judge (validated or
+  published), or anyone's published and public one, and never one hidden by moderation (rejected or
+  flagged). Step numbers count only those, so a capsule someone else unpublished (or a draft) drops out
+  of the course instead of leaving a hole.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ User = AbstractBaseUser | AnonymousUser
 
 # Moderation took these away from learners; no playlist may bring them back.
 HIDDEN_STATUSES = (CapsuleStatus.REJECTED, CapsuleStatus.FLAGGED)
+# The owner's own capsules reach learners once the judge has proven them (publishing is a moderator's
+# step, so a creator's course would otherwise wait on staff); a draft never did, and stays out.
+PROVEN_STATUSES = (CapsuleStatus.VALIDATED, CapsuleStatus.PUBLISHED)
 _EMBED_TOKEN_SALT = "playlists.embed-token"
 
 
@@ -149,12 +153,10 @@ class EmbedStep:
 
 def _learner_visible(prefix: str, owner: Any) -> Q:
     """The rule of the module docstring as a filter on items (`prefix` reaches the items from another model,
-    `owner` is the playlist creator's id or an F() to it): the owner's own capsules or published public
-    ones, never one moderation hid."""
-    readable = Q(**{f"{prefix}capsule__creator_id": owner}) | Q(
-        **{f"{prefix}capsule__status": CapsuleStatus.PUBLISHED, f"{prefix}capsule__is_public": True}
-    )
-    return readable & ~Q(**{f"{prefix}capsule__status__in": HIDDEN_STATUSES})
+    `owner` is the playlist creator's id or an F() to it). Neither status admits one moderation hid."""
+    own_and_proven = Q(**{f"{prefix}capsule__creator_id": owner, f"{prefix}capsule__status__in": PROVEN_STATUSES})
+    published = Q(**{f"{prefix}capsule__status": CapsuleStatus.PUBLISHED, f"{prefix}capsule__is_public": True})
+    return own_and_proven | published
 
 
 def learner_visible_items(playlist: Playlist) -> QuerySet[PlaylistItem]:

@@ -166,8 +166,9 @@ def _lock(playlist: Playlist, *, version: int | None) -> Playlist:
 
 
 def _bump(locked: Playlist, playlist: Playlist) -> None:
+    """Save the locked row (details included) with the next version, and tell the caller's copy."""
     locked.version += 1
-    locked.save(update_fields=["version", "updated_at"])
+    locked.save(update_fields=["title", "description", "is_public", "version", "updated_at"])
     playlist.version, playlist.updated_at = locked.version, locked.updated_at
 
 
@@ -198,20 +199,29 @@ def playlist_create(
 
 
 def playlist_update(
-    *, playlist: Playlist, actor: AbstractBaseUser, title: Any, description: Any = "", is_public: Any = False
+    *,
+    playlist: Playlist,
+    actor: AbstractBaseUser,
+    title: Any,
+    description: Any = "",
+    is_public: Any = False,
+    version: int | None = None,
 ) -> Playlist:
-    """Change the title, description and visibility (not the items: see playlist_set_items)."""
+    """Change the title, description and visibility (not the items: see playlist_set_items). Bumps the
+    version too, so a builder open elsewhere cannot silently overwrite the new title."""
     _ensure_owner(playlist, actor)
     details = _details(title=title, description=description, is_public=is_public)
     with transaction.atomic():
-        locked = Playlist.objects.select_for_update().get(pk=playlist.pk)
-        for field, value in details.items():
-            setattr(locked, field, value)
-        locked.save(update_fields=[*details, "updated_at"])
-    for field, value in details.items():
-        setattr(playlist, field, value)
-    playlist.updated_at = locked.updated_at
+        locked = _lock(playlist, version=version)
+        _apply_details(locked, playlist, details)
+        _bump(locked, playlist)
     return playlist
+
+
+def _apply_details(locked: Playlist, playlist: Playlist, details: dict[str, Any]) -> None:
+    for field, value in details.items():
+        setattr(locked, field, value)
+        setattr(playlist, field, value)
 
 
 def playlist_set_items(
@@ -230,29 +240,35 @@ def playlist_set_items(
         raise _playlist_error({"items": "lists a capsule more than once"})
     with transaction.atomic():
         locked = _lock(playlist, version=version)
-        existing = {item.capsule_id: item for item in PlaylistItem.objects.filter(playlist=locked)}
-        new_ids = [capsule_id for capsule_id in capsule_ids if capsule_id not in existing]
-        if new_ids:
-            allowed = set(addable_capsules(actor).filter(pk__in=new_ids).values_list("pk", flat=True))
-            errors = {
-                f"items[{index}].capsule_id": "is not one of your capsules or a published public capsule"
-                for index, capsule_id in enumerate(capsule_ids)
-                if capsule_id in new_ids and capsule_id not in allowed
-            }
-            if errors:
-                raise _playlist_error(errors)
-        removed = [item.pk for capsule_id, item in existing.items() if capsule_id not in set(capsule_ids)]
-        PlaylistItem.objects.filter(pk__in=removed).delete()
-        kept = [existing[capsule_id] for capsule_id in capsule_ids if capsule_id in existing]
-        top = max((item.order for item in kept), default=0) + len(capsule_ids)
-        created = {
-            capsule_id: PlaylistItem(playlist=locked, capsule_id=capsule_id, order=top + offset)
-            for offset, capsule_id in enumerate(new_ids, start=1)
-        }
-        PlaylistItem.objects.bulk_create(created.values())
-        ordered = [existing.get(capsule_id) or created[capsule_id] for capsule_id in capsule_ids]
-        _write_orders(locked, ordered)
+        ordered = _set_items_locked(locked, actor, capsule_ids)
         _bump(locked, playlist)
+    return ordered
+
+
+def _set_items_locked(locked: Playlist, actor: AbstractBaseUser, capsule_ids: Sequence[UUID]) -> list[PlaylistItem]:
+    """playlist_set_items' steps 1 and 3, inside the caller's transaction and lock."""
+    existing = {item.capsule_id: item for item in PlaylistItem.objects.filter(playlist=locked)}
+    new_ids = [capsule_id for capsule_id in capsule_ids if capsule_id not in existing]
+    if new_ids:
+        allowed = set(addable_capsules(actor).filter(pk__in=new_ids).values_list("pk", flat=True))
+        errors = {
+            f"items[{index}].capsule_id": "is not one of your capsules or a published public capsule"
+            for index, capsule_id in enumerate(capsule_ids)
+            if capsule_id in new_ids and capsule_id not in allowed
+        }
+        if errors:
+            raise _playlist_error(errors)
+    wanted = set(capsule_ids)
+    PlaylistItem.objects.filter(pk__in=[item.pk for capsule_id, item in existing.items() if capsule_id not in wanted]).delete()
+    kept = [existing[capsule_id] for capsule_id in capsule_ids if capsule_id in existing]
+    top = max((item.order for item in kept), default=0) + len(capsule_ids)
+    created = {
+        capsule_id: PlaylistItem(playlist=locked, capsule_id=capsule_id, order=top + offset)
+        for offset, capsule_id in enumerate(new_ids, start=1)
+    }
+    PlaylistItem.objects.bulk_create(created.values())
+    ordered = [existing.get(capsule_id) or created[capsule_id] for capsule_id in capsule_ids]
+    _write_orders(locked, ordered)
     return ordered
 
 
@@ -273,10 +289,14 @@ def playlist_replace(
     if items is not None:
         parsers.append(lambda: playlist_parse_items(items))
     parsed = _all_or_nothing(*parsers)
+    if items is not None and len(set(parsed[1])) != len(parsed[1]):
+        raise _playlist_error({"items": "lists a capsule more than once"})
     with transaction.atomic():
-        playlist_update(playlist=playlist, actor=actor, **parsed[0])
+        locked = _lock(playlist, version=version)
+        _apply_details(locked, playlist, parsed[0])
         if items is not None:
-            playlist_set_items(playlist=playlist, actor=actor, capsule_ids=parsed[1], version=version)
+            _set_items_locked(locked, actor, parsed[1])
+        _bump(locked, playlist)
     return playlist
 
 

@@ -113,6 +113,7 @@ def test_the_navigation_shows_each_user_only_what_they_can_use(client, owner, st
     client.force_login(owner)
     assert nav_links(client.get(reverse("capsules:list")).content.decode()) == [
         reverse("capsules:list"),
+        reverse("playlists:list"),
         reverse("capsules:new"),
         reverse("generation:create"),
         reverse("generation:job_list"),

@@ -111,9 +111,10 @@ def test_patch_changes_details_and_put_with_items_replaces_them_in_one_go(owner_
     assert (patched["title"], patched["description"]) == ("Python 101", "New")
 
     first = PlaylistItem.objects.get(playlist=three_step_playlist, order=1).capsule_id
-    put = owner_api.put(url, {"title": "Only one", "items": [{"capsule_id": str(first)}], "version": 1}, format="json")
+    assert patched["version"] == 2
+    put = owner_api.put(url, {"title": "Only one", "items": [{"capsule_id": str(first)}], "version": 2}, format="json")
     assert put.status_code == 200
-    assert (put.json()["title"], put.json()["version"], order_of(three_step_playlist)) == ("Only one", 2, ["Step 1"])
+    assert (put.json()["title"], put.json()["version"], order_of(three_step_playlist)) == ("Only one", 3, ["Step 1"])
 
 
 def test_a_put_with_a_bad_item_changes_nothing(owner_api, three_step_playlist):

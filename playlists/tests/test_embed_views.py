@@ -417,7 +417,7 @@ def post_event(client: Client, playlist: Playlist, body, *, query: str = "", key
 def test_a_viewed_event_moves_the_learners_position_and_answers_it(client, course):
     response = post_event(client, course, {"verb": "viewed", "step": 2})
     assert response.status_code == 200
-    assert response.json() == {"position": 2, "completed": False}
+    assert response.json() == {"position": 2, "completed": False, "recorded": True}
     progress = LearnerProgress.objects.get(playlist=course, learner_key=KEY)
     assert progress.position == 2
     event = LearnerEvent.objects.get()
@@ -425,8 +425,8 @@ def test_a_viewed_event_moves_the_learners_position_and_answers_it(client, cours
 
 
 def test_viewing_the_last_step_completes_the_course_once(client, course):
-    assert post_event(client, course, {"verb": "viewed", "step": 3}).json() == {"position": 3, "completed": True}
-    assert post_event(client, course, {"verb": "viewed", "step": 1}).json() == {"position": 1, "completed": True}
+    assert post_event(client, course, {"verb": "viewed", "step": 3}).json() == {"position": 3, "completed": True, "recorded": True}
+    assert post_event(client, course, {"verb": "viewed", "step": 1}).json() == {"position": 1, "completed": True, "recorded": True}
     post_event(client, course, {"verb": "viewed", "step": 3})
     assert LearnerEvent.objects.filter(verb="completed").count() == 1
 
@@ -524,3 +524,12 @@ def test_embed_js_is_revalidated_by_its_etag(client):
     response = client.get(reverse("playlists:embed_script"), headers={"If-None-Match": etag})
     assert response.status_code == 304
     assert client.get(reverse("playlists:embed_script"), headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_the_creators_own_preview_is_not_counted_as_a_learner(client, course):
+    client.force_login(course.creator)
+
+    response = post_event(client, course, {"verb": "viewed", "step": 2})
+
+    assert response.json() == {"position": 2, "completed": False, "recorded": False}
+    assert not LearnerEvent.objects.exists() and not LearnerProgress.objects.exists()

@@ -171,7 +171,24 @@ def test_update_changes_details_only(owner, three_step_playlist):
     services.playlist_update(playlist=three_step_playlist, actor=owner, title="Renamed", description=" d ", is_public=True)
 
     saved = Playlist.objects.get()
-    assert (saved.title, saved.description, saved.is_public, saved.version) == ("Renamed", "d", True, 1)
+    # A new title makes other open builders stale too: they would overwrite it.
+    assert (saved.title, saved.description, saved.is_public, saved.version) == ("Renamed", "d", True, 2)
+    with pytest.raises(StalePlaylist):
+        services.playlist_update(playlist=three_step_playlist, actor=owner, title="Older edit", version=1)
     with pytest.raises(ValidationFailed) as caught:
         services.playlist_update(playlist=three_step_playlist, actor=owner, title="x" * 256, is_public="yes")
     assert caught.value.fields == {"title": "must be at most 255 characters", "is_public": "must be true or false"}
+
+
+def test_replace_saves_details_and_items_with_one_version_step_or_nothing(owner, three_step_playlist):
+    first = PlaylistItem.objects.get(playlist=three_step_playlist, order=1).capsule_id
+
+    services.playlist_replace(playlist=three_step_playlist, actor=owner, title="New", items=[{"capsule_id": str(first)}], version=1)
+    assert (Playlist.objects.get().title, Playlist.objects.get().version) == ("New", 2)
+
+    with pytest.raises(StalePlaylist):
+        services.playlist_replace(playlist=three_step_playlist, actor=owner, title="Stale", items=[], version=1)
+    with pytest.raises(ValidationFailed) as caught:
+        services.playlist_replace(playlist=three_step_playlist, actor=owner, title="", items=[{"capsule_id": "x"}])
+    assert set(caught.value.fields) == {"title", "items[0].capsule_id"}
+    assert (Playlist.objects.get().title, titles_in_order(three_step_playlist)) == ("New", [(1, "Step 1")])

@@ -383,10 +383,14 @@ def embed_events(request: HtmxHttpRequest, playlist_id: UUID) -> JsonResponse:
     steps = playlist_steps(playlist)
     if step > len(steps):
         return _json_error("Playlist or step not found", 404)
+    if request.user.is_authenticated and request.user.pk == playlist.creator_id:
+        # The creator previewing their own course (the share page's preview) is not a learner: their
+        # clicks would skew the analytics they came to read.
+        return JsonResponse({"position": step, "completed": False, "recorded": False})
     progress = progress_record_view(
         playlist=playlist, learner_key=learner.key, step=step, item_id=steps[step - 1].item_id, total_steps=len(steps)
     )
-    return JsonResponse({"position": progress.position, "completed": progress.completed_at is not None})
+    return JsonResponse({"position": progress.position, "completed": progress.completed_at is not None, "recorded": True})
 
 
 # --- The host page's script ---------------------------------------------------------------------------------
