@@ -444,7 +444,8 @@ def main() -> int:
             print(
                 f"PostgreSQL {cluster.version}, gunicorn gthread {args.workers} workers x {args.threads} threads, "
                 f"{os.cpu_count()} CPUs (shared by server, database and load generator); "
-                f"setup {time.perf_counter() - began:.1f} s; load average {os.getloadavg()[0]:.2f} before the runs"
+                f"setup {time.perf_counter() - began:.1f} s; load average {os.getloadavg()[0]:.2f} before the runs "
+                "(well above 0, other work shares the cores and the figures are noisy)"
             )
             print(
                 f"random steps; each client is one learner after another ({args.session} requests on a keep-alive "
@@ -485,7 +486,6 @@ def main() -> int:
                 f"clients {worst_p99:.1f} ms: {met}"
             )
             print("cpu ms/req: gunicorn's CPU time (master and workers) per answered request; PostgreSQL's is not in it")
-            print(f"load average {os.getloadavg()[0]:.2f} after the runs (above ~2 other work shared the 2 cores: figures are noisy)")
 
             try:
                 rows = asyncio.run(page_weight(port, f"/embed/playlist/{small}?step=1"))
