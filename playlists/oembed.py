@@ -117,16 +117,22 @@ def embed_src(site_url: str, target: EmbedTarget) -> str:
     return f"{site_url}{path}{'?' + query if query else ''}"
 
 
-def embed_code(*, site_url: str, src: str, title: str, width: int | str, height: int) -> str:
-    """The iframe plus the resizer script. Without the script (a host that strips scripts) the iframe
-    keeps `height` and scrolls inside; with it, it grows to its content."""
+def embed_code(
+    *, site_url: str, src: str, title: str, width: int | str, height: int, playlist_id: str | None = None
+) -> str:
+    """The iframe plus the resizer script: the one snippet creators paste (share page, gallery, oEmbed).
+    Without the script (a host that strips scripts) the iframe keeps `height` and scrolls inside; with it,
+    it grows to its content. `data-playlist-id` (the seed's attribute) lets host scripts find a course."""
+    data = format_html(' data-playlist-id="{}"', playlist_id) if playlist_id else ""
     return format_html(
-        '<iframe src="{}" title="{}" width="{}" height="{}" style="border:0;max-width:100%" loading="lazy"></iframe>\n'
+        '<iframe src="{}" title="{}" width="{}" height="{}" frameborder="0" style="border:0;max-width:100%"{} '
+        'loading="lazy" allow="clipboard-write"></iframe>\n'
         '<script src="{}" async></script>',
         src,
         title,
         width,
         height,
+        data,
         f"{site_url}{reverse('playlists:embed_script')}",
     )
 

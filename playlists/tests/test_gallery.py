@@ -117,8 +117,9 @@ def test_a_public_course_page_shows_its_steps_a_live_embed_and_its_embed_code(cl
     assert f'<script src="{reverse("playlists:embed_script")}" async></script>' in html
     code = html_lib.unescape(re.search(r'<textarea id="embed-code"[^>]*>(.*?)</textarea>', html, re.S).group(1))
     assert code == (
-        f'<iframe src="http://127.0.0.1:8000{embed_path}" title="Loops" width="100%" height="600" '
-        'style="border:0;max-width:100%" loading="lazy"></iframe>\n'
+        f'<iframe src="http://127.0.0.1:8000{embed_path}" title="Interactive Learning Playlist: Loops" width="100%" '
+        f'height="600" frameborder="0" style="border:0;max-width:100%" data-playlist-id="{course.pk}" '
+        'loading="lazy" allow="clipboard-write"></iframe>\n'
         '<script src="http://127.0.0.1:8000/embed.js" async></script>'
     )
 
@@ -137,7 +138,7 @@ def test_the_embed_code_of_a_title_with_markup_is_shown_as_text(client, make_cou
     shown = re.search(r'<textarea id="embed-code"[^>]*>(.*?)</textarea>', html, re.S).group(1)
     assert "<b>" not in shown  # the page itself never carries the markup
     copied = html_lib.unescape(shown)  # what the textarea displays, and a creator copies
-    assert 'title="&lt;b&gt;Bold&lt;/b&gt; &amp; co"' in copied
+    assert 'title="Interactive Learning Playlist: &lt;b&gt;Bold&lt;/b&gt; &amp; co"' in copied
 
 
 def test_a_private_course_has_no_gallery_page_even_for_its_owner(client, owner, make_course):

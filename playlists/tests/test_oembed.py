@@ -93,7 +93,7 @@ def test_the_embed_code_escapes_the_title_and_loads_the_resizer():
     code = oembed.embed_code(site_url=SITE, src=f"{SITE}/embed/playlist/x?a=1&b=2", title='"Loops" & <tricks>', width=640, height=480)
     assert code == (
         f'<iframe src="{SITE}/embed/playlist/x?a=1&amp;b=2" title="&quot;Loops&quot; &amp; &lt;tricks&gt;" width="640" '
-        'height="480" style="border:0;max-width:100%" loading="lazy"></iframe>\n'
+        'height="480" frameborder="0" style="border:0;max-width:100%" loading="lazy" allow="clipboard-write"></iframe>\n'
         f'<script src="{SITE}/embed.js" async></script>'
     )
 

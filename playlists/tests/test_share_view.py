@@ -51,8 +51,9 @@ def test_the_code_of_a_public_playlist_is_the_iframe_and_the_resizer_without_a_t
 
     pk = course.pk
     assert code == (
-        f'<iframe src="{site}/embed/playlist/{pk}" width="100%" height="640" frameborder="0" '
-        f'title="Interactive Learning Playlist: Python 101" data-playlist-id="{pk}" loading="lazy" allow="clipboard-write"></iframe>\n'
+        f'<iframe src="{site}/embed/playlist/{pk}" title="Interactive Learning Playlist: Python 101" width="100%" '
+        f'height="640" frameborder="0" style="border:0;max-width:100%" data-playlist-id="{pk}" loading="lazy" '
+        'allow="clipboard-write"></iframe>\n'
         f'<script src="{site}/embed.js" async></script>'
     )
 
@@ -147,7 +148,7 @@ def test_the_share_page_passes_share_js_what_it_needs_to_rebuild_the_code(site, 
     assert f'data-site-url="{site}"' in html
     assert f'data-embed-path="/embed/playlist/{course.pk}"' in html
     assert f'data-token="{embed_token(course)}"' in html
-    assert 'data-template="&lt;iframe src=&quot;EMBED_SRC&quot;' in html
+    assert 'data-template="&lt;iframe src=&quot;EMBED_SRC&quot; title=&quot;Interactive Learning Playlist: Python 101&quot;' in html
 
 
 def test_the_share_page_refuses_other_methods(owner, course):

@@ -24,7 +24,6 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
@@ -41,6 +40,7 @@ from playlists.forms import (
     Theme,
     apply_step_action,
 )
+from playlists import oembed as oembed_helpers
 from playlists.models import Playlist
 from playlists.selectors import (
     addable_capsules,
@@ -296,16 +296,14 @@ def embed_code(playlist: Playlist, *, step: int = 1, theme: str = Theme.DEFAULT,
 
 
 def _embed_code_for_src(playlist: Playlist, src: str) -> str:
-    iframe = format_html(
-        '<iframe src="{}" width="100%" height="{}" frameborder="0" title="Interactive Learning Playlist: {}" '
-        'data-playlist-id="{}" loading="lazy" allow="clipboard-write"></iframe>',
-        src,
-        settings.EMBED_DEFAULT_HEIGHT,
-        playlist.title,
-        playlist.pk,
+    return oembed_helpers.embed_code(
+        site_url=settings.SITE_URL,
+        src=src,
+        title=f"Interactive Learning Playlist: {playlist.title}",
+        width="100%",
+        height=settings.EMBED_DEFAULT_HEIGHT,
+        playlist_id=str(playlist.pk),
     )
-    script = format_html('<script src="{}" async></script>', settings.SITE_URL + reverse("playlists:embed_script"))
-    return f"{iframe}\n{script}"
 
 
 # --- Share ------------------------------------------------------------------------------------------------

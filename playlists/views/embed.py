@@ -486,8 +486,8 @@ def gallery_playlist(request: HtmxHttpRequest, playlist_id: UUID) -> HttpRespons
         "embed_path": embed_path,
         "embed_height": settings.EMBED_DEFAULT_HEIGHT,
         "embed_code": oembed_helpers.embed_code(
-            site_url=site_url, src=f"{site_url}{embed_path}", title=playlist.title, width="100%",
-            height=settings.EMBED_DEFAULT_HEIGHT,
+            site_url=site_url, src=f"{site_url}{embed_path}", title=f"Interactive Learning Playlist: {playlist.title}",
+            width="100%", height=settings.EMBED_DEFAULT_HEIGHT, playlist_id=str(playlist.pk),
         ),
         "oembed_href": oembed_helpers.discovery_href(site_url, page_url),
     }  # fmt: skip
