@@ -369,28 +369,19 @@ def playlist_unlist(*, playlist: Playlist, actor: AbstractBaseUser) -> bool:
 # --- Learner progress ---------------------------------------------------------------------------------------
 
 
-def progress_record_view(
-    *, playlist: Playlist, learner_key: str, step: int, item_id: UUID | str | None, total_steps: int
-) -> LearnerProgress:
-    """A learner looked at step `step` of `total_steps`: move their position and append a `viewed` event.
+def progress_record_view(*, playlist: Playlist, learner_key: str, step: int, item_id: UUID | str | None) -> LearnerProgress:
+    """A learner looked at step `step`: move their position and append a `viewed` event.
 
-    Reaching the last step completes the course (the seed's rule: the completion badge shows on the last
-    step), recorded once as a `completed` event.
+    Looking completes nothing: a step is complete when the judge passes the learner's work
+    (progress_record_step_completed), and the course when every step is (issue #6).
     """
-    now = timezone.now()
     with transaction.atomic():
         progress, _created = LearnerProgress.objects.select_for_update().get_or_create(
             playlist=playlist, learner_key=learner_key
         )
-        events = [LearnerEvent(playlist=playlist, item_id=item_id, learner_key=learner_key, verb="viewed", step=step)]
         progress.position = step
-        if step == total_steps and progress.completed_at is None:
-            progress.completed_at = now
-            events.append(
-                LearnerEvent(playlist=playlist, item_id=item_id, learner_key=learner_key, verb="completed", step=step)
-            )
         progress.save()
-        LearnerEvent.objects.bulk_create(events)
+        LearnerEvent.objects.create(playlist=playlist, item_id=item_id, learner_key=learner_key, verb="viewed", step=step)
     return progress
 
 

@@ -32,9 +32,7 @@ TITLES = ("Variables", "Loops", "Functions")
 
 def open_step(playlist: Playlist, learner: str, step: int) -> None:
     steps = playlist_steps(playlist)
-    progress_record_view(
-        playlist=playlist, learner_key=learner, step=step, item_id=steps[step - 1].item_id, total_steps=len(steps)
-    )
+    progress_record_view(playlist=playlist, learner_key=learner, step=step, item_id=steps[step - 1].item_id)
 
 
 def complete_step(playlist: Playlist, learner: str, step: int) -> None:
@@ -62,7 +60,7 @@ class Course:
 def build_course(owner, make_capsule) -> Course:
     """Variables → Loops → Functions, and four learners:
 
-    ada   opens steps 1, 2 and 3 (the last step completes the course), completes steps 1 and 2
+    ada   opens steps 1, 2 and 3, completes steps 1, 2 and 3 (which completes the course)
     bob   opens steps 1 and 2, completes step 1
     cy    opens step 1 twice
     dee   opens step 1
@@ -75,6 +73,7 @@ def build_course(owner, make_capsule) -> Course:
         open_step(playlist, "ada", step)
     complete_step(playlist, "ada", 1)
     complete_step(playlist, "ada", 2)
+    complete_step(playlist, "ada", 3)
     open_step(playlist, "bob", 1)
     open_step(playlist, "bob", 2)
     complete_step(playlist, "bob", 1)
@@ -107,7 +106,7 @@ def test_each_step_counts_the_distinct_learners_who_opened_it_and_who_completed_
     assert funnel(playlist_analytics(course.playlist, days=30)) == [
         (1, "Variables", 4, 100.0, 2),  # cy opened it twice: one learner
         (2, "Loops", 2, 50.0, 1),
-        (3, "Functions", 1, 25.0, 0),
+        (3, "Functions", 1, 25.0, 1),
     ]
 
 
@@ -130,7 +129,7 @@ def test_after_a_reorder_each_step_keeps_the_history_of_its_capsule(course):
     )
 
     assert funnel(playlist_analytics(course.playlist)) == [
-        (1, "Functions", 1, 25.0, 0),
+        (1, "Functions", 1, 25.0, 1),
         (2, "Variables", 4, 100.0, 2),
         (3, "Loops", 2, 50.0, 1),
     ]
@@ -176,7 +175,7 @@ def test_the_period_leaves_out_learners_who_were_active_only_before_it(course):
     week = playlist_analytics(course.playlist, days=7, now=now)
 
     assert (week.learners, week.completed, week.completion_percent) == (3, 1, 33.3)
-    assert funnel(week) == [(1, "Variables", 3, 100.0, 1), (2, "Loops", 1, 33.3, 1), (3, "Functions", 1, 33.3, 0)]
+    assert funnel(week) == [(1, "Variables", 3, 100.0, 1), (2, "Loops", 1, 33.3, 1), (3, "Functions", 1, 33.3, 1)]
     assert week.learners_all_time == 4
     assert playlist_analytics(course.playlist, days=30, now=now).learners == 4
 

@@ -58,7 +58,7 @@ def test_the_funnel_is_a_table_of_steps_with_bars_and_visible_numbers(owner_clie
     page = text(html)
     assert "1 Code Variables 4 (100.0%) 2" in page
     assert "2 Code Loops 2 (50.0%) 1" in page
-    assert "3 Code Functions 1 (25.0%) 0" in page
+    assert "3 Code Functions 1 (25.0%) 1" in page
     assert 'style="width: 50.0%"' in html and 'style="width: 25.0%"' in html
     assert '<span class="bar" aria-hidden="true">' in html
     assert "The biggest drop is after step 1, Variables : 100.0% of learners open it, 50.0% open step 2." in page

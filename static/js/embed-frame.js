@@ -3,7 +3,9 @@
 //    third-party iframe), and resuming where the learner left off when only localStorage remembers them;
 // 2. after each htmx step swap: focus on the new step's heading, the document title, a `viewed` event;
 // 3. messages to the host page (static/js/embed.js): hello → ack, then resize, ready, step-viewed,
-//    step-completed and completed.
+//    step-completed and completed. The last two come from the server: a passing submit answers with an
+//    HX-Trigger of `codecapsule:step-completed` {step} (and `codecapsule:completed` {total} when the whole
+//    course is complete), which htmx dispatches as DOM events here (playlists/views/workspace.py).
 (function () {
   "use strict";
 
@@ -102,8 +104,6 @@
   // --- Steps ------------------------------------------------------------------------------------------------
 
   var eventsUrl = body.getAttribute("data-events-url");
-  var leavingWithNext = null; // the step a Next click leaves: it counts as completed once the swap lands
-  var completedSent = false;
 
   function currentStep() {
     var element = document.getElementById("course");
@@ -133,26 +133,27 @@
   function announce(info) {
     recordView(info.step);
     send({ type: "step-viewed", step: info.step, total: info.total, title: info.title });
-    if (info.step === info.total && !completedSent) {
-      completedSent = true;
-      send({ type: "completed", total: info.total });
-    }
   }
 
-  document.addEventListener("click", function (event) {
-    var link = event.target.closest && event.target.closest("a[data-nav]");
-    var info = currentStep();
-    leavingWithNext = link && info && link.getAttribute("data-nav") === "next" ? info.step : null;
+  // Completion is the judge's word, never a click: only the server's HX-Trigger events reach the host.
+  function positiveInteger(value) {
+    return typeof value === "number" && isFinite(value) && value >= 1 ? Math.floor(value) : null;
+  }
+
+  document.addEventListener("codecapsule:step-completed", function (event) {
+    var step = positiveInteger(event.detail && event.detail.step);
+    if (step !== null) send({ type: "step-completed", step: step });
+  });
+
+  document.addEventListener("codecapsule:completed", function (event) {
+    var total = positiveInteger(event.detail && event.detail.total);
+    if (total !== null) send({ type: "completed", total: total });
   });
 
   function afterStepSwap(focus) {
     var info = currentStep();
     if (!info) return;
     if (info.documentTitle) document.title = info.documentTitle;
-    if (leavingWithNext !== null && info.step === leavingWithNext + 1) {
-      send({ type: "step-completed", step: leavingWithNext });
-    }
-    leavingWithNext = null;
     if (focus) {
       var heading = document.getElementById("step-title");
       if (heading) heading.focus();

@@ -1,0 +1,325 @@
+"""What the embed pages (views/embed.py) and the learner's workspace endpoints (views/workspace.py) share:
+the embed options of the URL, the anonymous learner, rendering a frameable learner-private response, the
+Origin check and rate limits of learner POSTs, and the template context of a capsule and of a course step.
+
+Learners are anonymous: a random key in a first-party cookie, mirrored by embed-frame.js in localStorage
+and sent as `X-Learner-Key`, because browsers often refuse cookies inside a third-party iframe.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from http.cookies import Morsel
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+from uuid import UUID
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+from capsules.models import Capsule, CapsuleType
+from capsules.schemas import learner_safe_config
+from codecapsule.csp import allow_framing
+from codecapsule.markdown import render_markdown
+from codecapsule.views import HtmxHttpRequest
+from playlists.models import LearnerProgress
+from playlists.selectors import EmbedStep, StepSummary
+
+THEMES = ("auto", "light", "dark")
+_FALSE_VALUES = {"false", "0", "no", "off"}
+LEARNER_KEY_HEADER = "X-Learner-Key"
+# secrets.token_urlsafe(24) gives 32 characters; a stored key from localStorage must look like one of ours.
+_LEARNER_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+RATE_WINDOW_SECONDS = 60
+# "You reached the end" links to at most this many open steps; the jump menu lists them all.
+OPEN_STEP_LINKS = 10
+
+
+# --- Options and the learner ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmbedOptions:
+    """What the embed URL asks for besides the step. Navigation links keep these, so a dark, token-carrying
+    embed stays dark and keeps working as the learner moves through it."""
+
+    theme: str = "auto"
+    show_progress: bool = True
+    token: str | None = None
+
+    @classmethod
+    def from_query(cls, query: QueryDict) -> EmbedOptions:
+        theme = query.get("theme", "auto")
+        return cls(
+            theme=theme if theme in THEMES else "auto",
+            show_progress=query.get("progress", "").lower() not in _FALSE_VALUES,
+            token=query.get("token") or None,
+        )
+
+    def query(self, **extra: Any) -> str:
+        pairs: list[tuple[str, Any]] = list(extra.items())
+        if self.theme != "auto":
+            pairs.append(("theme", self.theme))
+        if not self.show_progress:
+            pairs.append(("progress", "false"))
+        if self.token:
+            pairs.append(("token", self.token))
+        return urlencode(pairs)
+
+
+@dataclass(frozen=True)
+class Learner:
+    key: str
+    known: bool  # the request named this key (header or cookie); False when it was minted just now
+    in_cookie: bool
+
+
+def learner_of(request: HtmxHttpRequest) -> Learner:
+    """The learner's key: the X-Learner-Key header (embed-frame.js, from localStorage) wins over the cookie,
+    because it survives where third-party cookies are blocked or cleared."""
+    cookie = request.COOKIES.get(settings.EMBED_LEARNER_COOKIE, "")
+    for candidate in (request.headers.get(LEARNER_KEY_HEADER, ""), cookie):
+        if _LEARNER_KEY.fullmatch(candidate):
+            return Learner(key=candidate, known=True, in_cookie=candidate == cookie)
+    return Learner(key=secrets.token_urlsafe(24), known=False, in_cookie=False)
+
+
+def remember_learner(response: HttpResponse, request: HtmxHttpRequest, learner: Learner) -> None:
+    """Set the learner cookie. Inside a third-party iframe a browser only stores a SameSite=None cookie,
+    which must be Secure; over plain HTTP (development) Lax is the best we can ask for."""
+    if learner.in_cookie:
+        return
+    secure = request.is_secure()
+    response.set_cookie(
+        settings.EMBED_LEARNER_COOKIE,
+        learner.key,
+        max_age=settings.EMBED_LEARNER_COOKIE_AGE,
+        secure=secure,
+        httponly=True,  # embed-frame.js reads the key from the page, never from the cookie
+        samesite="None" if secure else "Lax",
+    )
+    if secure:
+        _partition(response, settings.EMBED_LEARNER_COOKIE)
+
+
+class _PartitionedMorsel(Morsel):
+    """A cookie with the CHIPS `Partitioned` attribute, which Python 3.11's http.cookies cannot write."""
+
+    def OutputString(self, attrs: Any = None) -> str:
+        return super().OutputString(attrs) + "; Partitioned"
+
+
+def _partition(response: HttpResponse, name: str) -> None:
+    """Make a cookie partitioned (CHIPS): browsers that block third-party cookies (Chrome) still keep it
+    inside our iframe, in a jar of its own per embedding site, so learners resume where they left off."""
+    plain = response.cookies[name]
+    partitioned = _PartitionedMorsel()
+    partitioned.update(plain)
+    partitioned.set(plain.key, plain.value, plain.coded_value)
+    response.cookies[name] = partitioned
+
+
+def embed_private(response: HttpResponse, request: HtmxHttpRequest, learner: Learner) -> HttpResponse:
+    """Make a response an embed's: frameable by other sites, private to this learner, never cached."""
+    allow_framing(response)
+    remember_learner(response, request, learner)
+    # A fragment and its page share a URL, and progress makes a page this learner's own.
+    patch_vary_headers(response, ("HX-Request", "Cookie", LEARNER_KEY_HEADER))
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def embed_response(
+    request: HtmxHttpRequest, template: str, context: dict[str, Any], *, learner: Learner, status: int = 200
+) -> HttpResponse:
+    """Render an embed page (or its fragment)."""
+    context.setdefault("site_url", settings.SITE_URL)
+    context.setdefault("learner_key", learner.key)
+    return embed_private(render(request, template, context, status=status), request, learner)
+
+
+def not_found(
+    request: HtmxHttpRequest, options: EmbedOptions, learner: Learner, *, first_step_url: str = "", empty_course: bool = False
+) -> HttpResponse:
+    """A 404 the iframe can show (the default page would be refused by frame-ancestors 'none'). It never
+    says whether a private playlist exists: `first_step_url` and `empty_course` only come after access was granted."""
+    context = {"options": options, "first_step_url": first_step_url, "empty_course": empty_course}
+    return embed_response(request, "playlists/embed/not_found.html", context, learner=learner, status=404)
+
+
+# --- Learner POSTs: origin and rate limits -------------------------------------------------------------------
+
+
+def same_origin(request: HtmxHttpRequest) -> bool:
+    """Our frame posts from our own origin; a browser names any other page's origin in `Origin`."""
+    origin = request.headers.get("Origin")
+    return origin is None or urlsplit(origin).netloc == request.get_host()
+
+
+def over_rate_limit(request: HtmxHttpRequest, learner_key: str, *, scope: str, per_learner: int, per_address: int) -> bool:
+    """Fixed one-minute windows in the Django cache: one bucket per learner and address (one person), one per
+    address (many keys minted by one client; a classroom shares an address, hence a larger allowance)."""
+    address = request.META.get("REMOTE_ADDR", "")
+    over_learner = count_hit(f"{scope}:{address}:{learner_key}") > per_learner
+    over_address = count_hit(f"{scope}:{address}") > per_address
+    return over_learner or over_address
+
+
+def count_hit(key: str) -> int:
+    if cache.add(key, 1, timeout=RATE_WINDOW_SECONDS):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window expired between add() and incr()
+        cache.set(key, 1, timeout=RATE_WINDOW_SECONDS)
+        return 1
+
+
+# --- Where a workspace posts ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkspaceLocation:
+    """A learner's workspace: a step of a course (`playlists:step_<action>`) or a capsule embedded on its own
+    (`playlists:capsule_<action>`). Action URLs keep the embed options, so a token-carrying private course
+    and a dark theme survive a post without JavaScript."""
+
+    options: EmbedOptions
+    capsule_id: UUID
+    playlist_id: UUID | None = None
+    position: int | None = None
+
+    def url(self, action: str) -> str:
+        if self.playlist_id is not None:
+            path = reverse(f"playlists:step_{action}", kwargs={"playlist_id": self.playlist_id, "step": self.position})
+        else:
+            path = reverse(f"playlists:capsule_{action}", kwargs={"capsule_id": self.capsule_id})
+        query = self.options.query()
+        return f"{path}?{query}" if query else path
+
+
+class ActionUrls(Mapping[str, str]):
+    """`{{ workspace_urls.run }}` in a template: each workspace's routes are reversed only when named, so
+    a template asks for exactly the actions its capsule type has."""
+
+    def __init__(self, location: WorkspaceLocation) -> None:
+        self._location = location
+
+    def __getitem__(self, action: str) -> str:
+        return self._location.url(action)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def storage_key(capsule: Capsule) -> str:
+    """Where workspace.js keeps the learner's code in localStorage: per capsule, so the same capsule in two
+    courses shares one draft and two capsules never mix."""
+    return f"codecapsule-code:{capsule.pk}"
+
+
+# --- Capsule content ----------------------------------------------------------------------------------------
+
+
+def capsule_context(capsule: Capsule, location: WorkspaceLocation) -> dict[str, Any]:
+    """What _capsule.html and its workspace show of a capsule: only its learner-safe part (DESIGN.md §4)."""
+    config = learner_safe_config(capsule.capsule_type, capsule.config_data)
+    tests = config.get("test_cases", [])
+    return {
+        "capsule": capsule,
+        "statement_html": render_markdown(capsule.problem_statement_md),
+        "config": config,
+        "visible_tests": [test for test in tests if not test["is_hidden"]],
+        "hidden_test_count": sum(1 for test in tests if test["is_hidden"]),
+        "workspace_urls": ActionUrls(location),
+        "editor_language": config.get("dialect", "sqlite") if capsule.capsule_type == CapsuleType.DATABASE else capsule.language,
+        "storage_key": storage_key(capsule),
+        "code": config.get("boilerplate_code", ""),  # what the editor holds; a post without JavaScript keeps the learner's
+    }
+
+
+def single_capsule_location(capsule: Capsule, options: EmbedOptions) -> WorkspaceLocation:
+    return WorkspaceLocation(options=options, capsule_id=capsule.pk)
+
+
+def step_location(step: EmbedStep, options: EmbedOptions) -> WorkspaceLocation:
+    return WorkspaceLocation(options=options, capsule_id=step.capsule.pk, playlist_id=step.playlist.pk, position=step.position)
+
+
+# --- The course -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepLink:
+    position: int
+    title: str
+    url: str
+    is_current: bool
+    is_completed: bool
+
+
+def step_links(step: EmbedStep, options: EmbedOptions, completed: set[str]) -> list[StepLink]:
+    # The page's own URL, not request.path: a workspace post (no JavaScript) renders this page at …/run.
+    path = reverse("playlists:embed_playlist", kwargs={"playlist_id": step.playlist.pk})
+    return [
+        StepLink(
+            position=summary.position,
+            title=summary.title,
+            url=f"{path}?{options.query(step=summary.position)}",
+            is_current=summary.position == step.position,
+            is_completed=str(summary.item_id) in completed,
+        )
+        for summary in step.steps
+    ]
+
+
+def completed_item_ids(progress: LearnerProgress | None) -> set[str]:
+    return set(progress.completed_items) if progress is not None else set()
+
+
+def course_complete(steps: list[StepSummary], completed: set[str]) -> bool:
+    """Every step the learner sees now is complete. Counted over the current steps, not from completed_at:
+    a step added after the learner finished opens the course again."""
+    return bool(steps) and all(str(summary.item_id) in completed for summary in steps)
+
+
+def course_context(step: EmbedStep, options: EmbedOptions, progress: LearnerProgress | None) -> dict[str, Any]:
+    """The course around a step: header, dots, footer (navigation, completion, the jump menu).
+
+    The badge rule (issue #6): "Course Completed" only once every step is complete, on any step; on the last
+    step otherwise "You reached the end — N of M steps complete" with links to the steps still open.
+    """
+    completed = completed_item_ids(progress)
+    links = step_links(step, options, completed)
+    playlist = step.playlist
+    open_links = [link for link in links if not link.is_completed]
+    return {
+        "playlist": playlist,
+        "step": step,
+        "links": links,
+        "previous_link": links[step.position - 2] if step.previous else None,
+        "next_link": links[step.position] if step.next else None,
+        "options": options,
+        "progress_percent": round(100 * step.position / step.total),
+        "document_title": f"{step.capsule.title} · Step {step.position} of {step.total} · {playlist.title}",
+        "events_url": events_url(playlist.pk, options),
+        "course_complete": course_complete(step.steps, completed),
+        "completed_count": len(links) - len(open_links),
+        "open_links": open_links[:OPEN_STEP_LINKS],
+        "more_open_steps": max(0, len(open_links) - OPEN_STEP_LINKS),
+    }
+
+
+def events_url(playlist_id: UUID, options: EmbedOptions) -> str:
+    url = reverse("playlists:embed_events", kwargs={"playlist_id": playlist_id})
+    return f"{url}?{urlencode({'token': options.token})}" if options.token else url
