@@ -388,3 +388,22 @@ GENERATION_REGENERATE_AFTER_HEALS = env_int("GENERATION_REGENERATE_AFTER_HEALS",
 GENERATION_MAX_CONCURRENT_JOBS = env_int("GENERATION_MAX_CONCURRENT_JOBS", 2, minimum=1)
 GENERATION_JOBS_PER_HOUR = env_int("GENERATION_JOBS_PER_HOUR", 30, minimum=1)
 GENERATION_PROMPT_MAX_CHARS = env_int("GENERATION_PROMPT_MAX_CHARS", 2000, minimum=100)
+
+# --- Terminal workspaces ---
+# Issue #6 part 3: each learner's TERMINAL workspace (judges/workspace.py) lives server-side between commands as
+# a gzip'd tar of the sandbox's home directory, one row per (capsule, learner). Every command also has the bash
+# per-run judge limits above (JUDGE_CPU_SECONDS, JUDGE_WALL_SECONDS, JUDGE_PROCESSES, ...).
+# Largest workspace a command may leave, counted as the uncompressed tar of the home directory (512 bytes of
+# header per file): a TERMINAL exercise works on a handful of small text files, so 2 MB leaves ample room while
+# a few thousand learners' rows stay within a few GB. A command that would leave more is refused and the
+# workspace keeps its state from before that command (issue #6: "size-capped").
+JUDGE_WORKSPACE_MAX_BYTES = env_int("JUDGE_WORKSPACE_MAX_BYTES", 2 * 1024 * 1024, minimum=64 * 1024, maximum=64 * 1024 * 1024)
+# Sliding lifetime: opening the workspace and each command push its expiry to now + this; the hourly
+# `expire_workspaces` schedule (django-q2, judges/migrations) deletes the rest. Issue #6: "expired after a day".
+JUDGE_WORKSPACE_TTL_SECONDS = env_int("JUDGE_WORKSPACE_TTL_SECONDS", 24 * 3600, minimum=60)
+# Longest command a learner may send at once (issue #6 part 6, "size caps on commands"): a typed line or a
+# pasted snippet of a few dozen lines; it travels as one argument, far below Linux's 128 KB per argument.
+JUDGE_WORKSPACE_MAX_COMMAND_BYTES = env_int("JUDGE_WORKSPACE_MAX_COMMAND_BYTES", 4 * 1024, minimum=256, maximum=64 * 1024)
+# Output of one command shown to the learner (stdout and stderr interleaved): about 200 lines of 80 columns,
+# what a console panel in an iframe can usefully show; more is cut and flagged as truncated (issue #6 part 6).
+JUDGE_WORKSPACE_OUTPUT_BYTES = env_int("JUDGE_WORKSPACE_OUTPUT_BYTES", 16 * 1024, minimum=1024, maximum=1024 * 1024)
