@@ -9,7 +9,6 @@ Each command is one sandbox job (~30 ms), so the tests keep to a few commands ea
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -280,23 +279,34 @@ def test_a_command_whose_workspace_was_saved_meanwhile_keeps_the_other_state(wor
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_commands_at_once_one_runs_and_the_other_is_refused_and_nothing_is_lost(terminal_capsule):
+def test_two_commands_at_once_one_runs_and_the_other_is_refused_and_nothing_is_lost(terminal_capsule, monkeypatch):
     workspace = workspace_get_or_create(capsule=terminal_capsule(), learner_key="learner-1")
+    first_is_running, second_was_answered = threading.Event(), threading.Event()
+    real_run_job = engine._run_job
+
+    def run_job_once_the_second_command_was_answered(*args: Any, **kwargs: Any) -> Any:
+        first_is_running.set()  # the first command holds the workspace from here on
+        assert second_was_answered.wait(10)
+        return real_run_job(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_run_job", run_job_once_the_second_command_was_answered)
     outcomes: dict[str, Any] = {}
 
-    def slow_command() -> None:
+    def first_command() -> None:
         try:
-            outcomes["slow"] = workspace_run(workspace=workspace, command="sleep 0.6; echo slow > slow.txt")
+            outcomes["first"] = workspace_run(workspace=workspace, command="echo first > first.txt")
         finally:
             connection.close()  # this thread's own connection
 
-    thread = threading.Thread(target=slow_command)
+    thread = threading.Thread(target=first_command)
     thread.start()
-    deadline = time.monotonic() + 5
-    while stored(workspace).busy_until is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    with pytest.raises(WorkspaceBusy, match="Another command is still running"):
-        workspace_run(workspace=workspace, command="echo fast > fast.txt")
-    thread.join()
-    assert outcomes["slow"].saved
-    assert workspace_run(workspace=workspace, command="ls").output == "slow.txt\n"
+    try:
+        assert first_is_running.wait(10)
+        with pytest.raises(WorkspaceBusy, match="Another command is still running"):
+            workspace_run(workspace=workspace, command="echo second > second.txt")
+    finally:
+        second_was_answered.set()
+        thread.join()
+    assert outcomes["first"].saved
+    monkeypatch.setattr(engine, "_run_job", real_run_job)
+    assert workspace_run(workspace=workspace, command="ls").output == "first.txt\n"
