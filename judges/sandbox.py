@@ -272,7 +272,12 @@ def _acquire_slot() -> Iterator[_Slot]:
 
 
 def processes_of_uid(uid: int) -> list[int]:
-    """Pids of every host process whose real or effective uid is `uid` (reads /proc/<pid>/status)."""
+    """Pids of every live host process whose real or effective uid is `uid` (reads /proc/<pid>/status).
+
+    Zombies are left out: they are dead, hold no memory, cannot be killed, and wait only for their parent
+    (often the host's init, once a sandbox's pid 1 is gone) to reap them. Counting them made kill_uid wait
+    its whole grace period for nothing and made "no process left" checks flaky under load.
+    """
     found = []
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -280,6 +285,8 @@ def processes_of_uid(uid: int) -> list[int]:
         try:
             with open(f"/proc/{entry.name}/status", "rb") as status:
                 for line in status:
+                    if line.startswith(b"State:") and line.split()[1] == b"Z":
+                        break
                     if line.startswith(b"Uid:"):
                         real, effective = line.split()[1:3]
                         if int(real) == uid or int(effective) == uid:
