@@ -231,6 +231,13 @@ EMBED_DEFAULT_HEIGHT = env_int("EMBED_DEFAULT_HEIGHT", 600, minimum=200, maximum
 # these; the per-address limit allows a classroom behind one NAT.
 EMBED_EVENTS_PER_MINUTE = env_int("EMBED_EVENTS_PER_MINUTE", 60, minimum=1)
 EMBED_EVENTS_PER_MINUTE_PER_ADDRESS = env_int("EMBED_EVENTS_PER_MINUTE_PER_ADDRESS", 600, minimum=1)
+# Learner workspaces (issue #6): Run and Submit in an embed each start a judge job. A learner trying things
+# presses Run every few seconds at most: 20 runs and 10 submits a minute per learner and address stay out of
+# their way (the attempts API allows 30 a minute). Per address (each of run and submit), a classroom of 30
+# behind one NAT running every 6 s is 300 a minute; beyond that the judge's slots are the bottleneck anyway.
+EMBED_RUNS_PER_MINUTE = env_int("EMBED_RUNS_PER_MINUTE", 20, minimum=1)
+EMBED_SUBMITS_PER_MINUTE = env_int("EMBED_SUBMITS_PER_MINUTE", 10, minimum=1)
+EMBED_GRADING_PER_MINUTE_PER_ADDRESS = env_int("EMBED_GRADING_PER_MINUTE_PER_ADDRESS", 300, minimum=1)
 PLAYLIST_LIST_PAGE_SIZE = env_int("PLAYLIST_LIST_PAGE_SIZE", 20, minimum=1, maximum=200)
 # The builder's "My capsules" column shows at most this many matches of its search and type filter.
 PLAYLIST_BUILDER_CAPSULES = env_int("PLAYLIST_BUILDER_CAPSULES", 100, minimum=10, maximum=1000)

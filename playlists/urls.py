@@ -6,6 +6,7 @@ from django.urls import path, re_path
 
 from playlists import api
 from playlists.views import analytics, builder, embed
+from playlists.views import workspace
 
 app_name = "playlists"
 
@@ -23,6 +24,11 @@ urlpatterns: list = [
     path("embed/playlist/<uuid:playlist_id>", embed.embed_playlist, name="embed_playlist"),
     path("embed/playlist/<uuid:playlist_id>/events", embed.embed_events, name="embed_events"),
     path("embed/capsule/<uuid:capsule_id>", embed.embed_capsule, name="embed_capsule"),
+    # The learner's workspace in an embed (playlists/views/workspace.py)
+    path("embed/playlist/<uuid:playlist_id>/steps/<int:step>/run", workspace.step_run, name="step_run"),
+    path("embed/playlist/<uuid:playlist_id>/steps/<int:step>/submit", workspace.step_submit, name="step_submit"),
+    path("embed/capsule/<uuid:capsule_id>/run", workspace.capsule_run, name="capsule_run"),
+    path("embed/capsule/<uuid:capsule_id>/submit", workspace.capsule_submit, name="capsule_submit"),
     path("embed.js", embed.embed_script, name="embed_script"),
     path("oembed", embed.oembed, name="oembed"),
 ]

@@ -306,7 +306,8 @@ SECRETS = {
 }
 SHOWN = {
     "CODE": [
-        '<pre class="code"><code class="language-python">def find_largest(numbers):',
+        'data-language="python"',  # the workspace's editor starts from the boilerplate
+        '">def find_largest(numbers):\n    pass\n</textarea>',
         "print(find_largest([1, 5, 2]))",
         "1 hidden test",
     ],
@@ -366,8 +367,10 @@ def test_the_embed_page_with_its_stylesheet_and_scripts_stays_under_60_kb_gzippe
     playlist = playlist_create(creator=owner, title="Five", is_public=True, items=[{"capsule_id": str(c.pk)} for c in capsules])
     page = client.get(embed_url(playlist, "step=2")).content
     assets = re.findall(r'(?:href|src)="/static/([^"]+)"', page.decode())
-    # Its own small stylesheet and htmx: never the dashboard's app.css or CodeMirror.
-    assert sorted(assets) == ["css/embed.css", "js/embed-frame.js", "vendor/htmx.min.js"]
+    # Its own small stylesheet, htmx and the workspace script: never the dashboard's app.css, and CodeMirror
+    # only on demand (workspace.js loads the script data-editor-script names once the page is up).
+    assert sorted(assets) == ["css/embed.css", "js/embed-frame.js", "js/workspace.js", "vendor/htmx.min.js"]
+    assert 'data-editor-script="/static/vendor/codemirror.js"' in page.decode()
     weight = len(gzip.compress(page)) + sum(len(gzip.compress(Path(finders.find(asset)).read_bytes())) for asset in assets)
     assert weight <= PAGE_WEIGHT_LIMIT
 
@@ -383,7 +386,8 @@ def test_a_published_public_capsule_has_an_embed_page(client, owner, make_capsul
     assert f'<h1 id="step-title" class="capsule__title" tabindex="-1">{capsule.title}</h1>' in html
     assert 'data-theme="dark"' in html
     assert "return max(numbers)" not in html
-    assert "Previous:" not in html and "Next:" not in html and "htmx" not in html
+    assert "Previous:" not in html and "Next:" not in html and "course-footer" not in html
+    assert f'hx-post="{reverse("playlists:capsule_run", args=[capsule.pk])}?theme=dark"' in html
 
 
 @pytest.mark.parametrize("state", [{"status": "draft", "is_public": True}, {"status": "published", "is_public": False}])

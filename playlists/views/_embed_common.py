@@ -243,6 +243,7 @@ def capsule_context(capsule: Capsule, location: WorkspaceLocation) -> dict[str, 
         "hidden_test_count": sum(1 for test in tests if test["is_hidden"]),
         "workspace_urls": ActionUrls(location),
         "editor_language": config.get("dialect", "sqlite") if capsule.capsule_type == CapsuleType.DATABASE else capsule.language,
+        "dialect_label": "PostgreSQL" if config.get("dialect") == "postgresql" else "SQLite",
         "storage_key": storage_key(capsule),
         "code": config.get("boilerplate_code", ""),  # what the editor holds; a post without JavaScript keeps the learner's
     }

@@ -24,17 +24,23 @@ One response shape per kind of client:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
-from capsules.models import Capsule
+from capsules.models import Capsule, CapsuleType
 from capsules.selectors import get_capsule_for_reader
 from codecapsule.views import HtmxHttpRequest
+from judges.grading import AttemptResult, GradedTest, Mode, grade_attempt
+from judges.sandbox import SandboxError
 from playlists.models import LearnerProgress, Playlist
 from playlists.selectors import EmbedStep, embed_step, get_playlist_for_embed, learner_progress
 from playlists.services import progress_record_step_completed
@@ -281,3 +287,206 @@ def too_large(code: str) -> str | None:
     if size <= limit:
         return None
     return f"Your code is {size:,} bytes; the limit is {limit:,} bytes. Shorten it and try again — nothing was sent to the judge."
+
+
+# --- Run and Submit (CODE and DATABASE) ------------------------------------------------------------------------------
+
+GRADED_TYPES = (CapsuleType.CODE, CapsuleType.DATABASE)
+RESULT_TEMPLATES = {
+    CapsuleType.CODE: "playlists/embed/workspace/_result_code.html",
+    CapsuleType.DATABASE: "playlists/embed/workspace/_result_database.html",
+}
+UNAVAILABLE_TEMPLATE = "playlists/embed/workspace/_result_unavailable.html"
+UNAVAILABLE_MESSAGE = "Grading is unavailable right now — your code is kept; Retry"
+# A form-encoded body: percent-encoding makes each byte of code up to three characters, plus the other fields.
+FORM_OVERHEAD_BYTES = 4096
+VERDICT_LABELS = {
+    "AC": "Passed",
+    "WA": "Wrong answer",
+    "TLE": "Took too long",
+    "MLE": "Used too much memory",
+    "RE": "Runtime error",
+    "CE": "Did not compile",
+    "OLE": "Printed too much",
+}
+
+
+def _declared_too_large(request: HtmxHttpRequest) -> bool:
+    """Refuse by the declared length before Django parses the form (whose own cap would answer a bare 400)."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return True
+    return declared > 3 * settings.JUDGE_MAX_CODE_BYTES + FORM_OVERHEAD_BYTES
+
+
+def _code_of(request: HtmxHttpRequest) -> str:
+    # Browsers send a textarea's line breaks as CRLF; the judge and the learner's localStorage copy use LF.
+    return request.POST.get("code", "").replace("\r\n", "\n")
+
+
+def _limits(mode: Mode) -> dict[str, Any]:
+    per_learner = settings.EMBED_RUNS_PER_MINUTE if mode == "run" else settings.EMBED_SUBMITS_PER_MINUTE
+    return {"scope": f"embed-{mode}", "per_learner": per_learner, "per_address": settings.EMBED_GRADING_PER_MINUTE_PER_ADDRESS}
+
+
+def _grading_post(request: HtmxHttpRequest, mode: Mode, **where: Any) -> HttpResponse:
+    """Run or Submit the learner's code for the capsule `where` names (a course step or a capsule alone).
+
+    1. Refusals, cheapest first: another origin (403), over the rate limit (429), a body over the cap (400),
+       no such step or capsule for this request (404), a course that changed under the page (409), a
+       TERMINAL capsule (it has a workspace of its own: 404).
+    2. The judge, in `mode`; a broken sandbox or a timeout answers 503 with a Retry (the code stays put).
+    3. A passing submit completes the step (complete_target); the answer carries the results.
+    """
+    refused = refuse_post(request, **_limits(mode))
+    if refused is not None:
+        return refused
+    if _declared_too_large(request):
+        return refusal(request, f"Your code is over the limit of {settings.JUDGE_MAX_CODE_BYTES:,} bytes. Shorten it and try again.", 400)
+    code = _code_of(request)
+    message = too_large(code)
+    if message:
+        return refusal(request, message, 400)
+    try:
+        target = resolve_target(request, **where)
+    except Http404:
+        return refusal(request, f"{NOT_FOUND_MESSAGE}.", 404)
+    if request.POST.get("capsule") not in (None, str(target.capsule.pk)):
+        return refusal(request, "This course changed since the page was loaded. Reload it to go on — your code is kept in this browser.", 409)
+    if target.capsule.capsule_type not in GRADED_TYPES:
+        return refusal(request, "This exercise is solved in its terminal, not with Run and Submit.", 404)
+    context = {"mode": mode, "code": code, "retry_url": target.location.url(mode)}
+    try:
+        result = grade_attempt(capsule=target.capsule, code=code, mode=mode)
+    except (SandboxError, TimeoutError):
+        # The learner's code never leaves the page (and localStorage): a Retry posts it again.
+        return workspace_response(
+            request, target, results_template=UNAVAILABLE_TEMPLATE, context=context, status=503,
+            json_body={"error": UNAVAILABLE_MESSAGE}, status_message=UNAVAILABLE_MESSAGE,
+        )  # fmt: skip
+    completion = complete_target(request, target) if mode == "submit" and result.passed else None
+    return workspace_response(
+        request, target, results_template=RESULT_TEMPLATES[target.capsule.capsule_type],
+        context={**context, **result_context(result), "summary_message": result.message},
+        json_body=result.model_dump(mode="json", exclude_none=True) | {"score": result.score},
+        status_message=_status_message(result, completion), completion=completion,
+    )  # fmt: skip
+
+
+def _status_message(result: AttemptResult, completion: Completion | None) -> str:
+    """What the live region announces: the result's sentence, and what it completed."""
+    if completion is None:
+        return result.message
+    if completion.course_complete:
+        return f"{result.message} Course complete!"
+    return f"{result.message} Step {completion.step} complete." if completion.total > 1 else f"{result.message} Exercise complete."
+
+
+# --- Presenting a result -------------------------------------------------------------------------------------------
+
+# Whitespace made visible in expected and actual output: a trailing space or a missing line end is the
+# commonest "but it looks the same" failure. The raw text goes beside it for screen readers.
+_WHITESPACE_MARKS = {" ": "·", "\t": "→", "\r": "␍", "\n": "↵"}
+
+
+def show_whitespace(text: str) -> SafeString:
+    """`text` escaped, each space, tab, carriage return and line end replaced by a dimmed mark (line ends keep
+    their break)."""
+    parts = []
+    for char in text:
+        mark = _WHITESPACE_MARKS.get(char)
+        if mark is None:
+            parts.append(escape(char))
+        else:
+            parts.append(f'<span class="ws-mark">{mark}</span>' + ("\n" if char == "\n" else ""))
+    return mark_safe("".join(parts))  # noqa: S308 — every character was escaped above or is one of our marks
+
+
+@dataclass(frozen=True)
+class ShownTest:
+    number: int  # 1-based, among all of the capsule's tests
+    is_hidden: bool
+    passed: bool
+    verdict_label: str
+    description: str = ""
+    call: str = ""
+    expected: str = ""
+    actual: str = ""
+    expected_shown: SafeString | str = ""
+    actual_shown: SafeString | str = ""
+    stderr: str = ""
+    message: str = ""
+
+
+def _shown_test(test: GradedTest) -> ShownTest:
+    shown = ShownTest(
+        number=test.index + 1, is_hidden=test.is_hidden, passed=test.passed, verdict_label=VERDICT_LABELS.get(test.verdict, test.verdict)
+    )
+    if test.is_hidden:
+        return shown
+    expected, actual = test.expected or "", test.actual or ""
+    return replace(
+        shown, description=test.description or "", call=test.call or "", expected=expected, actual=actual,
+        expected_shown=show_whitespace(expected), actual_shown=show_whitespace(actual),
+        stderr=test.stderr or "", message=test.message or "",
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    is_null: bool
+
+
+def _cells(rows: list[list[Any]]) -> list[list[Cell]]:
+    # NULL is not the empty string (judges/sql_compare.py): the grid says which is which.
+    return [[Cell(text="NULL" if value is None else str(value), is_null=value is None) for value in row] for row in rows]
+
+
+def result_context(result: AttemptResult) -> dict[str, Any]:
+    """What the results templates show of an AttemptResult (already learner-safe: judges/grading.py)."""
+    context: dict[str, Any] = {"result": result, "passed": result.passed if result.graded else None}
+    if result.mode == "run" and result.capsule_type == CapsuleType.DATABASE:
+        context["passed"] = None  # a run has no verdict, even when the query ran
+    tests = [_shown_test(test) for test in result.tests]
+    context.update(tests=tests, passed_count=sum(test.passed for test in tests))
+    if result.score is not None:
+        context["score_percent"] = round(100 * result.score)
+    if result.result is not None:
+        context["grid"] = _cells(result.result.rows)
+    if result.difference:
+        context["missing_examples"] = _cells(result.difference.get("missing_examples", []))
+        context["extra_examples"] = _cells(result.difference.get("extra_examples", []))
+    return context
+
+
+# --- The views -----------------------------------------------------------------------------------------------------
+
+
+@csrf_exempt  # see the module docstring: Origin check, learner key, caps and rate limits instead
+@require_POST
+def step_run(request: HtmxHttpRequest, playlist_id: UUID, step: int) -> HttpResponse:
+    """`POST /embed/playlist/<id>/steps/<step>/run` (form field `code`): the visible tests, or the query's grid."""
+    return _grading_post(request, "run", playlist_id=playlist_id, step=step, capsule_id=None)
+
+
+@csrf_exempt
+@require_POST
+def step_submit(request: HtmxHttpRequest, playlist_id: UUID, step: int) -> HttpResponse:
+    """`POST /embed/playlist/<id>/steps/<step>/submit`: graded; passing completes the step."""
+    return _grading_post(request, "submit", playlist_id=playlist_id, step=step, capsule_id=None)
+
+
+@csrf_exempt
+@require_POST
+def capsule_run(request: HtmxHttpRequest, capsule_id: UUID) -> HttpResponse:
+    """`POST /embed/capsule/<id>/run`."""
+    return _grading_post(request, "run", playlist_id=None, step=None, capsule_id=capsule_id)
+
+
+@csrf_exempt
+@require_POST
+def capsule_submit(request: HtmxHttpRequest, capsule_id: UUID) -> HttpResponse:
+    """`POST /embed/capsule/<id>/submit`: graded; passing tells the host `step-completed` (no course progress)."""
+    return _grading_post(request, "submit", playlist_id=None, step=None, capsule_id=capsule_id)
