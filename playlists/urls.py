@@ -6,7 +6,7 @@ from django.urls import path, re_path
 
 from playlists import api
 from playlists.views import analytics, builder, embed
-from playlists.views import workspace
+from playlists.views import terminal, workspace
 
 app_name = "playlists"
 
@@ -29,6 +29,13 @@ urlpatterns: list = [
     path("embed/playlist/<uuid:playlist_id>/steps/<int:step>/submit", workspace.step_submit, name="step_submit"),
     path("embed/capsule/<uuid:capsule_id>/run", workspace.capsule_run, name="capsule_run"),
     path("embed/capsule/<uuid:capsule_id>/submit", workspace.capsule_submit, name="capsule_submit"),
+    # The TERMINAL workspace in an embed (playlists/views/terminal.py)
+    path("embed/playlist/<uuid:playlist_id>/steps/<int:step>/terminal/run", terminal.step_terminal_run, name="step_terminal_run"),
+    path("embed/playlist/<uuid:playlist_id>/steps/<int:step>/terminal/check", terminal.step_terminal_check, name="step_terminal_check"),
+    path("embed/playlist/<uuid:playlist_id>/steps/<int:step>/terminal/reset", terminal.step_terminal_reset, name="step_terminal_reset"),
+    path("embed/capsule/<uuid:capsule_id>/terminal/run", terminal.capsule_terminal_run, name="capsule_terminal_run"),
+    path("embed/capsule/<uuid:capsule_id>/terminal/check", terminal.capsule_terminal_check, name="capsule_terminal_check"),
+    path("embed/capsule/<uuid:capsule_id>/terminal/reset", terminal.capsule_terminal_reset, name="capsule_terminal_reset"),
     path("embed.js", embed.embed_script, name="embed_script"),
     path("oembed", embed.oembed, name="oembed"),
 ]
