@@ -238,6 +238,12 @@ EMBED_EVENTS_PER_MINUTE_PER_ADDRESS = env_int("EMBED_EVENTS_PER_MINUTE_PER_ADDRE
 EMBED_RUNS_PER_MINUTE = env_int("EMBED_RUNS_PER_MINUTE", 20, minimum=1)
 EMBED_SUBMITS_PER_MINUTE = env_int("EMBED_SUBMITS_PER_MINUTE", 10, minimum=1)
 EMBED_GRADING_PER_MINUTE_PER_ADDRESS = env_int("EMBED_GRADING_PER_MINUTE_PER_ADDRESS", 300, minimum=1)
+# The terminal workspace in an embed (issue #6 parts 3 and 6): every command, Check and Reset is one sandbox job
+# (judges/workspace.py, ~0.1-0.3 s). A learner at a shell types a command every few seconds, with bursts of quick
+# ones (ls, cd, cat): 30 a minute per learner and address stays out of their way; per address, a classroom of 30
+# behind one NAT at a command every 6 s is 300 a minute.
+EMBED_TERMINAL_COMMANDS_PER_MINUTE = env_int("EMBED_TERMINAL_COMMANDS_PER_MINUTE", 30, minimum=1)
+EMBED_TERMINAL_COMMANDS_PER_MINUTE_PER_ADDRESS = env_int("EMBED_TERMINAL_COMMANDS_PER_MINUTE_PER_ADDRESS", 300, minimum=1)
 PLAYLIST_LIST_PAGE_SIZE = env_int("PLAYLIST_LIST_PAGE_SIZE", 20, minimum=1, maximum=200)
 # The builder's "My capsules" column shows at most this many matches of its search and type filter.
 PLAYLIST_BUILDER_CAPSULES = env_int("PLAYLIST_BUILDER_CAPSULES", 100, minimum=10, maximum=1000)
@@ -414,3 +420,9 @@ JUDGE_WORKSPACE_MAX_COMMAND_BYTES = env_int("JUDGE_WORKSPACE_MAX_COMMAND_BYTES",
 # Output of one command shown to the learner (stdout and stderr interleaved): about 200 lines of 80 columns,
 # what a console panel in an iframe can usefully show; more is cut and flagged as truncated (issue #6 part 6).
 JUDGE_WORKSPACE_OUTPUT_BYTES = env_int("JUDGE_WORKSPACE_OUTPUT_BYTES", 16 * 1024, minimum=1024, maximum=1024 * 1024)
+
+# --- Feedback ---
+# Issue #7 part 2: POST /api/feedback/edit ignores an edit of the same capsule, field and values as one recorded
+# this many seconds before ("duplicates within a minute"), by a client or by a save, so a client that retries a
+# request, or reports what its own save already recorded, counts once.
+FEEDBACK_DUPLICATE_WINDOW_SECONDS = env_int("FEEDBACK_DUPLICATE_WINDOW_SECONDS", 60, minimum=0, maximum=24 * 3600)
