@@ -238,7 +238,7 @@ class CapsuleAdmin(admin.ModelAdmin):
         """
         data = form.base_capsule_data()
         if change:
-            saved = capsule_update(capsule=obj, actor=request.user, data=data)
+            saved = capsule_update(capsule=obj, actor=request.user, data=data, source="admin")
         else:
             saved = capsule_create(creator=request.user, data=data)
         for field in saved._meta.concrete_fields:

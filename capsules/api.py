@@ -285,7 +285,7 @@ class CapsuleDetailView(GenericAPIView):
     )
     def put(self, request: Request, capsule_id: str) -> Response:
         capsule = get_capsule_for_owner(request.user, capsule_id)
-        capsule = capsule_update(capsule=capsule, actor=request.user, data=request.data)
+        capsule = capsule_update(capsule=capsule, actor=request.user, data=request.data, source="api")
         return Response(CapsuleSerializer(capsule).data)
 
     @extend_schema(
@@ -302,7 +302,7 @@ class CapsuleDetailView(GenericAPIView):
     def patch(self, request: Request, capsule_id: str) -> Response:
         capsule = get_capsule_for_owner(request.user, capsule_id)
         data = capsule_patch_merge(capsule_base_dict(capsule), request.data)
-        capsule = capsule_update(capsule=capsule, actor=request.user, data=data)
+        capsule = capsule_update(capsule=capsule, actor=request.user, data=data, source="api")
         return Response(CapsuleSerializer(capsule).data)
 
     @extend_schema(

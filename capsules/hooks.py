@@ -1,15 +1,20 @@
 """Extension points that other apps plug into, so that `capsules` imports no other app (DESIGN.md §1).
 
 * The judge: judges/apps.py registers `judges.gate.validate`; the capsule services call it on every save.
+* Edit listeners: feedback/apps.py registers the recorder of creator edits; `capsule_update` calls every
+  listener with the capsule before and after each save (CapsuleEdited), inside the save's transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured
 
+from capsules.models import Capsule
 from capsules.schemas import CapsuleDraft
 
 
@@ -35,3 +40,61 @@ def judge_capsule(target: CapsuleDraft | Mapping[str, Any]) -> dict[str, Any]:
     if _judge is None:
         raise ImproperlyConfigured("No capsule judge is registered: is the judges app in INSTALLED_APPS?")
     return _judge(target).model_dump(mode="json")
+
+
+# --- Edit listeners ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CapsuleEdited:
+    """One save of an existing capsule, as capsule_update made it.
+
+    `before` and `after` are BaseCapsule dicts (`capsules.selectors.capsule_base_dict`) of the stored row
+    just before and just after the write; `previous_report` is the judge's report the capsule carried
+    before it (which says e.g. whether the old code failed to compile). `source` names the path the edit
+    came through: "dashboard", "api", "admin" or "import".
+    """
+
+    capsule: Capsule
+    actor: AbstractBaseUser
+    source: str
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+    previous_report: Mapping[str, Any] | None
+
+
+EditListener = Callable[[CapsuleEdited], None]
+_edit_listeners: list[EditListener] = []
+
+
+def register_edit_listener(listener: EditListener) -> None:
+    """Add a listener; registering the same one again is a no-op (an AppConfig.ready may run twice)."""
+    if listener not in _edit_listeners:
+        _edit_listeners.append(listener)
+
+
+def unregister_edit_listener(listener: EditListener) -> None:
+    if listener in _edit_listeners:
+        _edit_listeners.remove(listener)
+
+
+def notify_capsule_edited(
+    *,
+    capsule: Capsule,
+    actor: AbstractBaseUser,
+    source: str,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    previous_report: Mapping[str, Any] | None = None,
+) -> None:
+    """Call every edit listener, in registration order.
+
+    capsule_update calls this inside its transaction, after the write: whatever a listener writes commits
+    or rolls back with the capsule, and a listener that raises undoes the save (an edit is never kept
+    without its record, nor recorded without being kept).
+    """
+    event = CapsuleEdited(
+        capsule=capsule, actor=actor, source=source, before=before, after=after, previous_report=previous_report
+    )
+    for listener in tuple(_edit_listeners):
+        listener(event)

@@ -12,7 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from capsules.hooks import judge_capsule
+from capsules.hooks import judge_capsule, notify_capsule_edited
 from capsules.models import Capsule, CapsuleStatus, ModerationAction
 from capsules.schemas import CapsuleDraft, CapsuleValidationError, DatabaseConfig, parse_capsule
 from capsules.selectors import capsule_base_dict
@@ -106,10 +106,12 @@ def _ensure_can_edit(capsule: Capsule, actor: AbstractBaseUser) -> None:
         raise PermissionDenied("Only the capsule's creator can change it.")
 
 
-def capsule_update(*, capsule: Capsule, actor: AbstractBaseUser, data: Mapping[str, Any]) -> Capsule:
+def capsule_update(*, capsule: Capsule, actor: AbstractBaseUser, data: Mapping[str, Any], source: str = "api") -> Capsule:
     """Validate the full new state and save it; changed content is judged again (status_after_judging).
 
     Judging runs before the write transaction (it takes a sandbox run), so no lock is held meanwhile.
+    After the write, in the same transaction, the edit listeners (capsules.hooks) get the capsule before and
+    after; `source` tells them which path the edit came through (dashboard, api, admin, import).
     """
     _ensure_can_edit(capsule, actor)
     draft = capsule_validate_for_save(data=data)
@@ -119,12 +121,21 @@ def capsule_update(*, capsule: Capsule, actor: AbstractBaseUser, data: Mapping[s
     report = judge_capsule(draft) if content_changed else None
     with transaction.atomic():
         locked = Capsule.objects.select_for_update().get(pk=capsule.pk)
+        before, previous_report = capsule_base_dict(locked), locked.validation_report
         for field, value in values.items():
             setattr(locked, field, value)
         if report is not None:
             locked.validation_report = report
             locked.status = _status_from_report(locked.status, report)
         locked.save()
+        notify_capsule_edited(
+            capsule=locked,
+            actor=actor,
+            source=source,
+            before=before,
+            after=capsule_base_dict(locked),
+            previous_report=previous_report,
+        )
     return locked
 
 
@@ -263,7 +274,7 @@ def capsule_import(*, owner: AbstractBaseUser, data: Any, dry_run: bool = False)
         return CapsuleImportResult(outcome=ImportOutcome.CREATED, capsule_id=capsule.pk, capsule=capsule)
     if existing.creator_id != owner.pk:  # it changed hands since the check above
         raise ValidationFailed("The record was rejected.", fields={"id": "belongs to another creator"})
-    capsule = capsule_update(capsule=existing, actor=owner, data=data)
+    capsule = capsule_update(capsule=existing, actor=owner, data=data, source="import")
     return CapsuleImportResult(outcome=ImportOutcome.UPDATED, capsule_id=capsule.pk, capsule=capsule)
 
 

@@ -108,7 +108,7 @@ def capsule_edit(request: HtmxHttpRequest, capsule_id: UUID) -> HttpResponse:
     form = form_class(request.POST if request.method == "POST" else None, capsule=capsule)
     if form.ready_to_save:
         try:
-            capsule = services.capsule_update(capsule=capsule, actor=request.user, data=form.capsule_data())
+            capsule = services.capsule_update(capsule=capsule, actor=request.user, data=form.capsule_data(), source="dashboard")
         except ApplicationError as exc:
             form.add_service_errors(exc.fields or {"__all__": exc.message})
         else:

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from capsules.urls import api_urlpatterns as capsule_api_urls
 from codecapsule.errors import api_not_found
+from feedback.urls import api_urlpatterns as feedback_api_urls
 from generation.urls import api_urlpatterns as generation_api_urls
 from judges.urls import api_urlpatterns as judge_api_urls
 from playlists.urls import api_urlpatterns as playlist_api_urls
@@ -14,6 +15,7 @@ api_urlpatterns = [
     *capsule_api_urls,
     *generation_api_urls,
     *playlist_api_urls,
+    *feedback_api_urls,
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^", api_not_found),  # keep last

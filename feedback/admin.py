@@ -1,0 +1,69 @@
+"""Creator edits in the admin: a read-only record of every correction (staff only, as the whole admin is)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from feedback.models import CreatorEdit
+
+# Characters of a value shown in the list; the change page shows it whole.
+_LIST_VALUE_CHARS = 80
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2) if not isinstance(value, str) else value
+
+
+def _shortened(value: Any) -> str:
+    text = " ".join(_json_text(value).split()) if value is not None else "—"
+    return text if len(text) <= _LIST_VALUE_CHARS else text[: _LIST_VALUE_CHARS - 1] + "…"
+
+
+@admin.register(CreatorEdit)
+class CreatorEditAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "capsule", "field_path", "edit_type", "source", "agent", "creator", "original", "corrected")
+    list_filter = ("edit_type", "source", "capsule_type", "language", "agent")
+    search_fields = ("capsule__title", "field_path", "creator__username")
+    list_select_related = ("capsule", "creator")
+    date_hierarchy = "created_at"
+    fields = (
+        ("capsule", "creator"),
+        ("field_path", "edit_type", "source"),
+        ("generation_job", "agent"),
+        ("capsule_type", "language"),
+        ("created_at", "reported_at"),
+        "original_value_pretty",
+        "corrected_value_pretty",
+    )
+    readonly_fields = tuple(name for row in fields for name in (row if isinstance(row, tuple) else (row,)))
+
+    @admin.display(description="original")
+    def original(self, obj: CreatorEdit) -> str:
+        return _shortened(obj.original_value)
+
+    @admin.display(description="corrected")
+    def corrected(self, obj: CreatorEdit) -> str:
+        return _shortened(obj.corrected_value)
+
+    @admin.display(description="original value")
+    def original_value_pretty(self, obj: CreatorEdit) -> SafeString | str:
+        return format_html("<pre>{}</pre>", _json_text(obj.original_value)) if obj.original_value is not None else "— (added)"
+
+    @admin.display(description="corrected value")
+    def corrected_value_pretty(self, obj: CreatorEdit) -> SafeString | str:
+        return format_html("<pre>{}</pre>", _json_text(obj.corrected_value)) if obj.corrected_value is not None else "— (removed)"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a record of what happened: shown, never edited
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

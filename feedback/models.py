@@ -1,0 +1,109 @@
+"""Creator edits: every correction a creator makes to a capsule, one row per changed leaf (DESIGN.md §2, issue #7).
+
+Rows are written by feedback.services: by the edit listener that capsule_update calls on every save (dashboard,
+API, admin, import) and by POST /api/feedback/edit for clients that track edits themselves. They are the raw
+material of the later analysis, training-data export and fine-tuning (issue #7 parts 3-6), so each row carries
+what those need without joins into JSON: the generation job the capsule came from (its request and AgentStep
+outputs), the agent that wrote the corrected value when known, and the capsule's type and language.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from capsules.models import Capsule, CapsuleType, Language
+from generation.models import AgentName, GenerationJob
+
+
+class EditType(models.TextChoices):
+    """What kind of correction an edit is; the inference rules are in feedback/diff.py."""
+
+    SYNTAX_FIX = "syntax_fix", "Syntax fix"
+    LOGIC_FIX = "logic_fix", "Logic fix"
+    EXPECTED_OUTPUT_FIX = "expected_output_fix", "Expected output fix"
+    TEST_ADDED = "test_added", "Test added"
+    TEST_REMOVED = "test_removed", "Test removed"
+    HINT_ADDED = "hint_added", "Hint added"
+    HINT_CHANGED = "hint_changed", "Hint changed"
+    STATEMENT_REWRITE = "statement_rewrite", "Statement rewrite"
+    SCHEMA_CHANGE = "schema_change", "Schema change"
+    TASK_CHANGE = "task_change", "Task change"
+    OTHER = "other", "Other"
+
+
+class EditSource(models.TextChoices):
+    """The path an edit came through."""
+
+    DASHBOARD = "dashboard", "Dashboard"
+    API = "api", "API"
+    ADMIN = "admin", "Admin"
+    IMPORT = "import", "Import"
+    CLIENT = "client", "Client report"  # POST /api/feedback/edit
+
+
+class EditAgent(models.TextChoices):
+    """The agents whose output a creator can correct (the Pedagogist writes an idea, not capsule fields)."""
+
+    CODER = AgentName.CODER.value, AgentName.CODER.label
+    DEBUGGER = AgentName.DEBUGGER.value, AgentName.DEBUGGER.label
+
+
+class CreatorEdit(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No index of its own: the (capsule, field_path, created_at) index below starts with it.
+    capsule = models.ForeignKey(Capsule, on_delete=models.CASCADE, related_name="creator_edits", db_index=False)
+    # Kept when the person is deleted: an edit staff made to someone else's capsule is still training data.
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="creator_edits",
+        help_text="Who made the correction: the capsule's creator, or a staff member in the admin.",
+    )
+    field_path = models.CharField(max_length=255, help_text="e.g. config_data.test_cases[2].expected_output")
+    # JSON, so that a removed test keeps its whole object. None: the path did not exist before (added) or does
+    # not exist after (removed).
+    original_value = models.JSONField(null=True, blank=True)
+    corrected_value = models.JSONField(null=True, blank=True)
+    edit_type = models.CharField(max_length=24, choices=EditType.choices)
+    source = models.CharField(max_length=12, choices=EditSource.choices)
+    generation_job = models.ForeignKey(
+        GenerationJob,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="creator_edits",
+        help_text="The latest generation job whose result is this capsule: its request and agent outputs.",
+    )
+    # NULL rather than "": "not known" (a capsule no agent wrote, or a value a person already changed).
+    agent = models.CharField(
+        max_length=12,
+        choices=EditAgent.choices,
+        null=True,
+        blank=True,
+        help_text="The agent whose output the corrected value was, when known.",
+    )
+    # Denormalised for analysis by type and language: the capsule's, as it was before the edit.
+    capsule_type = models.CharField(max_length=16, choices=CapsuleType.choices)
+    language = models.CharField(max_length=16, choices=Language.choices)
+    reported_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the client says the edit happened (POST /api/feedback/edit's timestamp)."
+    )
+    # A default rather than auto_now_add, so that analysis tests can place edits in time.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["edit_type", "created_at"]),
+            # Per-capsule reads and the duplicate check of POST /api/feedback/edit.
+            models.Index(fields=["capsule", "field_path", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field_path} ({self.get_edit_type_display()})"

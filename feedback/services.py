@@ -1,0 +1,178 @@
+"""Writes of creator edits: captured from every capsule save, or reported by a client (POST /api/feedback/edit).
+
+Capture. feedback/apps.py registers `capsule_edited` with `capsules.hooks`; capsule_update calls it inside its
+transaction, after the write, on every path (dashboard, API, admin, import). It records one CreatorEdit per
+changed leaf (feedback.diff), so the edits commit or roll back with the capsule: a save that fails validation
+or the judge's preconditions never reaches the hook, and a no-op save yields no changes. Creating a capsule is
+not an edit (capsule_create does not call the hook).
+
+No analysis is enqueued yet: the analysis task is issue #7 part 3; it will be enqueued here with
+transaction.on_commit once it exists.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from capsules.hooks import CapsuleEdited
+from capsules.models import Capsule
+from codecapsule.errors import ValidationFailed
+from feedback.attribution import AgentAttribution
+from feedback.diff import CONTENT_KEYS, Change, ChangeKind, diff_capsules, infer_edit_type, is_valid_path, path_parts
+from feedback.models import CreatorEdit, EditSource, EditType
+from feedback.selectors import edits_of_field_since, generation_job_for_capsule
+
+_MAX_PATH_LENGTH = CreatorEdit._meta.get_field("field_path").max_length
+
+
+# --- Capture --------------------------------------------------------------------------------------------
+
+
+def capsule_edited(event: CapsuleEdited) -> None:
+    """The edit listener (capsules.hooks): record the edits of one capsule save."""
+    creator_edits_record(
+        capsule=event.capsule,
+        actor=event.actor,
+        source=event.source,
+        before=event.before,
+        after=event.after,
+        previous_report=event.previous_report,
+    )
+
+
+def creator_edits_record(
+    *,
+    capsule: Capsule,
+    actor: AbstractBaseUser,
+    source: str,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    previous_report: Mapping[str, Any] | None = None,
+) -> list[CreatorEdit]:
+    """One CreatorEdit per changed leaf between two BaseCapsule dicts of `capsule`; none when nothing changed.
+
+    Type and language are the capsule's before the edit: the version that was corrected.
+    """
+    changes = diff_capsules(before, after)
+    if not changes:
+        return []
+    job = generation_job_for_capsule(capsule)
+    attribution = AgentAttribution.for_job(job)
+    language = before["runtime_config"]["language"]
+    edits = [
+        CreatorEdit(
+            capsule=capsule,
+            creator=actor,
+            field_path=change.path,
+            original_value=change.original,
+            corrected_value=change.corrected,
+            edit_type=infer_edit_type(change, language=language, last_report=previous_report),
+            source=EditSource(source),
+            generation_job=job,
+            agent=attribution.agent_for(change.path, change.original),
+            capsule_type=before["capsule_type"],
+            language=language,
+        )
+        for change in changes
+    ]
+    return CreatorEdit.objects.bulk_create(edits)
+
+
+# --- Reported by a client -------------------------------------------------------------------------------
+
+
+def creator_edit_report(
+    *,
+    capsule: Capsule,
+    actor: AbstractBaseUser,
+    field_path: str,
+    original_value: Any,
+    corrected_value: Any,
+    edit_type: str | None = None,
+    reported_at: datetime | None = None,
+) -> tuple[CreatorEdit, bool]:
+    """Record an edit a client tracked itself. Returns (the edit, True) or (the earlier one, False) for a duplicate.
+
+    1. Only the capsule's creator reports edits of it (PermissionDenied).
+    2. The path must name capsule content (a top-level key of diff.CONTENT_KEYS), both values must fit the
+       size limit of a capsule's config and they must differ (ValidationFailed, by field).
+    3. Under a lock on the capsule's row, so that two identical reports sent at once cannot both pass the
+       check: an edit of the same capsule, path and values recorded within FEEDBACK_DUPLICATE_WINDOW_SECONDS
+       makes this one a duplicate and nothing is written. Edits captured from saves count too, so a client
+       that reports what its own API save already recorded is counted once.
+    4. Otherwise it is recorded with source "client"; edit_type is inferred when not given (from the capsule's
+       current language and judge report); the generation job and agent are found as for captured edits.
+    """
+    if capsule.creator_id != actor.pk:
+        raise PermissionDenied("Only the capsule's creator can report edits of it.")
+    _check_reported_edit(field_path, original_value, corrected_value, edit_type)
+    change = Change(field_path, original_value, corrected_value, _reported_kind(original_value, corrected_value))
+    with transaction.atomic():
+        Capsule.objects.select_for_update().values_list("pk", flat=True).get(pk=capsule.pk)
+        duplicate = _recent_duplicate(capsule, change)
+        if duplicate is not None:
+            return duplicate, False
+        job = generation_job_for_capsule(capsule)
+        edit = CreatorEdit.objects.create(
+            capsule=capsule,
+            creator=actor,
+            field_path=field_path,
+            original_value=original_value,
+            corrected_value=corrected_value,
+            edit_type=edit_type or infer_edit_type(change, language=capsule.language, last_report=capsule.validation_report),
+            source=EditSource.CLIENT,
+            generation_job=job,
+            agent=AgentAttribution.for_job(job).agent_for(field_path, original_value),
+            capsule_type=capsule.capsule_type,
+            language=capsule.language,
+            reported_at=reported_at,
+        )
+    return edit, True
+
+
+def _check_reported_edit(field_path: str, original: Any, corrected: Any, edit_type: str | None) -> None:
+    errors: dict[str, str] = {}
+    if len(field_path) > _MAX_PATH_LENGTH or not is_valid_path(field_path):
+        errors["field_path"] = "is not a field path such as config_data.test_cases[2].expected_output"
+    elif path_parts(field_path)[0] not in CONTENT_KEYS:
+        errors["field_path"] = f"does not name capsule content; it must start with one of: {', '.join(sorted(CONTENT_KEYS))}"
+    for name, value in (("original_value", original), ("corrected_value", corrected)):
+        size = len(json.dumps(value, separators=(",", ":")).encode())
+        if size > settings.CAPSULE_CONFIG_MAX_BYTES:
+            errors[name] = f"is {size} bytes of JSON; the limit is {settings.CAPSULE_CONFIG_MAX_BYTES} bytes"
+    if "corrected_value" not in errors and "original_value" not in errors and _same_json(original, corrected):
+        errors["corrected_value"] = "is the same as the original value: nothing was corrected"
+    if edit_type is not None and edit_type not in EditType.values:
+        errors["edit_type"] = f"is not an edit type; allowed: {', '.join(EditType.values)}"
+    if errors:
+        raise ValidationFailed.for_fields(errors, subject="The edit")
+
+
+def _reported_kind(original: Any, corrected: Any) -> ChangeKind:
+    if original is None and corrected is not None:
+        return ChangeKind.ADDED
+    if corrected is None and original is not None:
+        return ChangeKind.REMOVED
+    return ChangeKind.CHANGED
+
+
+def _recent_duplicate(capsule: Capsule, change: Change) -> CreatorEdit | None:
+    since = timezone.now() - timedelta(seconds=settings.FEEDBACK_DUPLICATE_WINDOW_SECONDS)
+    for edit in edits_of_field_since(capsule=capsule, field_path=change.path, since=since).order_by("-created_at"):
+        if _same_json(edit.original_value, change.original) and _same_json(edit.corrected_value, change.corrected):
+            return edit
+    return None
+
+
+def _same_json(left: Any, right: Any) -> bool:
+    """Equal as JSON documents: key order does not matter, and true is not 1 (as it is in Python)."""
+    return json.dumps(left, sort_keys=True) == json.dumps(right, sort_keys=True)

@@ -1,0 +1,77 @@
+"""Creator edits in the admin: listed with filters, read-only."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from capsules.services import capsule_update
+from capsules.tests.samples import capsule_data
+from feedback.models import CreatorEdit
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:feedback_creatoredit_changelist")
+
+
+@pytest.fixture
+def staff_client(staff) -> Client:
+    client = Client()
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def edits(owner, make_capsule) -> list[CreatorEdit]:
+    """A title rewrite of a CODE capsule (source api) and a schema change of a DATABASE one (source import)."""
+    code = make_capsule(owner, "CODE")
+    capsule_update(capsule=code, actor=owner, data=capsule_data("CODE", title="Find the maximum"))
+    database = make_capsule(owner, "DATABASE")
+    data = capsule_data("DATABASE")
+    data["config_data"]["schema_info"][0]["columns"][2] = "city (VARCHAR)"
+    capsule_update(capsule=database, actor=owner, data=data, source="import")
+    return list(CreatorEdit.objects.all())
+
+
+def test_the_list_shows_every_edit_with_its_values(staff_client, edits):
+    page = staff_client.get(CHANGELIST).content.decode()
+
+    assert "Find the maximum" in page and "Find the largest number" in page
+    assert "config_data.schema_info[0].columns[2]" in page
+
+
+@pytest.mark.parametrize(
+    ("filters", "paths"),
+    [
+        ({"edit_type__exact": "statement_rewrite"}, {"title"}),
+        ({"source__exact": "import"}, {"config_data.schema_info[0].columns[2]"}),
+        ({"capsule_type__exact": "DATABASE"}, {"config_data.schema_info[0].columns[2]"}),
+    ],
+)
+def test_the_list_filters_by_edit_type_source_and_capsule_type(staff_client, edits, filters, paths):
+    response = staff_client.get(CHANGELIST, filters)
+
+    assert response.status_code == 200
+    assert {edit.field_path for edit in response.context["cl"].result_list} == paths
+
+
+def test_an_edit_can_be_viewed_but_not_changed_added_or_deleted(staff_client, edits):
+    edit = edits[0]
+    url = reverse("admin:feedback_creatoredit_change", args=[edit.pk])
+
+    response = staff_client.get(url)
+    assert response.status_code == 200
+    assert edit.field_path in response.content.decode()
+    assert staff_client.post(url, {"field_path": "title", "edit_type": "other"}).status_code == 403
+    assert staff_client.get(reverse("admin:feedback_creatoredit_add")).status_code == 403
+    assert staff_client.post(reverse("admin:feedback_creatoredit_delete", args=[edit.pk]), {"post": "yes"}).status_code == 403
+    assert CreatorEdit.objects.get(pk=edit.pk).edit_type == edit.edit_type
+
+
+def test_a_creator_who_is_not_staff_is_sent_to_the_admin_login(client, owner, edits):
+    client.force_login(owner)
+
+    response = client.get(CHANGELIST)
+
+    assert response.status_code == 302 and reverse("admin:login") in response.url
