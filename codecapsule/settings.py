@@ -426,9 +426,3 @@ JUDGE_WORKSPACE_OUTPUT_BYTES = env_int("JUDGE_WORKSPACE_OUTPUT_BYTES", 16 * 1024
 # this many seconds before ("duplicates within a minute"), by a client or by a save, so a client that retries a
 # request, or reports what its own save already recorded, counts once.
 FEEDBACK_DUPLICATE_WINDOW_SECONDS = env_int("FEEDBACK_DUPLICATE_WINDOW_SECONDS", 60, minimum=0, maximum=24 * 3600)
-
-# --- Feedback ---
-# Issue #7 part 2: POST /api/feedback/edit ignores an edit of the same capsule, field and values as one recorded
-# this many seconds before ("duplicates within a minute"), by a client or by a save, so a client that retries a
-# request, or reports what its own save already recorded, counts once.
-FEEDBACK_DUPLICATE_WINDOW_SECONDS = env_int("FEEDBACK_DUPLICATE_WINDOW_SECONDS", 60, minimum=0, maximum=24 * 3600)
