@@ -111,7 +111,8 @@ def capsule_update(*, capsule: Capsule, actor: AbstractBaseUser, data: Mapping[s
 
     Judging runs before the write transaction (it takes a sandbox run), so no lock is held meanwhile.
     After the write, in the same transaction, the edit listeners (capsules.hooks) get the capsule before and
-    after; `source` tells them which path the edit came through (dashboard, api, admin, import).
+    after; `source` tells them which path the edit came through (dashboard, api, admin, import, or seed for
+    seed_demo putting demo data back).
     """
     _ensure_can_edit(capsule, actor)
     draft = capsule_validate_for_save(data=data)

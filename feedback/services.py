@@ -31,6 +31,7 @@ from feedback.diff import CONTENT_KEYS, Change, ChangeKind, diff_capsules, infer
 from feedback.models import CreatorEdit, EditSource, EditType
 from feedback.selectors import edits_of_field_since, generation_job_for_capsule
 
+SEED_SOURCE = "seed"  # capsules/management/commands/seed_demo.py
 _MAX_PATH_LENGTH = CreatorEdit._meta.get_field("field_path").max_length
 
 
@@ -38,7 +39,10 @@ _MAX_PATH_LENGTH = CreatorEdit._meta.get_field("field_path").max_length
 
 
 def capsule_edited(event: CapsuleEdited) -> None:
-    """The edit listener (capsules.hooks): record the edits of one capsule save."""
+    """The edit listener (capsules.hooks): record the edits of one capsule save. seed_demo putting the demo
+    data back (source "seed") is not a creator correcting AI output, so it is not recorded."""
+    if event.source == SEED_SOURCE:
+        return
     creator_edits_record(
         capsule=event.capsule,
         actor=event.actor,

@@ -414,3 +414,14 @@ def test_a_listener_hears_the_capsule_before_and_after_with_the_previous_report_
     assert (event.before["title"], event.after["title"]) == ("Find the largest number", "Find the maximum")
     assert event.previous_report == capsule.validation_report
     assert (event.source, event.actor, event.capsule.pk) == ("import", owner, capsule.pk)
+
+
+def test_seed_demo_putting_demo_data_back_is_not_recorded(owner, make_capsule):
+    capsule = make_capsule(owner, "CODE")
+    body = api_body(capsule)
+    body["title"] = "Put back by seed_demo"
+
+    capsule_update(capsule=capsule, actor=owner, data=body, source="seed")
+
+    assert Capsule.objects.get(pk=capsule.pk).title == "Put back by seed_demo"
+    assert not CreatorEdit.objects.exists()

@@ -60,7 +60,7 @@ class Command(BaseCommand):
             capsule = capsule_create(creator=demo, data=data)
             outcome = "created"
         elif capsule_differs_from(capsule=capsule, data=data):
-            capsule = capsule_update(capsule=capsule, actor=demo, data=data)
+            capsule = capsule_update(capsule=capsule, actor=demo, data=data, source="seed")
             outcome = "updated"
         else:
             outcome = "unchanged"
