@@ -26,6 +26,7 @@ urlpatterns = [
     path("accounts/", include("codecapsule.account_urls")),
     path("api/", include(api_urlpatterns)),
     path("create/", include("generation.urls")),
+    path("feedback/", include("feedback.urls")),
     path("", include("playlists.urls")),
     path("", include("capsules.urls")),
 ]

@@ -1,10 +1,21 @@
-"""Feedback routes: the JSON API (`api_urlpatterns`, mounted under /api/ by codecapsule/urls.py, with or without
-a trailing slash). The creator pages (the /feedback/ dashboard) come with issue #7 part 6."""
+"""Feedback routes: creator pages (`urlpatterns`, namespace `feedback:`, mounted at /feedback/) and the JSON API
+(`api_urlpatterns`, mounted under /api/ by codecapsule/urls.py, with or without a trailing slash)."""
 
-from django.urls import re_path
+from django.urls import path, re_path
 
-from feedback import api
+from feedback import api, api_insights, api_training, views, views_finetune
+
+app_name = "feedback"
+
+urlpatterns: list = [
+    path("", views.dashboard, name="dashboard"),  # feedback/views.py: charts, patterns, training-set size, jobs
+    path("fine-tuning/start", views_finetune.finetune_start, name="finetune_start"),  # staff, POST
+    path("fine-tuning/<uuid:job_id>/", views_finetune.finetune_detail, name="finetune_detail"),  # status + events
+    path("fine-tuning/<uuid:job_id>/use", views_finetune.finetune_use, name="finetune_use"),  # staff, POST
+]
 
 api_urlpatterns: list = [
     re_path(r"^feedback/edit/?$", api.EditEventView.as_view(), name="api-feedback-edit"),
+    re_path(r"^feedback/insights/?$", api_insights.InsightsView.as_view(), name="api-feedback-insights"),
+    re_path(r"^feedback/training-data/?$", api_training.TrainingDataView.as_view(), name="api-feedback-training-data"),
 ]

@@ -1,0 +1,5 @@
+"""Placeholder: being written (issue #7 part 6)."""
+
+
+def dashboard(request):
+    raise NotImplementedError
