@@ -107,3 +107,22 @@ class CreatorEdit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field_path} ({self.get_edit_type_display()})"
+
+
+# --- Analysis (issue #7 part 3) ------------------------------------------------------------------------------
+
+
+class FeedbackSnapshot(models.Model):
+    """The global insights of one period, as the analysis task last computed them (feedback.insights_store).
+
+    One row per period (7, 30, 90 days), replaced on every run. Staff read it instead of computing the
+    analysis on each request; it also keeps the LLM summary, which costs a model call and is refreshed at
+    most once per feedback.insights_store.SUMMARY_MAX_AGE.
+    """
+
+    days = models.PositiveSmallIntegerField(unique=True)
+    insights = models.JSONField(help_text="feedback.analysis.feedback_insights(user=None, days=days), plus llm_summary.")
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Feedback insights, {self.days} days, computed {self.computed_at:%Y-%m-%d %H:%M}"

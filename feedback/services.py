@@ -6,8 +6,9 @@ changed leaf (feedback.diff), so the edits commit or roll back with the capsule:
 or the judge's preconditions never reaches the hook, and a no-op save yields no changes. Creating a capsule is
 not an edit (capsule_create does not call the hook).
 
-No analysis is enqueued yet: the analysis task is issue #7 part 3; it will be enqueued here with
-transaction.on_commit once it exists.
+Analysis. A save that records edits asks for one analysis when its transaction commits
+(`_analysis_on_commit`): at most one callback per transaction, however many capsules it saves, and
+feedback.tasks.enqueue_analysis debounces bursts across transactions.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from feedback.attribution import AgentAttribution
 from feedback.diff import CONTENT_KEYS, Change, ChangeKind, diff_capsules, infer_edit_type, is_valid_path, path_parts
 from feedback.models import CreatorEdit, EditSource, EditType
 from feedback.selectors import edits_of_field_since, generation_job_for_capsule
+from feedback.tasks import enqueue_analysis
 
 SEED_SOURCE = "seed"  # capsules/management/commands/seed_demo.py
 _MAX_PATH_LENGTH = CreatorEdit._meta.get_field("field_path").max_length
@@ -88,7 +90,22 @@ def creator_edits_record(
         )
         for change in changes
     ]
-    return CreatorEdit.objects.bulk_create(edits)
+    recorded = CreatorEdit.objects.bulk_create(edits)
+    _analysis_on_commit()
+    return recorded
+
+
+def _analysis_on_commit() -> None:
+    """Enqueue the analysis after the commit, once per transaction.
+
+    A transaction that saves many capsules (an import) would otherwise register one callback per capsule:
+    the callbacks pending on the connection are checked first. robust=True: the edits are committed by then,
+    so a broker that is down is logged rather than turned into an error for a save that succeeded.
+    """
+    connection = transaction.get_connection()
+    if any(callback is enqueue_analysis for _, callback, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(enqueue_analysis, robust=True)
 
 
 # --- Reported by a client -------------------------------------------------------------------------------

@@ -1,5 +1,143 @@
-"""Placeholder: being written (issue #7 part 6)."""
+"""The feedback dashboard `/feedback/` (issue #7 part 6): edits over time and by type, the top patterns with
+example diffs, suggested prompt changes, the training-set size and the fine-tuning card.
+
+Staff see everyone's edits, a creator their own (feedback.insights_store.insights_for). The charts are drawn on
+the server (SVG and CSS bars, each with a table for screen readers and for exact numbers): no script.
+The training set and the fine-tuning card come from feedback.training and feedback.finetune.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.views.decorators.http import require_GET
+
+from codecapsule.views import HtmxHttpRequest
+from feedback.analysis import (
+    DEFAULT_DAYS,
+    PERIODS,
+    TOP_PATTERNS,
+    DiffLine,
+    line_diff,
+    pattern_examples,
+    period_since,
+    scope_edits,
+)
+from feedback.insights_store import insights_for
+from feedback.models import CreatorEdit, EditType
+
+# The weekly chart's SVG coordinates: one slot per week, bars filling BAR_SHARE of it.
+CHART_HEIGHT = 100
+CHART_SLOT = 10
+BAR_SHARE = 0.7
+_TYPE_LABELS = dict(EditType.choices)
 
 
-def dashboard(request):
-    raise NotImplementedError
+def dashboard_days(value: Any) -> int:
+    """The period asked for (?days=), or the default when it is missing or not one we offer (a page, not an API)."""
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        return DEFAULT_DAYS
+    return days if days in PERIODS else DEFAULT_DAYS
+
+
+@dataclass(frozen=True)
+class WeekBar:
+    week: dict[str, Any]
+    types: list[tuple[str, int]]  # (edit type label, edits), for the table
+    x: float
+    y: float
+    height: float
+
+
+def week_bars(trend: list[dict[str, Any]]) -> tuple[list[WeekBar], int]:
+    """SVG bars of the weekly totals, scaled to the busiest week (its total is returned for the axis label)."""
+    peak = max((week["total"] for week in trend), default=0)
+    bars = []
+    for index, week in enumerate(trend):
+        height = round(CHART_HEIGHT * week["total"] / peak, 2) if peak else 0
+        x = round(index * CHART_SLOT + CHART_SLOT * (1 - BAR_SHARE) / 2, 2)
+        types = [(_TYPE_LABELS.get(key, key), n) for key, n in week["by_type"].items()]
+        bars.append(WeekBar(week=week, types=types, x=x, y=round(CHART_HEIGHT - height, 2), height=height))
+    return bars, peak
+
+
+@dataclass(frozen=True)
+class Example:
+    edit: CreatorEdit
+    lines: list[DiffLine]
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class Pattern:
+    edit_type: str
+    label: str
+    count: int
+    percent: float
+    examples: list[Example]
+
+
+def top_patterns(user: Any, insights: dict[str, Any]) -> list[Pattern]:
+    """The TOP_PATTERNS most frequent edit types of the period, each with its latest edits as line diffs."""
+    rows = insights["by_edit_type"][:TOP_PATTERNS]
+    since = parse_datetime(insights["since"]) or period_since(insights["days"], timezone.now())
+    examples = pattern_examples(scope_edits(user), edit_types=[row["key"] for row in rows], since=since)
+    patterns = []
+    for row in rows:
+        shown = []
+        for edit in examples.get(row["key"], []):
+            lines, truncated = line_diff(edit.original_value, edit.corrected_value)
+            shown.append(Example(edit=edit, lines=lines, truncated=truncated))
+        patterns.append(Pattern(row["key"], row["label"], row["count"], row["percent"], shown))
+    return patterns
+
+
+def _training_and_finetune(user: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The training-set summary and the fine-tuning card's context (feedback.training, feedback.finetune),
+    imported here so that this page does not break while those modules change."""
+    try:
+        from feedback.training import training_set_summary
+    except ImportError:
+        return None, None
+    summary = training_set_summary(user)
+    try:
+        from feedback.finetune import finetune_panel_context
+    except ImportError:
+        return summary, None
+    return summary, finetune_panel_context(user, summary=summary)
+
+
+@login_required
+@require_GET
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    days = dashboard_days(request.GET.get("days"))
+    has_edits = scope_edits(request.user).exists()
+    context: dict[str, Any] = {"days": days, "periods": PERIODS, "has_edits": has_edits}
+    if has_edits:
+        insights = insights_for(user=request.user, days=days)
+        bars, peak = week_bars(insights["weekly_trend"])
+        context.update(
+            insights=insights,
+            generated_at=parse_datetime(insights["generated_at"]),
+            since=parse_datetime(insights["since"]),
+            week_bars=bars,
+            week_peak=peak,
+            first_week=parse_date(insights["weekly_trend"][0]["week_start"]),
+            last_week=parse_date(insights["weekly_trend"][-1]["week_start"]),
+            chart={"width": CHART_SLOT * len(bars), "height": CHART_HEIGHT, "bar_width": CHART_SLOT * BAR_SHARE},
+            patterns=top_patterns(request.user, insights),
+            summary_at=parse_datetime((insights.get("llm_summary") or {}).get("generated_at") or ""),
+        )
+    training, finetune = _training_and_finetune(request.user)
+    context.update(training=training, finetune=finetune)
+    if finetune is not None:
+        context.update(finetune)
+    return render(request, "feedback/dashboard.html", context)

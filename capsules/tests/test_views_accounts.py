@@ -117,6 +117,7 @@ def test_the_navigation_shows_each_user_only_what_they_can_use(client, owner, st
         reverse("capsules:new"),
         reverse("generation:create"),
         reverse("generation:job_list"),
+        reverse("feedback:dashboard"),
         reverse("api-docs"),
     ]
     client.force_login(staff)

@@ -1,0 +1,51 @@
+"""Handmade CreatorEdit and GenerationJob rows for the analysis, API and dashboard tests (placed in time, typed, attributed)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from capsules.models import Capsule
+from feedback.models import CreatorEdit, EditSource, EditType
+from generation.models import AgentStep, GenerationJob
+
+
+def make_edit(
+    capsule: Capsule,
+    *,
+    creator: Any = None,
+    edit_type: str = EditType.EXPECTED_OUTPUT_FIX,
+    field_path: str = "config_data.test_cases[0].expected_output",
+    original: Any = "5\n",
+    corrected: Any = "5",
+    agent: str | None = "coder",
+    language: str | None = None,
+    capsule_type: str | None = None,
+    ago: timedelta = timedelta(hours=1),
+) -> CreatorEdit:
+    return CreatorEdit.objects.create(
+        capsule=capsule,
+        creator=creator or capsule.creator,
+        field_path=field_path,
+        original_value=original,
+        corrected_value=corrected,
+        edit_type=edit_type,
+        source=EditSource.DASHBOARD,
+        agent=agent,
+        capsule_type=capsule_type or capsule.capsule_type,
+        language=language or capsule.language,
+        created_at=timezone.now() - ago,
+    )
+
+
+def make_job(creator: Any, *, steps: list[dict[str, Any]] = (), created_ago: timedelta | None = None, **fields: Any) -> GenerationJob:
+    """A handmade GenerationJob with AgentSteps in order (created_at is auto_now_add: moved afterwards)."""
+    values = {"capsule_type": "CODE", "language": "python", "difficulty": "easy", "prompt": "count words", "provider": "catalog"}
+    job = GenerationJob.objects.create(creator=creator, **{**values, **fields})
+    if created_ago is not None:
+        GenerationJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - created_ago)
+    for position, step in enumerate(steps, start=1):
+        AgentStep.objects.create(job=job, position=position, **step)
+    return job
