@@ -426,3 +426,20 @@ JUDGE_WORKSPACE_OUTPUT_BYTES = env_int("JUDGE_WORKSPACE_OUTPUT_BYTES", 16 * 1024
 # this many seconds before ("duplicates within a minute"), by a client or by a save, so a client that retries a
 # request, or reports what its own save already recorded, counts once.
 FEEDBACK_DUPLICATE_WINDOW_SECONDS = env_int("FEEDBACK_DUPLICATE_WINDOW_SECONDS", 60, minimum=0, maximum=24 * 3600)
+
+# --- Fine-tuning ---
+# Issue #7 part 5: staff fine-tune the Coder on creators' corrected capsules (feedback/finetune.py).
+# OpenAI refuses a chat fine-tuning file with fewer than 10 examples; a higher floor may be set.
+FINE_TUNE_MIN_EXAMPLES = env_int("FINE_TUNE_MIN_EXAMPLES", 10, minimum=10)
+# A snapshot OpenAI fine-tunes (platform.openai.com/docs/guides/fine-tuning lists them); Azure: a base model
+# name the resource can fine-tune. The start form and `start_fine_tune --base-model` may name another.
+FINE_TUNE_BASE_MODEL = env_str("FINE_TUNE_BASE_MODEL", "gpt-4o-mini-2024-07-18")
+# Epochs of the supervised method; 0 lets the provider choose from the size of the training set ("auto").
+FINE_TUNE_EPOCHS = env_int("FINE_TUNE_EPOCHS", 0, minimum=0, maximum=50)
+# How often the django-q2 schedule (feedback/migrations) asks the provider about unfinished jobs: jobs take tens
+# of minutes to hours, so a few minutes of delay is invisible. Read when the schedule is created (migrate);
+# change it later in the admin's Schedule. The job page polls on its own while someone looks at it.
+FINE_TUNE_POLL_MINUTES = env_int("FINE_TUNE_POLL_MINUTES", 5, minimum=1, maximum=24 * 60)
+# How long a judge's verdict on a capsule counts for the training set (same capsule, same updated_at): the export
+# re-judges every edited capsule, which takes a sandbox run each (a second or more for compiled languages).
+FINE_TUNE_JUDGE_CACHE_SECONDS = env_int("FINE_TUNE_JUDGE_CACHE_SECONDS", 3600, minimum=0)

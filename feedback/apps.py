@@ -6,8 +6,12 @@ class FeedbackConfig(AppConfig):
     verbose_name = "Feedback"
 
     def ready(self) -> None:
-        # feedback listens to capsule saves; capsules never imports feedback (DESIGN.md §1).
+        # feedback listens to capsule saves and lends generation a fine-tuned Coder; neither capsules nor
+        # generation imports feedback (DESIGN.md §1).
         from capsules.hooks import register_edit_listener
+        from feedback.finetune import coder_model_override
         from feedback.services import capsule_edited
+        from generation.llm.config import register_model_override
 
         register_edit_listener(capsule_edited)
+        register_model_override(coder_model_override)

@@ -109,6 +109,68 @@ class CreatorEdit(models.Model):
         return f"{self.field_path} ({self.get_edit_type_display()})"
 
 
+# --- Fine-tuning (issue #7 part 5) ---------------------------------------------------------------------------
+
+
+class FineTuneStatus(models.TextChoices):
+    """The provider's job statuses (OpenAI's FineTuningJob.status; Azure uses the same words)."""
+
+    VALIDATING_FILES = "validating_files", "Validating files"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+FINE_TUNE_FINISHED = (FineTuneStatus.SUCCEEDED, FineTuneStatus.FAILED, FineTuneStatus.CANCELLED)
+
+
+class FineTuneJob(models.Model):
+    """One fine-tuning job at the provider, started by staff from the training set (feedback.finetune)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    provider = models.CharField(max_length=16, help_text="openai or azure: where the job (and its model) lives.")
+    provider_job_id = models.CharField(max_length=120, unique=True, help_text="The provider's id, e.g. ftjob-abc123.")
+    training_file_id = models.CharField(max_length=120, help_text="The uploaded JSONL's file id.")
+    base_model = models.CharField(max_length=120)
+    status = models.CharField(max_length=20, choices=FineTuneStatus.choices)
+    fine_tuned_model = models.CharField(max_length=200, blank=True, help_text="Set by the provider on success.")
+    examples = models.PositiveIntegerField(help_text="Training examples in the uploaded file.")
+    trained_tokens = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True, help_text="The provider's reason when the job failed.")
+    poll_error = models.TextField(blank=True, help_text="Why the last status check failed (cleared by the next good one).")
+    # The provider's events, oldest first: [{"id", "created_at" (unix seconds), "level", "message"}].
+    events = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    used_for_coder = models.BooleanField(
+        default=False, help_text="Its fine-tuned model is the Coder's model (generation.llm.config.model_for)."
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # At most one model is the Coder's: finetune_use clears the others in the same transaction.
+            models.UniqueConstraint(
+                fields=["used_for_coder"], condition=models.Q(used_for_coder=True), name="one_fine_tune_used_for_coder"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_job_id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINE_TUNE_FINISHED
+
+    @property
+    def can_be_used(self) -> bool:
+        return self.status == FineTuneStatus.SUCCEEDED and bool(self.fine_tuned_model)
+
+
 # --- Analysis (issue #7 part 3) ------------------------------------------------------------------------------
 
 

@@ -1,13 +1,90 @@
-"""Placeholder: being written (issue #7 part 5)."""
+"""Staff pages of fine-tuning (issue #7 part 5): start a job, follow it, choose its model for the Coder.
+
+Every view calls `get_finetune_job_for_staff` / `ensure_staff` first: 403 for anyone but staff (the jobs train
+on every creator's capsules). The job page asks the provider for news on every view while the job is
+unfinished and polls itself with htmx every FINE_TUNE_PAGE_POLL_SECONDS; a finished job's partial has no
+trigger, so polling stops. Without JavaScript it shows a refresh link instead.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+
+from codecapsule.errors import ApplicationError
+from codecapsule.views import HtmxHttpRequest
+from feedback import finetune
+
+# How often the job page asks for news while a job runs: the provider's events come every few seconds to
+# minutes; a person watching wants to see them without hammering the provider (each poll is two API calls).
+FINE_TUNE_PAGE_POLL_SECONDS = 10
 
 
-def finetune_start(request):
-    raise NotImplementedError
+def _panel_url() -> str:
+    return reverse("feedback:dashboard") + "#fine-tuning"
 
 
-def finetune_detail(request, job_id):
-    raise NotImplementedError
+@login_required
+@require_POST
+def finetune_start(request: HtmxHttpRequest) -> HttpResponse:
+    finetune.ensure_staff(request.user)
+    base_model = request.POST.get("base_model", "").strip() or None
+    try:
+        job = finetune.finetune_start(actor=request.user, base_model=base_model)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(_panel_url())
+    messages.success(request, f"Fine-tuning job {job.provider_job_id} started with {job.examples} examples.")
+    return redirect("feedback:finetune_detail", job_id=job.pk)
 
 
-def finetune_use(request, job_id):
-    raise NotImplementedError
+@login_required
+@require_GET
+def finetune_detail(request: HtmxHttpRequest, job_id: UUID) -> HttpResponse:
+    job = finetune.get_finetune_job_for_staff(request.user, job_id)
+    poll_error = ""
+    if not job.is_finished or not job.events:
+        try:
+            job = finetune.finetune_poll(job=job)
+        except ApplicationError as exc:
+            poll_error = exc.message
+    context = {
+        "job": job,
+        "events": finetune.job_events_view(job),
+        "poll_error": poll_error,
+        "poll_seconds": FINE_TUNE_PAGE_POLL_SECONDS,
+        "coder_job": finetune.coder_model_in_use(),
+    }
+    template = "feedback/finetune_detail.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#status"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def finetune_use(request: HtmxHttpRequest, job_id: UUID) -> HttpResponse:
+    job = finetune.get_finetune_job_for_staff(request.user, job_id)
+    use = request.POST.get("use", "1") != "0"
+    try:
+        job = finetune.finetune_use(job=job, actor=request.user, use=use)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        if use:
+            messages.success(request, f"The Coder now uses {job.fine_tuned_model}.")
+        else:
+            messages.success(request, "The Coder uses its configured model again.")
+    if request.POST.get("next") == "detail":
+        return redirect("feedback:finetune_detail", job_id=job.pk)
+    return redirect(_panel_url())

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Literal, cast
 
 import openai
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+logger = logging.getLogger("generation.llm")
 
 Agent = Literal["pedagogist", "coder", "debugger"]
 AGENTS: tuple[Agent, ...] = ("pedagogist", "coder", "debugger")
@@ -26,10 +30,41 @@ def network_llm_configured() -> bool:
     return llm_provider() != "catalog"
 
 
+# Model overrides: functions agent → model name or None, consulted by model_for before the settings. Another app
+# registers one in its AppConfig.ready() (feedback: a fine-tuned model chosen as the Coder's), so generation
+# never imports it (DESIGN.md §1).
+ModelOverride = Callable[[Agent], "str | None"]
+_model_overrides: list[ModelOverride] = []
+
+
+def register_model_override(override: ModelOverride) -> None:
+    """Add an override; registering the same one again is a no-op (an AppConfig.ready may run twice)."""
+    if override not in _model_overrides:
+        _model_overrides.append(override)
+
+
+def unregister_model_override(override: ModelOverride) -> None:
+    if override in _model_overrides:
+        _model_overrides.remove(override)
+
+
 def model_for(agent: Agent) -> str:
-    """The model (Azure: deployment) configured for an agent: LLM_MODEL_<AGENT>, default OPENAI_MODEL."""
+    """The model (Azure: deployment) for an agent.
+
+    1. The first registered override that names one (e.g. a fine-tuned Coder chosen by staff).
+    2. Else LLM_MODEL_<AGENT>, default OPENAI_MODEL.
+    An override that raises is logged and skipped: generation keeps working with the configured model.
+    """
     if agent not in AGENTS:
         raise ValueError(f"unknown agent {agent!r}; expected one of {', '.join(AGENTS)}")
+    for override in tuple(_model_overrides):
+        try:
+            model = override(agent)
+        except Exception:
+            logger.warning("model override %r failed for agent %s; using the configured model", override, agent, exc_info=True)
+            continue
+        if model:
+            return str(model)
     return str(getattr(settings, f"LLM_MODEL_{agent.upper()}", "") or settings.OPENAI_MODEL)
 
 
