@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from feedback.models import CreatorEdit
+from feedback.models import CreatorEdit, FineTuneJob
 
 # Characters of a value shown in the list; the change page shows it whole.
 _LIST_VALUE_CHARS = 80
@@ -64,6 +64,25 @@ class CreatorEditAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a record of what happened: shown, never edited
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(FineTuneJob)
+class FineTuneJobAdmin(admin.ModelAdmin):
+    """Read-only: jobs are started, polled and chosen for the Coder through feedback.finetune (the dashboard
+    or manage.py start_fine_tune), never edited by hand."""
+
+    list_display = ("created_at", "provider", "base_model", "status", "fine_tuned_model", "examples", "used_for_coder")
+    list_filter = ("status", "provider", "used_for_coder")
+    search_fields = ("provider_job_id", "fine_tuned_model", "base_model")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -75,3 +75,22 @@ def test_a_creator_who_is_not_staff_is_sent_to_the_admin_login(client, owner, ed
     response = client.get(CHANGELIST)
 
     assert response.status_code == 302 and reverse("admin:login") in response.url
+
+
+def test_staff_see_fine_tuning_jobs_read_only(staff):
+    from django.test import Client
+
+    from feedback.models import FineTuneJob
+
+    job = FineTuneJob.objects.create(
+        provider="openai", provider_job_id="ftjob-admin", training_file_id="file-1", base_model="base", status="running", examples=12
+    )
+    client = Client()
+    client.force_login(staff)
+
+    assert client.get("/admin/feedback/finetunejob/add/").status_code == 403
+    listing = client.get("/admin/feedback/finetunejob/")
+    assert listing.status_code == 200 and b"base" in listing.content
+    assert client.post(f"/admin/feedback/finetunejob/{job.pk}/change/", {"status": "succeeded"}).status_code == 403
+    job.refresh_from_db()
+    assert job.status == "running"
