@@ -157,6 +157,7 @@ def creator_edit_report(
             language=capsule.language,
             reported_at=reported_at,
         )
+        _analysis_on_commit()  # a reported edit counts in the patterns like a saved one
     return edit, True
 
 

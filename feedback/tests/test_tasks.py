@@ -73,6 +73,17 @@ def test_saving_a_capsule_edit_enqueues_exactly_one_analysis_on_commit(owner, ma
     assert set(FeedbackSnapshot.objects.values_list("days", flat=True)) == {7, 30, 90}
 
 
+def test_an_edit_reported_by_a_client_enqueues_an_analysis_too(owner, owner_api, make_capsule, django_capture_on_commit_callbacks):
+    capsule = make_capsule(owner)
+    body = {"capsuleId": str(capsule.pk), "fieldPath": "title", "originalValue": capsule.title, "correctedValue": "Find the maximum"}
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert owner_api.post("/api/feedback/edit", body, format="json").status_code == 201
+
+    assert len(analysis_callbacks(callbacks)) == 1
+    assert FeedbackSnapshot.objects.get(days=30).insights["total_edits"] == 1
+
+
 def test_a_transaction_saving_several_capsules_enqueues_one_analysis(owner, make_capsule, django_capture_on_commit_callbacks):
     first, second = make_capsule(owner), make_capsule(owner)
 
