@@ -159,6 +159,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Production defaults are the strict ones; a deployment behind plain HTTP has to opt out explicitly.
 _secure = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", _secure)
+# Load balancers probe over plain HTTP without X-Forwarded-Proto and count a redirect as unhealthy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", _secure)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000 if _secure else 0, minimum=0)
@@ -283,11 +285,16 @@ LLM_PROVIDER = env_choice("LLM_PROVIDER", _default_provider, ("openai", "azure",
 
 # --- Logging ----------------------------------------------------------------------------------------
 
+# json: one object per line for log shippers (codecapsule/logging.py); text: for people reading a terminal.
+LOG_FORMAT = env_choice("LOG_FORMAT", "text" if DEBUG else "json", ("json", "text"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "codecapsule.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json" if LOG_FORMAT == "json" else "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from capsules.urls import api_urlpatterns as capsule_api_urls
 from codecapsule.errors import api_not_found
+from codecapsule.health import healthz
 from feedback.urls import api_urlpatterns as feedback_api_urls
 from generation.urls import api_urlpatterns as generation_api_urls
 from judges.urls import api_urlpatterns as judge_api_urls
@@ -22,6 +23,7 @@ api_urlpatterns = [
 ]
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),  # load balancers (codecapsule/health.py)
     path("admin/", admin.site.urls),
     path("accounts/", include("codecapsule.account_urls")),
     path("api/", include(api_urlpatterns)),
