@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "generation",
     "playlists",
     "feedback",
+    "codecapsule",  # only for codecapsule/management/commands (backup, restore): see codecapsule/backup.py
 ]
 
 MIDDLEWARE = [
