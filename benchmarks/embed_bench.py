@@ -148,6 +148,9 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, l
         sys.executable, "-m", "gunicorn", "codecapsule.wsgi",
         "--bind", f"{HOST}:{port}", "--worker-class", "gthread",
         "--workers", str(workers), "--threads", str(threads), "--keep-alive", "5",
+        # gunicorn.conf.py (read from the repo root) recycles workers after GUNICORN_MAX_REQUESTS; a recycled
+        # worker takes its CPU time with it, which would make the CPU-per-request figure meaningless.
+        "--max-requests", "0",
     ]  # fmt: skip
     with open(log_path, "wb") as log:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
