@@ -63,8 +63,8 @@ from capsules.schemas import TerminalConfig, parse_config
 from codecapsule.errors import ApplicationError, Conflict, ValidationFailed
 from judges.limits import Limits, limits_for
 from judges.models import LEARNER_KEY_CHARS, MAX_CWD_CHARS, TerminalWorkspace
-from judges.runtimes.base import HarnessOutcome, Verdict, classify, job_skeleton, run_harness
-from judges.runtimes.bash import BASH, MEMORY_MARKERS, StepResult
+from judges.runtimes.base import HarnessOutcome, Verdict, job_skeleton, run_harness
+from judges.runtimes.bash import BASH, StepResult, shell_step
 from judges.sandbox import SANDBOX_HOME, Sandbox
 from judges.validators.terminal import check_passed
 
@@ -242,23 +242,6 @@ def _run_job(limits: Limits, make_runs: Callable[[_Places], list[dict[str, Any]]
         return run_harness(box, job, runs=len(runs))
 
 
-def _step(outcome: HarnessOutcome, index: int, limits: Limits) -> StepResult:
-    """Run `index` of the job as the gate sees a shell step (judges/runtimes/bash.py)."""
-    report = outcome.run_report(index)
-    if report is None:
-        verdict, reason = outcome.missing()
-        return StepResult(
-            index=index, verdict=verdict, exit_code=None, signal=None, signal_name=None, stdout="", stderr="",
-            stdout_truncated=False, stderr_truncated=False, cpu_seconds=0.0, wall_seconds=0.0, message=f"Not run: {reason}.",
-        )  # fmt: skip
-    verdict, message, stdout, stderr = classify(report, limits, memory_markers=MEMORY_MARKERS, oom_killed=outcome.run.oom_killed)
-    return StepResult(
-        index=index, verdict=verdict or Verdict.AC, exit_code=report["exit_code"], signal=report["signal"],
-        signal_name=None, stdout=stdout, stderr=stderr, stdout_truncated=report["stdout_truncated"],
-        stderr_truncated=report["stderr_truncated"], cpu_seconds=report["cpu"], wall_seconds=report["wall"], message=message,
-    )  # fmt: skip
-
-
 # --- Reading a save run -----------------------------------------------------------------------------------
 
 
@@ -429,7 +412,7 @@ def _setup_archive(capsule: Capsule, config: TerminalConfig) -> tuple[bytes, int
     limits = _limits(capsule)
     # `set -e`, as the gate runs it: a half-prepared workspace is a failed setup.
     outcome = _run_job(limits, lambda places: [places.script(f"set -e\n{config.setup_script}"), places.save()])
-    setup = _step(outcome, 0, limits)
+    setup = shell_step(outcome, 0, limits, index=0)
     saved = _read_save(outcome, 1)
     if setup.ok and isinstance(saved, _Saved):
         return saved.archive, saved.size
@@ -493,7 +476,7 @@ def workspace_run(*, workspace: TerminalWorkspace, command: str) -> CommandResul
         archive = bytes(row.archive)
         outcome = _run_job(limits, lambda places: [places.restore(archive), places.command(row.cwd, command), places.save()])
         _ensure_restored(outcome, 0, limits, row)
-        step = _step(outcome, 1, limits)
+        step = shell_step(outcome, 1, limits, index=1)
         saved = _read_save(outcome, 2)
     except BaseException:
         _release(row)
@@ -516,7 +499,7 @@ def workspace_run(*, workspace: TerminalWorkspace, command: str) -> CommandResul
 
 
 def _ensure_restored(outcome: HarnessOutcome, index: int, limits: Limits, row: TerminalWorkspace) -> None:
-    restore = _step(outcome, index, limits)
+    restore = shell_step(outcome, index, limits, index=index)
     if not restore.ok:
         logger.warning("judge: workspace %s did not restore: %s %s", row.pk, restore.message, restore.stderr[-300:])
         raise WorkspaceBroken("Your workspace could not be restored. Reset it to start this exercise again.")
@@ -541,7 +524,8 @@ def workspace_check(*, workspace: TerminalWorkspace, task_id: str | None = None)
     checks = []
     for number, task in enumerate(tasks):
         _ensure_restored(outcome, 2 * number, limits, row)
-        checks.append(TaskCheck(task_id=task.task_id, description=task.description, passed=check_passed(_step(outcome, 2 * number + 1, limits))))
+        check = shell_step(outcome, 2 * number + 1, limits, index=2 * number + 1)
+        checks.append(TaskCheck(task_id=task.task_id, description=task.description, passed=check_passed(check)))
     TerminalWorkspace.objects.filter(pk=row.pk).update(expires_at=_expiry(timezone.now()))
     return checks
 

@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from judges.limits import MB, Limits, limits_for
-from judges.runtimes.base import CodeRuntime, TestSpec, Verdict, classify, excerpt, job_skeleton, open_sandbox, run_harness, signal_name
+from judges.runtimes.base import CodeRuntime, HarnessOutcome, TestSpec, Verdict, classify, excerpt, job_skeleton, open_sandbox, run_harness, signal_name
 from judges.sandbox import Sandbox
 
 BASH = ["/bin/bash", "--noprofile", "--norc"]
@@ -85,6 +85,33 @@ class ShellSessionResult(BaseModel):
         return self.setup is None or self.setup.ok
 
 
+def shell_step(outcome: HarnessOutcome, position: int, limits: Limits, *, index: int) -> StepResult:
+    """Run `position` of a finished harness job as a shell step (`index` is its place among the steps); a run
+    the job never reached comes back with the job's reason (TLE when the session ran out of time)."""
+    report = outcome.run_report(position)
+    if report is None:
+        verdict, reason = outcome.missing()
+        return StepResult(
+            index=index, verdict=verdict, exit_code=None, signal=None, signal_name=None, stdout="", stderr="",
+            stdout_truncated=False, stderr_truncated=False, cpu_seconds=0.0, wall_seconds=0.0, message=f"Not run: {reason}.",
+        )  # fmt: skip
+    verdict, message, stdout, stderr = classify(report, limits, memory_markers=MEMORY_MARKERS, oom_killed=outcome.run.oom_killed)
+    return StepResult(
+        index=index,
+        verdict=verdict or Verdict.AC,
+        exit_code=report["exit_code"],
+        signal=report["signal"],
+        signal_name=signal_name(report["signal"]),
+        stdout=stdout,
+        stderr=excerpt(stderr),
+        stdout_truncated=report["stdout_truncated"],
+        stderr_truncated=report["stderr_truncated"],
+        cpu_seconds=round(report["cpu"], 4),
+        wall_seconds=round(report["wall"], 4),
+        message=message,
+    )
+
+
 def run_shell_session(setup_script: str, steps: Sequence[str], limits: Limits | None = None, *, box: Sandbox | None = None) -> ShellSessionResult:
     """Run `setup_script` (if not blank, with `set -e`) and then every step in one persistent workspace.
 
@@ -101,36 +128,7 @@ def run_shell_session(setup_script: str, steps: Sequence[str], limits: Limits | 
         # One program whose runs are the steps, all in the home directory, which persists between them.
         job["programs"] = [{"dir": "", "isolate_files": False, "runs": [{"argv": [*BASH, "-c", script]} for script in scripts]}]
         outcome = run_harness(box, job, runs=len(scripts))
-    missing_verdict, missing_reason = outcome.missing()
-    results = []
-    for position in range(len(scripts)):
-        report = outcome.run_report(position)
-        index = position - (1 if setup_script.strip() else 0)
-        if report is None:
-            results.append(
-                StepResult(
-                    index=index, verdict=missing_verdict, exit_code=None, signal=None, signal_name=None, stdout="", stderr="",
-                    stdout_truncated=False, stderr_truncated=False, cpu_seconds=0.0, wall_seconds=0.0,
-                    message=f"Not run: {missing_reason}.",
-                )
-            )  # fmt: skip
-            continue
-        verdict, message, stdout, stderr = classify(report, limits, memory_markers=MEMORY_MARKERS, oom_killed=outcome.run.oom_killed)
-        results.append(
-            StepResult(
-                index=index,
-                verdict=verdict or Verdict.AC,
-                exit_code=report["exit_code"],
-                signal=report["signal"],
-                signal_name=signal_name(report["signal"]),
-                stdout=stdout,
-                stderr=excerpt(stderr),
-                stdout_truncated=report["stdout_truncated"],
-                stderr_truncated=report["stderr_truncated"],
-                cpu_seconds=round(report["cpu"], 4),
-                wall_seconds=round(report["wall"], 4),
-                message=message,
-            )
-        )
+    first_step = 1 if setup_script.strip() else 0
+    results = [shell_step(outcome, position, limits, index=position - first_step) for position in range(len(scripts))]
     setup = results.pop(0) if setup_script.strip() else None
     return ShellSessionResult(setup=setup, steps=results, wall_seconds=round(time.monotonic() - started, 4), sandboxed=outcome.run.sandboxed)
