@@ -1,19 +1,20 @@
 # CodeCapsule — the two commands a newcomer needs:
 #   make run    install what is missing, migrate, load demo data, serve on http://127.0.0.1:8000 with a worker
-#   make test   install what is missing, run the whole suite on SQLite and on a throwaway PostgreSQL
+#   make test   install what is missing, run the whole suite on SQLite and on a throwaway PostgreSQL, then the
+#               production-style fault and fuzz tests (gunicorn + PostgreSQL + Redis + S3, all on loopback)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .make
 
-.PHONY: run test install sysdeps python frontend migrate demo lint test-sqlite test-postgres clean
+.PHONY: run test install sysdeps python frontend migrate demo lint test-sqlite test-postgres test-production clean
 
 run: install migrate demo
 	@echo "CodeCapsule on http://127.0.0.1:8000 — log in as demo / $${DEMO_PASSWORD:-demo} (Ctrl-C stops)"
 	@bash scripts/run-dev.sh
 
-test: install lint test-sqlite test-postgres
+test: install lint test-sqlite test-postgres test-production
 
 install: sysdeps python frontend
 
@@ -55,6 +56,10 @@ test-sqlite:
 test-postgres:
 	@echo "== test suite on PostgreSQL"
 	$(PY) scripts/with_postgres.py -- bash scripts/run_pytest.sh
+
+test-production:
+	@echo "== production-style tests: gunicorn + PostgreSQL + Redis + S3 (moto) on loopback"
+	$(PY) scripts/with_postgres.py -- $(PY) scripts/with_services.py -- bash scripts/run_pytest.sh prodtests
 
 clean:
 	rm -rf $(STAMPS) $(VENV) node_modules static/vendor staticfiles

@@ -92,8 +92,7 @@ def server_environment(database_url: str, settings_dir: str) -> dict[str, str]:
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS=f"{HOST},localhost",
-        DJANGO_SECURE_SSL_REDIRECT="0",
-        DJANGO_SECURE_COOKIES="0",
+        SITE_URL=f"http://{HOST}",  # plain http: no HTTPS redirect, no secure-only cookies
         DATABASE_URL=database_url,
         DATABASE_CONN_MAX_AGE="60",
         LLM_PROVIDER="catalog",

@@ -31,8 +31,11 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS is required when DJANGO_DEBUG=0")
 
-# Absolute base URL used wherever we hand out links that leave the site (embed codes, oEmbed).
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Absolute base URL used wherever we hand out links that leave the site (embed codes, oEmbed). Production must
+# say where it is served: an https SITE_URL turns on HSTS, secure cookies and the HTTPS redirect (Auth block).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if not SITE_URL:
+    raise ImproperlyConfigured("SITE_URL is required when DJANGO_DEBUG=0 (e.g. https://capsules.example.com)")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -96,6 +99,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
+        # With persistent connections, test each one before reuse: after a database restart or failover the
+        # first request on every stale connection would otherwise fail (issue #8, fault tests).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -110,12 +116,28 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # ignores `deferrable` says nothing we have not handled.
 SILENCED_SYSTEM_CHECKS = ["models.W038"]
 
+# Issue #8: one Redis serves several machines as django-q2's broker (Background jobs block) and as Django's
+# cache, so rate limits, the analysis debounce, judge verdicts and worker heartbeats are shared by every web
+# and worker process. Without it each process keeps its own memory cache (fine for one machine in development).
 REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "codecapsule"),
+            # Fail fast when Redis is unreachable instead of holding a request thread for the OS's TCP timeout.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Files ------------------------------------------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` writes and WhiteNoise serves from in production.
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
@@ -157,8 +179,9 @@ LOGOUT_REDIRECT_URL = "login"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-# Production defaults are the strict ones; a deployment behind plain HTTP has to opt out explicitly.
-_secure = not DEBUG
+# Issue #8: HSTS, secure cookies and the HTTPS redirect follow SITE_URL: on when the site is served over https
+# (every real deployment), off for plain-http development and loopback test runs. Each can still be overridden.
+_secure = SITE_URL.startswith("https://")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", _secure)
 # Load balancers probe over plain HTTP without X-Forwarded-Proto and count a redirect as unhealthy.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

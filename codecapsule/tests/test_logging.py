@@ -65,7 +65,10 @@ class TestTheJsonFormatter:
 
 class TestTheSetting:
     def test_production_logs_json_by_default(self):
-        line = emit_through_django(DJANGO_DEBUG="0", DJANGO_SECRET_KEY=STRONG_KEY, DJANGO_ALLOWED_HOSTS="capsules.example.com")
+        line = emit_through_django(
+            DJANGO_DEBUG="0", DJANGO_SECRET_KEY=STRONG_KEY, DJANGO_ALLOWED_HOSTS="capsules.example.com",
+            SITE_URL="https://capsules.example.com",
+        )
         assert json.loads(line)["message"] == "saved capsule 7"
 
     def test_development_logs_text_by_default(self):

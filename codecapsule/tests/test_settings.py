@@ -17,7 +17,7 @@ STRONG_KEY = "k9$Vq2!xZ7@pL4#mN8&rT1^wY6*bC3(dF5)gH0_jK-sA+eU=iO~"
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "SITE_URL", "REDIS_URL", "AWS_"))}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=BASE_DIR,
@@ -32,9 +32,35 @@ def test_check_deploy_reports_no_warnings_in_production_mode():
     result = run_manage(
         "check", "--deploy", "--fail-level", "WARNING",
         DJANGO_DEBUG="0", DJANGO_SECRET_KEY=STRONG_KEY, DJANGO_ALLOWED_HOSTS="capsules.example.com",
+        SITE_URL="https://capsules.example.com",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+PRODUCTION = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": STRONG_KEY, "DJANGO_ALLOWED_HOSTS": "capsules.example.com"}
+SECURITY_SETTINGS = (
+    "from django.conf import settings as s; "
+    "print(s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT)"
+)
+
+
+def test_an_https_site_url_turns_on_hsts_secure_cookies_and_the_redirect():
+    result = run_manage("shell", "-c", SECURITY_SETTINGS, **PRODUCTION, SITE_URL="https://capsules.example.com")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["31536000", "True", "True", "True"]
+
+
+def test_a_plain_http_site_url_leaves_them_off_for_loopback_runs():
+    result = run_manage("shell", "-c", SECURITY_SETTINGS, **PRODUCTION, SITE_URL="http://127.0.0.1:8000")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0", "False", "False", "False"]
+
+
+def test_production_mode_refuses_to_start_without_a_site_url():
+    result = run_manage("check", **PRODUCTION)
+    assert result.returncode != 0
+    assert "SITE_URL is required" in result.stderr
 
 
 def test_production_mode_refuses_to_start_without_a_secret_key():
