@@ -434,6 +434,20 @@ GENERATION_REGENERATE_AFTER_HEALS = env_int("GENERATION_REGENERATE_AFTER_HEALS",
 GENERATION_MAX_CONCURRENT_JOBS = env_int("GENERATION_MAX_CONCURRENT_JOBS", 2, minimum=1)
 GENERATION_JOBS_PER_HOUR = env_int("GENERATION_JOBS_PER_HOUR", 30, minimum=1)
 GENERATION_PROMPT_MAX_CHARS = env_int("GENERATION_PROMPT_MAX_CHARS", 2000, minimum=100)
+# Issue #8 (a worker killed mid-job): a SIGKILLed worker, or one django-q2's timeout guard terminated, never
+# records its job's end, so the job would stay "running" forever. While a job runs, a thread of its worker stamps
+# GenerationJob.heartbeat_at every GENERATION_HEARTBEAT_SECONDS; a running job silent for
+# GENERATION_LOST_AFTER_SECONDS is failed as worker_lost (generation.services.generation_jobs_reap_lost: a
+# minutely schedule, the job's page and API, each new job). Lost-after must leave room for several missed beats
+# (a busy database, a 2-core machine judging), hence at least 3 heartbeats; 10 s / 60 s costs one tiny UPDATE
+# per running job every 10 s and tells the creator within about a minute.
+GENERATION_HEARTBEAT_SECONDS = env_int("GENERATION_HEARTBEAT_SECONDS", 10, minimum=1, maximum=600)
+GENERATION_LOST_AFTER_SECONDS = env_int("GENERATION_LOST_AFTER_SECONDS", 60, minimum=3, maximum=24 * 3600)
+if GENERATION_LOST_AFTER_SECONDS < 3 * GENERATION_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        f"GENERATION_LOST_AFTER_SECONDS ({GENERATION_LOST_AFTER_SECONDS}) must be at least 3 x "
+        f"GENERATION_HEARTBEAT_SECONDS ({GENERATION_HEARTBEAT_SECONDS}), or live jobs are failed as lost"
+    )
 
 # --- Terminal workspaces ---
 # Issue #6 part 3: each learner's TERMINAL workspace (judges/workspace.py) lives server-side between commands as

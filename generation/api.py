@@ -30,7 +30,7 @@ from capsules.models import CapsuleType, Difficulty, Language
 from codecapsule.errors import ValidationFailed, error_responses
 from generation.models import AgentName, AgentStep, GenerationJob, JobStatus
 from generation.selectors import get_job_for_owner, job_steps
-from generation.services import generation_job_create
+from generation.services import generation_job_create, generation_job_reap_if_lost
 
 # Issue #4: `?wait=SECONDS` blocks at most 60 s (longer waits belong to polling GET /api/generation-jobs/<id>).
 MAX_WAIT_SECONDS = 60
@@ -267,5 +267,5 @@ class GenerationJobDetailView(GenericAPIView):
         responses={200: GenerationJobSerializer, **error_responses(401, 404, descriptions=_JOB_404)},
     )
     def get(self, request: Request, job_id: str) -> Response:
-        job = get_job_for_owner(request.user, job_id)
+        job = generation_job_reap_if_lost(job=get_job_for_owner(request.user, job_id))  # a dead worker's job: failed
         return Response(GenerationJobSerializer(job, context={"request": request}).data)

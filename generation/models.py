@@ -47,6 +47,12 @@ class GenerationJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Last sign of life from the worker running the job (every GENERATION_HEARTBEAT_SECONDS); "
+        "a running job silent for GENERATION_LOST_AFTER_SECONDS is failed as worker_lost.",
+    )
     llm_seconds = models.FloatField(default=0.0, help_text="Time spent waiting for the model.")
     judge_seconds = models.FloatField(default=0.0, help_text="Time spent in the judge.")
 

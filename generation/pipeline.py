@@ -14,7 +14,10 @@
 5. A draft that passed is saved with `capsule_create(creator=job.creator, data=draft)`, which judges it once
    more. In ONE transaction: the capsule, its judgement step, and the job's result_capsule, status
    succeeded, quality_score (generation/quality.py), finished_at. If the second judgement disagrees the
-   transaction is rolled back — no draft capsule is kept — and the job fails as `flaky`.
+   transaction is rolled back — no draft capsule is kept — and the job fails as `flaky`. The job's success is
+   written only if the job is still running (a guarded UPDATE inside that transaction): a job the reaper
+   already failed as worker_lost (generation.services.generation_jobs_reap_lost) keeps its failure and the
+   capsule is rolled back too, so a job never ends both failed and with a saved capsule.
 
 Recording. Every agent call is an AgentStep (agent, model, the messages sent, the raw answer, parsed_ok,
 tokens, latency, error and error_kind, a one-line summary, the parsed output); every judgement is an
@@ -40,6 +43,9 @@ How a job fails (job.error_category; job.error says it in a sentence; last_repor
 - invalid_config: the save path refused the draft (e.g. config too large);
 - llm_not_configured: the provider is openai/azure but its key or endpoint is missing.
 A crash inside the pipeline ends the job as `internal_error` (generation/tasks.py).
+A worker that dies mid-job (SIGKILL, django-q2's timeout guard, a lost machine) records nothing: its heartbeat
+stops and the reaper ends the job as `worker_lost` (generation/services.py). Nothing of it was saved but its
+steps, since the capsule is written only in the final transaction.
 """
 
 from __future__ import annotations
@@ -121,6 +127,7 @@ def request_for(job: GenerationJob) -> GenerationRequest:
 def _start(job: GenerationJob) -> None:
     job.status = JobStatus.RUNNING
     job.started_at = timezone.now()
+    job.heartbeat_at = job.started_at  # alive from the start: the reaper counts silence from here
     job.finished_at = None
     job.provider = llm_provider()
     job.stage = STAGE_PEDAGOGIST
@@ -131,10 +138,14 @@ def _start(job: GenerationJob) -> None:
     job.error_category = ""
     job.save(
         update_fields=[
-            "status", "started_at", "finished_at", "provider", "stage", "heals",
+            "status", "started_at", "heartbeat_at", "finished_at", "provider", "stage", "heals",
             "llm_seconds", "judge_seconds", "error", "error_category",
         ]
     )  # fmt: skip
+
+
+class _JobNoLongerRunning(Exception):
+    """The job was ended meanwhile (failed as worker_lost by the reaper): its success must not be written."""
 
 
 class _SecondJudgementFailed(Exception):
@@ -268,12 +279,19 @@ class _Run:
                 job.last_report = second
                 job.stage = ""
                 job.finished_at = timezone.now()
-                job.save(
-                    update_fields=[
-                        "result_capsule", "status", "quality_score", "last_report", "stage",
-                        "finished_at", "judge_seconds", "heals",
-                    ]
+                fields = (
+                    "result_capsule", "status", "quality_score", "last_report", "stage",
+                    "finished_at", "judge_seconds", "heals",
                 )  # fmt: skip
+                claimed = GenerationJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+                    **{name: getattr(job, name) for name in fields}
+                )
+                if not claimed:
+                    raise _JobNoLongerRunning
+        except _JobNoLongerRunning:
+            job.refresh_from_db()
+            logger.warning("generation job %s ended (%s) before its capsule was saved: the capsule was rolled back", job.pk, job.status)
+            return job
         except _SecondJudgementFailed as exc:
             job.judge_seconds = round(job.judge_seconds + exc.seconds, 4)
             message = str(exc.report.get("message", ""))
@@ -304,12 +322,14 @@ class _Run:
             job.last_report = dict(report)
         job.stage = ""
         job.finished_at = timezone.now()
-        job.save(
-            update_fields=[
-                "status", "error", "error_category", "last_report", "stage", "finished_at", "heals",
-                "llm_seconds", "judge_seconds",
-            ]
+        fields = (
+            "status", "error", "error_category", "last_report", "stage", "finished_at", "heals",
+            "llm_seconds", "judge_seconds",
         )  # fmt: skip
+        # Only a running job: one the reaper already failed as worker_lost keeps that reason.
+        if not GenerationJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(**{name: getattr(job, name) for name in fields}):
+            job.refresh_from_db()
+            return job
         logger.info("generation job %s failed (%s): %s", job.pk, category, error)
         return job
 

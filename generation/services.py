@@ -1,4 +1,5 @@
-"""Generation writes: create a job (forced choice + limits), retry it, and run it (the pipeline).
+"""Generation writes: create a job (forced choice + limits), retry it, run it (the pipeline), keep its
+heartbeat, and fail the jobs whose worker was lost.
 
 The pipeline itself — Pedagogist → Coder → judge → Debugger → judge … — lives in generation/pipeline.py;
 `generation_run(job)` is the entry point the django-q2 task calls.
@@ -6,11 +7,13 @@ The pipeline itself — Pedagogist → Coder → judge → Debugger → judge �
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from rest_framework import status
 
@@ -19,7 +22,15 @@ from codecapsule.errors import ApplicationError, ValidationFailed
 from generation.llm import llm_provider
 from generation.models import GenerationJob, JobStatus
 
+logger = logging.getLogger(__name__)
+
 DIFFICULTIES = ("easy", "medium", "hard")
+
+# A running job whose worker went silent (issue #8): what the creator reads, and the category metrics count.
+WORKER_LOST_CATEGORY = "worker_lost"
+WORKER_LOST_ERROR = (
+    "The worker running this job stopped before it finished (it was killed or lost); nothing was saved. Retry to run it again."
+)
 
 
 class TooManyJobs(ApplicationError):
@@ -70,6 +81,10 @@ def generation_job_create(
     errors = generation_request_errors(capsule_type=capsule_type, language=language, difficulty=difficulty, prompt=prompt)
     if errors:
         raise ValidationFailed.for_fields(errors, subject="The generation request")
+    # A job lost in a dead worker must not hold one of the creator's concurrency slots until the schedule runs.
+    generation_jobs_reap_lost(
+        job_ids=list(GenerationJob.objects.filter(creator=creator, status=JobStatus.RUNNING).values_list("pk", flat=True))
+    )
     with transaction.atomic():
         _check_limits(creator)
         job = GenerationJob.objects.create(
@@ -103,6 +118,65 @@ def generation_job_fail(*, job: GenerationJob, error: str, category: str = "") -
         status=JobStatus.FAILED, error=error[:5000], error_category=category, stage="", finished_at=timezone.now()
     )
     job.refresh_from_db()
+    return job
+
+
+def generation_job_heartbeat(*, job_id: object, now: datetime | None = None) -> bool:
+    """Stamp a running job's heartbeat_at; False when the job is no longer running (finished, or reaped)."""
+    return bool(GenerationJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(heartbeat_at=now or timezone.now()))
+
+
+def lost_jobs(*, now: datetime | None = None) -> QuerySet[GenerationJob]:
+    """THE staleness rule: running jobs with no sign of life for GENERATION_LOST_AFTER_SECONDS.
+
+    The last sign of life is heartbeat_at, or started_at before the first beat (created_at for a row that has
+    neither). Queued jobs are not lost: no worker has them yet, and waiting in a busy queue is legitimate.
+    """
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.GENERATION_LOST_AFTER_SECONDS)
+    silent = (
+        Q(heartbeat_at__lt=cutoff)
+        | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+        | Q(heartbeat_at__isnull=True, started_at__isnull=True, created_at__lt=cutoff)
+    )
+    return GenerationJob.objects.filter(silent, status=JobStatus.RUNNING)
+
+
+def generation_jobs_reap_lost(*, now: datetime | None = None, job_ids: list[object] | None = None) -> int:
+    """Fail every running job whose worker is lost (see lost_jobs); return how many were failed.
+
+    1. Read the candidates (all, or only `job_ids`: the job page reaps the one job it shows).
+    2. Fail each with one UPDATE that repeats the staleness condition, so a heartbeat that lands between the
+       read and the write wins (the UPDATE matches nothing), and so does a worker finishing the job meanwhile.
+       On PostgreSQL the UPDATE re-checks the row after any concurrent writer commits.
+    3. Log a warning per failed job. No capsule can be half-saved: the pipeline saves the capsule and the job's
+       success in one transaction that first claims the job as still running (generation/pipeline.py).
+    """
+    now = now or timezone.now()
+    candidates = lost_jobs(now=now)
+    if job_ids is not None:
+        candidates = candidates.filter(pk__in=job_ids)
+    reaped = 0
+    for job_id in list(candidates.values_list("pk", flat=True)):
+        updated = (
+            lost_jobs(now=now)
+            .filter(pk=job_id)
+            .update(status=JobStatus.FAILED, error=WORKER_LOST_ERROR, error_category=WORKER_LOST_CATEGORY, stage="", finished_at=now)
+        )
+        if updated:
+            reaped += 1
+            logger.warning(
+                "generation job %s failed as %s: no heartbeat for %s s",
+                job_id,
+                WORKER_LOST_CATEGORY,
+                settings.GENERATION_LOST_AFTER_SECONDS,
+            )
+    return reaped
+
+
+def generation_job_reap_if_lost(*, job: GenerationJob) -> GenerationJob:
+    """`job`, failed first if its worker is lost: what the job page and API call before showing it."""
+    if job.status == JobStatus.RUNNING and generation_jobs_reap_lost(job_ids=[job.pk]):
+        job.refresh_from_db()
     return job
 
 

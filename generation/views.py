@@ -26,7 +26,7 @@ from codecapsule.views import HtmxHttpRequest
 from generation import selectors
 from generation.forms import GenerationForm
 from generation.llm import llm_provider
-from generation.services import generation_job_create, generation_job_retry
+from generation.services import generation_job_create, generation_job_reap_if_lost, generation_job_retry
 
 # How many of the creator's latest jobs the form page lists under the form.
 RECENT_JOBS_ON_FORM = 5
@@ -80,6 +80,7 @@ def job_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def job_detail(request: HtmxHttpRequest, job_id: UUID) -> HttpResponse:
     job = selectors.get_job_for_owner(request.user, job_id)
+    job = generation_job_reap_if_lost(job=job)  # a dead worker's job shows as failed, not running forever
     progress = selectors.job_progress_view(job)
     context: dict[str, Any] = {"job": job, "progress": progress, "offline": job.provider == "catalog"}
     if request.htmx and not request.htmx.history_restore_request:
