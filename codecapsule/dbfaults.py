@@ -60,6 +60,9 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(UNAVAILABLE_PAGE, status=503, content_type="text/html; charset=utf-8")
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     add_never_cache_headers(response)
+    # Our warning (_log) is the record of it: without this Django's request logger would add an ERROR line
+    # per request ("Service Unavailable: /path"), flooding the error log for the length of the outage.
+    response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 

@@ -131,6 +131,7 @@ def test_the_outage_is_logged_as_a_warning_without_a_traceback(client, database_
     assert record.levelno == logging.WARNING
     assert "GET /api/capsules/ answered 503 (OperationalError: server closed the connection unexpectedly)" in record.getMessage()
     assert record.exc_info is None
+    assert not [r for r in caplog.records if r.name == "django.request"]  # one line per request, not two
 
 
 # --- Which errors count --------------------------------------------------------------------------------------
