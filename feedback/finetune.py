@@ -28,6 +28,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from codecapsule.errors import ApplicationError, Conflict
+from feedback.exports import training_export_delete, training_export_save
 from feedback.models import FINE_TUNE_FINISHED, FineTuneJob, FineTuneStatus
 from feedback.training import TrainingSet, training_set_build, training_set_summary
 from generation.llm.config import Agent, Provider, llm_provider, make_sdk
@@ -88,9 +89,11 @@ def finetune_start(*, actor: AbstractBaseUser, base_model: str | None = None) ->
     training = training_set_build(user=actor)
     _ensure_enough(training)
 
+    data = training.jsonl()
+    export_name = training_export_save(data)  # our copy first: a job must never exist without its training data
     with client:
         try:
-            uploaded = client.files.create(file=(_file_name(), training.jsonl()), purpose="fine-tune")
+            uploaded = client.files.create(file=(_file_name(), data), purpose="fine-tune")
             remote = client.fine_tuning.jobs.create(
                 training_file=uploaded.id,
                 model=base_model,
@@ -98,11 +101,13 @@ def finetune_start(*, actor: AbstractBaseUser, base_model: str | None = None) ->
                 method={"type": "supervised", "supervised": {"hyperparameters": _hyperparameters()}},
             )
         except openai.APIError as exc:
+            training_export_delete(export_name)
             raise _provider_error(exc, client, "start the fine-tuning job") from exc
     job = FineTuneJob(
         provider=provider,
         provider_job_id=remote.id,
         training_file_id=uploaded.id,
+        training_export=export_name,
         base_model=remote.model or base_model,
         status=remote.status,
         examples=len(training.examples),

@@ -133,6 +133,9 @@ class FineTuneJob(models.Model):
     provider = models.CharField(max_length=16, help_text="openai or azure: where the job (and its model) lives.")
     provider_job_id = models.CharField(max_length=120, unique=True, help_text="The provider's id, e.g. ftjob-abc123.")
     training_file_id = models.CharField(max_length=120, help_text="The uploaded JSONL's file id.")
+    training_export = models.CharField(
+        max_length=255, blank=True, help_text="Our copy of the uploaded JSONL in file storage (feedback/exports.py)."
+    )
     base_model = models.CharField(max_length=120)
     status = models.CharField(max_length=20, choices=FineTuneStatus.choices)
     fine_tuned_model = models.CharField(max_length=200, blank=True, help_text="Set by the provider on success.")

@@ -12,6 +12,8 @@ urlpatterns: list = [
     path("fine-tuning/start", views_finetune.finetune_start, name="finetune_start"),  # staff, POST
     path("fine-tuning/<uuid:job_id>/", views_finetune.finetune_detail, name="finetune_detail"),  # status + events
     path("fine-tuning/<uuid:job_id>/use", views_finetune.finetune_use, name="finetune_use"),  # staff, POST
+    # staff: the JSONL the job uploaded, from file storage (S3 in production)
+    path("fine-tuning/<uuid:job_id>/training-data.jsonl", views_finetune.finetune_training_data, name="finetune_training_data"),
 ]
 
 api_urlpatterns: list = [

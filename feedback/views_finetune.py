@@ -12,7 +12,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from codecapsule.errors import ApplicationError
 from codecapsule.views import HtmxHttpRequest
 from feedback import finetune
+from feedback.exports import training_export_open
 
 # How often the job page asks for news while a job runs: the provider's events come every few seconds to
 # minutes; a person watching wants to see them without hammering the provider (each poll is two API calls).
@@ -88,3 +89,19 @@ def finetune_use(request: HtmxHttpRequest, job_id: UUID) -> HttpResponse:
     if request.POST.get("next") == "detail":
         return redirect("feedback:finetune_detail", job_id=job.pk)
     return redirect(_panel_url())
+
+
+@login_required
+@require_GET
+def finetune_training_data(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    """Staff download the exact JSONL a job was trained on. Streamed from file storage through this process, so
+    the bucket stays private and any web machine can serve it."""
+    job = finetune.get_finetune_job_for_staff(request.user, job_id)
+    try:
+        handle = training_export_open(job.training_export)
+    except FileNotFoundError:
+        raise Http404("This job's training data is not in file storage.") from None
+    response = FileResponse(handle, content_type="application/jsonl", as_attachment=True,
+                            filename=f"training-data-{job.provider_job_id}.jsonl")  # fmt: skip
+    response["Cache-Control"] = "private, no-store"
+    return response

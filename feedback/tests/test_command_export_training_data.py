@@ -81,3 +81,22 @@ def test_no_examples_exits_with_status_1(tmp_path):
     assert result.returncode == 1
     assert "No training examples" in result.stderr
     assert result.stdout == ""
+
+
+def test_store_files_the_export_in_file_storage_and_prints_its_name(owner):
+    from django.core.files.storage import default_storage
+
+    corrected_capsule(owner, "Owner's capsule")
+
+    stdout, stderr = run("--store")
+
+    name = stdout.strip()
+    assert name.startswith("training-exports/") and name.endswith(".jsonl")
+    with default_storage.open(name, "rb") as stored:
+        assert titles(stored.read().decode()) == ["Owner's capsule"]
+    assert f"stored 1 training examples as {name}" in stderr
+
+
+def test_store_and_output_cannot_be_combined(owner, tmp_path):
+    with pytest.raises(CommandError, match="not allowed with argument"):
+        run("--store", "--output", str(tmp_path / "x.jsonl"))

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django_q.models import Schedule
 from pydantic import BaseModel
 
@@ -78,6 +79,8 @@ def test_staff_upload_the_training_set_and_create_a_supervised_job(fake_openai, 
         "method": {"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 3}}},
     }
     job.refresh_from_db()
+    with default_storage.open(job.training_export, "rb") as kept:
+        assert kept.read() == content  # our copy of exactly what was uploaded
     assert job.provider_job_id.startswith("ftjob-")
     assert job.training_file_id in fake_openai.files
     assert (job.provider, job.status, job.examples, job.created_by, job.used_for_coder) == (
@@ -137,6 +140,7 @@ def test_a_provider_error_is_reported_and_no_row_is_stored(settings, two_example
 
     assert refused.value.message == "The provider could not start the fine-tuning job: Incorrect API key provided. (HTTP 401)"
     assert not FineTuneJob.objects.exists()
+    assert not default_storage.exists("training-exports") or default_storage.listdir("training-exports")[1] == []
 
 
 def test_a_blank_base_model_is_refused(fake_openai, two_examples, staff, settings):

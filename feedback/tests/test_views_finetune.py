@@ -199,3 +199,26 @@ def test_the_panel_disables_the_start_button_below_the_minimum(fake_openai, staf
     html = render_to_string("feedback/_finetune_panel.html", finetune_panel_context(staff))
 
     assert "disabled" in html and "Fine-tuning needs at least 10 examples." in html
+
+
+# --- Training data download ------------------------------------------------------------------------------
+
+
+def test_staff_download_the_exact_jsonl_a_job_uploaded(fake_openai, two_examples, staff, owner):
+    job = started(staff)
+    [upload] = [r for r in fake_openai.requests if r.path == "/v1/files"]
+    url = reverse("feedback:finetune_training_data", args=[job.pk])
+
+    page = logged_in(staff).get(reverse("feedback:finetune_detail", args=[job.pk]))
+    response = logged_in(staff).get(url)
+
+    assert url in page.content.decode()
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == upload.files["file"][1]
+    assert response["Content-Disposition"] == f'attachment; filename="training-data-{job.provider_job_id}.jsonl"'
+    assert logged_in(owner).get(url).status_code == 403
+
+
+def test_a_job_without_a_stored_export_answers_404(staff):
+    job = succeeded_job()
+    assert logged_in(staff).get(reverse("feedback:finetune_training_data", args=[job.pk])).status_code == 404
