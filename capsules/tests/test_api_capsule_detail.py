@@ -229,3 +229,19 @@ def test_a_method_the_resource_does_not_have_is_a_405_in_the_error_shape(owner_a
 
     assert response.status_code == 405
     assert error_code(response) == "method_not_allowed"
+
+
+# --- OPTIONS (found by the schemathesis run, prodtests/test_api_fuzz.py) ----------------------------------
+
+
+@pytest.mark.parametrize("capsule_id", [uuid.uuid4(), "not-a-uuid"])
+def test_options_on_a_missing_capsule_describes_the_endpoint_without_write_actions(owner_api, capsule_id):
+    response = owner_api.options(f"/api/capsules/{capsule_id}")
+
+    assert response.status_code == 200
+    assert "PUT" not in response.json().get("actions", {})
+
+
+def test_options_offers_put_to_the_owner_only(owner_api, other_api, public):
+    assert "PUT" in owner_api.options(url(public)).json()["actions"]
+    assert "PUT" not in other_api.options(url(public)).json().get("actions", {})

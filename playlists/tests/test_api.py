@@ -259,3 +259,23 @@ def test_the_embed_json_runs_the_same_queries_for_1_and_200_steps(api_client, ow
         with django_assert_num_queries(3):
             response = api_client.get(f"/api/playlists/{playlist.pk}/embed?step={count}")
         assert response.json()["playlist"]["total_items"] == count
+
+
+# --- OPTIONS (found by the schemathesis run, prodtests/test_api_fuzz.py) ----------------------------------
+
+
+@pytest.mark.parametrize("playlist_id", ["00000000-0000-4000-8000-000000000000", "not-a-uuid"])
+def test_options_on_a_missing_playlist_describes_the_endpoint_without_write_actions(owner_api, playlist_id):
+    response = owner_api.options(f"/api/playlists/{playlist_id}")
+
+    assert response.status_code == 200
+    assert "PUT" not in response.json().get("actions", {})
+
+
+def test_options_offers_put_to_the_owner_only(owner_api, other_api, three_step_playlist):
+    three_step_playlist.is_public = True
+    three_step_playlist.save()
+    path = f"/api/playlists/{three_step_playlist.playlist_id}"
+
+    assert "PUT" in owner_api.options(path).json()["actions"]
+    assert "PUT" not in other_api.options(path).json().get("actions", {})
