@@ -47,10 +47,14 @@ def database_url_of(settings_dict: dict) -> str:
 @pytest.fixture(scope="session")
 def production_env(django_db_setup, django_db_blocker) -> dict[str, str]:
     """The environment of production-style processes, pointing at pytest-django's test database."""
+    from django.conf import settings
     from django.db import connection
 
     static_root = tempfile.mkdtemp(prefix="codecapsule-static-")
-    env = production_environment(database_url=database_url_of(connection.settings_dict), static_root=static_root)
+    # One secret key with this process: it queues django-q2 tasks (signed packages) and logs users in for them.
+    env = production_environment(
+        database_url=database_url_of(connection.settings_dict), static_root=static_root, secret_key=settings.SECRET_KEY
+    )
     collect_static(env)
     return env
 

@@ -33,15 +33,16 @@ HOST = "127.0.0.1"
 START_SECONDS = 60
 
 
-def production_environment(*, database_url: str, static_root: str, **extra: str) -> dict[str, str]:
+def production_environment(*, database_url: str, static_root: str, secret_key: str | None = None, **extra: str) -> dict[str, str]:
     """The environment of every production-style process (codecapsule/settings.py reads all of these).
 
-    REDIS_URL and the AWS_* variables come from the run's own environment (scripts/with_services.py)."""
+    REDIS_URL and the AWS_* variables come from the run's own environment (scripts/with_services.py). Processes
+    that must trust each other's signatures (sessions, django-q2's signed task packages) need one `secret_key`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
     env.update(
         DJANGO_SETTINGS_MODULE="codecapsule.settings",
         DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_SECRET_KEY=secret_key or secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS=f"{HOST},localhost",
         DJANGO_STATIC_ROOT=static_root,
         SITE_URL=f"http://{HOST}",  # plain http on loopback: no HTTPS redirect, no secure-only cookies
