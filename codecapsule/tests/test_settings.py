@@ -46,13 +46,13 @@ SECURITY_SETTINGS = (
 
 
 def test_an_https_site_url_turns_on_hsts_secure_cookies_and_the_redirect():
-    result = run_manage("shell", "-c", SECURITY_SETTINGS, **PRODUCTION, SITE_URL="https://capsules.example.com")
+    result = run_manage("shell", "-v", "0", "-c", SECURITY_SETTINGS, **PRODUCTION, SITE_URL="https://capsules.example.com")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["31536000", "True", "True", "True"]
 
 
 def test_a_plain_http_site_url_leaves_them_off_for_loopback_runs():
-    result = run_manage("shell", "-c", SECURITY_SETTINGS, **PRODUCTION, SITE_URL="http://127.0.0.1:8000")
+    result = run_manage("shell", "-v", "0", "-c", SECURITY_SETTINGS, **PRODUCTION, SITE_URL="http://127.0.0.1:8000")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["0", "False", "False", "False"]
 
