@@ -50,7 +50,7 @@ CHECKS = [
     response_schema_conformance,
 ]
 SEED = 20261124
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = 30
 REQUEST_TIMEOUT_SECONDS = 60  # the judge runs inside some requests (validate, attempts, capsule writes)
 
 # Fixed ids, so a DELETE the fuzzer sends can be undone by recreating the same row (see restore_seed).
@@ -117,7 +117,8 @@ def restore_seed(owner: Any) -> None:
     _capsule(OWNER_PUBLISHED, owner, "CODE", status="published", is_public=True)
     _capsule(OTHER_PUBLIC, other, "CODE", status="published", is_public=True)
     _capsule(OTHER_PRIVATE, other, "CODE", status="validated", is_public=False)
-    _playlist(OWNER_PLAYLIST, owner, [OWNER_CODE, OWNER_DATABASE, OWNER_PUBLISHED], is_public=False)
+    # Public, so that its embed answers without the token (which is signed with the server's own secret key).
+    _playlist(OWNER_PLAYLIST, owner, [OWNER_CODE, OWNER_DATABASE, OWNER_PUBLISHED], is_public=True)
     _playlist(OTHER_PLAYLIST, other, [OTHER_PUBLIC], is_public=True)
     GenerationJob.objects.get_or_create(
         id=OWNER_JOB,
@@ -182,6 +183,13 @@ def api_schema(web_server, api_user, fuzz_stats) -> Iterator[Any]:
         """Capsule ids inside bodies (playlist items, feedback edits) point at real capsules half of the time."""
         return st.one_of(st.just(body), st.sampled_from(REAL_IDS["capsule_id"]).map(lambda pk: _with_capsule(body, pk)))
 
+    @schema.hook
+    def flatmap_query(context, query: dict[str, Any] | None):
+        """An embed's `step` is mostly one the seed playlists have, so the fuzzer sees steps, not only 404s."""
+        if not isinstance(query, dict) or "step" not in query:
+            return st.just(query)
+        return st.sampled_from([{**query, "step": step} for step in (1, 2, 3)] + [query])
+
     yield schema
     print(
         f"\nfuzz: {len(fuzz_stats['by_operation'])} operations, {fuzz_stats['requests']} requests in "
@@ -199,20 +207,24 @@ def _node_id_for_schemathesis(request: pytest.FixtureRequest) -> None:
         request.node._nodeid = request.node.nodeid
 
 
-def _aim_coverage_at_real_objects(case: Any, stats: dict[str, Any]) -> None:
-    """The coverage phase (boundary and type-violating values, one parameter at a time) does not go through the
-    generation hooks, so its path parameters name nothing and every body variant would stop at 404. Unless the
-    case is about the path parameter itself, point it at the seed objects in turn (a deterministic rotation)."""
-    if case.meta is None or case.meta.phase.name.value != "coverage":
+def _aim_at_real_objects(case: Any, stats: dict[str, Any]) -> None:
+    """The examples phase (the schema's own examples) and the coverage phase (boundary and type-violating values,
+    one parameter at a time) do not go through the generation hooks, so their path parameters name nothing and
+    every body variant would stop at 404. Unless a coverage case is about the path parameter itself, point it at
+    the seed objects in turn (a deterministic rotation); examples also get a real capsule id in their body."""
+    phase = case.meta.phase.name.value if case.meta is not None else None
+    if phase not in ("coverage", "examples"):
         return
     location = getattr(case.meta.phase.data, "parameter_location", None)
     if location is not None and getattr(location, "value", location) == "path":
         return
-    for name in list(case.path_parameters):
+    for name in list(case.path_parameters or {}):
         if name in REAL_IDS:
             turn = stats["rotation"].get(name, 0)
             stats["rotation"][name] = turn + 1
             case.path_parameters[name] = REAL_IDS[name][turn % len(REAL_IDS[name])]
+    if phase == "examples" and isinstance(case.body, dict):
+        case.body = _with_capsule(case.body, str(OWNER_CODE))
 
 
 def _count(stats: dict[str, Any], case: Any, status: int) -> None:
@@ -235,7 +247,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
 )
 def test_no_operation_answers_a_server_error(case, api_user, fuzz_stats):
-    _aim_coverage_at_real_objects(case, fuzz_stats)
+    _aim_at_real_objects(case, fuzz_stats)
     response = case.call()
     _count(fuzz_stats, case, response.status_code)
     if case.method.upper() == "DELETE" and response.status_code < 300:

@@ -78,3 +78,13 @@ def test_both_serializers_declare_exactly_the_keys_they_return(owner, make_capsu
     for serializer_class in (CapsuleSerializer, LearnerCapsuleSerializer):
         assert set(serializer_class().fields) == set(serializer_class(capsule).data)
         assert set(serializer_class().fields["runtime_config"].fields) == RUNTIME_CONFIG_KEYS
+
+
+def test_the_documented_request_example_is_a_capsule_the_api_accepts(owner_api):
+    from capsules.api import CAPSULE_INPUT_EXAMPLE
+
+    schema = owner_api.get("/api/schema/?format=json").json()
+    documented = schema["paths"]["/api/capsules/"]["post"]["requestBody"]["content"]["application/json"]["examples"]
+
+    assert [example["value"] for example in documented.values()] == [CAPSULE_INPUT_EXAMPLE.value]
+    assert owner_api.post("/api/capsules/", CAPSULE_INPUT_EXAMPLE.value, format="json").status_code == 201
