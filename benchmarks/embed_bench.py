@@ -2,13 +2,13 @@
 """Embed benchmark (issue #5 part 11): how fast a course embedded in a blog answers under load, and how much
 a learner downloads to see it.
 
-1. Starts a throwaway PostgreSQL cluster (scripts/with_postgres.py), migrates, and seeds two public playlists of
-   published CODE capsules, one of 20 steps and one of 200 (bulk-created rows; the judge is not run: what is
-   measured is serving them).
-2. Collects static files into a temporary STATIC_ROOT (a settings module in the temporary directory extends
-   codecapsule.settings, because STATIC_ROOT is not read from the environment) and starts gunicorn on loopback
-   with production settings: DJANGO_DEBUG=0, manifest static files served by WhiteNoise, persistent database
-   connections (DATABASE_CONN_MAX_AGE=60; the default 0 opens a connection per request).
+1. Starts a throwaway PostgreSQL cluster (scripts/with_postgres.py) and a throwaway Redis
+   (scripts/with_services.py), migrates, and seeds two public playlists of published CODE capsules, one of 20
+   steps and one of 200 (bulk-created rows; the judge is not run: what is measured is serving them).
+2. Collects static files into a temporary DJANGO_STATIC_ROOT and starts gunicorn on loopback with production
+   settings: DJANGO_DEBUG=0, manifest static files served by WhiteNoise, Django's cache (and django-q2's broker)
+   on Redis through REDIS_URL, persistent database connections (DATABASE_CONN_MAX_AGE=60; the default 0 opens
+   a connection per request).
 3. Requests random steps of
        GET /api/playlists/<id>/embed?step=N     (the seed's JSON)
        GET /embed/playlist/<id>?step=N          (the learner's page)
@@ -32,6 +32,9 @@ waits on PostgreSQL; the threads cover the database round trips inside a worker,
 idle keep-alive connections in its poller instead of tying a thread to each of the 50 clients. Measured here,
 2x8, 3x4, 4x4 and 5x2 served the JSON endpoint at about the same rate (within the noise), 3x4 a little ahead.
 
+benchmarks/scale_bench.py imports the pieces below (services, server, load generator, percentiles, table
+cells) to measure the same way against a database seeded at scale.
+
 The whole run takes about 90 s:
 
     .venv/bin/python benchmarks/embed_bench.py [--clients 50] [--seconds 10] [--baseline 3] [--warmup 2]
@@ -52,7 +55,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -61,7 +65,8 @@ from urllib.parse import urljoin, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.with_postgres import ClusterError, free_port, throwaway_cluster  # noqa: E402  (no Django needed)
+from scripts.with_postgres import Cluster, ClusterError, free_port, throwaway_cluster  # noqa: E402  (no Django needed)
+from scripts.with_services import throwaway_redis  # noqa: E402
 
 HOST = "127.0.0.1"
 SMALL_STEPS, LARGE_STEPS = 20, 200
@@ -83,28 +88,53 @@ def create_database(admin_url: str, name: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def server_environment(database_url: str, settings_dir: str) -> dict[str, str]:
-    """Production settings (codecapsule/settings.py reads all of these) on plain-HTTP loopback."""
+def server_environment(database_url: str, redis_url: str, tmp: str) -> dict[str, str]:
+    """Production settings (codecapsule/settings.py reads all of these) on plain-HTTP loopback. Static files
+    and var/ (media, e.g. seed SQL files) go to the temporary directory, not the checkout's: other work may be
+    using those."""
     return dict(
         os.environ,
-        PYTHONPATH=os.pathsep.join([settings_dir, str(ROOT)]),
-        DJANGO_SETTINGS_MODULE="embed_bench_settings",
+        PYTHONPATH=str(ROOT),
+        DJANGO_SETTINGS_MODULE="codecapsule.settings",
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS=f"{HOST},localhost",
+        DJANGO_STATIC_ROOT=f"{tmp}/static",
+        CODECAPSULE_VAR_DIR=f"{tmp}/var",
         SITE_URL=f"http://{HOST}",  # plain http: no HTTPS redirect, no secure-only cookies
         DATABASE_URL=database_url,
         DATABASE_CONN_MAX_AGE="60",
+        REDIS_URL=redis_url,  # Django's cache and django-q2's broker, as in production
         LLM_PROVIDER="catalog",
         LOG_LEVEL="WARNING",
     )
 
 
-def write_settings(settings_dir: str, static_root: str) -> None:
-    Path(settings_dir, "embed_bench_settings.py").write_text(
-        "from codecapsule.settings import *  # noqa: F403\n\n"
-        f"STATIC_ROOT = {static_root!r}  # not the checkout's staticfiles/: other work may be using it\n"
-    )
+@dataclass(frozen=True)
+class Stack:
+    cluster: Cluster
+    env: dict[str, str]  # the server's environment
+    tmp: str
+
+
+@contextmanager
+def django_stack(tmp: str) -> Iterator[Stack]:
+    """Throwaway PostgreSQL and Redis, a migrated database, static files collected into `tmp`, and Django set up
+    in this process with the server's settings (to seed, and to count queries, against the same database)."""
+    with throwaway_cluster() as cluster, throwaway_redis() as redis:
+        create_database(cluster.url("postgres"), "codecapsule")
+        env = server_environment(cluster.url("codecapsule"), redis.url(0), tmp)
+        Path(env["CODECAPSULE_VAR_DIR"]).mkdir()
+        os.environ.update({name: env[name] for name in env if name != "PYTHONPATH"})
+
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        yield Stack(cluster=cluster, env=env, tmp=tmp)
 
 
 def seed() -> tuple[str, str]:
@@ -165,6 +195,29 @@ def stop(server: subprocess.Popen) -> None:
             server.wait()
 
 
+@dataclass(frozen=True)
+class Server:
+    process: subprocess.Popen
+    port: int
+
+
+@contextmanager
+def gunicorn(stack: Stack, *, workers: int, threads: int, probe_path: str) -> Iterator[Server]:
+    """gunicorn serving the stack's database, answering 200 on `probe_path`; stopped on exit. This process's
+    database connections are closed first: the server's workers have the database to themselves."""
+    from django.db import connections
+
+    connections.close_all()
+    port = free_port()
+    log_path = f"{stack.tmp}/gunicorn.log"
+    process = start_gunicorn(stack.env, port, workers, threads, log_path)
+    try:
+        wait_until_serving(process, port, probe_path, log_path)
+        yield Server(process=process, port=port)
+    finally:
+        stop(process)
+
+
 # --- HTTP/1.1 over keep-alive connections ---------------------------------------------------------------------
 
 
@@ -204,19 +257,21 @@ async def read_response(reader: asyncio.StreamReader) -> Response:
 
 
 class Connection:
-    """One client's keep-alive connection, with the cookies the server set (the embed's learner cookie)."""
+    """One client's keep-alive connection, with the cookies the server set (the embed's learner cookie), on top
+    of any it starts with (a signed-in session), and extra request headers (e.g. Authorization)."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, *, cookies: dict[str, str] | None = None, headers: dict[str, str] | None = None):
         self.port = port
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
-        self.cookies: dict[str, str] = {}
+        self.cookies: dict[str, str] = dict(cookies or {})
+        self.extra_headers = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
 
     async def get(self, path: str) -> Response:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
         cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        request = f"GET {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\nAccept-Encoding: identity\r\n"
+        request = f"GET {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\nAccept-Encoding: identity\r\n{self.extra_headers}"
         if cookie:
             request += f"Cookie: {cookie}\r\n"
         self.writer.write((request + "\r\n").encode("latin-1"))
@@ -269,12 +324,20 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
 
 
 async def load(
-    port: int, next_path: Callable[[], str], *, clients: int, session: int, warmup: float, seconds: float
+    port: int,
+    next_path: Callable[[], str],
+    *,
+    clients: int,
+    session: int,
+    warmup: float,
+    seconds: float,
+    cookies: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> LoadResult:
     """`clients` closed-loop clients, each sending its next request as soon as the previous one is answered.
 
     A client plays one learner after another: `session` requests on one keep-alive connection with that
-    learner's cookies, then a new connection and no cookies. Clients that kept one connection for the whole
+    learner's cookies, then a new connection with only the `cookies` given (none by default). Clients that kept one connection for the whole
     run would stay pinned to whichever gunicorn worker accepted them, and the uneven split of connections
     between workers, not the server's speed, would decide the latency; real traffic is many short visits.
     Latencies of requests started during the warm-up are not recorded; failures always count.
@@ -283,13 +346,16 @@ async def load(
     start = time.perf_counter()
     measure_from, stop_at = start + warmup, start + warmup + seconds
 
+    def connect() -> Connection:
+        return Connection(port, cookies=cookies, headers=headers)
+
     async def client() -> None:
-        connection, sent = Connection(port), 0
+        connection, sent = connect(), 0
         try:
             while (began := time.perf_counter()) < stop_at:
                 if sent == session:
                     await connection.close()
-                    connection, sent = Connection(port), 0
+                    connection, sent = connect(), 0
                 sent += 1
                 try:
                     response = await connection.get(next_path())
@@ -312,6 +378,58 @@ async def load(
 
 def random_steps(template: str, steps: int) -> Callable[[], str]:
     return lambda: template.format(step=random.randint(1, steps))
+
+
+@dataclass
+class Measurement:
+    clients: int
+    result: LoadResult
+    cpu_ms_per_request: float  # gunicorn's CPU of the whole run (warm-up included) over every answered request
+
+    @property
+    def failed(self) -> int:
+        return sum(self.result.failures.values())
+
+    def p(self, fraction: float) -> float:
+        return percentile(self.result.latencies_ms, fraction)
+
+
+def measure(
+    server: Server,
+    next_path: Callable[[], str],
+    *,
+    clients: int,
+    seconds: float,
+    session: int,
+    warmup: float,
+    cookies: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Measurement:
+    """One closed-loop run (see `load`) with gunicorn's CPU time around it."""
+    cpu_before = cpu_seconds(server.process.pid)
+    result = asyncio.run(
+        load(
+            server.port, next_path, clients=clients, session=session, warmup=warmup, seconds=seconds,
+            cookies=cookies, headers=headers,
+        )
+    )  # fmt: skip
+    cpu = cpu_seconds(server.process.pid) - cpu_before
+    return Measurement(clients=clients, result=result, cpu_ms_per_request=1000 * cpu / max(result.answered, 1))
+
+
+STATS_HEADER = (
+    f"{'clients':>7} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7} {'cpu ms/req':>10}  failed"
+)
+
+
+def stats_cells(m: Measurement) -> str:
+    """The columns of STATS_HEADER for one measurement."""
+    times = m.result.latencies_ms
+    detail = ", ".join(f"{count} {reason}" for reason, count in m.result.failures.items()) or "0"
+    return (
+        f"{m.clients:>7} {len(times):>8} {m.result.rps:>7.1f} {m.p(0.50):>7.1f} {m.p(0.90):>7.1f} {m.p(0.99):>7.1f} "
+        f"{times[-1] if times else float('nan'):>7.1f} {m.cpu_ms_per_request:>10.2f}  {detail}"
+    )
 
 
 # --- Page weight -----------------------------------------------------------------------------------------------
@@ -404,58 +522,51 @@ def kb(size: int) -> str:
     return f"{size / 1024:.1f}"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_load_arguments(parser: argparse.ArgumentParser, *, seconds: float, baseline: float) -> None:
+    """The options every load benchmark here shares."""
     parser.add_argument("--clients", type=int, default=TARGET_CLIENTS, help=f"concurrent clients (default {TARGET_CLIENTS})")
-    parser.add_argument("--seconds", type=float, default=10, help="measured seconds per endpoint and playlist (default 10)")
-    parser.add_argument("--baseline", type=float, default=3, help="measured seconds with one client (default 3)")
+    parser.add_argument("--seconds", type=float, default=seconds, help=f"measured seconds per run with --clients (default {seconds:g})")
+    parser.add_argument("--baseline", type=float, default=baseline, help=f"measured seconds with one client (default {baseline:g})")
     parser.add_argument("--warmup", type=float, default=2, help="unrecorded seconds before each measurement (default 2)")
-    parser.add_argument("--session", type=int, default=10, help="requests per learner visit, on one connection (default 10)")
+    parser.add_argument("--session", type=int, default=10, help="requests per visit, on one connection (default 10)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (default 3)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
+
+
+def frontend_built() -> bool:
+    if Path(ROOT, "static/vendor/htmx.min.js").exists():
+        return True
+    print("static/vendor is empty: build the front-end first (make)", file=sys.stderr)
+    return False
+
+
+def describe_setup(stack: Stack, args: argparse.Namespace, setup_seconds: float) -> str:
+    return (
+        f"PostgreSQL {stack.cluster.version}, Redis cache, gunicorn gthread {args.workers} workers x {args.threads} "
+        f"threads, {os.cpu_count()} CPUs (shared by server, database and load generator); setup {setup_seconds:.1f} s; "
+        f"load average {os.getloadavg()[0]:.2f} before the runs (well above 0, other work shares the cores and the "
+        "figures are noisy)"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_load_arguments(parser, seconds=10, baseline=3)
     args = parser.parse_args()
 
-    if not Path(ROOT, "static/vendor/htmx.min.js").exists():
-        print("static/vendor is empty: build the front-end first (make)", file=sys.stderr)
+    if not frontend_built():
         return 2
     began = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="embed-bench-") as tmp, throwaway_cluster() as cluster:
-        create_database(cluster.url("postgres"), "codecapsule")
-        write_settings(tmp, f"{tmp}/static")
-        env = server_environment(cluster.url("codecapsule"), tmp)
-        os.environ.update({name: env[name] for name in env if name != "PYTHONPATH"})
-        sys.path.insert(0, tmp)
-
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-        call_command("collectstatic", interactive=False, verbosity=0)
+    with tempfile.TemporaryDirectory(prefix="embed-bench-") as tmp, django_stack(tmp) as stack:
         small, large = seed()
-        from django.db import connections
-
-        connections.close_all()  # the server's workers have the database to themselves
-
-        port = free_port()
-        log_path = f"{tmp}/gunicorn.log"
-        server = start_gunicorn(env, port, args.workers, args.threads, log_path)
-        try:
-            wait_until_serving(server, port, f"/api/playlists/{small}/embed?step=1", log_path)
-            print(
-                f"PostgreSQL {cluster.version}, gunicorn gthread {args.workers} workers x {args.threads} threads, "
-                f"{os.cpu_count()} CPUs (shared by server, database and load generator); "
-                f"setup {time.perf_counter() - began:.1f} s; load average {os.getloadavg()[0]:.2f} before the runs "
-                "(well above 0, other work shares the cores and the figures are noisy)"
-            )
+        with gunicorn(stack, workers=args.workers, threads=args.threads, probe_path=f"/api/playlists/{small}/embed?step=1") as server:
+            print(describe_setup(stack, args, time.perf_counter() - began))
             print(
                 f"random steps; each client is one learner after another ({args.session} requests on a keep-alive "
                 f"connection, then a new one); {args.warmup:g} s warm-up, then {args.baseline:g} s with one "
                 f"client (the cost of a request without queueing) and {args.seconds:g} s with {args.clients}"
             )
-            print(f"{'endpoint':<30} {'steps':>5} {'clients':>7} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p90 ms':>7} "
-                  f"{'p99 ms':>7} {'max ms':>7} {'cpu ms/req':>10}  failed")  # fmt: skip
+            print(f"{'endpoint':<30} {'steps':>5} {STATS_HEADER}")
             failed = 0
             worst_p99 = 0.0
             for label, template in (
@@ -465,23 +576,11 @@ def main() -> int:
                 for playlist_id, steps in ((small, SMALL_STEPS), (large, LARGE_STEPS)):
                     next_path = random_steps(template.format(id=playlist_id), steps)
                     for clients, seconds in ((1, args.baseline), (args.clients, args.seconds)):
-                        cpu_before = cpu_seconds(server.pid)
-                        result = asyncio.run(
-                            load(port, next_path, clients=clients, session=args.session, warmup=args.warmup, seconds=seconds)
-                        )
-                        cpu = cpu_seconds(server.pid) - cpu_before
-                        times = result.latencies_ms
-                        failed += sum(result.failures.values())
-                        if clients == args.clients and times:
-                            worst_p99 = max(worst_p99, percentile(times, 0.99))
-                        # CPU of the whole run (warm-up included) over every answered request of it.
-                        cpu_per_request = 1000 * cpu / max(result.answered, 1)
-                        detail = ", ".join(f"{count} {reason}" for reason, count in result.failures.items()) or "0"
-                        print(
-                            f"{label:<30} {steps:>5} {clients:>7} {len(times):>8} {result.rps:>7.1f} "
-                            f"{percentile(times, 0.50):>7.1f} {percentile(times, 0.90):>7.1f} {percentile(times, 0.99):>7.1f} "
-                            f"{times[-1] if times else float('nan'):>7.1f} {cpu_per_request:>10.2f}  {detail}"
-                        )
+                        m = measure(server, next_path, clients=clients, seconds=seconds, session=args.session, warmup=args.warmup)
+                        failed += m.failed
+                        if clients == args.clients and m.result.latencies_ms:
+                            worst_p99 = max(worst_p99, m.p(0.99))
+                        print(f"{label:<30} {steps:>5} {stats_cells(m)}")
             met = "met" if worst_p99 <= TARGET_P99_MS else "NOT met"
             print(
                 f"target: p99 at most {TARGET_P99_MS:g} ms at {TARGET_CLIENTS} clients — worst p99 at {args.clients} "
@@ -490,7 +589,7 @@ def main() -> int:
             print("cpu ms/req: gunicorn's CPU time (master and workers) per answered request; PostgreSQL's is not in it")
 
             try:
-                rows = asyncio.run(page_weight(port, f"/embed/playlist/{small}?step=1"))
+                rows = asyncio.run(page_weight(server.port, f"/embed/playlist/{small}?step=1"))
             except (OSError, BrokenResponse, asyncio.IncompleteReadError, asyncio.TimeoutError) as exc:
                 print(f"\nembed page weight: could not be measured ({exc})")
                 return 1
@@ -502,8 +601,6 @@ def main() -> int:
             print(f"{'total':<60} {kb(raw_total):>7} {kb(gzip_total):>8}")
             met = "met" if gzip_total / 1024 <= TARGET_WEIGHT_KB else "NOT met"
             print(f"target: page weight at most {TARGET_WEIGHT_KB:g} KB gzip — {kb(gzip_total)} KB: {met}")
-        finally:
-            stop(server)
     if failed:
         print(f"{failed} request(s) failed", file=sys.stderr)
         return 1
