@@ -92,7 +92,9 @@ class Seeded:
 @contextmanager
 def explicit_timestamps(*models: type) -> Iterator[None]:
     """Let bulk_create keep the created_at/updated_at we set (auto_now/auto_now_add would overwrite them)."""
-    fields = [f for model in models for f in model._meta.concrete_fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    fields = [
+        f for model in models for f in model._meta.concrete_fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
     saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
     for f in fields:
         f.auto_now = f.auto_now_add = False
@@ -337,7 +339,10 @@ def main() -> int:
         first_embed = f"/api/playlists/{seeded.playlists[0][0]}/embed?step=1"
         with gunicorn(stack, workers=args.workers, threads=args.threads, probe_path=first_embed) as server:
             print(describe_setup(stack, args, time.perf_counter() - began))
-            print(f"seeded in {seed_seconds:.1f} s (bulk_create, then VACUUM ANALYZE): " + ", ".join(f"{v:,} {k}" for k, v in seeded.counts.items()))
+            print(
+                f"seeded in {seed_seconds:.1f} s (bulk_create, then VACUUM ANALYZE): "
+                + ", ".join(f"{v:,} {k}" for k, v in seeded.counts.items())
+            )
             print(
                 f"random playlists, steps, pages and search words; each client is one visitor after another "
                 f"({args.session} requests on a keep-alive connection, then a new one); {args.warmup:g} s warm-up, "
