@@ -69,8 +69,8 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
 def _log(request: HttpRequest, exc: BaseException) -> None:
     # A warning, not an error with a traceback: the cause is outside this process, and an outage would
     # otherwise flood the error log with one identical traceback per request.
-    logger.warning("database unavailable: %s %s answered 503 (%s: %s)", request.method, request.path,
-                   type(exc).__name__, str(exc).strip().splitlines()[0] if str(exc).strip() else "")  # fmt: skip
+    reason = (str(exc).strip().splitlines() or [""])[0]  # psycopg adds hint lines; the first says what failed
+    logger.warning("database unavailable: %s %s answered 503 (%s: %s)", request.method, request.path, type(exc).__name__, reason)
 
 
 class DatabaseUnavailableMiddleware:

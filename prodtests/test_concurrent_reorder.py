@@ -184,9 +184,10 @@ def test_fifty_writers_retrying_on_409_all_apply_one_after_another(web_server, a
     versions = sorted(body["version"] for _, body in results)
     assert versions == list(range(before["version"] + 1, before["version"] + WRITERS + 1))  # one at a time
     final = last_applied(results)
-    assert assert_playlist_intact(playlist["id"], playlist["capsule_ids"], item_ids) == orders[
-        next(i for i, (_, body) in enumerate(results) if body is final)
-    ]
+    assert (
+        assert_playlist_intact(playlist["id"], playlist["capsule_ids"], item_ids)
+        == orders[next(i for i, (_, body) in enumerate(results) if body is final)]
+    )
     assert _version_in_db(playlist["id"]) == before["version"] + WRITERS
 
 
@@ -205,9 +206,7 @@ def test_fifty_reorders_without_a_version_all_apply_and_the_last_one_wins(web_se
     assert sorted(body["version"] for _, body in results) == list(range(before["version"] + 1, before["version"] + WRITERS + 1))
     # The answer's items are read after the write commits, so a later writer may already show in them:
     # counted, not asserted (the API's contract is the version, and the database below).
-    shown_later = sum(
-        [item["capsule_id"] for item in body["items"]] != order for order, (_, body) in zip(orders, results, strict=True)
-    )
+    shown_later = sum([item["capsule_id"] for item in body["items"]] != order for order, (_, body) in zip(orders, results, strict=True))
     print(f"\nno version: {WRITERS} writes applied; {shown_later} answers already showed a later write's order")
     final = last_applied(results)
     winner = orders[next(i for i, (_, body) in enumerate(results) if body is final)]

@@ -95,9 +95,7 @@ def restartable_site(production_env) -> Iterator[tuple[Cluster, WebServer, dict[
     with throwaway_cluster() as cluster:
         with psycopg.connect(cluster.url("postgres"), autocommit=True) as admin:
             admin.execute("CREATE DATABASE codecapsule_fault")
-        env = production_environment(
-            database_url=cluster.url("codecapsule_fault"), static_root=production_env["DJANGO_STATIC_ROOT"]
-        )
+        env = production_environment(database_url=cluster.url("codecapsule_fault"), static_root=production_env["DJANGO_STATIC_ROOT"])
         manage(env, "migrate", "--noinput", "-v", "0")
         seeded = manage(env, "shell", "-c", SEED)
         site = json.loads(seeded.split("SEEDED ", 1)[1])
@@ -153,9 +151,7 @@ class Traffic:
             path, headers = self.requests[kind]
             answer = Answer(kind=kind, sent=time.monotonic(), done=0.0)
             try:
-                answer.status, answer.headers, answer.body = self.server.get(
-                    path, headers=headers, timeout=REQUEST_BOUND_SECONDS
-                )
+                answer.status, answer.headers, answer.body = self.server.get(path, headers=headers, timeout=REQUEST_BOUND_SECONDS)
             except Exception as exc:  # noqa: BLE001 - a reset or a timeout is what the test looks for
                 answer.error = f"{type(exc).__name__}: {exc}"
             answer.done = time.monotonic()
@@ -202,9 +198,7 @@ def test_requests_fail_cleanly_while_postgresql_restarts_and_then_recover(restar
 
     with Traffic(server, site) as traffic:
         kinds = set(traffic.requests)
-        traffic.wait_for(
-            lambda answers: {a.kind for a in answers if a.status == 200} == kinds, 60, "every kind of request to answer 200"
-        )
+        traffic.wait_for(lambda answers: {a.kind for a in answers if a.status == 200} == kinds, 60, "every kind of request to answer 200")
         down_from = time.monotonic()
         cluster.stop(mode="fast")
         down_since = time.monotonic()  # from here on, nothing can reach the database
@@ -213,8 +207,10 @@ def test_requests_fail_cleanly_while_postgresql_restarts_and_then_recover(restar
         cluster.start()
         up_since = time.monotonic()  # PostgreSQL accepts connections again
         traffic.wait_for(
-            lambda answers: sum(a.sent > up_since + RECOVERY_BOUND_SECONDS for a in answers) >= 5 * len(kinds)
-            and time.monotonic() > up_since + AFTER_SECONDS,
+            lambda answers: (
+                sum(a.sent > up_since + RECOVERY_BOUND_SECONDS for a in answers) >= 5 * len(kinds)
+                and time.monotonic() > up_since + AFTER_SECONDS
+            ),
             60,
             "traffic after the restart",
         )
