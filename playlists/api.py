@@ -21,6 +21,7 @@ from typing import Any
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from django.db import transaction
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
@@ -304,16 +305,18 @@ class PlaylistDetailView(GenericAPIView):
         return selectors.get_playlist_for_owner(request.user, playlist_id)
 
     def _save(self, request: Request, playlist: Playlist, data: dict[str, Any]) -> Response:
-        services.playlist_replace(
-            playlist=playlist,
-            actor=request.user,
-            title=data.get("title"),
-            description=data.get("description", ""),
-            is_public=data.get("is_public", False),
-            items=data.get("items"),
-            version=_version(data),
-        )
-        return Response(playlist_with_items(playlist, user=request.user))
+        with transaction.atomic():  # answer with this write's items, read under its lock (see PlaylistItemsView.put)
+            services.playlist_replace(
+                playlist=playlist,
+                actor=request.user,
+                title=data.get("title"),
+                description=data.get("description", ""),
+                is_public=data.get("is_public", False),
+                items=data.get("items"),
+                version=_version(data),
+            )
+            payload = playlist_with_items(playlist, user=request.user)
+        return Response(payload)
 
 
 class PlaylistItemsView(APIView):
@@ -335,8 +338,12 @@ class PlaylistItemsView(APIView):
         if "items" not in data:
             raise ValidationFailed.for_fields({"items": "Field required"}, subject="The playlist")
         capsule_ids = services.playlist_parse_items(data["items"])
-        services.playlist_set_items(playlist=playlist, actor=request.user, capsule_ids=capsule_ids, version=_version(data))
-        return Response(playlist_with_items(playlist, user=request.user))
+        # The answer is read inside the write's transaction, under its lock of the playlist row: read after the
+        # commit, a concurrent writer's order could come back beside this write's version.
+        with transaction.atomic():
+            services.playlist_set_items(playlist=playlist, actor=request.user, capsule_ids=capsule_ids, version=_version(data))
+            payload = playlist_with_items(playlist, user=request.user)
+        return Response(payload)
 
 
 class PlaylistEmbedView(APIView):
