@@ -217,6 +217,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "codecapsule.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Throttles count per client address. Left unset, DRF takes the address from X-Forwarded-For, which any
+    # client can write: a fresh made-up address per request and no throttle ever applied. Trust only what the
+    # one load balancer of DJANGO_BEHIND_PROXY appends (the last entry); without it, only the socket's address.
+    "NUM_PROXIES": 1 if env_bool("DJANGO_BEHIND_PROXY", False) else 0,
     # Only POST /api/auth/token/ is throttled (per client address): it takes passwords, so it is where
     # guessing happens. 20 a minute leaves room for scripts and slows a guesser to ~29k tries a day.
     "DEFAULT_THROTTLE_RATES": {

@@ -95,6 +95,28 @@ def test_it_slows_down_password_guessing(api_client, owner, monkeypatch):
     assert response.json()["error"]["code"] == "throttled"
 
 
+def test_a_made_up_x_forwarded_for_does_not_escape_the_throttle(api_client, owner, monkeypatch):
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"auth-token": "3/minute"})
+    guess = {"username": "owner", "password": "guess"}
+    for n in range(3):
+        assert api_client.post(TOKEN_URL, guess, format="json", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code == 400
+
+    assert api_client.post(TOKEN_URL, guess, format="json", HTTP_X_FORWARDED_FOR="10.0.0.99").status_code == 429
+
+
+def test_behind_one_proxy_the_throttle_counts_the_address_the_proxy_saw(api_client, owner, monkeypatch, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"auth-token": "3/minute"})
+    guess = {"username": "owner", "password": "guess"}
+
+    def post(forwarded_for: str) -> int:
+        return api_client.post(TOKEN_URL, guess, format="json", HTTP_X_FORWARDED_FOR=forwarded_for).status_code
+
+    # The client forges the first entries; the load balancer appends the address it saw.
+    assert [post(f"10.0.0.{n}, 203.0.113.9") for n in range(4)] == [400, 400, 400, 429]
+    assert post("10.0.0.1, 198.51.100.7") == 400  # another client has its own count
+
+
 def test_a_token_in_the_authorization_header_authenticates_api_calls(api_client, owner):
     token = api_client.post(TOKEN_URL, {"username": "owner", "password": "owner-pass-123"}, format="json").json()["token"]
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
