@@ -57,6 +57,7 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
+HTTP_SERVER_LIMIT_STATUSES = {414}
 SEED = 20261124
 MAX_EXAMPLES = 30
 MAX_EXAMPLES_ANONYMOUS = 10  # most writes stop at 401 before any parsing; the reads and the embed are the point
@@ -276,13 +277,28 @@ FUZZ_SETTINGS = settings(
 )
 
 
+def _lift_attempt_throttle(case: Any, owner: Any) -> None:
+    """Grading runs the learner's code in the judge, the deepest path behind the API, but its throttle (30 a
+    minute) would answer most of the fuzzer's attempts with 429. Forget the caller's count before each attempt
+    (DRF keeps it in the shared Redis cache under `throttle_<scope>_<user pk or address>`); the token endpoint
+    keeps its throttle, so 429 answers are still checked."""
+    if case.operation.path.endswith("/attempts/"):
+        from django.core.cache import cache
+
+        cache.delete_many([f"throttle_attempts_{owner.pk}", "throttle_attempts_127.0.0.1"])
+
+
 def _call_and_check(case: Any, owner: Any, stats: dict[str, Any]) -> None:
     _aim_at_real_objects(case, stats)
+    _lift_attempt_throttle(case, owner)
     response = case.call()
     _count(stats, case, response.status_code)
     if case.method.upper() == "DELETE" and response.status_code < 300:
         restore_seed(owner)
-    case.validate_response(response, checks=CHECKS)
+    # gunicorn itself refuses a request line over its limit_request_line (4094 bytes) with 414, before Django
+    # sees the request: a 4xx, but not an answer of the API whose statuses the schema documents.
+    checks = [not_a_server_error] if response.status_code in HTTP_SERVER_LIMIT_STATUSES else CHECKS
+    case.validate_response(response, checks=checks)
 
 
 @creator_schema.parametrize()
