@@ -452,6 +452,11 @@ if GENERATION_LOST_AFTER_SECONDS < 3 * GENERATION_HEARTBEAT_SECONDS:
         f"GENERATION_LOST_AFTER_SECONDS ({GENERATION_LOST_AFTER_SECONDS}) must be at least 3 x "
         f"GENERATION_HEARTBEAT_SECONDS ({GENERATION_HEARTBEAT_SECONDS}), or live jobs are failed as lost"
     )
+# A job still queued this long after it was saved has its task sent again by the same minutely schedule
+# (generation.services.generation_jobs_resend_stuck): the task may be lost (Redis restarted without persistence, a
+# cluster killed holding fetched tasks, the broker down at save time). Only one worker can claim a job, so a job that
+# was merely waiting in a long queue loses nothing; 5 minutes is several jobs' worth of waiting on one worker.
+GENERATION_RESEND_QUEUED_AFTER_SECONDS = env_int("GENERATION_RESEND_QUEUED_AFTER_SECONDS", 300, minimum=10, maximum=24 * 3600)
 
 # --- Terminal workspaces ---
 # Issue #6 part 3: each learner's TERMINAL workspace (judges/workspace.py) lives server-side between commands as

@@ -99,9 +99,8 @@ def agents_for_provider() -> Agents:
 
 def run_pipeline(job: GenerationJob, *, agents: Agents | None = None) -> GenerationJob:
     """Run `job` to its end (succeeded or failed) and return it. See the module docstring for the steps."""
-    if job.is_finished:
+    if job.is_finished or not _claim(job):
         return job
-    _start(job)
     request = request_for(job)
     try:
         agents = agents if agents is not None else agents_for_provider()
@@ -124,24 +123,23 @@ def request_for(job: GenerationJob) -> GenerationRequest:
     )
 
 
-def _start(job: GenerationJob) -> None:
-    job.status = JobStatus.RUNNING
-    job.started_at = timezone.now()
-    job.heartbeat_at = job.started_at  # alive from the start: the reaper counts silence from here
-    job.finished_at = None
-    job.provider = llm_provider()
-    job.stage = STAGE_PEDAGOGIST
-    job.heals = 0
-    job.llm_seconds = 0.0
-    job.judge_seconds = 0.0
-    job.error = ""
-    job.error_category = ""
-    job.save(
-        update_fields=[
-            "status", "started_at", "heartbeat_at", "finished_at", "provider", "stage", "heals",
-            "llm_seconds", "judge_seconds", "error", "error_category",
-        ]
-    )  # fmt: skip
+def _claim(job: GenerationJob) -> bool:
+    """Move the job from queued to running in one conditional UPDATE; False when another worker claimed it first.
+
+    A queued job can have two tasks in the queue (generation.services.generation_jobs_resend_stuck re-sends a job
+    whose task may have been lost), so reading the status and then saving would let both run it."""
+    now = timezone.now()
+    fields = {
+        "status": JobStatus.RUNNING, "started_at": now, "heartbeat_at": now,  # the reaper counts silence from here
+        "finished_at": None, "provider": llm_provider(), "stage": STAGE_PEDAGOGIST, "heals": 0,
+        "llm_seconds": 0.0, "judge_seconds": 0.0, "error": "", "error_category": "",
+    }  # fmt: skip
+    if not GenerationJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(**fields):
+        job.refresh_from_db()
+        return False
+    for name, value in fields.items():
+        setattr(job, name, value)
+    return True
 
 
 class _JobNoLongerRunning(Exception):

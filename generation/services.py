@@ -11,6 +11,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -96,7 +97,9 @@ def generation_job_create(
             provider=llm_provider(),
             retry_of=retry_of,
         )
-        transaction.on_commit(lambda: enqueue_generation_job(job))
+        # robust: with the broker unreachable the job is still saved (and the creator sees it queued); the log says
+        # why and generation_jobs_resend_stuck sends it once the broker is back.
+        transaction.on_commit(lambda: enqueue_generation_job(job), robust=True)
     return job
 
 
@@ -171,6 +174,36 @@ def generation_jobs_reap_lost(*, now: datetime | None = None, job_ids: list[obje
                 settings.GENERATION_LOST_AFTER_SECONDS,
             )
     return reaped
+
+
+def generation_jobs_resend_stuck(*, now: datetime | None = None, limit: int = 100) -> int:
+    """Send again the task of every job still queued GENERATION_RESEND_QUEUED_AFTER_SECONDS after it was saved (or
+    last re-sent); return how many were sent.
+
+    A queued job's task can be lost before any worker claims it: Redis restarted without persistence, a cluster
+    killed holding tasks it had fetched, or the broker unreachable when the job was saved (the save still stands,
+    see generation_job_create). Nothing tells a lost task from one waiting behind a long queue, so the job is sent
+    again, at most once per window (a cache key shared by every process); a duplicate task is harmless, because
+    only one worker can claim a queued job (generation/pipeline.py `_claim`), the other one skips it."""
+    from generation.tasks import enqueue_generation_job  # tasks import services: break the cycle here
+
+    now = now or timezone.now()
+    window = settings.GENERATION_RESEND_QUEUED_AFTER_SECONDS
+    stuck = GenerationJob.objects.filter(status=JobStatus.QUEUED, created_at__lt=now - timedelta(seconds=window))
+    sent = 0
+    for job in stuck.order_by("created_at")[:limit]:
+        key = f"generation:resent:{job.pk}"
+        if not cache.add(key, True, timeout=window):
+            continue
+        try:
+            enqueue_generation_job(job)
+        except Exception:  # the broker is still down: try again at the next sweep
+            cache.delete(key)
+            logger.exception("generation job %s: re-sending its task failed", job.pk)
+            continue
+        sent += 1
+        logger.warning("generation job %s still queued after %s s: its task was sent again", job.pk, window)
+    return sent
 
 
 def generation_job_reap_if_lost(*, job: GenerationJob) -> GenerationJob:

@@ -17,7 +17,13 @@ from django.db import connection
 from django_q.tasks import async_task
 
 from generation.models import GenerationJob, JobStatus
-from generation.services import generation_job_fail, generation_job_heartbeat, generation_jobs_reap_lost, generation_run
+from generation.services import (
+    generation_job_fail,
+    generation_job_heartbeat,
+    generation_jobs_reap_lost,
+    generation_jobs_resend_stuck,
+    generation_run,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -91,5 +97,6 @@ def run_generation_job(job_id: str | UUID) -> str:
 
 
 def reap_lost_generation_jobs() -> int:
-    """The minutely schedule: fail the running jobs whose worker stopped beating (returns how many)."""
-    return generation_jobs_reap_lost()
+    """The minutely schedule: fail the running jobs whose worker stopped beating, and send again the tasks of jobs
+    queued for too long (their task may be lost); returns how many jobs it acted on."""
+    return generation_jobs_reap_lost() + generation_jobs_resend_stuck()

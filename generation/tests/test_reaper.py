@@ -286,7 +286,7 @@ def test_the_worker_beats_while_a_slow_pipeline_runs_and_stops_afterwards(owner,
         return touched
 
     def slow_pipeline(job: GenerationJob) -> GenerationJob:
-        pipeline._start(job)
+        assert pipeline._claim(job)
         deadline = time.monotonic() + 30
         while sum(touched for _, touched in beats) < 3 and time.monotonic() < deadline:
             time.sleep(interval / 4)  # no database access here while the thread writes (SQLite shares one file)
