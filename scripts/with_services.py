@@ -82,6 +82,12 @@ def _wait_for_port(port: int, proc: subprocess.Popen, log_path: str, what: str) 
     raise ServiceError(f"{what} not listening after {START_SECONDS} s:\n{Path(log_path).read_text(errors='replace')}")
 
 
+def _spawn(command: list[str], log_path: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start a server in a session of its own (a Ctrl-C meant for the tests does not reach it), output to a log."""
+    with open(log_path, "w") as log:
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
+
+
 def _stop(proc: subprocess.Popen | None) -> None:
     if proc is None or proc.poll() is not None:
         return
@@ -103,14 +109,13 @@ def throwaway_redis() -> Iterator[Redis]:
     port, log_path = free_port(), f"{root}/redis.log"
     proc = None
     try:
-        with open(log_path, "w") as log:
-            proc = subprocess.Popen(
-                [
-                    binary, "--bind", HOST, "--port", str(port), "--dir", root, "--save", "", "--appendonly", "no",
-                    "--protected-mode", "yes", "--daemonize", "no", "--databases", "16",
-                ],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
+        proc = _spawn(
+            [
+                binary, "--bind", HOST, "--port", str(port), "--dir", root, "--save", "", "--appendonly", "no",
+                "--protected-mode", "yes", "--daemonize", "no", "--databases", "16",
+            ],
+            log_path,
+        )  # fmt: skip
         _wait_for_port(port, proc, log_path, "redis-server")
         yield Redis(host=HOST, port=port, root=root)
     finally:
@@ -125,11 +130,7 @@ def throwaway_s3(bucket: str = "codecapsule-test") -> Iterator[S3]:
     port, log_path = free_port(), f"{root}/moto.log"
     proc = None
     try:
-        with open(log_path, "w") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, **S3_CREDENTIALS},
-            )  # fmt: skip
+        proc = _spawn([sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)], log_path, env={**os.environ, **S3_CREDENTIALS})
         _wait_for_port(port, proc, log_path, "moto server")
         s3 = S3(endpoint_url=f"http://{HOST}:{port}", bucket=bucket)
         _create_bucket(s3)
