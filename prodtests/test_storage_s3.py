@@ -80,3 +80,34 @@ def test_export_training_data_store_writes_to_s3(production_env, transactional_d
     name = result.stdout.strip()
     [line] = bucket_objects()[name].decode().splitlines()
     assert json.loads(json.loads(line)["messages"][2]["content"])["title"] == "Owner's capsule"
+
+
+def delete_object(key: str) -> None:
+    boto3.client("s3", endpoint_url=os.environ["AWS_S3_ENDPOINT_URL"]).delete_object(Bucket=os.environ["AWS_STORAGE_BUCKET_NAME"], Key=key)
+
+
+def test_backup_takes_seed_sql_from_s3_and_restore_puts_it_back(web_server, api_user, production_env, tmp_path):
+    """The backup and restore commands (issue #8 part 4) on the production stack: the archive carries the seed SQL
+    files read from the bucket, and a restore into an emptied database writes them back to the bucket."""
+    _, token = api_user
+    data = capsule_data("DATABASE")
+    key = f"seed_sql/{hashlib.sha256(data['config_data']['seed_sql'].encode()).hexdigest()}.sql"
+    status, created = post_json(web_server, "/api/capsules/", data, token)
+    assert status == 201, created
+    archive = tmp_path / "backup.tar.gz"
+
+    def manage(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=production_env,
+                              capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+
+    backup = manage("backup", "--output", str(archive))
+    assert backup.returncode == 0, backup.stderr
+    delete_object(key)  # the bucket loses the file: only the archive has it now
+    restore = manage("restore", str(archive), "--replace")
+    assert restore.returncode == 0, restore.stderr
+
+    assert bucket_objects()[key] == data["config_data"]["seed_sql"].encode()
+    status, graded = post_json(
+        web_server, f"/api/capsules/{created['id']}/attempts", {"code": data["config_data"]["reference_solution"]}, token
+    )
+    assert status == 200 and graded["passed"] is True, graded
