@@ -330,7 +330,7 @@ LOGGING = {
 }
 
 # --- Judge ------------------------------------------------------------------------------------------
-# The sandbox and its limits (DESIGN.md §5, issue #3; judges/sandbox.py, judges/limits.py). Limits are per
+# The sandbox and its limits (DESIGN.md §5, issue #3; judges/sandbox/, judges/limits.py). Limits are per
 # run of the learner's program (one test, one query, one terminal step) unless the name says otherwise.
 
 # Debian's bubblewrap package. A missing or unusable bwrap refuses every job, unless ALLOW_UNSANDBOXED.
@@ -404,7 +404,7 @@ JUDGE_LANGUAGE_LIMITS = {
 # --- Judge: warm sandboxes ---
 # Each server process keeps up to this many sandboxes started ahead of need (bwrap + the harness waiting
 # for its job, each in a slot of its own), so a job does not wait ~15-20 ms for one; each serves exactly
-# one job and a replacement starts in the background (judges/sandbox.py). 0 turns them off. One starts
+# one job and a replacement starts in the background (judges/sandbox/warm.py). 0 turns them off. One starts
 # only while at least half of JUDGE_SLOTS are free; unused ones end after JUDGE_WARM_IDLE_SECONDS and are
 # not replaced until the next job.
 JUDGE_WARM_SANDBOXES = env_int("JUDGE_WARM_SANDBOXES", 2, minimum=0, maximum=16)

@@ -1,6 +1,6 @@
 """Per-learner TERMINAL workspaces that persist between commands (issue #6 part 3, and part 6 for terminals).
 
-A learner types commands one at a time; each runs in a fresh sandbox (judges/sandbox.py, the judge's rules)
+A learner types commands one at a time; each runs in a fresh sandbox (judges/sandbox/, the judge's rules)
 that sees the files the earlier commands left. Between commands the files live in the database, as a gzip'd
 tar of the sandbox's home directory (`TerminalWorkspace.archive`). The server only ever stores those bytes
 and hands them back to a sandbox: it never extracts, lists or opens anything a sandbox produced, so no path

@@ -1,6 +1,6 @@
 """Language runtimes for the judge: the API that validators, the gate and learner grading build on.
 
-Everything runs in the sandbox of judges/sandbox.py (one bubblewrap sandbox per call); limits default to
+Everything runs in the sandbox of judges/sandbox/ (one bubblewrap sandbox per call); limits default to
 judges.limits.limits_for(language) and can be passed explicitly (`limits_for("java", extended=True)`,
 `limits.replace(wall_seconds=1)`). Results are frozen pydantic models (`.model_dump(mode="json")` for a
 report). Failures of the program are verdicts, never exceptions; exceptions mean the judge could not

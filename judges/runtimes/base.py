@@ -4,7 +4,7 @@ A runtime (python.py, java.py, ...) only says how to turn the learner's code and
 job (judges/runtimes/harness.py documents the job format): which files to write, what to compile, what
 to run per test. `CodeRuntime.run()` does the rest:
 
-1. acquire a sandbox (judges/sandbox.py) with the runtime's limits: a warm one, whose harness already
+1. acquire a sandbox (judges/sandbox/) with the runtime's limits: a warm one, whose harness already
    waits for its job, when one is ready for these limits;
 2. run the harness in it: it compiles once, then runs every test as its own process;
 3. turn the harness's raw reports into a `JobResult`: one `TestResult` per test, with a verdict.
@@ -190,7 +190,7 @@ def _harness_command(judge_dir: str) -> tuple[list[str], dict[str, bytes]]:
     return [python, "-I", "-S", "-c", _BOOTSTRAP.format(path=f"{judge_dir}/harness.bin")], {"harness.bin": code}
 
 
-# Warm sandboxes (judges/sandbox.py) start the harness ahead of its job: the same command and files a
+# Warm sandboxes (judges/sandbox/warm.py) start the harness ahead of its job: the same command and files a
 # sandboxed job passes to Sandbox.run, so a job can take one that is already waiting for its job.
 set_warm_command(lambda: _harness_command(SANDBOX_JUDGE))
 

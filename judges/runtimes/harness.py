@@ -9,7 +9,7 @@ Protocol
 stdin  one job (below): its length as 8 bytes little-endian, then the job in `marshal` format 4 (plain
        dicts, lists, str, int, float, bool, None): the host is trusted and `marshal` is built in, where
        `json` would cost the job ~3 ms of imports. The harness may be started long before its job (a warm
-       sandbox, judges/sandbox.py): everything that does not depend on the job (imports, the std streams
+       sandbox, judges/sandbox/): everything that does not depend on the job (imports, the std streams
        of python mode, a garbage collection) is done first, then it waits for the job; no rlimit is set
        and nothing untrusted runs before the job has arrived. The length prefix means the harness never
        waits for end-of-file, which a stray copy of the pipe's write end could hold off.

@@ -1,4 +1,4 @@
-"""The sandbox itself (judges/sandbox.py): isolation, limits on what comes back, and refusing to run unsandboxed."""
+"""The sandbox itself (judges/sandbox/): isolation, limits on what comes back, and refusing to run unsandboxed."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Warm sandboxes (judges/sandbox.py, "Warm sandboxes"): started before a job needs them, each used for
+"""Warm sandboxes (judges/sandbox/warm.py and pool.py): started before a job needs them, each used for
 exactly one job, replaced in the background, the job's own limits applied after it is taken, and never
 a process left behind (not even when the server process dies)."""
 
