@@ -192,7 +192,10 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000 if _secure else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
-if env_bool("DJANGO_BEHIND_PROXY", False):
+# Behind a load balancer that terminates TLS: trust its X-Forwarded-Proto here, and its X-Forwarded-For entry in the
+# API throttles (REST_FRAMEWORK's NUM_PROXIES).
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
@@ -220,7 +223,7 @@ REST_FRAMEWORK = {
     # Throttles count per client address. Left unset, DRF takes the address from X-Forwarded-For, which any
     # client can write: a fresh made-up address per request and no throttle ever applied. Trust only what the
     # one load balancer of DJANGO_BEHIND_PROXY appends (the last entry); without it, only the socket's address.
-    "NUM_PROXIES": 1 if env_bool("DJANGO_BEHIND_PROXY", False) else 0,
+    "NUM_PROXIES": 1 if BEHIND_PROXY else 0,
     # Only POST /api/auth/token/ is throttled (per client address): it takes passwords, so it is where
     # guessing happens. 20 a minute leaves room for scripts and slows a guesser to ~29k tries a day.
     "DEFAULT_THROTTLE_RATES": {
