@@ -6,7 +6,7 @@ unauthenticated client.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from capsules.models import Capsule
 from capsules.services import capsule_create
 from capsules.tests.samples import capsule_data
+from tests.fake_openai import FakeOpenAI
 
 
 @pytest.fixture(autouse=True)
@@ -68,3 +69,15 @@ def owner_api(owner) -> APIClient:
     client = APIClient()
     client.force_authenticate(owner)
     return client
+
+
+@pytest.fixture
+def fake_openai(settings) -> Iterator[FakeOpenAI]:
+    """A fake OpenAI-compatible server on loopback, with Django settings pointing at it (provider `openai`).
+
+    Script it with `fake_openai.script(...)`; call `fake_openai.configure(settings, provider="azure")` to test
+    the Azure provider against the same server.
+    """
+    with FakeOpenAI() as fake:
+        fake.configure(settings)
+        yield fake

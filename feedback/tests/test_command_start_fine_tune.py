@@ -4,30 +4,14 @@ same refusals as CommandErrors."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from feedback.models import FineTuneJob
 from feedback.tests.training_samples import corrected_capsule
-from tests.fake_openai import FakeOpenAI
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fake_openai(settings) -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as fake:
-        fake.configure(settings)
-        yield fake
-
-
-@pytest.fixture
-def two_examples(settings, owner, other_creator) -> None:
-    settings.FINE_TUNE_MIN_EXAMPLES = 2
-    corrected_capsule(owner, "Find the maximum")
-    corrected_capsule(other_creator, "Find the biggest")
 
 
 def run(*args: str) -> str:

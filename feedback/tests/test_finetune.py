@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -27,21 +26,6 @@ from generation.llm.config import model_for
 from tests.fake_openai import FakeOpenAI, FineTuningScript, reply
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fake_openai(settings) -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as fake:
-        fake.configure(settings)
-        yield fake
-
-
-@pytest.fixture
-def two_examples(settings, owner, other_creator) -> None:
-    """Two distinct examples, and a minimum of two so that they are enough."""
-    settings.FINE_TUNE_MIN_EXAMPLES = 2
-    corrected_capsule(owner, "Find the maximum")
-    corrected_capsule(other_creator, "Find the biggest")
 
 
 def poll_until_finished(job: FineTuneJob, *, limit: int = 10) -> FineTuneJob:

@@ -16,7 +16,7 @@ from feedback import tasks
 from feedback.insights_store import feedback_snapshots_refresh
 from feedback.models import CreatorEdit, FeedbackSnapshot
 from feedback.tests.edits import make_edit
-from tests.fake_openai import FakeOpenAI, malformed, reply
+from tests.fake_openai import malformed, reply
 
 pytestmark = pytest.mark.django_db
 
@@ -36,13 +36,6 @@ def _no_debounce_left_over() -> Iterator[None]:
     cache.delete(tasks._DEBOUNCE_KEY)
     yield
     cache.delete(tasks._DEBOUNCE_KEY)
-
-
-@pytest.fixture
-def fake_openai(settings) -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as fake:
-        fake.configure(settings)
-        yield fake
 
 
 def analysis_callbacks(callbacks) -> list:

@@ -3,7 +3,6 @@ model for the Coder; everyone else gets 403. And the dashboard's fine-tuning pan
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import pytest
 from django.template.loader import render_to_string
@@ -14,25 +13,10 @@ from feedback.finetune import finetune_panel_context
 from feedback.models import FineTuneJob, FineTuneStatus
 from feedback.tests.training_samples import corrected_capsule
 from generation.llm.config import model_for
-from tests.fake_openai import FakeOpenAI
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def fake_openai(settings) -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as fake:
-        fake.configure(settings)
-        yield fake
-
-
-@pytest.fixture
-def two_examples(settings, owner, other_creator) -> None:
-    settings.FINE_TUNE_MIN_EXAMPLES = 2
-    corrected_capsule(owner, "Find the maximum")
-    corrected_capsule(other_creator, "Find the biggest")
 
 
 def logged_in(user) -> Client:
