@@ -22,10 +22,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import pytest  # noqa: E402
 
 from scripts.with_postgres import free_port  # noqa: E402
 
@@ -224,3 +227,16 @@ def _process_name(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return ""
+
+
+def wait_for(condition: Callable[[], Any], *, seconds: float, what: str, log: Callable[[], str] = str, poll: float = 0.25) -> Any:
+    """Poll `condition` until it returns something truthy (returned) or `seconds` pass: then the test fails, naming
+    `what` and showing `log()` (a process's log tail). Deadlines, never fixed sleeps, decide: the cores are shared."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {seconds} s: {what}\n--- log ---\n{log()}")
+        time.sleep(poll)

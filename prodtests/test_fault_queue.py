@@ -20,18 +20,10 @@ from generation import tasks
 from generation.models import GenerationJob, JobStatus
 from generation.services import generation_job_create
 from generation.tests.test_pipeline_llm import GOOD, IDEA
+from prodtests.stack import wait_for
 from tests.fake_openai import FakeOpenAI, reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_until(condition, *, seconds: float, what: str, log=str):
-    deadline = time.monotonic() + seconds
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {seconds} s: {what}\n--- qcluster log ---\n{log()}")
-        time.sleep(0.25)
-    return value
 
 
 def test_a_job_whose_task_was_lost_is_sent_again_and_runs_once(start_qcluster, settings):
@@ -57,7 +49,7 @@ def test_a_job_whose_task_was_lost_is_sent_again_and_runs_once(start_qcluster, s
         )
         assert tasks.reap_lost_generation_jobs() == 1
 
-        done = wait_until(
+        done = wait_for(
             lambda: (current := GenerationJob.objects.get(pk=job.pk)).is_finished and current,
             seconds=180, what="the re-sent job finished", log=cluster.log_tail,
         )  # fmt: skip
@@ -66,7 +58,7 @@ def test_a_job_whose_task_was_lost_is_sent_again_and_runs_once(start_qcluster, s
         # A second copy of the task (sent while the first waited behind a long queue) runs nothing: the job is no
         # longer queued, and only a queued job can be claimed (the claim race itself: generation/tests/test_resend.py).
         tasks.enqueue_generation_job(done)
-        wait_until(lambda: get_broker().queue_size() == 0, seconds=30, what="the duplicate task was taken", log=cluster.log_tail)
+        wait_for(lambda: get_broker().queue_size() == 0, seconds=30, what="the duplicate task was taken", log=cluster.log_tail)
         time.sleep(2)
         assert list(Capsule.objects.values_list("pk", flat=True)) == [done.result_capsule_id]
         assert fake.remaining == 0 and fake.unscripted == []

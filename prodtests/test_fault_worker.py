@@ -22,8 +22,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -34,6 +32,7 @@ from capsules.models import Capsule
 from generation.models import GenerationJob, JobStatus
 from generation.services import WORKER_LOST_ERROR, generation_job_create, generation_job_retry
 from generation.tests.test_pipeline_llm import GOOD, IDEA
+from prodtests.stack import wait_for
 from tests.fake_openai import FakeOpenAI, delay, reply
 
 HEARTBEAT_SECONDS = 1
@@ -43,21 +42,8 @@ START_BOUND_SECONDS = 90  # job committed → a worker processing it, running, o
 LOST_BOUND_SECONDS = 20  # kill → the page shows the job failed (LOST_AFTER_SECONDS plus polling and slack)
 REINCARNATE_BOUND_SECONDS = 30  # kill → the sentinel has spawned a replacement worker
 SUCCESS_BOUND_SECONDS = 180  # retry → succeeded: two scripted answers and two sandboxed judgements
-POLL_SECONDS = 0.25
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_for(condition: Callable[[], Any], *, seconds: float, what: str, log: Callable[[], str] = str) -> Any:
-    """Poll `condition` until it returns something truthy (returned) or `seconds` pass (the test fails)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {seconds} s: {what}\n--- qcluster log ---\n{log()}")
-        time.sleep(POLL_SECONDS)
 
 
 def job_now(job: GenerationJob) -> GenerationJob:
@@ -72,7 +58,6 @@ def test_a_worker_killed_mid_job_fails_the_job_saves_nothing_and_the_next_job_ru
         # Job 1: the Pedagogist's answer is held; job 2 (the retry): idea, then a draft that passes the judge.
         fake.script(delay(HOLD_SECONDS, reply(IDEA)), reply(IDEA), reply(GOOD))
         cluster = start_qcluster(
-            DJANGO_SECRET_KEY=settings.SECRET_KEY,  # django-q2 signs tasks with it: this process enqueues them
             LLM_PROVIDER="openai",
             OPENAI_API_KEY="test",
             OPENAI_BASE_URL=fake.base_url,
