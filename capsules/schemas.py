@@ -64,8 +64,9 @@ def allowed_runtime_tiers(language: str, dialect: str | None = None) -> tuple[st
 
 
 class _Strict(BaseModel):
-    # Unknown keys are refused: a typo such as `expected_ouput` must not silently drop a field.
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    # Unknown keys are refused: a typo such as `expected_ouput` must not silently drop a field. Numbers must be
+    # finite: NaN and infinities (a JSON 1e400 parses as inf) cannot be stored in a JSON column.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, allow_inf_nan=False)
 
 
 # --- CODE ---------------------------------------------------------------------------------------------

@@ -31,9 +31,13 @@ Category = Literal[
     # even fit its type's schema (validate_capsules reads files that never went through the API).
     "missing_visible_test",
     "invalid_config",
+    # A new DATABASE capsule without a hidden dataset: learners could pass by pasting the visible rows.
+    "missing_hidden_dataset",
 ]
 
-Verdict = Literal["AC", "WA", "TLE", "MLE", "RE", "CE", "OLE"]
+# NR: not run — the job stopped before this test (an earlier test ran out of time or memory, or the attempt's
+# time budget was spent).
+Verdict = Literal["AC", "WA", "TLE", "MLE", "RE", "CE", "OLE", "NR"]
 
 # The category a failing verdict stands for, when the reference solution earns it.
 CATEGORY_OF_VERDICT: dict[str, Category] = {
@@ -43,6 +47,7 @@ CATEGORY_OF_VERDICT: dict[str, Category] = {
     "RE": "runtime_error",
     "CE": "compile_error",
     "OLE": "output_limit",
+    "NR": "timeout",
 }
 
 
@@ -96,6 +101,10 @@ class ValidationReport(BaseModel):
     tests: list[TestOutcome] = Field(default_factory=list)
     tasks: list[TaskOutcome] = Field(default_factory=list)
     expected_result: ExpectedResult | None = None
+    # DATABASE: the reference's result on the hidden dataset (graded verdict-only; never shown to learners).
+    hidden_expected_result: ExpectedResult | None = None
+    # What passed but deserves the creator's attention (e.g. an older DATABASE capsule without a hidden dataset).
+    warnings: list[str] = Field(default_factory=list)
     seconds: float = 0.0
 
     def first_failure(self) -> TestOutcome | None:
