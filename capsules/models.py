@@ -7,9 +7,11 @@ capsules/schemas.py and every write goes through capsules/services.py, which val
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 
 class CapsuleType(models.TextChoices):
@@ -42,9 +44,63 @@ class CapsuleStatus(models.TextChoices):
     FLAGGED = "flagged", "Flagged"
 
 
+# Moderation took these away from everyone but their creator; no playlist may bring them back.
+MODERATED_STATUSES = (CapsuleStatus.REJECTED, CapsuleStatus.FLAGGED)
+# A course owner's own capsules reach the course's learners once the judge has proven them (publishing is a
+# moderator's step, so a creator's course would otherwise wait on staff); a draft never did, and stays out.
+PROVEN_STATUSES = (CapsuleStatus.VALIDATED, CapsuleStatus.PUBLISHED)
+
+
+def visible_q(*, reader_id: Any = None, course_owner_id: Any = None, prefix: str = "") -> Q:
+    """THE visibility rule (DESIGN.md §4), as a filter: what a reader may see of capsules. Every read path
+    (capsule API, capsule embed and oEmbed, playlist API, course embed, gallery) goes through it, through
+    `Capsule.objects.visible_to` or, where a subquery needs OuterRef or the capsule is reached through a
+    join, through this function.
+
+    1. Anyone, anonymous included, sees published AND public capsules.
+    2. `reader_id` (a signed-in reader) also sees their own capsules, whatever their status.
+    3. `course_owner_id` (inside a course; a learner's identity does not matter there) also admits the
+       course owner's own capsules the judge proved (PROVEN_STATUSES).
+    Neither admits one moderation hid to anyone but its creator (MODERATED_STATUSES are neither published
+    nor proven).
+
+    `prefix` reaches the capsule from another model (`"capsule__"` from a PlaylistItem); the ids may be
+    values or OuterRef() expressions.
+    """
+    rule = Q(**{f"{prefix}status": CapsuleStatus.PUBLISHED, f"{prefix}is_public": True})
+    if reader_id is not None:
+        rule |= Q(**{f"{prefix}creator_id": reader_id})
+    if course_owner_id is not None:
+        rule |= Q(**{f"{prefix}creator_id": course_owner_id, f"{prefix}status__in": PROVEN_STATUSES})
+    return rule
+
+
+class HiddenReason(models.TextChoices):
+    """Why a course's learners do not see a capsule the course lists (shown to the course owner only)."""
+
+    PRIVATE = "private", "Not published and public"  # another creator's capsule that is not published and public (any more)
+    MODERATED = "moderated", "Hidden by moderation"  # rejected or flagged
+    UNPROVEN = "unproven", "Not validated yet"  # the owner's own draft, not passed by the judge yet
+
+
+def course_hidden_reason(*, course_owner_id: Any, prefix: str = "") -> models.Case:
+    """A SQL expression: NULL for a capsule the course's learners see (visible_q, nothing else decides that),
+    else the HiddenReason. Same `prefix` and ids as visible_q; one expression, so no per-row Python."""
+    return models.Case(
+        models.When(visible_q(course_owner_id=course_owner_id, prefix=prefix), then=models.Value(None)),
+        models.When(Q(**{f"{prefix}status__in": MODERATED_STATUSES}), then=models.Value(HiddenReason.MODERATED.value)),
+        models.When(Q(**{f"{prefix}creator_id": course_owner_id}), then=models.Value(HiddenReason.UNPROVEN.value)),
+        default=models.Value(HiddenReason.PRIVATE.value),
+        output_field=models.CharField(null=True),
+    )
+
+
 class CapsuleQuerySet(models.QuerySet["Capsule"]):
-    def publicly_readable(self) -> CapsuleQuerySet:
-        return self.filter(status=CapsuleStatus.PUBLISHED, is_public=True)
+    def visible_to(self, user: Any, *, course_owner_id: Any = None) -> CapsuleQuerySet:
+        """The capsules `user` (None or anonymous: a stranger) may see; inside a course pass its owner's id
+        as `course_owner_id` and no user, so every learner sees the same steps (see visible_q)."""
+        reader_id = user.pk if user is not None and user.is_authenticated else None
+        return self.filter(visible_q(reader_id=reader_id, course_owner_id=course_owner_id))
 
 
 class Capsule(models.Model):
@@ -77,10 +133,6 @@ class Capsule(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def is_publicly_readable(self) -> bool:
-        return self.status == CapsuleStatus.PUBLISHED and self.is_public
 
 
 class ModerationAction(models.Model):

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from capsules.models import Capsule, CapsuleType
@@ -17,11 +17,9 @@ User = AbstractBaseUser | AnonymousUser
 
 
 def capsules_readable_by(user: User) -> QuerySet[Capsule]:
-    """A user reads their own capsules and everyone's published public ones; anonymous only the latter."""
-    public = Q(status="published", is_public=True)
-    if user.is_authenticated:
-        return Capsule.objects.filter(public | Q(creator=user))
-    return Capsule.objects.filter(public)
+    """A user reads their own capsules and everyone's published public ones; anonymous only the latter
+    (the one rule: Capsule.objects.visible_to)."""
+    return Capsule.objects.visible_to(user)
 
 
 def capsules_owned_by(user: User) -> QuerySet[Capsule]:
@@ -53,19 +51,13 @@ def capsule_list(
     return queryset.order_by("-created_at", "id")
 
 
-def _get_or_404(capsule_id: UUID | str) -> Capsule:
+def get_capsule_for_reader(user: User, capsule_id: UUID | str) -> Capsule:
+    """The capsule if the user may read it (capsules_readable_by); 404 otherwise, also for one that exists
+    but is not readable: we do not reveal that a private one exists."""
     try:
-        return Capsule.objects.select_related("creator").get(pk=capsule_id)
+        return capsules_readable_by(user).select_related("creator").get(pk=capsule_id)
     except (Capsule.DoesNotExist, ValidationError, ValueError):
         raise Http404("Capsule not found") from None
-
-
-def get_capsule_for_reader(user: User, capsule_id: UUID | str) -> Capsule:
-    """The capsule if the user may read it; 404 otherwise (we do not reveal that a private one exists)."""
-    capsule = _get_or_404(capsule_id)
-    if capsule.is_publicly_readable or (user.is_authenticated and capsule.creator_id == user.pk):
-        return capsule
-    raise Http404("Capsule not found")
 
 
 def get_capsule_for_owner(user: User, capsule_id: UUID | str) -> Capsule:
@@ -79,15 +71,20 @@ def get_capsule_for_owner(user: User, capsule_id: UUID | str) -> Capsule:
 def capsule_base_dict(capsule: Capsule, *, include_seed_sql: bool = False) -> dict[str, Any]:
     """The seed's BaseCapsule shape plus our extra fields (DESIGN.md §2).
 
-    include_seed_sql inlines the stored seed SQL into a DATABASE config, so that an export carries
-    everything needed to import the capsule on another installation.
+    include_seed_sql inlines the stored seed SQL into a DATABASE config — the visible seed as `seed_sql` and
+    the hidden dataset, when there is one, as `hidden_seed_sql` — so that an export carries everything needed
+    to import the capsule on another installation. SQL missing from storage is left out (the URL stays).
     """
     config_data = dict(capsule.config_data)
     if include_seed_sql and capsule.capsule_type == CapsuleType.DATABASE:
-        try:
-            config_data["seed_sql"] = seed_sql_read(url=config_data.get("seed_sql_url", ""))
-        except SeedSqlMissing:
-            pass
+        urls = {"seed_sql": config_data.get("seed_sql_url", "")}
+        if config_data.get("hidden_seed_sql_url"):  # a capsule without a hidden dataset has no such key
+            urls["hidden_seed_sql"] = config_data["hidden_seed_sql_url"]
+        for text_key, url in urls.items():
+            try:
+                config_data[text_key] = seed_sql_read(url=url)
+            except SeedSqlMissing:
+                pass
     return {
         "id": str(capsule.id),
         "title": capsule.title,

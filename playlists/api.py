@@ -2,7 +2,7 @@
 
     GET    /api/playlists/                 the caller's playlists (?scope=public: the public gallery)
     POST   /api/playlists/                 the seed's body {title, description, is_public, items: [{capsule_id, order}]}
-    GET    /api/playlists/<id>             a playlist with its items (owner, or anyone for a public one)
+    GET    /api/playlists/<id>             a playlist with its items (owner: all; anyone, for a public one: its steps)
     PUT    /api/playlists/<id>             replace title, description, is_public (and items, when sent)
     PATCH  /api/playlists/<id>             change some of them
     DELETE /api/playlists/<id>
@@ -12,6 +12,12 @@
 Every write goes through playlists/services.py; a stale `version` is a 409 in the one error shape. The
 embed endpoint keeps the seed's own 404 body, `{"error": "Playlist or step not found"}`, because embed
 clients written against the seed test for exactly that.
+
+Items follow the one visibility rule (capsules.models.visible_q), as the embed does: anyone but
+the owner gets exactly the steps a learner sees, in the embed's order and numbering; the owner gets every
+item, each with `learner_visible` and, when false, a `hidden_reason` (private | moderated | unproven). A
+capsule the caller may not read itself (another creator's that is no longer published and public) comes as
+`capsule: null`, with its id and title only.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from capsules.api import LearnerCapsuleSerializer, capsule_representation
+from capsules.models import HiddenReason
 from codecapsule.errors import ValidationFailed, error_responses
 from playlists import selectors, services
 from playlists.models import Playlist, PlaylistItem
@@ -61,21 +68,41 @@ def playlist_dict(playlist: Playlist, *, total_items: int) -> dict[str, Any]:
 
 
 def playlist_with_items(playlist: Playlist, *, user: Any) -> dict[str, Any]:
-    """The seed's PlaylistWithCapsules: every item with its capsule (learner-safe unless the caller owns it)."""
-    items = selectors.playlist_items_in_order(playlist)
+    """The seed's PlaylistWithCapsules, as `user` may see it (one query for the items either way).
+
+    1. The owner: every item in its stored order, each saying whether learners see it and, if not, why
+       (selectors.items_with_learner_visibility). Its capsule whole if it is theirs, learner-safe if it is
+       another creator's they may still read, null if they may not (the capsule API answers them 404 too).
+    2. Anyone else: the steps a learner sees (selectors.learner_visible_items, the embed's), learner-safe and
+       numbered 1..N as the embed's `?step=N`, so total_items matches the embed's.
+    """
+    if user.is_authenticated and playlist.creator_id == user.pk:
+        items = [
+            _item_dict(item, order=item.order, hidden_reason=item.hidden_reason, user=user, readable=item.owner_may_read)
+            for item in selectors.items_with_learner_visibility(playlist)
+        ]
+    else:
+        steps = selectors.learner_visible_items(playlist).select_related("capsule")
+        items = [
+            _item_dict(item, order=position, hidden_reason=None, user=user, readable=True)
+            for position, item in enumerate(steps, start=1)
+        ]
     data = playlist_dict(playlist, total_items=len(items))
-    data["items"] = [_item_dict(item, user=user) for item in items]
+    data["items"] = items
     return data
 
 
-def _item_dict(item: PlaylistItem, *, user: Any) -> dict[str, Any]:
+def _item_dict(item: PlaylistItem, *, order: int, hidden_reason: str | None, user: Any, readable: bool) -> dict[str, Any]:
     return {
         "item_id": str(item.item_id),
         "playlist_id": str(item.playlist_id),
         "capsule_id": str(item.capsule_id),
-        "order": item.order,
+        "order": order,
         "created_at": _timestamp(item.created_at),
-        "capsule": capsule_representation(item.capsule, user=user),
+        "title": item.capsule.title,
+        "learner_visible": hidden_reason is None,
+        "hidden_reason": hidden_reason,
+        "capsule": capsule_representation(item.capsule, user=user) if readable else None,
     }
 
 
@@ -137,9 +164,29 @@ class PlaylistItemSerializer(serializers.Serializer):
     item_id = serializers.UUIDField()
     playlist_id = serializers.UUIDField()
     capsule_id = serializers.UUIDField()
-    order = serializers.IntegerField()
+    order = serializers.IntegerField(
+        help_text="The owner: the stored order. Anyone else: the step number learners see (1..N, as the embed's `step`)."
+    )
     created_at = serializers.DateTimeField()
-    capsule = LearnerCapsuleSerializer()
+    title = serializers.CharField(help_text="The capsule's title (also when `capsule` is null).")
+    learner_visible = serializers.BooleanField(
+        help_text="Whether learners see this step in the embed. Always true for anyone but the owner, who alone "
+        "is shown the items learners do not see."
+    )
+    hidden_reason = serializers.ChoiceField(
+        choices=HiddenReason.choices,
+        allow_null=True,
+        help_text=(
+            "Why learners do not see the step (null when they do): `private`, another creator's capsule that is "
+            "not published and public (any more); `moderated`, rejected or flagged by moderation; `unproven`, the "
+            "owner's own capsule that has not passed the judge yet (a draft)."
+        ),
+    )
+    capsule = LearnerCapsuleSerializer(
+        allow_null=True,
+        help_text="The whole capsule for its creator, learner-safe for anyone else; null (owner only) for another "
+        "creator's capsule the caller may no longer read.",
+    )
 
 
 class PlaylistWithItemsSerializer(PlaylistSerializer):
@@ -208,7 +255,8 @@ class PlaylistListView(GenericAPIView):
         summary="List playlists",
         description=(
             "The caller's own playlists, newest change first; `scope=public` (the default for anonymous "
-            "callers) lists everyone's public playlists instead."
+            "callers) lists everyone's public playlists instead. `total_items` counts what the detail lists "
+            "for the caller: every item of their own playlists, the steps learners see of anyone else's."
         ),
         parameters=[OpenApiParameter("scope", OpenApiTypes.STR, enum=["mine", "public"], required=False)],
         responses={200: PlaylistSerializer(many=True), **error_responses(400, 404)},
@@ -220,7 +268,7 @@ class PlaylistListView(GenericAPIView):
                 {"scope": "must be `mine` (signed in) or `public`"}, subject="The query"
             )
         base = selectors.playlists_owned_by(request.user) if scope == "mine" else selectors.playlists_public()
-        playlists = selectors.with_item_counts(base.order_by("-updated_at", "playlist_id"))
+        playlists = selectors.with_item_counts_for(base.order_by("-updated_at", "playlist_id"), request.user)
         page = self.paginate_queryset(playlists)
         return self.get_paginated_response([playlist_dict(p, total_items=p.item_count) for p in page])
 
@@ -253,6 +301,11 @@ class PlaylistDetailView(GenericAPIView):
     @extend_schema(
         operation_id="playlists_retrieve",
         summary="Read a playlist with its items",
+        description=(
+            "The owner gets every item; each says whether learners see it (`learner_visible`) and, when they do "
+            "not, why (`hidden_reason`). Anyone else (a public playlist) gets the steps learners see, exactly as "
+            "the embed shows them: same steps, same order, numbered 1..N, `total_items` their count."
+        ),
         parameters=[_PLAYLIST_ID],
         responses={200: PlaylistWithItemsSerializer, **error_responses(404, descriptions=_PLAYLIST_404)},
     )

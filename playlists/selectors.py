@@ -7,7 +7,8 @@ Visibility (DESIGN.md §4, issue #5):
 - A learner sees the steps whose capsule is the playlist owner's own and proven by the judge (validated or
   published), or anyone's published and public one, and never one hidden by moderation (rejected or
   flagged). Step numbers count only those, so a capsule someone else unpublished (or a draft) drops out
-  of the course instead of leaving a hole.
+  of the course instead of leaving a hole. The rule itself is capsules.models.visible_q (through
+  `Capsule.objects.visible_to`), the same one every capsule read uses; nothing here writes it out again.
 """
 
 from __future__ import annotations
@@ -19,21 +20,27 @@ from uuid import UUID
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.crypto import constant_time_compare
 
-from capsules.models import Capsule, CapsuleStatus
+from capsules.models import MODERATED_STATUSES, Capsule, course_hidden_reason, visible_q
 from playlists.models import LearnerProgress, Playlist, PlaylistItem
 
 User = AbstractBaseUser | AnonymousUser
 
-# Moderation took these away from learners; no playlist may bring them back.
-HIDDEN_STATUSES = (CapsuleStatus.REJECTED, CapsuleStatus.FLAGGED)
-# The owner's own capsules reach learners once the judge has proven them (publishing is a moderator's
-# step, so a creator's course would otherwise wait on staff); a draft never did, and stays out.
-PROVEN_STATUSES = (CapsuleStatus.VALIDATED, CapsuleStatus.PUBLISHED)
 _EMBED_TOKEN_SALT = "playlists.embed-token"
 
 
@@ -45,12 +52,11 @@ class PlaylistNotFound(Http404):
 
 
 def addable_capsules(actor: User) -> QuerySet[Capsule]:
-    """Capsules `actor` may put in a playlist: their own (unless moderation hid them) and published public ones."""
+    """Capsules `actor` may put in a playlist: what they may see (their own and published public ones), less
+    their own that moderation hid (a published public capsule never is)."""
     if not actor.is_authenticated:
         return Capsule.objects.none()
-    return Capsule.objects.filter(Q(creator_id=actor.pk) | Q(status=CapsuleStatus.PUBLISHED, is_public=True)).exclude(
-        status__in=HIDDEN_STATUSES
-    )
+    return Capsule.objects.visible_to(actor).exclude(status__in=MODERATED_STATUSES)
 
 
 # --- Access helpers ---------------------------------------------------------------------------------------
@@ -152,17 +158,32 @@ class EmbedStep:
         return self.position == self.total
 
 
-def _learner_visible(prefix: str, owner: Any) -> Q:
-    """The rule of the module docstring as a filter on items (`prefix` reaches the items from another model,
-    `owner` is the playlist creator's id or an OuterRef() to it). Neither status admits one moderation hid."""
-    own_and_proven = Q(**{f"{prefix}capsule__creator_id": owner, f"{prefix}capsule__status__in": PROVEN_STATUSES})
-    published = Q(**{f"{prefix}capsule__status": CapsuleStatus.PUBLISHED, f"{prefix}capsule__is_public": True})
-    return own_and_proven | published
+def _learner_visible(course_owner_id: Any) -> Any:
+    """The one visibility rule as a filter on items, inside a course whose owner is `course_owner_id` (a value,
+    or an OuterRef() to the playlist's creator): a join to the capsule, not a per-row check."""
+    return visible_q(course_owner_id=course_owner_id, prefix="capsule__")
 
 
 def learner_visible_items(playlist: Playlist) -> QuerySet[PlaylistItem]:
     """The playlist's items a learner sees, in order (see the module docstring)."""
-    return PlaylistItem.objects.filter(_learner_visible("", playlist.creator_id), playlist=playlist).order_by("order")
+    return PlaylistItem.objects.filter(_learner_visible(playlist.creator_id), playlist=playlist).order_by("order")
+
+
+def items_with_learner_visibility(playlist: Playlist) -> QuerySet[PlaylistItem]:
+    """Every item with its capsule, in order, for the playlist's owner (the API); one query. Annotated:
+    - `hidden_reason`: None for a step learners see, else why they do not (capsules.models.HiddenReason);
+    - `owner_may_read`: whether the owner may read the capsule itself (their own, or published and public),
+      so that a capsule another creator took back is not handed to them through their playlist either."""
+    owner_reads = visible_q(reader_id=playlist.creator_id, prefix="capsule__")
+    return (
+        PlaylistItem.objects.filter(playlist=playlist)
+        .select_related("capsule")
+        .annotate(
+            hidden_reason=course_hidden_reason(course_owner_id=playlist.creator_id, prefix="capsule__"),
+            owner_may_read=ExpressionWrapper(owner_reads, output_field=BooleanField()),
+        )
+        .order_by("order")
+    )
 
 
 def _count_of(items: QuerySet[PlaylistItem]) -> Coalesce:
@@ -173,8 +194,14 @@ def _count_of(items: QuerySet[PlaylistItem]) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+def with_hidden_reasons(capsules: QuerySet[Capsule], *, course_owner_id: Any) -> QuerySet[Capsule]:
+    """Annotate `hidden_reason` on capsules that are (or are about to be) steps of a course of `course_owner_id`:
+    None when its learners would see them, else why not (the builder's steps, saved or not)."""
+    return capsules.annotate(hidden_reason=course_hidden_reason(course_owner_id=course_owner_id))
+
+
 def _visible_items_of_outer_playlist() -> QuerySet[PlaylistItem]:
-    return PlaylistItem.objects.filter(_learner_visible("", OuterRef("creator_id")), playlist=OuterRef("pk"))
+    return PlaylistItem.objects.filter(_learner_visible(OuterRef("creator_id")), playlist=OuterRef("pk"))
 
 
 def public_playlists_with_steps() -> QuerySet[Playlist]:
@@ -216,7 +243,11 @@ def embed_step(playlist: Playlist, step: int | None) -> EmbedStep:
     if step is None or not 1 <= step <= len(steps):
         raise PlaylistNotFound("Playlist or step not found")
     current = steps[step - 1]
-    capsule = Capsule.objects.get(pk=current.capsule_id)
+    try:
+        # The rule again, not a bare get: a capsule unpublished between the two queries is not shown.
+        capsule = Capsule.objects.visible_to(None, course_owner_id=playlist.creator_id).get(pk=current.capsule_id)
+    except Capsule.DoesNotExist:
+        raise PlaylistNotFound("Playlist or step not found") from None
     return EmbedStep(playlist=playlist, steps=steps, current=current, capsule=capsule)
 
 
@@ -237,3 +268,16 @@ def playlist_items_in_order(playlist: Playlist) -> list[PlaylistItem]:
 def with_item_counts(playlists: QuerySet[Playlist]) -> QuerySet[Playlist]:
     """Annotate `item_count` (all items, as the owner counts them) in the same query (see _count_of)."""
     return playlists.annotate(item_count=_count_of(PlaylistItem.objects.filter(playlist=OuterRef("pk"))))
+
+
+def with_item_counts_for(playlists: QuerySet[Playlist], viewer: User) -> QuerySet[Playlist]:
+    """Annotate `item_count` as `viewer` is shown the items (the API's total_items): every item of their own
+    playlists, the steps a learner sees of anyone else's. Still one query; each row runs one of the two
+    counts."""
+    learner_steps = _count_of(_visible_items_of_outer_playlist())
+    if not viewer.is_authenticated:
+        return playlists.annotate(item_count=learner_steps)
+    every_item = _count_of(PlaylistItem.objects.filter(playlist=OuterRef("pk")))
+    return playlists.annotate(
+        item_count=Case(When(creator_id=viewer.pk, then=every_item), default=learner_steps, output_field=IntegerField())
+    )

@@ -28,7 +28,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from capsules.models import Capsule
+from capsules.models import Capsule, HiddenReason
 from codecapsule.errors import ApplicationError, ValidationFailed
 from codecapsule.views import HtmxHttpRequest
 from playlists.forms import (
@@ -49,6 +49,7 @@ from playlists.selectors import (
     learner_visible_items,
     playlist_items_in_order,
     playlists_owned_by,
+    with_hidden_reasons,
     with_item_counts,
 )
 from playlists import services
@@ -99,6 +100,15 @@ class BuilderStep:
     @property
     def title(self) -> str:
         return self.capsule.title if self.capsule else "Unavailable capsule"
+
+    @property
+    def hidden_reason(self) -> str | None:
+        """Why the course's learners will not see this step (selectors.with_hidden_reasons), or None."""
+        return getattr(self.capsule, "hidden_reason", None)
+
+    @property
+    def hidden_label(self) -> str:
+        return HiddenReason(self.hidden_reason).label if self.hidden_reason else ""
 
 
 @login_required
@@ -183,11 +193,12 @@ def _render_pool(request: HtmxHttpRequest, filters: CapsulePoolFilterForm, added
 
 def _known_capsules(user: AbstractBaseUser, playlist: Playlist | None, ids: list[UUID]) -> dict[UUID, Capsule]:
     """The capsules of `ids` the creator may show: addable ones, and ones already in the playlist (the
-    service lets a capsule someone else unpublished stay where it is)."""
-    found = {capsule.pk: capsule for capsule in addable_capsules(user).filter(pk__in=ids)}
+    service lets a capsule someone else unpublished stay where it is). Each says whether the course's
+    learners will see it (`hidden_reason`; the builder is the owner's, so the owner is the course owner)."""
+    found = {capsule.pk: capsule for capsule in with_hidden_reasons(addable_capsules(user).filter(pk__in=ids), course_owner_id=user.pk)}
     if playlist is not None and len(found) < len(ids):
         kept = Capsule.objects.filter(pk__in=ids, playlist_items__playlist=playlist).exclude(pk__in=found)
-        found.update({capsule.pk: capsule for capsule in kept})
+        found.update({capsule.pk: capsule for capsule in with_hidden_reasons(kept, course_owner_id=user.pk)})
     return found
 
 
