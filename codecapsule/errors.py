@@ -17,6 +17,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from codecapsule.parsers import BodyParseError
+
 
 class ApplicationError(Exception):
     """A failure the user can act on. `fields` maps a field path to its message."""
@@ -91,7 +93,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         message = "; ".join(f"{path}: {msg}" for path, msg in fields.items()) or "Invalid input."
         response.data = error_body("validation_error", message, fields)
     elif isinstance(exc, drf_exceptions.ParseError):
-        response.data = error_body("parse_error", str(exc.detail))
+        fields = exc.fields if isinstance(exc, BodyParseError) else None
+        response.data = error_body("parse_error", str(exc.detail), fields)
     elif isinstance(exc, drf_exceptions.APIException):
         response.data = error_body(exc.default_code, str(exc.detail))
     return response
@@ -121,7 +124,10 @@ class ErrorSerializer(serializers.Serializer):
 
 
 _ERROR_DESCRIPTIONS = {
-    400: "Invalid input: malformed JSON (parse_error) or a failed validation (validation_error, with field paths).",
+    400: (
+        "Invalid input: JSON that is malformed, nested too deeply or holds a non-finite number (parse_error, with the"
+        " value's field path when there is one) or a failed validation (validation_error, with field paths)."
+    ),
     401: "No credentials, or invalid ones (not_authenticated, authentication_failed).",
     403: "Authenticated, but not allowed: not the capsule's creator, or a session request without its CSRF token.",
     404: "No such capsule, or one the caller may not read.",

@@ -219,7 +219,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "codecapsule.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON only, through codecapsule.jsonparse: no nesting deeper than JSON_MAX_DEPTH, no NaN/Infinity/1e400.
+    "DEFAULT_PARSER_CLASSES": ["codecapsule.parsers.StrictJSONParser"],
     # Throttles count per client address. Left unset, DRF takes the address from X-Forwarded-For, which any
     # client can write: a fresh made-up address per request and no throttle ever applied. Trust only what the
     # one load balancer of DJANGO_BEHIND_PROXY appends (the last entry); without it, only the socket's address.
@@ -232,6 +233,12 @@ REST_FRAMEWORK = {
         "attempts": env_str("API_ATTEMPT_THROTTLE_RATE", "30/minute"),
     },
 }
+# How deeply arrays and objects may nest in any JSON we read from outside (API bodies, learner events, import
+# files; codecapsule/jsonparse.py). The deepest legitimate text is 6 levels: a DATABASE capsule's
+# config_data.schema_info[i].columns is 5, one more as an item of an import file's array. 32 is generous; a deeper
+# text is refused before the parser sees it (Python's json recurses: ~1,000 levels would crash it). At most 200,
+# so that a request's own stack plus the parser's recursion stays far below Python's recursion limit (1,000).
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32, minimum=8, maximum=200)
 SPECTACULAR_SETTINGS = {
     "TITLE": "CodeCapsule API",
     "DESCRIPTION": "Create, validate, grade and embed interactive programming exercises.",
@@ -348,11 +355,27 @@ JUDGE_UID_BASE = env_int("JUDGE_UID_BASE", 61000, minimum=1000)
 # Concurrent jobs on this host (all processes share the slots through lock files in JUDGE_SLOT_DIR).
 JUDGE_SLOTS = env_int("JUDGE_SLOTS", 8, minimum=1, maximum=1000)
 JUDGE_SLOT_DIR = env_str("JUDGE_SLOT_DIR", "")  # "" = <tmp>/codecapsule-judge-<euid>
+# Background work (the gate, generation jobs, revalidate) waits this long for a free slot: it has nobody waiting
+# on a page, and a burst of jobs should queue rather than fail.
 JUDGE_SLOT_WAIT_SECONDS = env_int("JUDGE_SLOT_WAIT_SECONDS", 120, minimum=1)
+# Grading availability (DESIGN.md §5, "Available"). A learner's request (Run, Submit, a terminal command, the
+# attempts API) waits at most this long for a slot, then answers 503 with Retry-After and the learner's work
+# kept: an attempt takes 0.05-1 s (benchmarks/judge_bench.py), so 2 s rides out a burst, while a judge that is
+# full for longer (a flood from many addresses) must not hold every web thread (it did: 120 s).
+JUDGE_LEARNER_SLOT_WAIT_SECONDS = env_int("JUDGE_LEARNER_SLOT_WAIT_SECONDS", 2, minimum=1, maximum=60)
+# What Retry-After says when the judge is full (503) or the learner already has an attempt in flight (429): about
+# the time one attempt takes, with room for the compiled languages.
+JUDGE_BUSY_RETRY_AFTER_SECONDS = env_int("JUDGE_BUSY_RETRY_AFTER_SECONDS", 3, minimum=1, maximum=120)
 # Per-run limits. 2 s CPU / 5 s wall is generous for exercise-sized programs; an "-extended" runtime
 # tier multiplies time and memory by JUDGE_EXTENDED_FACTOR.
 JUDGE_CPU_SECONDS = env_int("JUDGE_CPU_SECONDS", 2, minimum=1)
 JUDGE_WALL_SECONDS = env_int("JUDGE_WALL_SECONDS", 5, minimum=1)
+# A learner's whole attempt — compile and every test of all its jobs (visible tests, then hidden ones; visible
+# data, then hidden) — in wall-clock seconds. Every job also stops at its first test that runs out of time or
+# memory, so a looping or sleeping submission costs one JUDGE_WALL_SECONDS; this bounds one whose every test
+# stays just under the limit (10 tests x 4.9 s held a slot 49 s). Three per-test limits leave room for a
+# compiled language's build (javac 1-3 s on a loaded 2-core machine) and an honest slow test.
+JUDGE_ATTEMPT_WALL_SECONDS = env_int("JUDGE_ATTEMPT_WALL_SECONDS", 3 * JUDGE_WALL_SECONDS, minimum=1)
 JUDGE_EXTENDED_FACTOR = env_int("JUDGE_EXTENDED_FACTOR", 2, minimum=1, maximum=10)
 # RLIMIT_AS for interpreters that reserve little up front (Python, Bash, SQLite).
 JUDGE_ADDRESS_SPACE_MB = env_int("JUDGE_ADDRESS_SPACE_MB", 512, minimum=64)

@@ -72,6 +72,38 @@ def test_a_form_encoded_body_is_refused_as_an_unsupported_media_type(owner_api):
 # --- validation with field paths -----------------------------------------------------------------------
 
 
+def with_tolerance(literal: str, **overrides) -> str:
+    """A capsule body whose first test case's tolerance is `literal` as written (json.dumps cannot write 1e400)."""
+    body = capsule_data("CODE", **overrides)
+    body["config_data"]["test_cases"][0].update(compare="numeric", tolerance="LITERAL")
+    return json.dumps(body).replace('"LITERAL"', literal)
+
+
+@pytest.mark.parametrize("literal", ["1e400", "-1e400", "NaN", "Infinity"])
+def test_a_non_finite_tolerance_is_a_400_parse_error_naming_the_test_case(owner_api, literal):
+    error = assert_error_shape(post_raw(owner_api, LIST_URL, with_tolerance(literal)), 400, "parse_error")
+
+    assert list(error["fields"]) == ["config_data.test_cases[0].tolerance"]
+    assert not Capsule.objects.exists()
+
+
+def test_a_non_finite_tolerance_in_an_update_changes_nothing(owner_api, owner, make_capsule):
+    capsule = make_capsule(owner)
+    before = capsule_base_dict(capsule)
+
+    for method in ("put", "patch"):
+        raw = with_tolerance("1e400", title="Changed")
+        assert_error_shape(post_raw(owner_api, f"/api/capsules/{capsule.pk}", raw, method=method), 400, "parse_error")
+
+    assert capsule_base_dict(Capsule.objects.get(pk=capsule.pk)) == before
+
+
+def test_a_body_nested_a_thousand_deep_is_a_400_parse_error_not_a_crash(owner_api):
+    error = assert_error_shape(post_raw(owner_api, LIST_URL, "[" * 1000), 400, "parse_error")
+
+    assert "nested deeper than" in error["message"]
+
+
 def test_a_missing_nested_field_is_reported_by_its_path(owner_api):
     body = capsule_data("CODE")
     del body["config_data"]["test_cases"][1]["expected_output"]

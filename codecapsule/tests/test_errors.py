@@ -8,6 +8,7 @@ from django.http import Http404
 from rest_framework import exceptions
 
 from codecapsule.errors import ApplicationError, Conflict, ValidationFailed, api_exception_handler, error_body
+from codecapsule.parsers import BodyParseError
 
 
 def handle(exc: Exception):
@@ -64,6 +65,15 @@ def test_a_malformed_body_is_a_parse_error():
 
     assert response.status_code == 400
     assert response.data == error_body("parse_error", "JSON parse error - Expecting value")
+
+
+def test_a_refused_body_names_the_offending_value_in_fields():
+    exc = BodyParseError("Invalid JSON: a[1]: NaN is not allowed", fields={"a[1]": "NaN is not allowed"})
+
+    response = handle(exc)
+
+    assert response.status_code == 400
+    assert response.data == error_body("parse_error", "Invalid JSON: a[1]: NaN is not allowed", {"a[1]": "NaN is not allowed"})
 
 
 def test_nested_drf_validation_errors_are_flattened_to_field_paths():
