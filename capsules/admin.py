@@ -157,6 +157,16 @@ class ModerationActionInline(admin.TabularInline):
         return False
 
 
+def _stored_sql_preview(url: str | None) -> str:
+    """Seed SQL named by a config URL, for reading in the admin (a DATABASE capsule's seed or hidden dataset)."""
+    if not url:
+        return "—"
+    try:
+        return format_html("<pre>{}</pre>", seed_sql_read(url=url))
+    except SeedSqlMissing:
+        return f"missing from storage: {url}"
+
+
 @admin.register(Capsule)
 class CapsuleAdmin(admin.ModelAdmin):
     form = CapsuleAdminForm
@@ -180,6 +190,7 @@ class CapsuleAdmin(admin.ModelAdmin):
         "status",
         "statement_preview",
         "seed_sql_preview",
+        "hidden_seed_sql_preview",
         "validation_report_pretty",
         "created_at",
         "updated_at",
@@ -200,7 +211,7 @@ class CapsuleAdmin(admin.ModelAdmin):
         return [
             ("Moderation", {"fields": (("status", "creator"), ("created_at", "updated_at"), "id")}),
             ("Content", {"fields": content}),
-            ("Preview", {"fields": ("statement_preview", "seed_sql_preview", "validation_report_pretty")}),
+            ("Preview", {"fields": ("statement_preview", "seed_sql_preview", "hidden_seed_sql_preview", "validation_report_pretty")}),
         ]
 
     def get_inlines(self, request: HttpRequest, obj: Capsule | None) -> list[type[admin.TabularInline]]:
@@ -220,13 +231,11 @@ class CapsuleAdmin(admin.ModelAdmin):
 
     @admin.display(description="seed SQL")
     def seed_sql_preview(self, obj: Capsule) -> str:
-        url = (obj.config_data or {}).get("seed_sql_url")
-        if not url:
-            return "—"
-        try:
-            return format_html("<pre>{}</pre>", seed_sql_read(url=url))
-        except SeedSqlMissing:
-            return f"missing from storage: {url}"
+        return _stored_sql_preview((obj.config_data or {}).get("seed_sql_url"))
+
+    @admin.display(description="hidden dataset (seed SQL, never shown to learners)")
+    def hidden_seed_sql_preview(self, obj: Capsule) -> str:
+        return _stored_sql_preview((obj.config_data or {}).get("hidden_seed_sql_url"))
 
     def save_model(self, request: HttpRequest, obj: Capsule, form: CapsuleAdminForm, change: bool) -> None:
         """Save through the services (the admin's own obj.save() would skip their rules).
@@ -298,22 +307,24 @@ class CapsuleAdmin(admin.ModelAdmin):
         """Judge each selected capsule again through capsule_validate (which saves the report and status).
 
         The message: "2 passed, 1 failed: “Broken query” (syntax_error)." — failures named with their
-        category, at most _FAILURES_SHOWN of them; the full report is on each capsule's change page.
+        category, at most _FAILURES_SHOWN of them; the full report is on each capsule's change page. Passes
+        whose report carries warnings are counted: "2 passed (1 with warnings), 0 failed".
         """
-        passed = 0
+        passed = warned = 0
         failures: list[str] = []
         for capsule in queryset.order_by("pk"):
             report = capsule_validate(capsule=capsule, actor=request.user)
             if report["passed"]:
                 passed += 1
+                warned += bool(report.get("warnings"))
             else:
                 failures.append(f"“{capsule.title}” ({report['category']})")
-        message = f"{passed} passed, {len(failures)} failed"
+        message = f"{passed} passed" + (f" ({warned} with warnings)" if warned else "") + f", {len(failures)} failed"
         if failures:
             shown = ", ".join(failures[:_FAILURES_SHOWN])
             more = len(failures) - _FAILURES_SHOWN
             message += f": {shown}" + (f", and {more} more" if more > 0 else "")
-        self.message_user(request, message + ".", messages.WARNING if failures else messages.SUCCESS)
+        self.message_user(request, message + ".", messages.WARNING if failures or warned else messages.SUCCESS)
 
 
 @admin.register(ModerationAction)

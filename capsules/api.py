@@ -45,7 +45,9 @@ User = AbstractBaseUser | AnonymousUser
 _CONFIG_DATA_HELP = (
     "The type-specific configuration, a JSON object: CodeConfig (boilerplate_code, reference_solution, hints, "
     "test_cases[{description, test_call, expected_output, is_hidden}]), DatabaseConfig (boilerplate_code, "
-    "reference_solution, hints, schema_info[{table_name, columns}], dialect, seed_sql or seed_sql_url) or "
+    "reference_solution, hints, schema_info[{table_name, columns}], dialect, seed_sql or seed_sql_url, and the "
+    "hidden dataset hidden_seed_sql or hidden_seed_sql_url: the same tables with other rows, graded too and never "
+    "shown to learners; required for new capsules) or "
     "TerminalConfig (environment_config{disk_image_url}, hints, setup_script, "
     "tasks[{task_id, description, validation_script, solution_commands}])."
 )

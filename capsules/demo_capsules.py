@@ -21,7 +21,9 @@ How the judge runs these (the conventions the demo data is written against):
   compiled as Main.java; `test_call` is one or more statements, e.g.
   `System.out.println(Solution.reverseWords("a b"));` → `"b a\\n"`.
 * DATABASE, sqlite — `seed_sql` runs on an empty database; the learner's query and the reference query
-  then run on it, and the result rows (in order, as the statement asks for a sort) must be equal.
+  then run on it, and the result rows (in order, as the statement asks for a sort) must be equal. The same
+  again on the hidden dataset (`hidden_seed_sql`: the same tables, other rows, never shown to learners), on
+  which the reference's result differs and the usual wrong queries fail.
 * TERMINAL, bash — `setup_script` runs once in an empty workspace directory; the tasks are then done in
   order in that same directory (the current directory of every script). A task's `validation_script`
   prints `pass` and exits 0 when the task is done, and prints `fail` and exits 1 otherwise;
@@ -268,6 +270,49 @@ INSERT INTO order_items (order_id, product, quantity, unit_price_cents) VALUES
     (4, 'Laptop stand', 1, 2900);
 """
 
+# Three customers tied at 0 and inserted against name order — one with an order that has no items, two who
+# never ordered — and quantities above 1, so that a missing LEFT JOIN, COALESCE, quantity or name tie-break fails.
+_SHOP_HIDDEN_SEED_SQL = """\
+CREATE TABLE customers (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    country TEXT NOT NULL
+);
+CREATE TABLE orders (
+    id INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers (id),
+    ordered_on TEXT NOT NULL
+);
+CREATE TABLE order_items (
+    id INTEGER PRIMARY KEY,
+    order_id INTEGER NOT NULL REFERENCES orders (id),
+    product TEXT NOT NULL,
+    quantity INTEGER NOT NULL,
+    unit_price_cents INTEGER NOT NULL
+);
+INSERT INTO customers (id, name, country) VALUES
+    (1, 'Katherine Johnson', 'US'),
+    (2, 'Tim Berners-Lee', 'UK'),
+    (3, 'Hedy Lamarr', 'AT'),
+    (4, 'Alan Kay', 'US'),
+    (5, 'Barbara Liskov', 'US'),
+    (6, 'Dennis Ritchie', 'US');
+INSERT INTO orders (id, customer_id, ordered_on) VALUES
+    (1, 2, '2024-03-02'),
+    (2, 1, '2024-03-05'),
+    (3, 4, '2024-03-09'),
+    (4, 2, '2024-03-15'),
+    (5, 5, '2024-03-20'),
+    (6, 4, '2024-03-28');
+INSERT INTO order_items (id, order_id, product, quantity, unit_price_cents) VALUES
+    (1, 1, 'Monitor', 1, 15900),
+    (2, 1, 'USB cable', 3, 450),
+    (3, 2, 'Laptop stand', 2, 2900),
+    (4, 3, 'Mechanical keyboard', 1, 8900),
+    (5, 4, 'Notebook', 5, 300),
+    (6, 6, 'Webcam', 1, 4500);
+"""
+
 _DB_REVENUE: dict[str, Any] = {
     "title": "Revenue per customer",
     "capsule_type": "DATABASE",
@@ -313,6 +358,7 @@ Sort by `total_cents`, highest first; customers with the same total are sorted b
         ],
         "dialect": "sqlite",
         "seed_sql": _SHOP_SEED_SQL,
+        "hidden_seed_sql": _SHOP_HIDDEN_SEED_SQL,
     },
 }
 
@@ -332,6 +378,28 @@ INSERT INTO books (title, author, published_year, copies_available) VALUES
     ('Foundation', 'Isaac Asimov', 1951, 3),
     ('Hyperion', 'Dan Simmons', 1989, 0),
     ('The Dispossessed', 'Ursula K. Le Guin', 1974, 0);
+"""
+
+# A book from exactly 1970 with no copies, books after 1970 that are in stock, and the answer inserted out of
+# year order (and out of title order); no two answers share a year, since the reference sorts by year alone.
+_LIBRARY_HIDDEN_SEED_SQL = """\
+CREATE TABLE books (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    author TEXT NOT NULL,
+    published_year INTEGER NOT NULL,
+    copies_available INTEGER NOT NULL
+);
+INSERT INTO books (id, title, author, published_year, copies_available) VALUES
+    (1, 'Kindred', 'Octavia E. Butler', 1979, 0),
+    (2, 'Ringworld', 'Larry Niven', 1970, 0),
+    (3, 'The Handmaid''s Tale', 'Margaret Atwood', 1985, 2),
+    (4, 'Solaris', 'Stanislaw Lem', 1961, 0),
+    (5, 'The Forever War', 'Joe Haldeman', 1974, 0),
+    (6, 'Parable of the Sower', 'Octavia E. Butler', 1993, 0),
+    (7, 'Cat''s Cradle', 'Kurt Vonnegut', 1963, 1),
+    (8, 'Blindsight', 'Peter Watts', 2006, 0),
+    (9, 'Gateway', 'Frederik Pohl', 1977, 3);
 """
 
 _DB_OUT_OF_STOCK: dict[str, Any] = {
@@ -365,6 +433,7 @@ Return the `title` and `author` of those books, oldest publication first.
         ],
         "dialect": "sqlite",
         "seed_sql": _LIBRARY_SEED_SQL,
+        "hidden_seed_sql": _LIBRARY_HIDDEN_SEED_SQL,
     },
 }
 

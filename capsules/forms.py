@@ -525,6 +525,15 @@ class DatabaseCapsuleForm(CapsuleForm):
         widget=code_textarea(rows=10),
         help_text="Creates and fills the tables before every run. Never shown to learners.",
     )
+    hidden_seed_sql = ExactTextField(
+        label="Hidden dataset (seed SQL)",
+        widget=code_textarea(rows=10),
+        help_text=(
+            "The same tables and columns as the seed SQL, filled with other rows. Submissions are graded on it "
+            "too, so a query that just lists the visible answer fails. Learners never see it. Required for "
+            "new capsules; choose rows on which the reference query returns a different result."
+        ),
+    )
     boilerplate_code = ExactTextField(label="Starting query", widget=code_textarea(rows=4))
     reference_solution = ExactTextField(
         label="Reference query", widget=code_textarea(rows=6), help_text="Its result is the expected answer."
@@ -539,6 +548,7 @@ class DatabaseCapsuleForm(CapsuleForm):
         "difficulty",
         "is_public",
         "seed_sql",
+        "hidden_seed_sql",
         "boilerplate_code",
         "reference_solution",
         "hints",
@@ -546,9 +556,10 @@ class DatabaseCapsuleForm(CapsuleForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         self.seed_sql_missing = False
+        self.hidden_seed_sql_missing = False
         super().__init__(*args, **kwargs)
         dialect = self["dialect"].value() or "sqlite"
-        for name in ("seed_sql", "boilerplate_code", "reference_solution"):
+        for name in ("seed_sql", "hidden_seed_sql", "boilerplate_code", "reference_solution"):
             self.fields[name].widget.attrs.update({"data-language": dialect, "data-language-from": "id_dialect"})
 
     def _tier_choices(self) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -558,16 +569,24 @@ class DatabaseCapsuleForm(CapsuleForm):
             for dialect in SQL_DIALECTS
         ]
 
+    def _stored_sql(self, url: str) -> str | None:
+        """The stored SQL a URL names: "" for no URL, None when it is missing from storage."""
+        if not url:
+            return ""
+        try:
+            return seed_sql_read(url=url)
+        except SeedSqlMissing:
+            return None
+
     def _config_initial(self, config: Mapping[str, Any]) -> dict[str, Any]:
-        seed_sql = ""
-        if config.get("seed_sql_url"):
-            try:
-                seed_sql = seed_sql_read(url=config["seed_sql_url"])
-            except SeedSqlMissing:
-                self.seed_sql_missing = True
+        seed_sql = self._stored_sql(config.get("seed_sql_url", ""))
+        hidden_seed_sql = self._stored_sql(config.get("hidden_seed_sql_url", ""))
+        self.seed_sql_missing = seed_sql is None
+        self.hidden_seed_sql_missing = hidden_seed_sql is None
         return {
             "dialect": config.get("dialect", "sqlite"),
-            "seed_sql": seed_sql,
+            "seed_sql": seed_sql or "",
+            "hidden_seed_sql": hidden_seed_sql or "",
             "boilerplate_code": config.get("boilerplate_code", ""),
             "reference_solution": config.get("reference_solution", ""),
         }
@@ -578,15 +597,20 @@ class DatabaseCapsuleForm(CapsuleForm):
             "boilerplate_code": cleaned["boilerplate_code"],
             "reference_solution": cleaned["reference_solution"],
         }
-        # The service stores the text and saves only its URL; blank means "none", which the schema reports.
+        # The service stores the text and saves only its URL; blank means "none": the schema reports a missing
+        # seed, the judge a missing hidden dataset (a new capsule fails; a saved one keeps passing, with a warning).
         if cleaned["seed_sql"].strip():
             config["seed_sql"] = cleaned["seed_sql"]
+        if cleaned["hidden_seed_sql"].strip():
+            config["hidden_seed_sql"] = cleaned["hidden_seed_sql"]
         return config
 
     def _field_for_path(self, path: str, message: str) -> str | None:
         # The schema's "provide seed_sql or seed_sql_url" check is about the whole config; it belongs here.
         if path == "config_data.seed_sql_url" or (path == "config_data" and "seed_sql" in message):
             return "seed_sql"
+        if path == "config_data.hidden_seed_sql_url":
+            return "hidden_seed_sql"
         return super()._field_for_path(path, message)
 
 

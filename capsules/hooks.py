@@ -24,9 +24,15 @@ class JudgeReport(Protocol):
     def model_dump(self, *, mode: str = ...) -> dict[str, Any]: ...
 
 
-# A judge takes a validated draft, or a BaseCapsule dict that may not fit the schema any more (a stored
-# capsule judged again): it reports that as a failure instead of raising.
-Judge = Callable[[CapsuleDraft | Mapping[str, Any]], JudgeReport]
+class Judge(Protocol):
+    """A judge takes a validated draft, or a BaseCapsule dict that may not fit the schema any more (a stored
+    capsule judged again): it reports that as a failure instead of raising. `new` says whether the capsule is
+    being created (the rules for new capsules apply, e.g. a DATABASE capsule needs a hidden dataset) or is a
+    saved one judged again (older capsules keep passing, with a warning in the report)."""
+
+    def __call__(self, target: CapsuleDraft | Mapping[str, Any], *, new: bool = ...) -> JudgeReport: ...
+
+
 _judge: Judge | None = None
 
 
@@ -35,11 +41,14 @@ def register_judge(judge: Judge) -> None:
     _judge = judge
 
 
-def judge_capsule(target: CapsuleDraft | Mapping[str, Any]) -> dict[str, Any]:
-    """The registered judge's report on `target`, as JSON-ready data (it has a boolean "passed")."""
+def judge_capsule(target: CapsuleDraft | Mapping[str, Any], *, new: bool = True) -> dict[str, Any]:
+    """The registered judge's report on `target`, as JSON-ready data (it has a boolean "passed").
+
+    `new`: see Judge. The default is the strict one, so a caller that forgets it never lets a capsule through.
+    """
     if _judge is None:
         raise ImproperlyConfigured("No capsule judge is registered: is the judges app in INSTALLED_APPS?")
-    return _judge(target).model_dump(mode="json")
+    return _judge(target, new=new).model_dump(mode="json")
 
 
 # --- Edit listeners ---------------------------------------------------------------------------------------

@@ -6,6 +6,14 @@ Additions, each needed by the judge (documented in the README's data section):
 * DatabaseConfig.dialect      — "sqlite" (default) or "postgresql": which engine runs the queries.
 * DatabaseConfig.seed_sql     — write-only: the seed SQL as text. The create/update service stores it as a
                                 file in Django storage and replaces it by `seed_sql_url`, which names it.
+* DatabaseConfig.hidden_seed_sql — write-only: the hidden dataset, SQL that creates the same tables and
+                                columns as the seed with other rows. Stored like `seed_sql` and replaced by
+                                `hidden_seed_sql_url`, which names it. Learners are graded on both datasets
+                                (DESIGN.md §5, "earned, not pasted") and never see this one; the gate requires
+                                it of new capsules and proves the reference's result on it differs from the
+                                visible one, so a query listing the visible answer's rows as literals fails.
+* DatabaseConfig.hidden_seed_sql_url — "" (no hidden dataset: capsules saved before it existed) or the URL
+                                of the stored hidden dataset.
 * TerminalConfig.setup_script — shell run once in a fresh workspace before the learner starts.
 * TerminalTask.solution_commands — shell that completes the task; the judge proves each validation
                                 script fails before and passes after it.
@@ -106,6 +114,9 @@ class DatabaseConfig(_Strict):
     seed_sql_url: str = ""
     dialect: Literal["sqlite", "postgresql"] = "sqlite"
     seed_sql: str | None = None
+    # The hidden dataset (see the module docstring); blank text and an empty URL both mean "none".
+    hidden_seed_sql_url: str = ""
+    hidden_seed_sql: str | None = None
 
     @model_validator(mode="after")
     def _needs_a_seed(self) -> DatabaseConfig:
@@ -294,7 +305,7 @@ def learner_safe_config(capsule_type: str, config_data: Mapping[str, Any]) -> di
 
     Built from an allow-list, so a field added to a config later stays private until added here.
     Never included: reference solutions, hidden tests' calls, outputs and descriptions, seed SQL and its
-    URL, validation scripts, solution commands, setup scripts.
+    URL, the hidden dataset (hidden_seed_sql and its URL), validation scripts, solution commands, setup scripts.
     """
     hints = list(config_data.get("hints", []))
     if capsule_type == CapsuleType.CODE:

@@ -3,6 +3,10 @@
 Files are content-addressed (`seed_sql/<sha256>.sql`), so storing the same SQL twice is free, a URL
 always names exactly one text, and the storage name can be recovered from the URL on any backend
 (local media or S3, signed or not).
+
+A capsule's hidden dataset (`hidden_seed_sql_url`) is stored the same way, beside the visible seeds, so that
+backup, restore and export move both alike. Its name is the hash of its text, which says nothing of the rows
+to anyone without them; its URL stays in the creator's config (`learner_safe_config` never passes it on).
 """
 
 from __future__ import annotations

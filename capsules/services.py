@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -38,13 +38,23 @@ def capsule_validate_input(*, data: Any) -> CapsuleDraft:
         raise ValidationFailed.for_fields(exc.errors) from exc
 
 
+# DATABASE: each inline SQL text (write-only) and the URL key that names it once it is stored.
+_STORED_SQL_KEYS = (("seed_sql", "seed_sql_url"), ("hidden_seed_sql", "hidden_seed_sql_url"))
+
+
 def _stored_config_data(draft: CapsuleDraft) -> dict[str, Any]:
-    """config_data as it is saved: inline seed SQL moves into storage and is referred to by URL."""
+    """config_data as it is saved: inline seed SQL (the visible seed and the hidden dataset) moves into storage
+    and is referred to by URL."""
     config_data = draft.config_data()
     if isinstance(draft.config, DatabaseConfig):
-        seed_sql = config_data.pop("seed_sql", None)
-        if seed_sql and seed_sql.strip():
-            config_data["seed_sql_url"] = seed_sql_store(sql=seed_sql)
+        for text_key, url_key in _STORED_SQL_KEYS:
+            sql = config_data.pop(text_key, None)
+            if sql and sql.strip():
+                config_data[url_key] = seed_sql_store(sql=sql)
+        # No hidden dataset is stored as no key, as in every capsule saved before hidden datasets existed:
+        # an empty URL would otherwise count as a change of those capsules (a re-judgement, an edit record).
+        if not config_data.get("hidden_seed_sql_url"):
+            config_data.pop("hidden_seed_sql_url", None)
     return config_data
 
 
@@ -86,11 +96,14 @@ def _status_from_report(current: str, report: Mapping[str, Any]) -> str:
     )
 
 
-def capsule_create(*, creator: AbstractBaseUser, data: Mapping[str, Any], capsule_id: UUID | None = None) -> Capsule:
+def capsule_create(
+    *, creator: AbstractBaseUser, data: Mapping[str, Any], capsule_id: UUID | None = None, prejudged: dict[str, Any] | None = None
+) -> Capsule:
     """Validate, judge and save a new capsule owned by `creator`: `validated` if the judge passes it,
-    else a `draft` that carries the judge's report."""
+    else a `draft` that carries the judge's report. `prejudged`: the report capsule_prejudge made of this very
+    data (an import judges every record before its one transaction)."""
     draft = capsule_validate_for_save(data=data)
-    report = judge_capsule(draft)
+    report = prejudged if prejudged is not None else judge_capsule(draft, new=True)
     values = _draft_values(draft)
     status = _status_from_report(CapsuleStatus.DRAFT, report)
     with transaction.atomic():
@@ -106,10 +119,13 @@ def _ensure_can_edit(capsule: Capsule, actor: AbstractBaseUser) -> None:
         raise PermissionDenied("Only the capsule's creator can change it.")
 
 
-def capsule_update(*, capsule: Capsule, actor: AbstractBaseUser, data: Mapping[str, Any], source: str = "api") -> Capsule:
+def capsule_update(
+    *, capsule: Capsule, actor: AbstractBaseUser, data: Mapping[str, Any], source: str = "api", prejudged: dict[str, Any] | None = None
+) -> Capsule:
     """Validate the full new state and save it; changed content is judged again (status_after_judging).
 
-    Judging runs before the write transaction (it takes a sandbox run), so no lock is held meanwhile.
+    Judging runs before the write transaction (it takes a sandbox run), so no lock is held meanwhile; a caller
+    that holds a transaction of its own judges first and passes the report as `prejudged` (capsule_prejudge).
     After the write, in the same transaction, the edit listeners (capsules.hooks) get the capsule before and
     after; `source` tells them which path the edit came through (dashboard, api, admin, import, or seed for
     seed_demo putting demo data back).
@@ -118,8 +134,9 @@ def capsule_update(*, capsule: Capsule, actor: AbstractBaseUser, data: Mapping[s
     draft = capsule_validate_for_save(data=data)
     values = _draft_values(draft)
     current = Capsule.objects.get(pk=capsule.pk)
-    content_changed = any(getattr(current, field) != values[field] for field in _CONTENT_FIELDS)
-    report = judge_capsule(draft) if content_changed else None
+    report = None
+    if _content_changed(current, values):
+        report = prejudged if prejudged is not None else judge_capsule(draft, new=_held_to_new_rules(current))
     with transaction.atomic():
         locked = Capsule.objects.select_for_update().get(pk=capsule.pk)
         before, previous_report = capsule_base_dict(locked), locked.validation_report
@@ -140,11 +157,41 @@ def capsule_update(*, capsule: Capsule, actor: AbstractBaseUser, data: Mapping[s
     return locked
 
 
+def _content_changed(current: Capsule, values: Mapping[str, Any]) -> bool:
+    return any(getattr(current, field) != values[field] for field in _CONTENT_FIELDS)
+
+
+def capsule_prejudge(*, data: Mapping[str, Any], existing: Capsule | None) -> dict[str, Any] | None:
+    """The report capsule_create (`existing` None) or capsule_update of `existing` would judge `data` to, made
+    now, outside any transaction; None when the update would not judge (its content stays the same)."""
+    draft = capsule_validate_for_save(data=data)
+    if existing is None:
+        return judge_capsule(draft, new=True)
+    if not _content_changed(existing, _draft_values(draft)):
+        return None
+    return judge_capsule(draft, new=_held_to_new_rules(existing))
+
+
+# The gate's category for a new DATABASE capsule saved without a hidden dataset.
+MISSING_HIDDEN_DATASET_CATEGORY = "missing_hidden_dataset"
+
+
+def _held_to_new_rules(capsule: Capsule) -> bool:
+    """Whether judging a saved capsule again applies the rules for new capsules (`judge_capsule(new=...)`).
+
+    A saved capsule is judged as an existing one: a DATABASE capsule from before hidden datasets existed
+    keeps passing without one (its report warns). The exception is a capsule the gate has refused for
+    lacking a hidden dataset (it was new then): judged as existing, merely saving it again or validating it
+    would let it through without one.
+    """
+    return (capsule.validation_report or {}).get("category") == MISSING_HIDDEN_DATASET_CATEGORY
+
+
 def capsule_validate(*, capsule: Capsule, actor: AbstractBaseUser) -> dict[str, Any]:
     """Judge a saved capsule again and record the report and the resulting status (validate API, admin,
     revalidate command). Returns the report."""
     _ensure_can_edit(capsule, actor)
-    report = judge_capsule(capsule_base_dict(capsule))
+    report = judge_capsule(capsule_base_dict(capsule), new=_held_to_new_rules(capsule))
     with transaction.atomic():
         locked = Capsule.objects.select_for_update().get(pk=capsule.pk)
         locked.validation_report = report
@@ -190,23 +237,37 @@ def capsule_moderate(
 # --- Import (manage.py import_capsules) and checks shared with the admin form -------------------------
 
 
+def _stored_sql_error(*, url: str, text_key: str) -> str | None:
+    """Why a URL given instead of inline SQL cannot be used here (None when it names SQL stored here)."""
+    if seed_sql_name(url) is None:
+        return f"does not name seed SQL stored by CodeCapsule; send {text_key} instead"
+    if not seed_sql_exists(url=url):
+        return f"names seed SQL that is not stored here; include {text_key} in the record"
+    return None
+
+
 def capsule_validate_for_save(*, data: Any) -> CapsuleDraft:
     """Everything the save path checks, without saving anything (create, update, admin form, import).
 
     1. parse_capsule, through capsule_validate_input: the schema errors, as field paths.
     2. A DATABASE capsule without inline `seed_sql` must name seed SQL that is stored here, or it could
        never be judged (e.g. a record exported elsewhere without its seed SQL).
+    3. Likewise a hidden dataset given by `hidden_seed_sql_url` instead of inline `hidden_seed_sql` (an empty
+       URL is no hidden dataset, which the gate judges).
     """
     draft = capsule_validate_input(data=data)
-    if isinstance(draft.config, DatabaseConfig) and not (draft.config.seed_sql or "").strip():
-        url = draft.config.seed_sql_url
-        if seed_sql_name(url) is None:
-            message = "does not name seed SQL stored by CodeCapsule; send seed_sql instead"
-        elif not seed_sql_exists(url=url):
-            message = "names seed SQL that is not stored here; include seed_sql in the record"
-        else:
-            return draft
-        raise ValidationFailed.for_fields({"config_data.seed_sql_url": message})
+    config = draft.config
+    if not isinstance(config, DatabaseConfig):
+        return draft
+    errors: dict[str, str] = {}
+    if not (config.seed_sql or "").strip():
+        if message := _stored_sql_error(url=config.seed_sql_url, text_key="seed_sql"):
+            errors["config_data.seed_sql_url"] = message
+    if not (config.hidden_seed_sql or "").strip() and config.hidden_seed_sql_url:
+        if message := _stored_sql_error(url=config.hidden_seed_sql_url, text_key="hidden_seed_sql"):
+            errors["config_data.hidden_seed_sql_url"] = message
+    if errors:
+        raise ValidationFailed.for_fields(errors)
     return draft
 
 
@@ -222,6 +283,18 @@ class CapsuleImportResult:
     capsule: Capsule | None  # None for a dry run
 
 
+@dataclass(frozen=True)
+class CapsuleImportReport:
+    """What capsule_import_all did with a list of records: all of them saved, or none."""
+
+    # Per record, in order: what was done (or, for a dry run or a rejected import, what would have been done);
+    # None for a rejected record.
+    results: list[CapsuleImportResult | None]
+    # Rejected records by index: field path (`__all__` for the record as a whole) → message.
+    errors: dict[int, dict[str, str]]
+    saved: bool  # every record was written (never for a dry run, never when a record was rejected)
+
+
 def _import_id(data: Mapping[str, Any]) -> tuple[UUID | None, str | None]:
     raw = data.get("id")
     if raw is None or raw == "":
@@ -232,20 +305,9 @@ def _import_id(data: Mapping[str, Any]) -> tuple[UUID | None, str | None]:
         return None, "is not a valid UUID"
 
 
-def capsule_import(*, owner: AbstractBaseUser, data: Any, dry_run: bool = False) -> CapsuleImportResult:
-    """Import one BaseCapsule record (an export line) as `owner`'s capsule.
-
-    1. The record must be a JSON object; its `id`, when present, must be a UUID.
-    2. Everything is validated as the save path would (capsule_validate_for_save); all errors are reported
-       together, `id` first, as field paths.
-    3. An `id` that exists must belong to `owner` (it is then updated through capsule_update, whose status
-       rules apply); an `id` owned by someone else is refused; a new `id` is kept (capsule_create).
-    4. Read-only keys of the export shape are ignored: creator_id (the owner decides), created_at,
-       updated_at, and status — the judge decides it on this installation, as on every save.
-    5. With dry_run nothing is written (not even seed SQL files); the outcome says what would happen.
-    Each record is saved in its own transaction (capsule_create / capsule_update), so a bad record never
-    leaves half of itself behind; no lock is held while the judge runs.
-    """
+def _import_check(*, owner: AbstractBaseUser, data: Any) -> CapsuleImportResult:
+    """What importing one record would do (CREATED or UPDATED), or ValidationFailed with every error of the record,
+    `id` first, as field paths. Neither writes nor judges (steps 1-3 of capsule_import_all)."""
     if not isinstance(data, Mapping):
         raise ValidationFailed("The record was rejected.", fields={"__all__": "expected a JSON object"})
     errors: dict[str, str] = {}
@@ -264,19 +326,88 @@ def capsule_import(*, owner: AbstractBaseUser, data: Any, dry_run: bool = False)
         errors.update({path: message for path, message in exc.fields.items() if path not in errors})
     if errors:
         raise ValidationFailed("The record was rejected.", fields=errors)
+    outcome = ImportOutcome.UPDATED if existing_creator is not None else ImportOutcome.CREATED
+    return CapsuleImportResult(outcome=outcome, capsule_id=capsule_id, capsule=None)
 
-    if dry_run:
-        outcome = ImportOutcome.UPDATED if existing_creator is not None else ImportOutcome.CREATED
-        return CapsuleImportResult(outcome=outcome, capsule_id=capsule_id, capsule=None)
 
-    existing = Capsule.objects.filter(pk=capsule_id).first() if capsule_id is not None else None
+def _import_target(data: Mapping[str, Any]) -> Capsule | None:
+    capsule_id, _ = _import_id(data)
+    return Capsule.objects.filter(pk=capsule_id).first() if capsule_id is not None else None
+
+
+def _import_write(*, owner: AbstractBaseUser, data: Mapping[str, Any], prejudged: dict[str, Any] | None) -> CapsuleImportResult:
+    """Save one checked record through capsule_create or capsule_update, deciding which by what is stored now."""
+    capsule_id, _ = _import_id(data)
+    existing = _import_target(data)
     if existing is None:
-        capsule = capsule_create(creator=owner, data=data, capsule_id=capsule_id)
+        capsule = capsule_create(creator=owner, data=data, capsule_id=capsule_id, prejudged=prejudged)
         return CapsuleImportResult(outcome=ImportOutcome.CREATED, capsule_id=capsule.pk, capsule=capsule)
-    if existing.creator_id != owner.pk:  # it changed hands since the check above
+    if existing.creator_id != owner.pk:  # it changed hands since the check
         raise ValidationFailed("The record was rejected.", fields={"id": "belongs to another creator"})
-    capsule = capsule_update(capsule=existing, actor=owner, data=data, source="import")
+    capsule = capsule_update(capsule=existing, actor=owner, data=data, source="import", prejudged=prejudged)
     return CapsuleImportResult(outcome=ImportOutcome.UPDATED, capsule_id=capsule.pk, capsule=capsule)
+
+
+def capsule_import_all(*, owner: AbstractBaseUser, records: Sequence[Any], dry_run: bool = False) -> CapsuleImportReport:
+    """Import BaseCapsule records (the lines of an export) as `owner`'s capsules: all of them, or none.
+
+    1. Every record must be a JSON object; its `id`, when present, must be a UUID.
+    2. Everything is validated as the save path would (capsule_validate_for_save). An `id` that exists must
+       belong to `owner` (that capsule is then updated through capsule_update, whose status rules apply); an
+       `id` owned by someone else is refused; a new `id` is kept (capsule_create).
+    3. Read-only keys of the export shape are ignored: creator_id (the owner decides), created_at,
+       updated_at, and status — the judge decides it on this installation, as on every save.
+    4. Steps 1-2 run for every record before anything is written or judged, so one run reports every bad
+       record. If any is bad, nothing is written and the report names each one's errors.
+    5. With dry_run nothing is written either (not even seed SQL files); the results say what would happen
+       (a repeated id is an update the second time).
+    6. Otherwise every record is judged first (capsule_prejudge: a sandbox run each, outside any transaction, so
+       a long import holds no lock — on SQLite, the site's write lock — while it is judged), then every record
+       is saved, in order, in one transaction, through capsule_create and capsule_update as every other path
+       saves. A record the judge fails is not bad: it is saved as a draft carrying the judge's report, as on
+       every save. A record that turned bad since step 2 (its id taken by another creator meanwhile) rolls back
+       every write, and is reported. (Seed SQL files stored on the way stay behind: storage is content-addressed,
+       and an unreferenced file harms nothing.)
+    """
+    results: list[CapsuleImportResult | None] = []
+    errors: dict[int, dict[str, str]] = {}
+    seen_ids: set[UUID] = set()
+    for index, data in enumerate(records):
+        try:
+            result = _import_check(owner=owner, data=data)
+        except ValidationFailed as exc:
+            errors[index] = exc.fields
+            results.append(None)
+            continue
+        if result.capsule_id is not None:
+            if result.capsule_id in seen_ids:
+                result = replace(result, outcome=ImportOutcome.UPDATED)
+            seen_ids.add(result.capsule_id)
+        results.append(result)
+    if errors or dry_run:
+        return CapsuleImportReport(results=results, errors=errors, saved=False)
+
+    # A record whose id an earlier record of the file creates is judged as new: the stricter rules.
+    reports = [capsule_prejudge(data=data, existing=_import_target(data)) for data in records]
+    saved: list[CapsuleImportResult | None] = []
+    try:
+        with transaction.atomic():
+            for data, report in zip(records, reports, strict=True):
+                saved.append(_import_write(owner=owner, data=data, prejudged=report))
+    except ValidationFailed as exc:  # raised by the record after the last one saved; every write is undone
+        return CapsuleImportReport(results=results, errors={len(saved): exc.fields}, saved=False)
+    return CapsuleImportReport(results=saved, errors={}, saved=True)
+
+
+def capsule_import(*, owner: AbstractBaseUser, data: Any, dry_run: bool = False) -> CapsuleImportResult:
+    """Import one BaseCapsule record as `owner`'s capsule: capsule_import_all of that record alone, its errors
+    raised as ValidationFailed (field paths; `__all__` for the record as a whole)."""
+    report = capsule_import_all(owner=owner, records=[data], dry_run=dry_run)
+    if report.errors:
+        raise ValidationFailed("The record was rejected.", fields=report.errors[0])
+    result = report.results[0]
+    assert result is not None  # a record without errors has a result
+    return result
 
 
 def capsule_differs_from(*, capsule: Capsule, data: Any) -> bool:

@@ -14,7 +14,8 @@ The archive is a `.tar.gz`:
     data/auth.user.jsonl               the users the data refers to: username, email, is_staff, is_active and
                                        the password hash (creators log in with their old password after a restore)
     data/<app>.<model>.jsonl           Django's `jsonl` serializer, primary keys kept, users as natural keys
-    seed_sql/<sha256>.sql              the DATABASE capsules' stored seed SQL (capsules.seed_sql)
+    seed_sql/<sha256>.sql              the DATABASE capsules' stored seed SQL (capsules.seed_sql): the visible
+                                       seeds and the hidden datasets, stored alike
 
 Learners' terminal workspaces (judges.TerminalWorkspace) are not backed up: they are throwaway sandboxes
 that expire on their own.
@@ -173,9 +174,11 @@ def _write_model(model: type[models.Model], handle: IO[str], seen_seed_sql: set[
         for obj in model._default_manager.order_by("pk").iterator(chunk_size=EXPORT_CHUNK_SIZE):
             count += 1
             if isinstance(obj, Capsule) and obj.capsule_type == CapsuleType.DATABASE:
-                name = seed_sql_name(str((obj.config_data or {}).get("seed_sql_url", "")))
-                if name:
-                    seen_seed_sql.add(name)
+                # The visible seed and the hidden dataset are both stored as seed SQL files.
+                for key in ("seed_sql_url", "hidden_seed_sql_url"):
+                    name = seed_sql_name(str((obj.config_data or {}).get(key, "")))
+                    if name:
+                        seen_seed_sql.add(name)
             yield obj
 
     serializers.serialize("jsonl", rows(), stream=handle, use_natural_foreign_keys=True, cls=_ExactJSONEncoder)

@@ -6,8 +6,8 @@ the last draft is the one that was saved. For an edited path:
 1. Each draft is normalised as the save path would store it (parse_capsule: defaults filled in, the runtime
    tier resolved), so that "the same value" means the same thing as in the stored capsule.
 2. If the last draft's value at the path is not the value the creator corrected, nobody knows who wrote it —
-   a person changed it since, or it never came from the job (e.g. `seed_sql_url`, which drafts carry as inline
-   `seed_sql`) — and the agent is None. A path no draft has counts as None, so a test the creator added
+   a person changed it since, or it never came from the job (e.g. `seed_sql_url` and `hidden_seed_sql_url`,
+   which drafts carry as inline `seed_sql` and `hidden_seed_sql`) — and the agent is None. A path no draft has counts as None, so a test the creator added
    is attributed to the agent whose test list they extended.
 3. Otherwise the agent is the author of the latest draft that changed the value at that path: the Coder for
    what no heal touched, the Debugger for what its heal rewrote.

@@ -32,7 +32,9 @@ Edit types (the first rule that matches wins; `i` is any index)
 | 5  | config_data.hints[i]                                   | changed or removed                  | hint_changed        |
 | 6  | title, problem_statement_md                            | any change                          | statement_rewrite   |
 | 7  | config_data.schema_info…, config_data.seed_sql_url,    | any change                          | schema_change       |
-|    | config_data.seed_sql, config_data.dialect              |                                     |                     |
+|    | config_data.seed_sql, config_data.dialect,             |                                     |                     |
+|    | config_data.hidden_seed_sql_url,                       |                                     |                     |
+|    | config_data.hidden_seed_sql                            |                                     |                     |
 | 8  | config_data.tasks…                                     | any change                          | task_change         |
 | 9  | config_data.reference_solution,                        | the old value does not parse, or    | syntax_fix          |
 |    | config_data.boilerplate_code,                          | the judge's last report on the      |                     |
@@ -187,7 +189,9 @@ def _same_leaf(old: Any, new: Any) -> bool:
 # --- Edit types -----------------------------------------------------------------------------------------
 
 _CODE_FIELDS = frozenset({"reference_solution", "boilerplate_code"})
-_SCHEMA_FIELDS = frozenset({"schema_info", "seed_sql_url", "seed_sql", "dialect"})
+# The database the queries run on. The hidden dataset (same tables, other rows) is data like the visible seed,
+# so adding, replacing or removing it is a schema_change too, not a test edit: it has no call or expected output.
+_SCHEMA_FIELDS = frozenset({"schema_info", "seed_sql_url", "seed_sql", "dialect", "hidden_seed_sql_url", "hidden_seed_sql"})
 _SYNTAX_CATEGORIES = frozenset({"syntax_error", "compile_error"})
 
 

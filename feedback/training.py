@@ -11,7 +11,7 @@ Both prompts come from `generation.agents.coder.messages_for`, so a fine-tuned C
 prompts it is later called with. The assistant answer is the capsule in the Coder's response schema
 (`draft_from_capsule_data(...)`: CodeDraft, DatabaseDraft or TerminalDraft), not the BaseCapsule API shape: the
 Coder is asked for that schema (structured outputs), so that is what it must learn to write. It holds no ids,
-timestamps, status or creator; a DATABASE capsule's seed SQL is read back from storage into it.
+timestamps, status or creator; a DATABASE capsule's seed SQL and hidden dataset are read back from storage into it.
 
 Which capsules count (in this order; the summary counts each reason for leaving one out):
 1. It has at least one CreatorEdit (a person corrected it), and the caller may export it: staff (or no user,
@@ -21,7 +21,9 @@ Which capsules count (in this order; the summary counts each reason for leaving 
    still has the job's type and language (skipped_request_changed): otherwise there is no request to learn from.
 4. It passes the judge now (skipped_not_passing). The stored validation_report is the verdict of whatever judge
    ran at the last save; the runtimes and the gate change with deployments, and a training example that fails
-   would teach the model broken capsules, so each capsule is judged again. Verdicts are cached per
+   would teach the model broken capsules, so each capsule is judged again — by the rules for NEW capsules,
+   because the example teaches the Coder to write new ones: a DATABASE capsule without a hidden dataset (saved
+   before they existed) is left out, or the Coder would learn to omit it. Verdicts are cached per
    (capsule, updated_at) for FINE_TUNE_JUDGE_CACHE_SECONDS, since any edit changes updated_at.
 5. Identical examples (same messages) count once (duplicates), e.g. two capsules corrected to the same thing
    from the same job request.
@@ -187,6 +189,6 @@ def _passes_judge(capsule: Capsule) -> bool:
     key = f"{_JUDGE_CACHE_PREFIX}:{capsule.pk}:{capsule.updated_at.isoformat()}"
     verdict = cache.get(key)
     if verdict is None:
-        verdict = bool(judge_capsule(capsule_base_dict(capsule)).get("passed"))
+        verdict = bool(judge_capsule(capsule_base_dict(capsule), new=True).get("passed"))  # see step 4 above
         cache.set(key, verdict, settings.FINE_TUNE_JUDGE_CACHE_SECONDS)
     return verdict

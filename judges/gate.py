@@ -3,6 +3,10 @@
 Used by the capsule create/update services (through the hook in capsules/hooks.py), the validate API,
 the admin's "Validate now" action and the validate_capsules / revalidate commands.
 
+`new` says whether the capsule is being created (capsule_create, the generation pipeline, validate_capsules on
+a file) or is a saved one judged again (capsule_update, capsule_validate). Only the DATABASE gate tells them
+apart: a new DATABASE capsule needs a hidden dataset, an existing one without it passes with a warning.
+
 A sandbox that is unavailable or fails is reported (category sandbox_error), never raised: the caller
 always gets a report, and a capsule is never marked validated without a real run.
 """
@@ -52,14 +56,20 @@ def _invalid_config(target: Any, exc: CapsuleValidationError) -> ValidationRepor
     )
 
 
-def validate(target: Capsule | CapsuleDraft | Mapping[str, Any]) -> ValidationReport:
+def _judge(draft: CapsuleDraft, *, new: bool) -> ValidationReport:
+    if draft.capsule_type == CapsuleType.DATABASE:
+        return validate_database(draft, new=new)
+    return VALIDATORS[draft.capsule_type](draft)
+
+
+def validate(target: Capsule | CapsuleDraft | Mapping[str, Any], *, new: bool = True) -> ValidationReport:
     started = time.monotonic()
     try:
         draft = as_draft(target)
     except CapsuleValidationError as exc:
         return _invalid_config(target, exc)
     try:
-        return VALIDATORS[draft.capsule_type](draft)
+        return _judge(draft, new=new)
     except SandboxUnavailable as exc:
         message = f"The capsule could not be judged: no sandbox is available ({exc})."
     except SandboxError as exc:

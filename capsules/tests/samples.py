@@ -40,6 +40,13 @@ _DATABASE = {
             "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, city TEXT NOT NULL);\n"
             "INSERT INTO customers (name, city) VALUES ('Ada', 'Berlin'), ('Linus', 'Helsinki'), ('Grace', 'Berlin');\n"
         ),
+        # The same table, other rows: the reference returns Alan, Barbara, Ken here. Explicit ids, so that the
+        # same text also seeds PostgreSQL (where INTEGER PRIMARY KEY does not number rows by itself).
+        "hidden_seed_sql": (
+            "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, city TEXT NOT NULL);\n"
+            "INSERT INTO customers (id, name, city) VALUES (1, 'Ken', 'Berlin'), (2, 'Edsger', 'Amsterdam'), "
+            "(3, 'Barbara', 'Berlin'), (4, 'Alan', 'Berlin'), (5, 'Margaret', 'Boston');\n"
+        ),
     },
 }
 

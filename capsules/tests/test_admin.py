@@ -221,6 +221,15 @@ def test_the_change_page_shows_the_stored_seed_sql_of_a_database_capsule(staff_c
     assert "CREATE TABLE customers" in page
 
 
+def test_the_change_page_shows_the_stored_hidden_dataset_of_a_database_capsule(staff_client, owner, make_capsule):
+    capsule = make_capsule(owner, "DATABASE")
+
+    page = staff_client.get(change_url(capsule)).content.decode()
+
+    assert "Hidden dataset (seed SQL, never shown to learners)" in page
+    assert "(3, &#x27;Barbara&#x27;, &#x27;Berlin&#x27;)" in page
+
+
 # --- Change form: validation through parse_capsule, saving through the services ------------------
 
 
@@ -314,6 +323,7 @@ def test_the_add_form_creates_through_capsule_create_and_stores_the_seed_sql(sta
     assert capsule.validation_report["expected_result"]["rows"] == [["Ada"], ["Grace"]]
     assert "seed_sql" not in capsule.config_data  # capsule_create moved it into storage
     assert capsule.config_data["seed_sql_url"].endswith(".sql")
+    assert "hidden_seed_sql" not in capsule.config_data and capsule.config_data["hidden_seed_sql_url"].endswith(".sql")
     assert response["Location"] == reverse("admin:capsules_capsule_changelist")
 
 

@@ -83,6 +83,21 @@ def test_all_passing_is_a_success_message_and_a_draft_that_passes_becomes_valida
     assert draft.status == CapsuleStatus.VALIDATED
 
 
+def test_passes_with_warnings_are_counted_in_a_warning_message(staff_client, owner, make_capsule):
+    # A DATABASE capsule saved before hidden datasets existed: it still passes, graded on its visible data only.
+    older = make_capsule(owner, "DATABASE", status="published", is_public=True)
+    Capsule.objects.filter(pk=older.pk).update(
+        config_data={key: value for key, value in older.config_data.items() if key != "hidden_seed_sql_url"}
+    )
+    current = make_capsule(owner, "DATABASE")
+
+    response = validate_now(staff_client, [older, current])
+
+    assert messages_of(response) == [(constants.WARNING, "2 passed (1 with warnings), 0 failed.")]
+    older.refresh_from_db()
+    assert older.status == CapsuleStatus.PUBLISHED and older.validation_report["warnings"]
+
+
 def test_a_long_list_of_failures_is_cut_after_ten(staff_client, owner, make_capsule):
     capsules = [make_capsule(owner, "CODE", title=f"Broken {i:02}") for i in range(12)]
     for capsule in capsules:

@@ -12,6 +12,7 @@ import pytest
 
 from capsules.api import CapsuleSerializer, LearnerCapsuleSerializer
 from capsules.models import Capsule
+from capsules.schemas import learner_safe_config
 from capsules.seed_sql import seed_sql_read
 from capsules.tests.samples import capsule_data
 
@@ -36,6 +37,7 @@ def secret_database_capsule() -> dict:
     data = capsule_data("DATABASE")
     data["config_data"]["reference_solution"] = f"SELECT name FROM customers WHERE city = 'Berlin' /* {SECRET} */;"
     data["config_data"]["seed_sql"] += f"INSERT INTO customers (name, city) VALUES ('{SECRET}', 'Oslo');\n"
+    data["config_data"]["hidden_seed_sql"] += f"INSERT INTO customers (id, name, city) VALUES (6, 'hidden {SECRET}', 'Oslo');\n"
     return data
 
 
@@ -53,7 +55,10 @@ SECRET_CAPSULES = {
     "DATABASE": secret_database_capsule,
     "TERMINAL": secret_terminal_capsule,
 }
-PRIVATE_KEYS = {"reference_solution", "seed_sql", "seed_sql_url", "validation_script", "solution_commands", "setup_script"}
+PRIVATE_KEYS = {
+    "reference_solution", "seed_sql", "seed_sql_url", "hidden_seed_sql", "hidden_seed_sql_url",
+    "validation_script", "solution_commands", "setup_script",
+}  # fmt: skip
 
 
 def all_keys(value) -> set[str]:
@@ -83,6 +88,7 @@ def test_the_planted_secrets_are_really_in_the_capsule(secret_capsule, capsule_t
     assert SECRET in json.dumps(CapsuleSerializer(capsule).data)
     if capsule_type == "DATABASE":  # the seed SQL itself moved into storage, named by seed_sql_url
         assert SECRET in seed_sql_read(url=capsule.config_data["seed_sql_url"])
+        assert f"hidden {SECRET}" in seed_sql_read(url=capsule.config_data["hidden_seed_sql_url"])
 
 
 @pytest.mark.parametrize("capsule_type", ["CODE", "DATABASE", "TERMINAL"])
@@ -120,6 +126,19 @@ def test_a_database_learner_sees_the_schema_and_not_the_seed_sql_url(secret_caps
 
     assert output["config_data"]["schema_info"] == capsule.config_data["schema_info"]
     assert capsule.config_data["seed_sql_url"] not in json.dumps(output)
+
+
+def test_a_database_learner_never_gets_the_hidden_dataset_nor_its_url(secret_capsule):
+    capsule = secret_capsule("DATABASE")
+    url = capsule.config_data["hidden_seed_sql_url"]
+    # Even a config that still carries the hidden dataset's text inline (as a write does) is cut down to the
+    # allow-list: learner_safe_config is the one rule, whatever it is given.
+    inline = capsule.config_data | {"hidden_seed_sql": seed_sql_read(url=url)}
+
+    for config in (capsule.config_data, inline):
+        output = json.dumps(learner_safe_config("DATABASE", config))
+        assert "hidden" not in output and url not in output and SECRET not in output
+    assert set(learner_safe_config("DATABASE", inline)) == {"boilerplate_code", "hints", "schema_info", "dialect"}
 
 
 def test_a_terminal_learner_sees_each_task_without_its_scripts(secret_capsule):

@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from capsules.models import Capsule, CapsuleStatus
+from capsules.seed_sql import seed_sql_name
 from capsules.selectors import capsule_base_dict
 from capsules.tests.samples import capsule_data
 
@@ -86,7 +87,7 @@ def test_a_record_the_judge_fails_is_imported_as_a_draft_carrying_the_report(own
     assert capsule.validation_report["category"] == "wrong_output"
 
 
-def test_it_reports_each_bad_line_with_its_field_path_and_exits_with_status_1(owner, other_creator, make_capsule, tmp_path):
+def test_it_reports_each_bad_line_with_its_field_path_imports_nothing_and_exits_with_status_1(owner, other_creator, make_capsule, tmp_path):
     theirs = make_capsule(other_creator)
     unknown_language = capsule_data("CODE", title="Cobol", runtime_config={"language": "cobol"})
     stolen = capsule_data("CODE", id=str(theirs.id), title="Not mine")
@@ -106,10 +107,10 @@ def test_it_reports_each_bad_line_with_its_field_path_and_exits_with_status_1(ow
         "line 6: id: belongs to another creator",
         "line 7: expected a JSON object",
     ]
-    assert out.strip() == "imported 2, updated 0, rejected 5"
+    assert out.strip() == "nothing saved: rejected 5 of 7 records"
     assert isinstance(error, CommandError) and error.returncode == 1
-    assert str(error) == "5 records were rejected"
-    assert sorted(Capsule.objects.filter(creator=owner).values_list("title", flat=True)) == ["Good one", "Good two"]
+    assert str(error) == "5 records were rejected; nothing was imported"
+    assert not Capsule.objects.filter(creator=owner).exists()  # all or nothing: not even the good ones
     assert Capsule.objects.get(pk=theirs.pk).title == theirs.title  # the other creator's capsule is untouched
 
 
@@ -132,8 +133,9 @@ def test_a_json_array_is_detected_and_its_records_are_numbered_from_one(owner, t
     out, err, error = run("import_capsules", str(path), "--owner", "owner")
 
     assert err.splitlines() == ["record 2: config_data.test_cases[1].expected_output: Field required"]
-    assert out.strip() == "imported 1, updated 0, rejected 1"
+    assert out.strip() == "nothing saved: rejected 1 of 2 records"
     assert error.returncode == 1
+    assert not Capsule.objects.exists()
 
 
 def test_a_json_array_that_does_not_parse_imports_nothing(owner, tmp_path):
@@ -247,6 +249,177 @@ def test_a_missing_file_is_a_command_error(owner, tmp_path):
     assert str(error) == f"{tmp_path / 'nope.jsonl'}: no such file"
 
 
+# --- import: all or nothing, and no traceback for any line -----------------------------------------
+
+
+def with_tolerance(value: str, title: str) -> str:
+    """A JSON Lines line whose first test case has `"tolerance": <value>`, a literal json.dumps cannot write."""
+    record = capsule_data("CODE", title=title)
+    record["config_data"]["test_cases"][0]["compare"] = "numeric"
+    record["config_data"]["test_cases"][0]["tolerance"] = "TOLERANCE"
+    return json.dumps(record).replace('"TOLERANCE"', value)
+
+
+def test_every_bad_line_is_reported_with_its_number_and_nothing_is_imported(owner, other_creator, make_capsule, tmp_path):
+    theirs = make_capsule(other_creator)
+    depth = django_settings.JSON_MAX_DEPTH
+    lines = [
+        json.dumps(capsule_data("CODE", title="Good one")),
+        "[" * 1000 + "]" * 1000,
+        with_tolerance("1e400", "Too large"),
+        with_tolerance("NaN", "Not a number"),
+        b'{"title": "caf\xe9"}',  # Latin-1, not UTF-8
+        '"just a string"',
+        json.dumps(missing_expected_output()),
+        json.dumps(capsule_data("CODE", id=str(theirs.id), title="Not mine")),
+        json.dumps(capsule_data("TERMINAL", title="Good two")),
+    ]
+    path = tmp_path / "capsules.jsonl"
+    path.write_bytes(b"".join((line if isinstance(line, bytes) else line.encode()) + b"\n" for line in lines))
+
+    out, err, error = run("import_capsules", str(path), "--owner", "owner")
+
+    assert err.splitlines() == [
+        f"line 2: invalid JSON: {'[0]' * depth}: nested deeper than {depth} levels (column {depth + 1})",
+        "line 3: invalid JSON: config_data.test_cases[0].tolerance: 1e400 is out of range: JSON numbers must be finite"
+        " (at most about 1.8e308)",
+        "line 4: invalid JSON: config_data.test_cases[0].tolerance: NaN is not allowed: JSON numbers must be finite",
+        "line 5: invalid JSON: not UTF-8 text (column 15)",
+        "line 6: expected a JSON object",
+        "line 7: config_data.test_cases[1].expected_output: Field required",
+        "line 8: id: belongs to another creator",
+    ]
+    assert out.strip() == "nothing saved: rejected 7 of 9 records"
+    assert (str(error), error.returncode) == ("7 records were rejected; nothing was imported", 1)
+    assert list(Capsule.objects.values_list("pk", flat=True)) == [theirs.pk]
+    assert stored_seed_files() == []
+
+
+def test_a_line_nested_exactly_to_the_limit_is_read_and_judged_like_any_other(owner, tmp_path):
+    record = capsule_data("CODE")
+    depth = django_settings.JSON_MAX_DEPTH
+    record["config_data"]["hints"] = ["deep"]
+    line = json.dumps(record).replace('["deep"]', "[" * (depth - 2) + '"deep"' + "]" * (depth - 2))
+    path = write(tmp_path, line + "\n")
+
+    _, err, error = run("import_capsules", str(path), "--owner", "owner")
+
+    # read (not an "invalid JSON" error): the schema is what refuses a hint that is not a string
+    assert err.startswith("line 1: config_data.hints[0]: ")
+    assert error.returncode == 1
+
+
+def test_a_good_file_is_imported_whole(owner, make_capsule, tmp_path):
+    mine = make_capsule(owner)
+    path = write(
+        tmp_path,
+        jsonl(capsule_data("CODE", title="One"), capsule_data("DATABASE"), capsule_base_dict(mine) | {"title": "Renamed"}),
+    )
+
+    out, err, error = run("import_capsules", str(path), "--owner", "owner")
+
+    assert (error, err, out.strip()) == (None, "", "imported 2, updated 1, rejected 0")
+    assert sorted(Capsule.objects.values_list("title", flat=True)) == sorted(["One", "Customers from Berlin", "Renamed"])
+
+
+def test_every_record_is_judged_before_the_imports_transaction_begins(owner, make_capsule, tmp_path, monkeypatch):
+    # A sandbox run per record inside the transaction would hold SQLite's write lock (every other writer of the
+    # site waits) for as long as the whole file takes to judge.
+    from django.db import connection
+
+    from capsules import services
+
+    mine = make_capsule(owner)
+    outside = len(connection.atomic_blocks)  # the test's own transaction
+    depths: list[int] = []
+    real_judge = services.judge_capsule
+
+    def judge(target, **kwargs):
+        depths.append(len(connection.atomic_blocks))
+        return real_judge(target, **kwargs)
+
+    monkeypatch.setattr(services, "judge_capsule", judge)
+    path = write(tmp_path, jsonl(capsule_data("CODE", title="One"), capsule_base_dict(mine) | {"title": "Renamed"}))
+
+    out, _err, error = run("import_capsules", str(path), "--owner", "owner")
+
+    assert (error, out.strip()) == (None, "imported 1, updated 1, rejected 0")
+    assert depths == [outside, outside]  # once per record, never inside the import's transaction
+    assert Capsule.objects.get(title="One").status == CapsuleStatus.VALIDATED
+
+
+def test_a_record_that_turns_bad_while_importing_undoes_the_records_saved_before_it(owner, other_creator, tmp_path, monkeypatch):
+    from capsules import services
+
+    taken_id = "2d8e6b8e-8f5b-4b7e-9a51-6c1e0f1d2a33"
+    path = write(tmp_path, jsonl(capsule_data("CODE", title="First"), capsule_data("CODE", id=taken_id, title="Second")))
+    real_create = services.capsule_create
+
+    def create_then_lose_the_race(**kwargs):
+        capsule = real_create(**kwargs)
+        # another creator takes the second record's id after it was checked, before it is written
+        Capsule.objects.create(
+            id=taken_id, creator=other_creator, title="Theirs", capsule_type="CODE", problem_statement_md="x",
+            language="python", runtime_tier="sandbox-python", config_data={},
+        )  # fmt: skip
+        return capsule
+
+    monkeypatch.setattr(services, "capsule_create", create_then_lose_the_race)
+
+    out, err, error = run("import_capsules", str(path), "--owner", "owner")
+
+    assert err.strip() == "line 2: id: belongs to another creator"
+    assert (out.strip(), error.returncode) == ("nothing saved: rejected 1 of 2 records", 1)
+    assert not Capsule.objects.filter(title="First").exists()  # the one transaction was rolled back
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[{"a": 1},\n {"b": [1, NaN]}]', "record 2: invalid JSON: b[1]: NaN is not allowed: JSON numbers must be finite"),
+        ('[{"a": 1}, {"b": -1e400}]', "record 2: invalid JSON: b: -1e400 is out of range: JSON numbers must be finite"),
+        ("[" * 1000, "record 1: invalid JSON: "),
+    ],
+)
+def test_a_json_array_with_a_bad_value_is_refused_as_a_whole_naming_the_record(owner, tmp_path, text, message):
+    path = write(tmp_path, text, "capsules.json")
+
+    _, _, error = run("import_capsules", str(path), "--owner", "owner")
+
+    assert str(error).startswith(message)
+    assert not Capsule.objects.exists()
+
+
+def test_a_json_array_allows_its_records_the_depth_of_a_body(owner, tmp_path):
+    depth = django_settings.JSON_MAX_DEPTH
+    record = {"nested": "[" * (depth - 1) + "]" * (depth - 1)}
+    text = "[" + json.dumps(record).replace('"' + record["nested"] + '"', record["nested"]) + "]"
+    path = write(tmp_path, text, "capsules.json")
+
+    _, err, error = run("import_capsules", str(path), "--owner", "owner")
+
+    assert err.startswith("record 1: ")  # read, then refused by the schema
+    assert "invalid JSON" not in err and error.returncode == 1
+
+
+def test_a_dry_run_reports_unreadable_lines_too(owner, tmp_path):
+    path = write(tmp_path, jsonl(capsule_data("CODE"), "[" * 1000, with_tolerance("Infinity", "x")))
+
+    out, err, error = run("import_capsules", str(path), "--owner", "owner", "--dry-run")
+
+    assert [line.split(":")[0] for line in err.splitlines()] == ["line 2", "line 3"]
+    assert out.strip() == "dry run, nothing saved: imported 1, updated 0, rejected 2"
+    assert (str(error), error.returncode) == ("2 records were rejected; nothing would be imported", 1)
+
+
+def test_the_help_says_the_import_is_all_or_nothing():
+    from capsules.management.commands.import_capsules import Command
+
+    text = " ".join(Command().create_parser("manage.py", "import_capsules").format_help().split())
+
+    assert "all or nothing" in text and "nothing is saved" in text
+
+
 # --- import --dry-run -----------------------------------------------------------------------------
 
 
@@ -324,6 +497,28 @@ def test_export_warns_about_a_database_capsule_whose_seed_sql_is_missing(owner, 
     )
 
 
+def test_export_inlines_the_hidden_dataset_beside_its_url(owner, make_capsule):
+    database = make_capsule(owner, "DATABASE")
+
+    out, _, _ = run("export_capsules")
+
+    config = json.loads(out)["config_data"]
+    assert config["hidden_seed_sql"] == capsule_data("DATABASE")["config_data"]["hidden_seed_sql"]
+    assert config["hidden_seed_sql_url"] == database.config_data["hidden_seed_sql_url"]
+
+
+def test_export_warns_about_a_database_capsule_whose_hidden_dataset_is_missing(owner, make_capsule):
+    database = make_capsule(owner, "DATABASE")
+    default_storage.delete(seed_sql_name(database.config_data["hidden_seed_sql_url"]))
+
+    out, err, _ = run("export_capsules")
+
+    assert "hidden_seed_sql" not in json.loads(out)["config_data"]
+    assert err.splitlines()[0] == (
+        f"warning: capsule {database.id}: its hidden dataset's seed SQL is missing from storage; this record will not import"
+    )
+
+
 def test_export_with_an_unknown_owner_is_a_command_error(db):
     _, _, error = run("export_capsules", "--owner", "nobody")
 
@@ -359,6 +554,10 @@ def test_export_delete_import_gives_back_the_same_capsules(owner, make_capsule, 
         assert after[capsule_id]["status"] == CapsuleStatus.VALIDATED
     database = next(c for c in originals if c.capsule_type == "DATABASE")
     assert after[str(database.id)]["config_data"]["seed_sql"] == capsule_data("DATABASE")["config_data"]["seed_sql"]
+    # the hidden dataset came back from the file too, and the capsule was judged on it again
+    assert after[str(database.id)]["config_data"]["hidden_seed_sql"] == capsule_data("DATABASE")["config_data"]["hidden_seed_sql"]
+    report = Capsule.objects.get(pk=database.pk).validation_report
+    assert report["hidden_expected_result"]["rows"] == [["Alan"], ["Barbara"], ["Ken"]] and report["warnings"] == []
 
 
 def test_importing_an_export_again_updates_instead_of_duplicating(owner, make_capsule, tmp_path):
@@ -399,8 +598,8 @@ def test_the_command_line_exits_with_status_1_when_a_record_is_rejected(tmp_path
 
     assert (ok.returncode, ok.stdout.strip()) == (0, "imported 1, updated 0, rejected 0")
     assert failed.returncode == 1
-    assert failed.stdout.strip() == "imported 1, updated 0, rejected 1"
+    assert failed.stdout.strip() == "nothing saved: rejected 1 of 2 records"
     assert failed.stderr.splitlines() == [
         "line 2: config_data.test_cases[1].expected_output: Field required",
-        "CommandError: 1 record was rejected",
+        "CommandError: 1 record was rejected; nothing was imported",
     ]

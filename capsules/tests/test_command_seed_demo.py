@@ -82,9 +82,27 @@ def test_it_stores_the_demo_seed_sql_in_storage_and_exports_it_again():
     run_seed_demo()
 
     for capsule in Capsule.objects.filter(creator__username=DEMO_USERNAME, capsule_type="DATABASE"):
-        assert "seed_sql" not in capsule.config_data
-        exported = capsule_base_dict(capsule, include_seed_sql=True)["config_data"]["seed_sql"]
-        assert "CREATE TABLE" in exported
+        assert "seed_sql" not in capsule.config_data and "hidden_seed_sql" not in capsule.config_data
+        assert capsule.config_data["hidden_seed_sql_url"] != capsule.config_data["seed_sql_url"]
+        exported = capsule_base_dict(capsule, include_seed_sql=True)["config_data"]
+        assert "CREATE TABLE" in exported["seed_sql"] and "CREATE TABLE" in exported["hidden_seed_sql"]
+        # judged on both datasets, as a new capsule: no warning, and the hidden result kept for grading
+        assert capsule.validation_report["hidden_expected_result"]["rows"] and capsule.validation_report["warnings"] == []
+
+
+@pytest.mark.django_db
+def test_a_demo_capsule_saved_before_hidden_datasets_existed_gets_its_hidden_dataset():
+    run_seed_demo()
+    capsule = Capsule.objects.get(creator__username=DEMO_USERNAME, title="Books to reorder")
+    older = {key: value for key, value in capsule.config_data.items() if key != "hidden_seed_sql_url"}
+    Capsule.objects.filter(pk=capsule.pk).update(config_data=older)
+
+    output = run_seed_demo()
+
+    capsule.refresh_from_db()
+    assert capsule.config_data["hidden_seed_sql_url"]
+    assert capsule.status == CapsuleStatus.PUBLISHED and capsule.validation_report["warnings"] == []
+    assert "created 0, updated 1" in output
 
 
 @pytest.mark.django_db
@@ -261,21 +279,84 @@ def _query(seed_sql: str, query: str) -> tuple[list[str], list[tuple[Any, ...]]]
 
 
 @pytest.mark.parametrize("data", _demos_of("DATABASE"))
-def test_demo_database_capsule_seed_matches_its_schema_and_the_boilerplate_gives_another_answer(data):
+@pytest.mark.parametrize("seed_key", ["seed_sql", "hidden_seed_sql"])
+def test_demo_database_capsule_seed_matches_its_schema_and_the_boilerplate_gives_another_answer(data, seed_key):
     config = data["config_data"]
     connection = sqlite3.connect(":memory:")
-    connection.executescript(config["seed_sql"])
+    connection.executescript(config[seed_key])
     for table in config["schema_info"]:
         actual = [row[1] for row in connection.execute(f"PRAGMA table_info({table['table_name']})")]
         assert actual == [column.split(" (")[0] for column in table["columns"]], table["table_name"]
         assert connection.execute(f"SELECT COUNT(*) FROM {table['table_name']}").fetchone()[0] > 0
+    assert len(config["schema_info"]) == connection.execute("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table'").fetchone()[0]
     connection.close()
 
-    reference = _query(config["seed_sql"], config["reference_solution"])
-    boilerplate = _query(config["seed_sql"], config["boilerplate_code"])
+    reference = _query(config[seed_key], config["reference_solution"])
+    boilerplate = _query(config[seed_key], config["boilerplate_code"])
 
     assert reference[1], "the reference must return rows"
     assert boilerplate != reference
+
+
+@pytest.mark.parametrize("data", _demos_of("DATABASE"))
+def test_demo_database_capsule_reference_gives_another_answer_on_its_hidden_dataset(data):
+    config = data["config_data"]
+
+    assert _query(config["hidden_seed_sql"], config["reference_solution"]) != _query(config["seed_sql"], config["reference_solution"])
+
+
+# Queries a learner plausibly writes instead of the reference. Some give the right rows on the visible data (the
+# boundary year, the name tie-break); on the hidden dataset every one of them gives another answer.
+_WRONG_QUERIES = {
+    "Revenue per customer": {
+        "inner joins": (
+            "SELECT c.name, COALESCE(SUM(oi.quantity * oi.unit_price_cents), 0) AS total_cents FROM customers AS c "
+            "JOIN orders AS o ON o.customer_id = c.id JOIN order_items AS oi ON oi.order_id = o.id "
+            "GROUP BY c.id, c.name ORDER BY total_cents DESC, c.name;"
+        ),
+        "inner join to the items": (
+            "SELECT c.name, COALESCE(SUM(oi.quantity * oi.unit_price_cents), 0) AS total_cents FROM customers AS c "
+            "LEFT JOIN orders AS o ON o.customer_id = c.id JOIN order_items AS oi ON oi.order_id = o.id "
+            "GROUP BY c.id, c.name ORDER BY total_cents DESC, c.name;"
+        ),
+        "no COALESCE": (
+            "SELECT c.name, SUM(oi.quantity * oi.unit_price_cents) AS total_cents FROM customers AS c "
+            "LEFT JOIN orders AS o ON o.customer_id = c.id LEFT JOIN order_items AS oi ON oi.order_id = o.id "
+            "GROUP BY c.id, c.name ORDER BY total_cents DESC, c.name;"
+        ),
+        "quantity left out": (
+            "SELECT c.name, COALESCE(SUM(oi.unit_price_cents), 0) AS total_cents FROM customers AS c "
+            "LEFT JOIN orders AS o ON o.customer_id = c.id LEFT JOIN order_items AS oi ON oi.order_id = o.id "
+            "GROUP BY c.id, c.name ORDER BY total_cents DESC, c.name;"
+        ),
+        "no name tie-break": (
+            "SELECT c.name, COALESCE(SUM(oi.quantity * oi.unit_price_cents), 0) AS total_cents FROM customers AS c "
+            "LEFT JOIN orders AS o ON o.customer_id = c.id LEFT JOIN order_items AS oi ON oi.order_id = o.id "
+            "GROUP BY c.id, c.name ORDER BY total_cents DESC;"
+        ),
+    },
+    "Books to reorder": {
+        "1970 included": "SELECT title, author FROM books WHERE copies_available = 0 AND published_year >= 1970 ORDER BY published_year;",
+        "in stock too": "SELECT title, author FROM books WHERE published_year > 1970 ORDER BY published_year;",
+        "no ORDER BY": "SELECT title, author FROM books WHERE copies_available = 0 AND published_year > 1970;",
+        "sorted by title": "SELECT title, author FROM books WHERE copies_available = 0 AND published_year > 1970 ORDER BY title;",
+    },
+}
+
+
+def test_every_demo_database_capsule_has_wrong_queries_to_check_its_hidden_dataset_with():
+    assert sorted(_WRONG_QUERIES) == sorted(data["title"] for data in DEMOS if data["capsule_type"] == "DATABASE")
+
+
+@pytest.mark.parametrize(
+    ("title", "query"),
+    [pytest.param(title, query, id=f"{title}: {name}") for title, queries in _WRONG_QUERIES.items() for name, query in queries.items()],
+)
+def test_a_typical_wrong_query_gives_another_answer_on_the_demos_hidden_dataset(title, query):
+    # Every demo query sorts its whole result, so comparing the rows in order is the judge's comparison here.
+    config = next(d for d in DEMOS if d["title"] == title)["config_data"]
+
+    assert _query(config["hidden_seed_sql"], query)[1] != _query(config["hidden_seed_sql"], config["reference_solution"])[1]
 
 
 def test_the_revenue_demo_has_the_answer_a_person_would_compute():
@@ -287,6 +368,22 @@ def test_the_revenue_demo_has_the_answer_a_person_would_compute():
     assert rows == [("Grace Hopper", 15900), ("Ada Lovelace", 10700), ("Linus Torvalds", 3350), ("Margaret Hamilton", 0)]
 
 
+def test_the_revenue_demos_hidden_dataset_has_the_answer_a_person_would_compute():
+    data = next(d for d in DEMOS if d["title"] == "Revenue per customer")
+    _, rows = _query(data["config_data"]["hidden_seed_sql"], data["config_data"]["reference_solution"])
+
+    # Tim 159.00 + 3×4.50 + 5×3.00; Alan 89.00 + 45.00; Katherine 2×29.00; Barbara's order has no items, Hedy and
+    # Dennis never ordered: three customers at 0, sorted by name.
+    assert rows == [
+        ("Tim Berners-Lee", 18750),
+        ("Alan Kay", 13400),
+        ("Katherine Johnson", 5800),
+        ("Barbara Liskov", 0),
+        ("Dennis Ritchie", 0),
+        ("Hedy Lamarr", 0),
+    ]
+
+
 def test_the_books_demo_has_the_answer_a_person_would_compute():
     data = next(d for d in DEMOS if d["title"] == "Books to reorder")
     _, rows = _query(data["config_data"]["seed_sql"], data["config_data"]["reference_solution"])
@@ -296,6 +393,19 @@ def test_the_books_demo_has_the_answer_a_person_would_compute():
         ("Neuromancer", "William Gibson"),
         ("Hyperion", "Dan Simmons"),
         ("Snow Crash", "Neal Stephenson"),
+    ]
+
+
+def test_the_books_demos_hidden_dataset_has_the_answer_a_person_would_compute():
+    data = next(d for d in DEMOS if d["title"] == "Books to reorder")
+    _, rows = _query(data["config_data"]["hidden_seed_sql"], data["config_data"]["reference_solution"])
+
+    # Ringworld (1970) is not after 1970; The Handmaid's Tale and Gateway have copies.
+    assert rows == [
+        ("The Forever War", "Joe Haldeman"),
+        ("Kindred", "Octavia E. Butler"),
+        ("Parable of the Sower", "Octavia E. Butler"),
+        ("Blindsight", "Peter Watts"),
     ]
 
 

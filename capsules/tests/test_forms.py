@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.files.storage import default_storage
 from django.http import QueryDict
 
 from capsules.forms import (
@@ -16,7 +17,9 @@ from capsules.forms import (
     renumber_rows,
     split_columns,
 )
+from capsules.seed_sql import seed_sql_name
 from capsules.services import capsule_update
+from capsules.tests.samples import capsule_data
 
 pytestmark = pytest.mark.django_db
 
@@ -138,6 +141,50 @@ def test_it_puts_the_missing_seed_sql_error_on_the_seed_sql_field():
     assert "seed_sql" not in form.capsule_data()["config_data"]
     form.add_service_errors({"config_data": "provide seed_sql (the SQL that creates and fills the tables) or seed_sql_url"})
     assert form.errors["seed_sql"] == ["provide seed_sql (the SQL that creates and fills the tables) or seed_sql_url"]
+
+
+def test_the_database_form_has_a_hidden_dataset_field_after_the_seed_sql_telling_that_learners_never_see_it():
+    form = DatabaseCapsuleForm()
+    names = list(form.fields)
+
+    field = form.fields["hidden_seed_sql"]
+    assert names.index("hidden_seed_sql") == names.index("seed_sql") + 1
+    assert field.label == "Hidden dataset (seed SQL)" and not field.required
+    assert "Learners never see it" in field.help_text and "same tables and columns" in field.help_text
+    assert field.widget.attrs["data-editor"] == "" and field.widget.attrs["data-language"] == "sqlite"
+
+
+def test_it_posts_the_hidden_dataset_as_typed_and_leaves_a_blank_one_out():
+    posted = DatabaseCapsuleForm(querydict({"language": "sql", "seed_sql": "CREATE TABLE t (id INTEGER);\r\n",
+                                            "hidden_seed_sql": "CREATE TABLE t (id INTEGER);\r\nINSERT INTO t VALUES (2);\r\n"}))
+    blank = DatabaseCapsuleForm(querydict({"language": "sql", "seed_sql": "CREATE TABLE t (id INTEGER);", "hidden_seed_sql": "  \r\n"}))
+
+    assert posted.is_valid() and blank.is_valid()
+    assert posted.capsule_data()["config_data"]["hidden_seed_sql"] == "CREATE TABLE t (id INTEGER);\nINSERT INTO t VALUES (2);\n"
+    assert "hidden_seed_sql" not in blank.capsule_data()["config_data"]
+
+
+def test_editing_shows_the_stored_hidden_dataset_and_says_when_it_is_missing_from_storage(owner, make_capsule):
+    capsule = make_capsule(owner, "DATABASE")
+    form = DatabaseCapsuleForm(capsule=capsule)
+    assert form["hidden_seed_sql"].value() == capsule_data("DATABASE")["config_data"]["hidden_seed_sql"]
+    assert not form.hidden_seed_sql_missing
+
+    default_storage.delete(seed_sql_name(capsule.config_data["hidden_seed_sql_url"]))
+    form = DatabaseCapsuleForm(capsule=capsule)
+
+    assert form.hidden_seed_sql_missing and form["hidden_seed_sql"].value() == ""
+    assert not form.seed_sql_missing
+
+
+def test_it_puts_a_hidden_dataset_url_error_on_the_hidden_dataset_field():
+    form = DatabaseCapsuleForm(querydict({"language": "sql"}))
+    assert form.is_valid()
+    form.capsule_data()
+
+    form.add_service_errors({"config_data.hidden_seed_sql_url": "names seed SQL that is not stored here; include hidden_seed_sql in the record"})
+
+    assert form.errors["hidden_seed_sql"] == ["names seed SQL that is not stored here; include hidden_seed_sql in the record"]
 
 
 def test_it_reports_duplicate_task_ids_above_the_tasks_table():

@@ -56,7 +56,8 @@ def test_the_same_seed_sql_is_stored_once(owner, settings):
     first = capsule_create(creator=owner, data=capsule_data("DATABASE"))
     second = capsule_create(creator=owner, data=capsule_data("DATABASE", title="Copy"))
     assert first.config_data["seed_sql_url"] == second.config_data["seed_sql_url"]
-    assert len(list((settings.MEDIA_ROOT / "seed_sql").iterdir())) == 1
+    assert first.config_data["hidden_seed_sql_url"] == second.config_data["hidden_seed_sql_url"]
+    assert len(list((settings.MEDIA_ROOT / "seed_sql").iterdir())) == 2  # the visible seed and the hidden dataset
 
 
 def test_a_seed_sql_url_that_names_nothing_we_stored_is_refused(owner):

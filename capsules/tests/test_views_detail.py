@@ -151,3 +151,17 @@ def test_the_owner_sees_the_database_seed_sql_read_from_storage(client, owner, m
     html = client.get(detail(capsule)).content.decode()
     assert "CREATE TABLE customers" in html
     assert capsule_data("DATABASE")["config_data"]["schema_info"][0]["columns"][1] in html
+
+
+def test_the_owner_is_told_the_capsule_has_a_hidden_dataset_and_learners_are_not(client, owner, other_creator, make_capsule):
+    capsule = make_capsule(owner, "DATABASE", status="published", is_public=True)
+    client.force_login(owner)
+
+    html = client.get(detail(capsule)).content.decode()
+
+    assert 'id="hidden-dataset-title">Hidden dataset <span class="tag tag--secret">never shown to learners</span>' in html
+    assert "Submissions are also graded on a hidden dataset" in html
+    client.force_login(other_creator)
+    learner_html = client.get(detail(capsule)).content.decode()
+    assert "Hidden dataset" not in learner_html and "&#x27;Barbara&#x27;" not in learner_html
+    assert capsule.config_data["hidden_seed_sql_url"] not in learner_html

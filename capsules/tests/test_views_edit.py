@@ -81,7 +81,10 @@ def test_the_edit_page_shows_the_form_of_the_capsules_type_prefilled(client, own
     assert f'value="{capsule.title}"' in html
     expected = {
         "CODE": ['name="reference_solution"', 'name="test_cases-1-expected_output"', 'data-language="python"'],
-        "DATABASE": ['name="seed_sql"', "CREATE TABLE customers", 'name="schema_info-0-columns"', 'data-language="sqlite"'],
+        "DATABASE": [
+            'name="seed_sql"', "CREATE TABLE customers", 'name="schema_info-0-columns"', 'data-language="sqlite"',
+            'name="hidden_seed_sql"', "(3, &#x27;Barbara&#x27;, &#x27;Berlin&#x27;)", "Hidden dataset (seed SQL)",
+        ],
         "TERMINAL": ['name="setup_script"', 'name="tasks-1-solution_commands"', 'data-language="bash"'],
     }[capsule_type]
     for snippet in expected:

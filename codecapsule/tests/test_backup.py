@@ -120,16 +120,18 @@ def restore(archive: Path, *args: str) -> str:
 def test_a_restore_on_an_empty_database_brings_back_every_row_field_for_field(data, tmp_path):
     before = snapshot()
     archive = backup(tmp_path)
-    seed_name = seed_sql_name(data["database"].config_data["seed_sql_url"])
+    config = data["database"].config_data
+    seed_names = [seed_sql_name(config["seed_sql_url"]), seed_sql_name(config["hidden_seed_sql_url"])]
     wipe()
-    default_storage.delete(seed_name)
+    for name in seed_names:
+        default_storage.delete(name)
 
     output = restore(archive)
 
     assert snapshot() == before
     assert "capsules.capsule: 3" in output
     assert "playlists.learnerevent: 2" in output
-    assert "seed SQL files: 1" in output
+    assert "seed SQL files: 2" in output  # the visible seed and the hidden dataset
     assert all(before[label] for label in before), "every model has rows in this test"
 
 
@@ -143,6 +145,22 @@ def test_the_seed_sql_file_is_back_in_storage_after_a_restore(data, tmp_path):
     restore(archive)
 
     assert default_storage.open(name).read() == original
+
+
+def test_the_hidden_dataset_file_is_in_the_archive_and_back_in_storage_after_a_restore(data, tmp_path):
+    name = seed_sql_name(data["database"].config_data["hidden_seed_sql_url"])
+    original = default_storage.open(name).read()
+    archive = backup(tmp_path)
+    with tarfile.open(archive, "r:gz") as opened:
+        assert name in opened.getnames()
+        assert json.load(opened.extractfile("manifest.json"))["seed_sql_files"] == 2
+    wipe()
+    default_storage.delete(name)
+
+    restore(archive)
+
+    assert default_storage.open(name).read() == original
+    assert original.decode() == capsule_data("DATABASE")["config_data"]["hidden_seed_sql"]
 
 
 def test_creators_log_in_with_their_old_password_after_a_restore(data, tmp_path):

@@ -280,6 +280,37 @@ def test_a_changed_seed_sql_is_recorded_as_a_schema_change(owner, make_capsule):
     assert edit.original_value != edit.corrected_value
 
 
+def test_a_hidden_dataset_added_on_the_dashboard_is_recorded_as_a_schema_change(client, owner, make_capsule):
+    # A capsule saved before hidden datasets existed; its creator pastes one into the new field.
+    capsule = make_capsule(owner, "DATABASE")
+    hidden_sql = capsule_data("DATABASE")["config_data"]["hidden_seed_sql"]
+    Capsule.objects.filter(pk=capsule.pk).update(
+        config_data={key: value for key, value in capsule.config_data.items() if key != "hidden_seed_sql_url"}
+    )
+    client.force_login(owner)
+    url = reverse("capsules:edit", args=[capsule.pk])
+
+    assert client.post(url, page_post(client, url, hidden_seed_sql=hidden_sql)).status_code == 302
+
+    capsule.refresh_from_db()
+    assert recorded(capsule) == [
+        ("config_data.hidden_seed_sql_url", None, capsule.config_data["hidden_seed_sql_url"], EditType.SCHEMA_CHANGE, "dashboard")
+    ]
+
+
+def test_a_changed_hidden_dataset_is_recorded_as_a_schema_change(owner, make_capsule):
+    capsule = make_capsule(owner, "DATABASE")
+    before = capsule.config_data["hidden_seed_sql_url"]
+    data = capsule_base_dict(capsule, include_seed_sql=True)
+    data["config_data"]["hidden_seed_sql"] += "INSERT INTO customers (id, name, city) VALUES (6, 'Lise', 'Berlin');\n"
+
+    capsule = capsule_update(capsule=capsule, actor=owner, data=data, source="api")
+
+    assert recorded(capsule) == [
+        ("config_data.hidden_seed_sql_url", before, capsule.config_data["hidden_seed_sql_url"], EditType.SCHEMA_CHANGE, "api")
+    ]
+
+
 def test_a_dry_run_import_and_importing_a_new_id_record_nothing(owner, make_capsule):
     capsule = make_capsule(owner, "CODE")
     changed = {**capsule_base_dict(capsule), "title": "Something else"}

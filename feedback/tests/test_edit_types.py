@@ -83,6 +83,20 @@ def test_rule_7_schema_seed_sql_and_dialect_changes_are_schema_changes(path):
     assert edit_type(path, language="sql") == EditType.SCHEMA_CHANGE
 
 
+@pytest.mark.parametrize(
+    ("original", "corrected", "kind"),
+    [
+        pytest.param(None, "/media/seed_sql/bbb.sql", ChangeKind.ADDED, id="added"),
+        pytest.param("/media/seed_sql/aaa.sql", "/media/seed_sql/bbb.sql", ChangeKind.CHANGED, id="replaced"),
+        pytest.param("/media/seed_sql/aaa.sql", None, ChangeKind.REMOVED, id="removed"),
+    ],
+)
+def test_rule_7_adding_replacing_or_removing_the_hidden_dataset_is_a_schema_change(original, corrected, kind):
+    # Data the queries run on, like the visible seed: not a test edit, it has no call or expected output.
+    assert edit_type("config_data.hidden_seed_sql_url", original, corrected, kind, language="sql") == EditType.SCHEMA_CHANGE
+    assert edit_type("config_data.hidden_seed_sql", language="sql") == EditType.SCHEMA_CHANGE
+
+
 # Rule 8: terminal tasks
 
 

@@ -62,7 +62,24 @@ def test_a_database_answer_includes_the_seed_sql_read_back_from_storage(owner):
     answer = answer_of(training_examples()[0])
 
     assert answer["seed_sql"].startswith("CREATE TABLE customers")
+    assert answer["hidden_seed_sql"].startswith("CREATE TABLE customers") and "'Barbara'" in answer["hidden_seed_sql"]
     assert answer["schema_info"] == [{"table_name": "customers", "columns": ["id (INTEGER)", "name (TEXT)", "city (TEXT)"]}]
+
+
+def test_a_database_capsule_without_a_hidden_dataset_is_left_out_though_it_passes_as_an_older_capsule(owner):
+    # Saved before hidden datasets existed: it still passes as an existing capsule (with a warning), but an
+    # example teaches the Coder to write NEW capsules, which need one.
+    capsule = generated_capsule(owner, "DATABASE")
+    config = {key: value for key, value in capsule.config_data.items() if key != "hidden_seed_sql_url"}
+    Capsule.objects.filter(pk=capsule.pk).update(config_data=config)
+    capsule.refresh_from_db()
+    capsule = corrected(capsule, title="Berlin customers")
+    assert capsule.validation_report["passed"] is True and capsule.validation_report["warnings"]
+
+    summary = training_set_summary()
+
+    assert summary["examples"] == 0
+    assert summary["skipped_not_passing"] == 1
 
 
 def test_a_generated_capsule_nobody_edited_is_not_an_example(owner):
@@ -87,7 +104,7 @@ def test_an_edited_capsule_that_fails_the_judge_is_left_out(owner):
 def test_it_judges_each_capsule_again_rather_than_trusting_the_stored_report(owner, monkeypatch):
     capsule = corrected_capsule(owner, "Find the maximum")
     assert capsule.validation_report["passed"] is True
-    monkeypatch.setattr(training, "judge_capsule", lambda data: {"passed": False, "category": "wrong_output"})
+    monkeypatch.setattr(training, "judge_capsule", lambda data, new: {"passed": False, "category": "wrong_output"})
 
     assert training_set_summary()["skipped_not_passing"] == 1
 
@@ -95,7 +112,7 @@ def test_it_judges_each_capsule_again_rather_than_trusting_the_stored_report(own
 def test_a_verdict_is_reused_until_the_capsule_changes(owner, monkeypatch):
     capsule = corrected_capsule(owner, "Find the maximum")
     judged = []
-    monkeypatch.setattr(training, "judge_capsule", lambda data: judged.append(data["title"]) or {"passed": True})
+    monkeypatch.setattr(training, "judge_capsule", lambda data, new: judged.append(data["title"]) or {"passed": True})
 
     training_examples()
     training_examples()

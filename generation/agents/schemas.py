@@ -78,6 +78,15 @@ class DatabaseDraft(_LLMModel):
     title: str
     problem_statement_md: str = Field(description="The question the learner's query answers, in Markdown.")
     seed_sql: str = Field(description="SQLite statements that create and fill every table.")
+    hidden_seed_sql: str = Field(
+        description=(
+            "The hidden dataset: the SAME CREATE TABLE statements as seed_sql (same tables, same columns, same "
+            "order), filled with OTHER rows. Learners are graded on it too but never see it. Choose rows on which "
+            "the reference query returns at least one row and a DIFFERENT result than on seed_sql, and on which "
+            "typical wrong queries (a missing filter, an inner instead of an outer join, a sort without its "
+            "tie-breaker) give a wrong answer."
+        )
+    )
     schema_info: list[SchemaTableDraft] = Field(description="Every table the seed creates, every column.")
     reference_solution: str = Field(description="A correct SQLite query that returns at least one row.")
     boilerplate_code: str = Field(description="A starting query that runs but returns a different result.")
@@ -92,6 +101,7 @@ class DatabaseDraft(_LLMModel):
                 "schema_info": [table.model_dump() for table in self.schema_info],
                 "dialect": "sqlite",
                 "seed_sql": self.seed_sql,
+                "hidden_seed_sql": self.hidden_seed_sql,
             }
         }
 
@@ -192,6 +202,7 @@ def draft_from_capsule_data(data: Mapping[str, Any]) -> Draft:
         return DatabaseDraft(
             **common,
             seed_sql=str(config.get("seed_sql") or ""),
+            hidden_seed_sql=str(config.get("hidden_seed_sql") or ""),
             schema_info=[
                 SchemaTableDraft(table_name=str(table.get("table_name", "")), columns=[str(c) for c in table.get("columns", [])])
                 for table in config.get("schema_info", [])

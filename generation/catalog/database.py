@@ -4,6 +4,13 @@ Judge convention (judges/runtimes/sql_sqlite.py): `seed_sql` runs on an empty da
 and the reference query each run on a fresh copy of it and their rows must be equal (in order when the
 query ends with ORDER BY). `schema_info` describes every table of the seed, one "name (TYPE)" entry per
 column, in the order of the CREATE TABLE. Every boilerplate query runs but returns a different result.
+
+Every blueprint has a hidden dataset (`hidden_seed_sql`): the same CREATE TABLE statements, other rows, on
+which learners are graded too. Its rows are chosen so that the reference's result differs from the visible
+one and so that the usual wrong queries — which may pass on the visible rows — fail there: values on a
+filter's boundary, ties that only the full ORDER BY breaks (inserted out of that order), parents without
+children, NULL foreign keys, averages that need rounding. generation/tests/test_catalog.py runs those wrong
+queries against it.
 """
 
 from __future__ import annotations
@@ -28,6 +35,29 @@ INSERT INTO products (id, name, category, price_cents, in_stock) VALUES
     (7, 'Yoga mat', 'sport', 2500, 0),
     (8, 'Water bottle', 'sport', 1200, 1),
     (9, 'Jump rope', 'sport', 800, 1);
+"""
+
+# Ties at 650 and 900 inserted against name order, a price exactly at 2000 and one just under, cheap products
+# out of stock.
+_SHOP_HIDDEN_SEED_SQL = """\
+CREATE TABLE products (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    category TEXT NOT NULL,
+    price_cents INTEGER NOT NULL,
+    in_stock INTEGER NOT NULL
+);
+INSERT INTO products (id, name, category, price_cents, in_stock) VALUES
+    (1, 'Wool socks', 'clothing', 900, 1),
+    (2, 'Bamboo spoon', 'kitchen', 350, 1),
+    (3, 'Rain poncho', 'outdoor', 2000, 1),
+    (4, 'Pocket torch', 'outdoor', 1500, 0),
+    (5, 'Sketchbook', 'office', 900, 1),
+    (6, 'Tent pegs', 'outdoor', 650, 1),
+    (7, 'Frying pan', 'kitchen', 3200, 1),
+    (8, 'Herb grinder', 'kitchen', 1999, 1),
+    (9, 'Bike bell', 'sport', 650, 1),
+    (10, 'Swim cap', 'sport', 400, 0);
 """
 
 CHEAP_PRODUCTS: dict[str, Any] = {
@@ -69,6 +99,7 @@ name.
         ],
         "dialect": "sqlite",
         "seed_sql": _SHOP_SEED_SQL,
+        "hidden_seed_sql": _SHOP_HIDDEN_SEED_SQL,
     },
     "topics": ["select", "where", "filter", "order by", "sort", "products", "price", "shop", "query basics"],
     "idea": {
@@ -108,6 +139,29 @@ INSERT INTO movies (id, title, release_year, genre, rating) VALUES
     (10, 'Up', 2009, 'animation', 8.3);
 """
 
+# The newest movie is rated exactly 8.0, two 2023 movies are inserted lower rating first, and the newest of all
+# are rated under 8.0.
+_MOVIES_HIDDEN_SEED_SQL = """\
+CREATE TABLE movies (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    release_year INTEGER NOT NULL,
+    genre TEXT NOT NULL,
+    rating REAL NOT NULL
+);
+INSERT INTO movies (id, title, release_year, genre, rating) VALUES
+    (1, 'Oppenheimer', 2023, 'drama', 8.3),
+    (2, 'Barbie', 2023, 'comedy', 6.9),
+    (3, 'Past Lives', 2023, 'drama', 7.8),
+    (4, 'Top Gun: Maverick', 2022, 'action', 8.2),
+    (5, 'The Batman', 2022, 'action', 7.8),
+    (6, 'Soul', 2020, 'animation', 8.0),
+    (7, 'Spider-Man: Across the Spider-Verse', 2023, 'animation', 8.6),
+    (8, 'Dune: Part Two', 2024, 'science fiction', 8.0),
+    (9, 'Inside Out 2', 2024, 'animation', 7.6),
+    (10, 'The Holdovers', 2023, 'comedy', 7.9);
+"""
+
 TOP_RATED_MOVIES: dict[str, Any] = {
     "title": "The three newest top-rated movies",
     "capsule_type": "DATABASE",
@@ -141,6 +195,7 @@ higher**. Newest first; when two movies came out in the same year, the higher ra
         ],
         "dialect": "sqlite",
         "seed_sql": _MOVIES_SEED_SQL,
+        "hidden_seed_sql": _MOVIES_HIDDEN_SEED_SQL,
     },
     "topics": ["select", "where", "order by", "limit", "top n", "sort", "movies", "rating", "descending"],
     "idea": {
@@ -185,6 +240,38 @@ INSERT INTO employees (id, name, department_id, salary) VALUES
     (7, 'Barbara', 1, 81000),
     (8, 'Katherine', 3, 47000),
     (9, 'Dennis', NULL, 50000);
+"""
+
+# Departments inserted against name order, with a headcount tie (Sales and Research) and an empty one (Design);
+# two top earners tied in Sales; an average (Sales) that needs rounding; the best-paid person has no department.
+_COMPANY_HIDDEN_SEED_SQL = """\
+CREATE TABLE departments (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL
+);
+CREATE TABLE employees (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    department_id INTEGER REFERENCES departments (id),
+    salary INTEGER NOT NULL
+);
+INSERT INTO departments (id, name) VALUES
+    (1, 'Sales'),
+    (2, 'Research'),
+    (3, 'Finance'),
+    (4, 'Design'),
+    (5, 'Operations');
+INSERT INTO employees (id, name, department_id, salary) VALUES
+    (1, 'Mary', 2, 98000),
+    (2, 'Claude', 2, 91000),
+    (3, 'Donald', 1, 64000),
+    (4, 'John', 1, 71000),
+    (5, 'Frances', 1, 71000),
+    (6, 'Radia', 3, 77000),
+    (7, 'Shafi', 3, 58000),
+    (8, 'Edsger', NULL, 120000),
+    (9, 'Niklaus', 5, 66000),
+    (10, 'Lynn', 2, 85500);
 """
 
 _COMPANY_SCHEMA = [
@@ -233,6 +320,7 @@ Employees without a department are not part of any row. Sort by `headcount`, lar
         "schema_info": _COMPANY_SCHEMA,
         "dialect": "sqlite",
         "seed_sql": _COMPANY_SEED_SQL,
+        "hidden_seed_sql": _COMPANY_HIDDEN_SEED_SQL,
     },
     "topics": ["group by", "aggregate", "count", "average", "join", "left join", "departments", "employees", "salary", "summary"],
     "idea": {
@@ -279,6 +367,37 @@ INSERT INTO loans (id, member_id, book_title, borrowed_on, returned_on) VALUES
     (5, 2, 'Surely You''re Joking', '2023-06-15', NULL);
 """
 
+# Members inserted out of joined_on order (and out of name order among those without loans); a member with two
+# loans, one still open; loan ids that are not the ids of the members who borrowed.
+_LIBRARY_HIDDEN_SEED_SQL = """\
+CREATE TABLE members (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    joined_on TEXT NOT NULL
+);
+CREATE TABLE loans (
+    id INTEGER PRIMARY KEY,
+    member_id INTEGER NOT NULL REFERENCES members (id),
+    book_title TEXT NOT NULL,
+    borrowed_on TEXT NOT NULL,
+    returned_on TEXT
+);
+INSERT INTO members (id, name, joined_on) VALUES
+    (1, 'Ursula Franklin', '2022-11-03'),
+    (2, 'Alan Turing', '2023-06-18'),
+    (3, 'Hypatia', '2023-04-12'),
+    (4, 'Nikola Tesla', '2023-01-09'),
+    (5, 'Ada Yonath', '2022-12-15'),
+    (6, 'Chinua Achebe', '2023-03-30'),
+    (7, 'Wangari Maathai', '2023-02-21');
+INSERT INTO loans (id, member_id, book_title, borrowed_on, returned_on) VALUES
+    (1, 1, 'Silent Spring', '2022-11-20', '2022-12-04'),
+    (2, 4, 'Things Fall Apart', '2023-01-15', NULL),
+    (3, 4, 'The Selfish Gene', '2023-02-02', '2023-02-16'),
+    (4, 6, 'Unbowed', '2023-04-01', NULL),
+    (5, 2, 'Flatland', '2023-06-20', '2023-07-01');
+"""
+
 MEMBERS_WITHOUT_LOANS: dict[str, Any] = {
     "title": "Members who never borrowed a book",
     "capsule_type": "DATABASE",
@@ -313,6 +432,7 @@ first (by `joined_on`).
         ],
         "dialect": "sqlite",
         "seed_sql": _LIBRARY_SEED_SQL,
+        "hidden_seed_sql": _LIBRARY_HIDDEN_SEED_SQL,
     },
     "topics": ["left join", "join", "anti join", "not exists", "is null", "missing rows", "library", "members", "subquery"],
     "idea": {
@@ -354,6 +474,36 @@ INSERT INTO sales (id, store_id, sold_on, amount_cents) VALUES
     (7, 1, '2024-05-04', 1000),
     (8, 2, '2024-05-04', 2000),
     (9, 2, '2024-05-05', 1500);
+"""
+
+# Stores inserted against city order, three of them; days with several sales; a store with a gap of days.
+_SALES_HIDDEN_SEED_SQL = """\
+CREATE TABLE stores (
+    id INTEGER PRIMARY KEY,
+    city TEXT NOT NULL
+);
+CREATE TABLE sales (
+    id INTEGER PRIMARY KEY,
+    store_id INTEGER NOT NULL REFERENCES stores (id),
+    sold_on TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL
+);
+INSERT INTO stores (id, city) VALUES
+    (1, 'Valencia'),
+    (2, 'Bologna'),
+    (3, 'Ghent');
+INSERT INTO sales (id, store_id, sold_on, amount_cents) VALUES
+    (1, 1, '2024-06-01', 2200),
+    (2, 2, '2024-06-01', 1800),
+    (3, 1, '2024-06-02', 900),
+    (4, 1, '2024-06-02', 1100),
+    (5, 3, '2024-06-02', 4000),
+    (6, 2, '2024-06-03', 2500),
+    (7, 2, '2024-06-03', 700),
+    (8, 1, '2024-06-04', 1600),
+    (9, 2, '2024-06-05', 1200),
+    (10, 3, '2024-06-05', 300),
+    (11, 1, '2024-06-05', 500);
 """
 
 RUNNING_TOTAL: dict[str, Any] = {
@@ -414,6 +564,7 @@ Sort by `city`, then `sold_on`.
         ],
         "dialect": "sqlite",
         "seed_sql": _SALES_SEED_SQL,
+        "hidden_seed_sql": _SALES_HIDDEN_SEED_SQL,
     },
     "topics": [
         "window function", "running total", "cumulative sum", "over", "partition by", "cte", "with",
@@ -479,6 +630,7 @@ employees and employees without a department do not appear. Sort by `department`
         "schema_info": _COMPANY_SCHEMA,
         "dialect": "sqlite",
         "seed_sql": _COMPANY_SEED_SQL,
+        "hidden_seed_sql": _COMPANY_HIDDEN_SEED_SQL,
     },
     "topics": [
         "window function", "rank", "top per group", "greatest per group", "partition by", "subquery", "ties",

@@ -71,8 +71,29 @@ def test_a_capsule_round_trips_through_its_draft_model(blueprint):
         assert [t.test_call for t in draft.config.test_cases] == [t.test_call for t in original.config.test_cases]
     if draft.capsule_type == "DATABASE":
         assert draft.config.seed_sql == original.config.seed_sql and draft.config.dialect == "sqlite"
+        assert draft.config.hidden_seed_sql == original.config.hidden_seed_sql and draft.config.hidden_seed_sql.strip()
     if draft.capsule_type == "TERMINAL":
         assert draft.config.tasks == original.config.tasks
+
+
+def test_the_database_coder_must_write_a_hidden_dataset_described_in_its_schema():
+    schema = to_strict_json_schema(DRAFT_MODELS["DATABASE"])
+
+    hidden = schema["properties"]["hidden_seed_sql"]
+    assert "hidden_seed_sql" in schema["required"] and hidden["type"] == "string"
+    assert "SAME CREATE TABLE statements as seed_sql" in hidden["description"]
+    assert "a DIFFERENT result than on seed_sql" in hidden["description"] and "never see it" in hidden["description"]
+
+
+def test_the_database_drafts_hidden_dataset_becomes_the_capsules_hidden_seed_sql():
+    blueprint = pick_blueprint(capsule_type="DATABASE", language="sql", difficulty="easy", prompt="")
+    data = blueprint.capsule_data()
+
+    draft = draft_from_capsule_data(data)
+
+    assert draft.hidden_seed_sql == data["config_data"]["hidden_seed_sql"]
+    assert draft.to_capsule_data(language="sql", difficulty="easy")["config_data"]["hidden_seed_sql"] == draft.hidden_seed_sql
+    assert draft_from_capsule_data(data | {"config_data": {**data["config_data"], "hidden_seed_sql": None}}).hidden_seed_sql == ""
 
 
 # --- prompts --------------------------------------------------------------------------------------------------------
@@ -130,6 +151,9 @@ def test_the_database_and_terminal_coders_are_given_their_judges_rules():
     terminal = coder.messages_for(request("TERMINAL", "bash"), IDEA)[0]["content"]
 
     assert "schema_info" in database and "SQLite 3.40" in database and "ORDER BY" in database
+    flat = " ".join(database.split())
+    assert "`hidden_seed_sql`: the hidden dataset" in flat and "SAME CREATE TABLE statements" in flat
+    assert "a DIFFERENT result than on `seed_sql`" in flat and "ties that only the full ORDER BY breaks" in flat
     assert "setup_script" in terminal and "validation_script" in terminal and "prints `pass`" in " ".join(terminal.split())
 
 
@@ -184,6 +208,41 @@ def test_the_debugger_prompt_shows_the_failing_call_expected_actual_stderr_and_m
     assert json.loads(user.split("```json\n")[1].split("\n```")[0])["title"] == blueprint.title
     flat = " ".join(system.split())
     assert "fix the expected output" in flat and "fix the reference solution" in flat and "You may fix either one" in flat
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "This new DATABASE capsule has no hidden dataset: add `hidden_seed_sql`, SQL that creates the same tables ...",
+        "The reference query returns the same result on the hidden dataset as on the visible data (2 rows), so ...",
+    ],
+)
+def test_the_debugger_is_told_what_a_missing_hidden_dataset_means_and_how_to_fix_it(message):
+    blueprint = pick_blueprint(capsule_type="DATABASE", language="sql", difficulty="easy", prompt="")
+    report = {
+        "passed": False, "category": "missing_hidden_dataset", "message": message,
+        "steps": [{"name": "the hidden result differs from the visible result", "ok": False, "detail": "same result on both datasets"}],
+    }  # fmt: skip
+
+    system, user = (m["content"] for m in debugger.messages_for(request("DATABASE", "sql"), IDEA, blueprint.capsule_data(), report))
+
+    flat = " ".join(user.split())
+    assert "Category: missing_hidden_dataset" in user and message in user
+    assert "learners are graded on the visible data (`seed_sql`) AND on a hidden dataset (`hidden_seed_sql`)" in flat
+    assert "the reference query returns exactly the same result on it as on the visible data" in flat
+    assert "Fix `hidden_seed_sql`: the same CREATE TABLE statements as `seed_sql`" in flat
+    assert "the hidden result differs from the visible result: FAILED (same result on both datasets)" in user
+    assert "hidden_seed_sql" in json.loads(user.split("```json\n")[1].split("\n```")[0])  # the draft shows it to fix
+    assert "the seed or the hidden dataset (`hidden_seed_sql`) may be what needs fixing" in " ".join(system.split())
+
+
+def test_the_debugger_gets_no_hidden_dataset_lecture_for_other_failures():
+    blueprint = pick_blueprint(capsule_type="DATABASE", language="sql", difficulty="easy", prompt="")
+    report = {"passed": False, "category": "syntax_error", "message": 'The reference query fails: near "SELEC": syntax error'}
+
+    user = debugger.messages_for(request("DATABASE", "sql"), IDEA, blueprint.capsule_data(), report)[1]["content"]
+
+    assert "What this category means" not in user
 
 
 def test_the_debugger_prompt_shows_terminal_task_outcomes():

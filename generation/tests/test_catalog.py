@@ -29,12 +29,14 @@ from generation.catalog import (
     rank_blueprints,
     terms_of,
 )
-from judges.runtimes import TestSpec, Verdict, run_code_tests
+from judges.runtimes import SQL_ENGINES, TestSpec, Verdict, run_code_tests
+from judges.sql_compare import results_match
 
 # Parametrized from the raw data, so a broken blueprint fails its own test instead of the collection.
 RAW_BLUEPRINTS: list[dict[str, Any]] = [raw for module in DATA_MODULES for raw in module.BLUEPRINTS]
 ALL = [pytest.param(raw["title"], id=raw["title"]) for raw in RAW_BLUEPRINTS]
 CODE = [pytest.param(raw["title"], id=raw["title"]) for raw in RAW_BLUEPRINTS if raw["capsule_type"] == "CODE"]
+DATABASE = [pytest.param(raw["title"], id=raw["title"]) for raw in RAW_BLUEPRINTS if raw["capsule_type"] == "DATABASE"]
 CELLS = [
     (capsule_type, language, difficulty)
     for capsule_type, languages in LANGUAGES_BY_TYPE.items()
@@ -115,11 +117,12 @@ def test_every_code_blueprint_has_four_tests_both_visible_and_hidden_and_progres
     assert 2 <= len(config["hints"]) <= 3
 
 
-def test_every_database_blueprint_runs_on_sqlite_with_a_starting_query():
+def test_every_database_blueprint_runs_on_sqlite_with_a_starting_query_and_a_hidden_dataset():
     for bp in catalog_blueprints():
         if bp.capsule_type == "DATABASE":
             config = bp.capsule_data()["config_data"]
             assert config["dialect"] == "sqlite" and config["boilerplate_code"].strip() and "CREATE TABLE" in config["seed_sql"]
+            assert "CREATE TABLE" in config["hidden_seed_sql"] and config["hidden_seed_sql"] != config["seed_sql"]
 
 
 def test_every_terminal_blueprint_has_two_to_four_tasks_and_a_setup_script():
@@ -162,6 +165,67 @@ def test_every_blueprint_passes_the_judges_gate(title):
     report = judges.validate(parse_capsule(blueprint(title).capsule_data()))
 
     assert report.passed, f"{report.category}: {report.message}"
+    assert report.warnings == []
+    if report.capsule_type == "DATABASE":  # judged as a new capsule: on its visible and its hidden dataset
+        assert report.hidden_expected_result is not None and report.hidden_expected_result != report.expected_result
+
+
+# Queries a learner plausibly writes instead of the reference, per DATABASE blueprint. Several of them return the
+# right rows on the visible data (a missing tie-break, a missing ROUND, an off-by-one boundary): the hidden
+# dataset is what catches them.
+WRONG_QUERIES: dict[str, dict[str, str]] = {
+    "Products under budget": {
+        "no stock filter": "SELECT name, price_cents FROM products WHERE price_cents < 2000 ORDER BY price_cents, name;",
+        "<= 2000": "SELECT name, price_cents FROM products WHERE in_stock = 1 AND price_cents <= 2000 ORDER BY price_cents, name;",
+        "no tie-break": "SELECT name, price_cents FROM products WHERE in_stock = 1 AND price_cents < 2000 ORDER BY price_cents;",
+    },
+    "The three newest top-rated movies": {
+        "> 8.0": "SELECT title, release_year, rating FROM movies WHERE rating > 8.0 ORDER BY release_year DESC, rating DESC LIMIT 3;",
+        "no rating tie-break": "SELECT title, release_year, rating FROM movies WHERE rating >= 8.0 ORDER BY release_year DESC LIMIT 3;",
+        "no filter": "SELECT title, release_year, rating FROM movies ORDER BY release_year DESC, rating DESC LIMIT 3;",
+    },
+    "Headcount and average salary per department": {
+        "inner join": "SELECT d.name AS department, COUNT(e.id) AS headcount, ROUND(AVG(e.salary)) AS average_salary FROM departments AS d JOIN employees AS e ON e.department_id = d.id GROUP BY d.id, d.name ORDER BY headcount DESC, department;",
+        "COUNT(*)": "SELECT d.name AS department, COUNT(*) AS headcount, ROUND(AVG(e.salary)) AS average_salary FROM departments AS d LEFT JOIN employees AS e ON e.department_id = d.id GROUP BY d.id, d.name ORDER BY headcount DESC, department;",
+        "no ROUND": "SELECT d.name AS department, COUNT(e.id) AS headcount, AVG(e.salary) AS average_salary FROM departments AS d LEFT JOIN employees AS e ON e.department_id = d.id GROUP BY d.id, d.name ORDER BY headcount DESC, department;",
+        "no name tie-break": "SELECT d.name AS department, COUNT(e.id) AS headcount, ROUND(AVG(e.salary)) AS average_salary FROM departments AS d LEFT JOIN employees AS e ON e.department_id = d.id GROUP BY d.id, d.name ORDER BY headcount DESC;",
+    },
+    "Members who never borrowed a book": {
+        "no ORDER BY": "SELECT m.name, m.joined_on FROM members AS m LEFT JOIN loans AS l ON l.member_id = m.id WHERE l.id IS NULL;",
+        "sorted by name": "SELECT m.name, m.joined_on FROM members AS m LEFT JOIN loans AS l ON l.member_id = m.id WHERE l.id IS NULL ORDER BY m.name;",
+        "loan ids for member ids": "SELECT name, joined_on FROM members WHERE id NOT IN (SELECT id FROM loans) ORDER BY joined_on;",
+        "no open loan": "SELECT m.name, m.joined_on FROM members AS m LEFT JOIN loans AS l ON l.member_id = m.id AND l.returned_on IS NULL WHERE l.id IS NULL ORDER BY m.joined_on;",
+    },
+    "Running total of daily sales per store": {
+        "no PARTITION BY": "WITH daily AS (SELECT store_id, sold_on, SUM(amount_cents) AS day_total FROM sales GROUP BY store_id, sold_on) SELECT st.city, d.sold_on, d.day_total, SUM(d.day_total) OVER (ORDER BY d.sold_on) AS running_total FROM daily AS d JOIN stores AS st ON st.id = d.store_id ORDER BY st.city, d.sold_on;",
+        "sorted by store id": "WITH daily AS (SELECT store_id, sold_on, SUM(amount_cents) AS day_total FROM sales GROUP BY store_id, sold_on) SELECT st.city, d.sold_on, d.day_total, SUM(d.day_total) OVER (PARTITION BY d.store_id ORDER BY d.sold_on) AS running_total FROM daily AS d JOIN stores AS st ON st.id = d.store_id ORDER BY d.store_id, d.sold_on;",
+        "sales not added up per day": "SELECT st.city, s.sold_on, s.amount_cents AS day_total, SUM(s.amount_cents) OVER (PARTITION BY s.store_id ORDER BY s.sold_on) AS running_total FROM sales AS s JOIN stores AS st ON st.id = s.store_id ORDER BY st.city, s.sold_on;",
+    },
+    "Top earners in every department": {
+        "GROUP BY with MAX": "SELECT d.name AS department, e.name, MAX(e.salary) AS salary FROM employees AS e JOIN departments AS d ON d.id = e.department_id GROUP BY d.id ORDER BY department, e.name;",
+        "ROW_NUMBER": "SELECT department, name, salary FROM (SELECT d.name AS department, e.name, e.salary, ROW_NUMBER() OVER (PARTITION BY e.department_id ORDER BY e.salary DESC) AS r FROM employees AS e JOIN departments AS d ON d.id = e.department_id) WHERE r = 1 ORDER BY department, name;",
+        "no PARTITION BY": "SELECT department, name, salary FROM (SELECT d.name AS department, e.name, e.salary, RANK() OVER (ORDER BY e.salary DESC) AS r FROM employees AS e JOIN departments AS d ON d.id = e.department_id) WHERE r = 1 ORDER BY department, name;",
+        "no name tie-break": "SELECT department, name, salary FROM (SELECT d.name AS department, e.name, e.salary, RANK() OVER (PARTITION BY e.department_id ORDER BY e.salary DESC) AS r FROM employees AS e JOIN departments AS d ON d.id = e.department_id) WHERE r = 1 ORDER BY department;",
+    },
+}
+
+
+def test_every_database_blueprint_has_wrong_queries_to_check_its_hidden_dataset_with():
+    assert sorted(WRONG_QUERIES) == sorted(raw["title"] for raw in RAW_BLUEPRINTS if raw["capsule_type"] == "DATABASE")
+
+
+@pytest.mark.parametrize("title", DATABASE)
+def test_every_database_blueprints_hidden_dataset_fails_the_typical_wrong_queries(title):
+    # One sandbox job per blueprint: the hidden dataset seeded once, the reference and each wrong query on a copy.
+    config = blueprint(title).capsule_data()["config_data"]
+    wrong = WRONG_QUERIES[title]
+
+    batch = SQL_ENGINES["sqlite"](config["hidden_seed_sql"], [config["reference_solution"], *wrong.values()], None)
+
+    reference, *answers = batch.results
+    assert reference.ok and reference.row_count > 0, reference.error
+    passing = [name for name, answer in zip(wrong, answers) if answer.ok and results_match(expected=reference, actual=answer).matches]
+    assert passing == [], f"wrong queries that pass on the hidden dataset: {passing}"
 
 
 @pytest.mark.parametrize("title", CODE)

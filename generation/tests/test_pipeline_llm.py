@@ -346,7 +346,7 @@ def test_a_sandbox_outage_is_not_healed(fake, owner, monkeypatch):
 def test_a_second_judgement_that_disagrees_on_save_fails_the_job_as_flaky_and_keeps_no_capsule(fake, owner, monkeypatch):
     from capsules import services as capsule_services
 
-    def disagreeing_judge(draft):
+    def disagreeing_judge(draft, *, new=True):
         return {"passed": False, "category": "flaky", "message": "Test 1 gave different results on two runs."}
 
     monkeypatch.setattr(capsule_services, "judge_capsule", disagreeing_judge)

@@ -1,15 +1,29 @@
-"""DATABASE capsules: a fresh database from the seed SQL, a reference query that returns rows, and a
-schema description that matches the real tables.
+"""DATABASE capsules: a fresh database from the seed SQL, a reference query that returns rows, a schema
+description that matches the real tables, and a hidden dataset on which the reference's result differs.
 
 Steps, each recorded in the report:
-1. Seed a fresh database and run, each on its own copy: the reference query and the starting query if
-   there is one. The second run of the reference (it must agree) gets a database of its own, seeded in a
-   separate run: copies forked from one process share SQLite's random() state and would always agree.
-2. The seed must run, the reference must run and return at least one row.
+1. A NEW capsule (`new=True`: being created) without a hidden dataset fails at once, category
+   missing_hidden_dataset: learners are graded on the visible and the hidden dataset (DESIGN.md §5, "earned,
+   not pasted"), and without the hidden one a query that lists the visible answer's rows as literals passes.
+   A saved capsule judged again (`new=False`) passes without one, with a warning in the report.
+2. Job 1: seed a fresh database and run, each on its own copy: the reference query and the starting query if
+   there is one. The seed must run, the reference must run and return at least one row (not truncated).
 3. `schema_info` must describe exactly the tables the seed made, column names included (the first word of
    each entry: "id (INTEGER)" names `id`) — learners write queries against what the panel shows.
 4. The starting query must not already produce the expected result.
-5. The reference's result (columns, rows, whether order matters) is kept in the report for grading.
+5. Job 2 (with a hidden dataset): seed the hidden dataset and run the reference on it. The hidden seed must
+   run and create exactly the visible seed's tables with the same columns in the same order (a learner's
+   `SELECT *` must mean the same on both); the reference must run there, return at least one row (not
+   truncated), and return a result that DIFFERS from its visible result (compared as learners' results are):
+   otherwise the visible rows pasted as literals would pass on the hidden dataset too.
+6. Jobs 3 and 4: second runs of the reference on the visible data and on the hidden dataset must agree with
+   the first ones. Each gets a database of its own, seeded in a separate job: copies forked from one process
+   share SQLite's random() state and would always agree.
+7. The reference's results (columns, rows, whether order matters) on both datasets are kept in the report for
+   grading: `expected_result` (visible) and `hidden_expected_result` (never shown to learners).
+
+Four sandbox jobs at most (one seeding each), in the order that stops soonest on the likeliest mistakes: the
+hidden dataset is judged before either second run.
 """
 
 from __future__ import annotations
@@ -20,17 +34,40 @@ from capsules.schemas import CapsuleDraft, DatabaseConfig
 from capsules.seed_sql import SeedSqlMissing, seed_sql_read
 from judges.limits import limits_for
 from judges.reports import CATEGORY_OF_VERDICT, ExpectedResult, ValidationReport
-from judges.runtimes import SQL_ENGINES, SqlBatchResult, SqlResult
+from judges.runtimes import SQL_ENGINES, SqlBatchResult, SqlColumn, SqlResult
 from judges.sql_compare import results_match
 from judges.validators.common import ReportBuilder, quote
 
 _SYNTAX = re.compile(r"syntax error|near \"|unrecognized token|incomplete input", re.I)
+
+MISSING_HIDDEN_DATASET_MESSAGE = (
+    "This new DATABASE capsule has no hidden dataset: add `hidden_seed_sql`, SQL that creates the same tables "
+    "and columns as `seed_sql` but fills them with other rows, chosen so that the reference query returns a "
+    "different result on it. Learners are graded on both datasets; without a hidden one, a query that lists "
+    "the visible answer's rows as literals would pass."
+)
+NO_HIDDEN_DATASET_WARNING = (
+    "Graded on the visible data only: a query that lists the expected rows as literals would pass; add a hidden "
+    "dataset (hidden_seed_sql: the same tables and columns as the seed, other rows)."
+)
 
 
 def seed_sql_of(config: DatabaseConfig) -> str:
     if config.seed_sql and config.seed_sql.strip():
         return config.seed_sql
     return seed_sql_read(url=config.seed_sql_url)
+
+
+def hidden_seed_sql_of(config: DatabaseConfig) -> str | None:
+    """The hidden dataset's SQL: inline, else read from storage; None when the capsule has none.
+
+    Raises SeedSqlMissing when `hidden_seed_sql_url` names SQL that is not stored.
+    """
+    if config.hidden_seed_sql and config.hidden_seed_sql.strip():
+        return config.hidden_seed_sql
+    if config.hidden_seed_sql_url:
+        return seed_sql_read(url=config.hidden_seed_sql_url)
+    return None
 
 
 def column_name(entry: str) -> str:
@@ -57,13 +94,56 @@ def schema_differences(config: DatabaseConfig, batch: SqlBatchResult) -> list[st
     return problems
 
 
+def _column_names(tables: dict[str, list[SqlColumn]]) -> dict[str, list[str]]:
+    return {name.lower(): [column.name.lower() for column in columns] for name, columns in tables.items()}
+
+
+def dataset_differences(visible: SqlBatchResult, hidden: SqlBatchResult) -> list[str]:
+    """How the hidden dataset's tables differ from the visible seed's, in plain phrases (empty: the same tables
+    with the same columns in the same order). Names only: types and constraints are the creator's business."""
+    seen, secret = _column_names(visible.tables), _column_names(hidden.tables)
+    problems = []
+    for table, columns in sorted(seen.items()):
+        if table not in secret:
+            problems.append(f"table {table} is missing")
+            continue
+        missing = [c for c in columns if c not in secret[table]]
+        extra = [c for c in secret[table] if c not in columns]
+        if missing:
+            problems.append(f"{table} has no column {', '.join(missing)}")
+        if extra:
+            problems.append(f"{table}.{', '.join(extra)} is not in the visible seed")
+        if not missing and not extra and secret[table] != columns:
+            problems.append(f"{table} has its columns in another order ({', '.join(secret[table])}; the visible seed has {', '.join(columns)})")
+    for table in sorted(set(secret) - set(seen)):
+        problems.append(f"table {table} is not in the visible seed")
+    return problems
+
+
+def _tables_text(tables: dict[str, list[SqlColumn]]) -> str:
+    return ", ".join(f"{name}({', '.join(c.name for c in cols)})" for name, cols in sorted(tables.items()))
+
+
 def query_failure_category(result: SqlResult) -> str:
     if result.verdict.value == "RE":
         return "syntax_error" if _SYNTAX.search(result.error or "") else "runtime_error"
     return CATEGORY_OF_VERDICT.get(result.verdict.value, "runtime_error")
 
 
-def validate_database(draft: CapsuleDraft) -> ValidationReport:
+def _seed_failure_category(error: str | None) -> str:
+    return "syntax_error" if _SYNTAX.search(error or "") else "runtime_error"
+
+
+def _expected(result: SqlResult) -> ExpectedResult:
+    return ExpectedResult(columns=result.columns, rows=result.rows, ordered=result.ordered)
+
+
+def _rows(count: int) -> str:
+    return f"{count} row{'s' if count != 1 else ''}"
+
+
+def validate_database(draft: CapsuleDraft, *, new: bool = True) -> ValidationReport:
+    """The gate for a DATABASE capsule; the steps are in the module docstring. `new`: see judges.gate."""
     config = draft.config
     assert isinstance(config, DatabaseConfig)
     report = ReportBuilder(draft.capsule_type, draft.language)
@@ -71,17 +151,25 @@ def validate_database(draft: CapsuleDraft) -> ValidationReport:
         seed = seed_sql_of(config)
     except SeedSqlMissing as exc:
         return report.fail("invalid_config", f"The seed SQL could not be read: {exc}.")
+    try:
+        hidden_seed = hidden_seed_sql_of(config)
+    except SeedSqlMissing as exc:
+        return report.fail("invalid_config", f"The hidden dataset's seed SQL could not be read: {exc}.")
+    if hidden_seed is None and new:
+        with report.step("a hidden dataset is given") as step:
+            step.ok, step.detail = False, "no hidden_seed_sql"
+        return report.fail("missing_hidden_dataset", MISSING_HIDDEN_DATASET_MESSAGE)
 
     starting = config.boilerplate_code.strip()
     queries = [config.reference_solution] + ([starting] if starting else [])
     limits = limits_for("sql", extended=draft.runtime_tier.endswith("-extended"))
+    engine = SQL_ENGINES[config.dialect]
     with report.step("seed the database and run the queries") as step:
-        batch = SQL_ENGINES[config.dialect](seed, queries, limits)
+        batch = engine(seed, queries, limits)
         step.ok = batch.seed_ok
         step.detail = f"{len(batch.tables)} tables" if batch.seed_ok else f"seed failed: {batch.seed_error}"
     if not batch.seed_ok:
-        category = "syntax_error" if _SYNTAX.search(batch.seed_error or "") else "runtime_error"
-        return report.fail(category, f"The seed SQL fails: {batch.seed_error}")
+        return report.fail(_seed_failure_category(batch.seed_error), f"The seed SQL fails: {batch.seed_error}")
 
     reference = batch.results[0]
     with report.step("reference query returns rows") as step:
@@ -99,8 +187,10 @@ def validate_database(draft: CapsuleDraft) -> ValidationReport:
         step.ok = not problems
         step.detail = "; ".join(problems) or "every table and column described"
     if problems:
-        real = ", ".join(f"{name}({', '.join(c.name for c in cols)})" for name, cols in sorted(batch.tables.items()))
-        return report.fail("schema_mismatch", f"schema_info does not match the seeded database: {'; '.join(problems)}. The real tables are {real}.")
+        return report.fail(
+            "schema_mismatch",
+            f"schema_info does not match the seeded database: {'; '.join(problems)}. The real tables are {_tables_text(batch.tables)}.",
+        )
 
     if starting:
         with report.step("starting query does not already give the answer") as step:
@@ -110,17 +200,88 @@ def validate_database(draft: CapsuleDraft) -> ValidationReport:
         if not step.ok:
             return report.fail("boilerplate_passes", "The starting query already returns the expected result, so learners would have nothing to do.")
 
+    hidden_reference: SqlResult | None = None
+    if hidden_seed is not None:
+        with report.step("the hidden dataset has the same tables and columns") as step:
+            hidden_batch = engine(hidden_seed, [config.reference_solution], limits)
+            differences = dataset_differences(batch, hidden_batch) if hidden_batch.seed_ok else []
+            step.ok = hidden_batch.seed_ok and not differences
+            step.detail = (
+                f"seed failed: {hidden_batch.seed_error}" if not hidden_batch.seed_ok
+                else "; ".join(differences) or f"{len(hidden_batch.tables)} tables, the same columns"
+            )  # fmt: skip
+        if not hidden_batch.seed_ok:
+            return report.fail(_seed_failure_category(hidden_batch.seed_error), f"The hidden dataset's seed SQL fails: {hidden_batch.seed_error}")
+        if differences:
+            return report.fail(
+                "schema_mismatch",
+                f"The hidden dataset must create exactly the tables and columns of the visible seed: {'; '.join(differences)}. "
+                f"The visible seed creates {_tables_text(batch.tables)}.",
+            )
+
+        hidden_reference = hidden_batch.results[0]
+        with report.step("reference query returns rows on the hidden dataset") as step:
+            step.ok = hidden_reference.ok and hidden_reference.row_count > 0 and not hidden_reference.truncated
+            step.detail = (
+                f"{hidden_reference.row_count} rows, {len(hidden_reference.columns)} columns" if hidden_reference.ok
+                else (hidden_reference.error or "")
+            )  # fmt: skip
+        if not hidden_reference.ok:
+            return report.fail(query_failure_category(hidden_reference), f"The reference query fails on the hidden dataset: {hidden_reference.error}")
+        if hidden_reference.truncated:
+            return report.fail(
+                "output_limit",
+                f"The reference query returns {hidden_reference.row_count} rows on the hidden dataset; at most {limits.sql_max_rows} can be graded.",
+            )
+        if hidden_reference.row_count == 0:
+            return report.fail(
+                "empty_result",
+                "The reference query returns no rows on the hidden dataset, so an empty answer would pass there; "
+                "add rows to the hidden dataset that the query selects.",
+            )
+
+        with report.step("the hidden result differs from the visible result") as step:
+            step.ok = not results_match(expected=hidden_reference, actual=reference).matches
+            step.detail = "differs" if step.ok else "same result on both datasets"
+        if not step.ok:
+            return report.fail(
+                "missing_hidden_dataset",
+                f"The reference query returns the same result on the hidden dataset as on the visible data "
+                f"({_rows(reference.row_count)}), so a query that lists the visible rows as literals would pass both. "
+                "Change the hidden dataset's rows (other values, more or fewer rows that match) so that the "
+                "reference's result there differs from its visible result.",
+            )
+
     with report.step("a second run of the reference agrees") as step:
-        again = SQL_ENGINES[config.dialect](seed, [config.reference_solution], limits).results[0]
+        again = engine(seed, [config.reference_solution], limits).results[0]
         step.ok = again.ok and again.columns == reference.columns and again.rows == reference.rows
         step.detail = "same result" if step.ok else "different result"
     if not step.ok:
         return report.fail("flaky", f"Two runs of the reference query gave different results ({quote(str(reference.rows))} then {quote(str(again.rows))}); add an ORDER BY or remove randomness.")
 
-    expected = ExpectedResult(columns=reference.columns, rows=reference.rows, ordered=reference.ordered)
+    if hidden_seed is not None and hidden_reference is not None:
+        with report.step("a second run on the hidden dataset agrees") as step:
+            hidden_again = engine(hidden_seed, [config.reference_solution], limits).results[0]
+            step.ok = hidden_again.ok and hidden_again.columns == hidden_reference.columns and hidden_again.rows == hidden_reference.rows
+            step.detail = "same result" if step.ok else "different result"
+        if not step.ok:
+            return report.fail(
+                "flaky",
+                f"Two runs of the reference query on the hidden dataset gave different results ({quote(str(hidden_reference.rows))} "
+                f"then {quote(str(hidden_again.rows))}); add an ORDER BY that breaks every tie, or remove randomness.",
+            )
+
     order = "in order" if reference.ordered else "in any order"
+    shape = f"{reference.row_count} rows of {len(reference.columns)} columns ({order})"
+    if hidden_reference is None:
+        return report.passed(
+            f"The reference query returns {shape}, schema_info matches the tables, and a second run agrees.",
+            expected_result=_expected(reference),
+            warnings=[NO_HIDDEN_DATASET_WARNING],
+        )
     return report.passed(
-        f"The reference query returns {reference.row_count} rows of {len(reference.columns)} columns ({order}), "
-        "schema_info matches the tables, and a second run agrees.",
-        expected_result=expected,
+        f"The reference query returns {shape} on the visible data and {_rows(hidden_reference.row_count)} on the hidden "
+        "dataset, which differ; schema_info matches the tables, and second runs agree.",
+        expected_result=_expected(reference),
+        hidden_expected_result=_expected(hidden_reference),
     )

@@ -1,7 +1,8 @@
 """manage.py export_capsules [--owner USERNAME] [--output FILE]
 
 Writes one BaseCapsule JSON object per line (JSON Lines), in the shape of
-capsules.selectors.capsule_base_dict with the DATABASE seed SQL inlined, so that the file imports again
+capsules.selectors.capsule_base_dict with the DATABASE seed SQL inlined (`seed_sql`, and the hidden dataset as
+`hidden_seed_sql`), so that the file imports again
 with `import_capsules` on this or another installation. Status, creator and timestamps are written for
 reference but not imported.
 """
@@ -49,13 +50,17 @@ class Command(BaseCommand):
         count = 0
         for capsule in capsules.iterator(chunk_size=200):
             record = capsule_base_dict(capsule, include_seed_sql=True)
-            if capsule.capsule_type == CapsuleType.DATABASE and "seed_sql" not in record["config_data"]:
-                self.stderr.write(
-                    f"warning: capsule {capsule.id}: its seed SQL is missing from storage; "
-                    "this record will not import"
-                )
+            if capsule.capsule_type == CapsuleType.DATABASE:
+                config = record["config_data"]
+                if "seed_sql" not in config:
+                    self._warn_missing(capsule, "its seed SQL")
+                if config.get("hidden_seed_sql_url") and "hidden_seed_sql" not in config:
+                    self._warn_missing(capsule, "its hidden dataset's seed SQL")
             # json.dumps escapes newlines inside strings, so one record is always exactly one line.
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1
         return count
+
+    def _warn_missing(self, capsule: Capsule, what: str) -> None:
+        self.stderr.write(f"warning: capsule {capsule.id}: {what} is missing from storage; this record will not import")
 
