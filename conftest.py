@@ -6,6 +6,7 @@ unauthenticated client.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,6 +18,29 @@ from capsules.models import Capsule
 from capsules.services import capsule_create
 from capsules.tests.samples import capsule_data
 from tests.fake_openai import FakeOpenAI
+from tests.judge_slots import claim_uid_range, private_slot_dir
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_judge_slots(tmp_path_factory) -> Iterator[None]:
+    """The suite judges in slots of its own (tests/judge_slots.py), never a server's on the same host. Set in the
+    environment too, so the processes the production-style tests start (gunicorn, qcluster) use them as well."""
+    from django.conf import settings as django_settings
+
+    base, lease = claim_uid_range()
+    directory = private_slot_dir(tmp_path_factory.mktemp("judge"))
+    saved = {name: getattr(django_settings, name) for name in ("JUDGE_UID_BASE", "JUDGE_SLOT_DIR")}
+    values = {"JUDGE_UID_BASE": base, "JUDGE_SLOT_DIR": str(directory)}
+    for name, value in values.items():
+        setattr(django_settings, name, value)
+        os.environ[name] = str(value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(django_settings, name, value)
+            os.environ.pop(name, None)
+        os.close(lease)
 
 
 @pytest.fixture(autouse=True)
@@ -69,6 +93,21 @@ def owner_api(owner) -> APIClient:
     client = APIClient()
     client.force_authenticate(owner)
     return client
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """An administrative URL of a real PostgreSQL server for the judge's postgresql dialect: JUDGE_POSTGRES_URL (or
+    CODECAPSULE_PG_ADMIN_URL) when the PostgreSQL pass of `make test` set it (scripts/with_postgres.py), otherwise a
+    throwaway cluster started for this session (the SQLite pass). Never skipped."""
+    url = os.environ.get("JUDGE_POSTGRES_URL") or os.environ.get("CODECAPSULE_PG_ADMIN_URL")
+    if url:
+        yield url
+        return
+    from scripts.with_postgres import throwaway_cluster
+
+    with throwaway_cluster() as cluster:
+        yield cluster.url("postgres")
 
 
 @pytest.fixture

@@ -20,8 +20,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * multiprocessing.cpu_c
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 
-# Judging a learner's answer in the embed is synchronous: JUDGE_WALL_SECONDS per test, several tests, plus
-# waiting for a judge slot. 60 s covers that with room; a request past it is stuck and its worker restarts.
+# Judging a learner's answer in the embed is synchronous: at most JUDGE_LEARNER_SLOT_WAIT_SECONDS waiting for a judge
+# slot plus JUDGE_ATTEMPT_WALL_SECONDS for the attempt (2 + 15 s by default, twice that for an extended tier). 60 s
+# covers that with room; a request past it is stuck and its worker restarts.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5  # behind a load balancer that reuses connections; must stay below its idle timeout

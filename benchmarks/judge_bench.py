@@ -7,11 +7,18 @@
    milliseconds per capsule for both and their ratio.
 2. Prints one line per other runtime (JavaScript, Java, Go, C#, SQL, Bash) with its median milliseconds
    per capsule through the gate.
+3. A learner's Submit per language (judges.grading.grade_attempt on the reference, as a learner who got it
+   right): CODE capsules padded or cut to exactly 10 tests; SQL one query; Bash the solution commands.
+4. Failing fast: how long the gate takes to reject a capsule whose reference loops forever, and how long a
+   learner whose code loops waits for the verdict of a Submit (10 tests).
 
 Targets: a 10-test Python capsule in at most 60 ms median inside the sandbox, and at least 10x faster
 than the naive baseline.
 
     .venv/bin/python benchmarks/judge_bench.py [--capsules 30] [--repeat 3]
+
+The script uses only the judge's public entry points (judges.validate, judges.grading.grade_attempt), so the
+same file measures an older commit too: copy it into a checkout of that commit to get "before" figures.
 """
 
 from __future__ import annotations
@@ -104,6 +111,85 @@ def other_runtimes() -> dict[str, dict]:
     return wanted
 
 
+def ten_tests(data: dict) -> dict:
+    """The capsule with exactly 10 tests (its own, repeated or cut), hidden ones kept among them."""
+    config = dict(data["config_data"])
+    tests = config["test_cases"]
+    padded = [tests[index % len(tests)] for index in range(TESTS_PER_CAPSULE)]
+    if not any(test.get("is_hidden") for test in padded):
+        padded[-1] = next(test for test in tests if test.get("is_hidden"))
+    if all(test.get("is_hidden") for test in padded):
+        padded[0] = next(test for test in tests if not test.get("is_hidden"))
+    config["test_cases"] = padded
+    return {**data, "config_data": config}
+
+
+def learner_capsule(data: dict):
+    """An unsaved Capsule that passed the gate, as grading reads it (config and the gate's report)."""
+    from capsules.models import Capsule
+
+    draft = parse_capsule(data)
+    report = validate(draft)
+    if not report.passed:
+        raise SystemExit(f"benchmark capsule {data['title']!r} failed the gate: {report.category}: {report.message}")
+    return Capsule(
+        title=draft.title, capsule_type=draft.capsule_type, problem_statement_md=draft.problem_statement_md,
+        language=draft.language, runtime_tier=draft.runtime_tier, config_data=draft.config_data(),
+        validation_report=report.model_dump(mode="json"),
+    )  # fmt: skip
+
+
+def right_answer(data: dict) -> str:
+    config = data["config_data"]
+    if data["capsule_type"] == "TERMINAL":
+        return "\n".join(task["solution_commands"] for task in config["tasks"])
+    return config["reference_solution"]
+
+
+def submit_ms(capsule, code: str) -> tuple[float, object]:
+    from judges.grading import grade_attempt
+
+    started = time.perf_counter()
+    result = grade_attempt(capsule=capsule, code=code, mode="submit")
+    return (time.perf_counter() - started) * 1000, result
+
+
+def learner_submits(repeat: int) -> None:
+    """Median ms of a right Submit per language."""
+    blueprints = {"python": python_capsule(0), **other_runtimes()}
+    for language, data in blueprints.items():
+        if data["capsule_type"] == "CODE":
+            data = ten_tests(data)
+        capsule = learner_capsule(data)
+        code = right_answer(data)
+        submit_ms(capsule, code)  # warm-up: compile caches of the process, the warm pool's shape
+        times = []
+        for _ in range(repeat):
+            elapsed, result = submit_ms(capsule, code)
+            if not result.passed:
+                raise SystemExit(f"the right answer to {data['title']!r} did not pass: {result.message}")
+            times.append(elapsed)
+        work = f"{len(data['config_data']['test_cases'])} tests" if data["capsule_type"] == "CODE" else "1 query" if language == "sql" else "the tasks"
+        print(f"{language:<10} learner submit median {statistics.median(times):8.1f} ms  ({work}, n={len(times)})")
+
+
+LOOPING_REFERENCE = "def scaled_sum(values):\n    while True:\n        pass\n"
+
+
+def failing_fast() -> None:
+    """How long a hanging reference costs the gate, and a looping learner waits (10-test Python capsule)."""
+    data = python_capsule(1)
+    hanging = {**data, "config_data": {**data["config_data"], "reference_solution": LOOPING_REFERENCE}}
+    started = time.perf_counter()
+    report = validate(parse_capsule(hanging))
+    seconds = time.perf_counter() - started
+    assert not report.passed
+    print(f"python  gate rejects a looping reference in {seconds:6.2f} s  ({report.category}; wall limit {settings.JUDGE_WALL_SECONDS} s, CPU limit {settings.JUDGE_CPU_SECONDS} s)")
+    elapsed, result = submit_ms(learner_capsule(data), LOOPING_REFERENCE)
+    verdicts = " ".join(test.verdict for test in result.tests)
+    print(f"python  a looping learner waits {elapsed / 1000:6.2f} s for a Submit of 10 tests  (verdicts: {verdicts})")
+
+
 def gate_work(data: dict) -> str:
     """What the gate runs for this capsule, in a few words (the validators in judges/validators/)."""
     config = data["config_data"]
@@ -119,9 +205,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--capsules", type=int, default=30, help="Python capsules to validate (default 30)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per other-runtime capsule (default 3)")
+    parser.add_argument("--only", choices=("gate", "submit", "fail-fast"), help="run one part only")
     args = parser.parse_args()
 
     print(f"load average {load()} at start; JUDGE_WARM_SANDBOXES={settings.JUDGE_WARM_SANDBOXES}, {os.cpu_count()} CPUs")
+    if args.only in (None, "gate"):
+        gate_part(args)
+    if args.only in (None, "submit"):
+        learner_submits(args.repeat)
+    if args.only in (None, "fail-fast"):
+        failing_fast()
+    print(f"load average {load()} at the end")
+
+
+def gate_part(args: argparse.Namespace) -> None:
     capsules = [python_capsule(number) for number in range(args.capsules)]
     # Warm-up, as a running server would have done: the harness compiled once per process, and the
     # process's warm sandbox pool started (JUDGE_WARM_SANDBOXES).
@@ -135,7 +232,6 @@ def main() -> None:
     for language, data in other_runtimes().items():
         times = [gate_ms(data) for _ in range(args.repeat)]
         print(f"{language:<10} gate median {statistics.median(times):8.1f} ms/capsule  ({gate_work(data)}, n={len(times)})")
-    print(f"load average {load()} at the end")
 
 
 def load() -> str:

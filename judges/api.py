@@ -19,7 +19,9 @@ from rest_framework.views import APIView
 
 from capsules.selectors import get_capsule_for_owner, get_capsule_for_reader
 from capsules.services import capsule_validate
-from codecapsule.errors import ApplicationError, ValidationFailed, error_responses
+from codecapsule.errors import ApplicationError, ValidationFailed, error_body, error_responses
+from codecapsule.net import client_address
+from judges.admission import AttemptInFlight, one_attempt_at_a_time
 from judges.grading import AttemptResult, grade_attempt
 from judges.sandbox import SandboxError
 
@@ -61,20 +63,38 @@ class CapsuleAttemptView(APIView):
                 inline_serializer("AttemptResult", {"score": serializers.FloatField(allow_null=True), "graded": serializers.BooleanField()}),
                 description="Per-test verdicts (hidden tests: verdict only), per-task results or the query result, and a score in [0, 1].",
             ),
-            **error_responses(400, 404, 429, 503),
+            **error_responses(
+                400, 404, 429, 503,
+                descriptions={
+                    429: "Throttled, or another attempt of this caller or address is still being graded "
+                    "(attempt_in_flight); Retry-After says when to try again.",
+                    503: "The judge is full or unavailable (judge_unavailable); nothing was graded. Retry-After says "
+                    "when to try again.",
+                },
+            ),
         },
         summary="Grade an attempt",
     )
     def post(self, request: Request, capsule_id: str) -> Response:
         capsule = get_capsule_for_reader(request.user, capsule_id)
         code = _attempt_code(request.data)
+        # One attempt in flight per caller (an account, else its address) and per address (judges/admission.py).
+        caller = f"user:{request.user.pk}" if request.user.is_authenticated else None
         try:
-            result: AttemptResult = grade_attempt(capsule=capsule, code=code)
+            with one_attempt_at_a_time(learner=caller, address=client_address(request)):
+                result: AttemptResult = grade_attempt(capsule=capsule, code=code)
+        except AttemptInFlight as exc:
+            return _come_back_later(exc.code, exc.message, status.HTTP_429_TOO_MANY_REQUESTS)
         except SandboxError as exc:
-            raise JudgeUnavailable(f"Grading is unavailable right now: {exc}") from exc
+            return _come_back_later(JudgeUnavailable.code, f"Grading is unavailable right now: {exc}", status.HTTP_503_SERVICE_UNAVAILABLE)
         # Absent fields are left out (a hidden test has only its verdict), but the score is always there:
         # null says "not graded" (a compile error).
         return Response(result.model_dump(mode="json", exclude_none=True) | {"score": result.score})
+
+
+def _come_back_later(code: str, message: str, http_status: int) -> Response:
+    """429 or 503 in the API's error shape, with Retry-After: the judge will have room again by then."""
+    return Response(error_body(code, message), status=http_status, headers={"Retry-After": str(settings.JUDGE_BUSY_RETRY_AFTER_SECONDS)})
 
 
 class CapsuleValidateView(APIView):

@@ -1,45 +1,68 @@
-"""Grading a learner's attempt at a capsule (issue #3 item 5). Learner-facing: never reveals a hidden
-test's call or expected output, a reference solution, a seed, or a validation script.
+"""Grading a learner's attempt at a capsule. Learner-facing, and held to the judge's three promises (DESIGN.md §5):
 
-Two modes (issue #6): `submit` grades, `run` lets a learner try their work without a verdict on it.
+1. **Hidden stays hidden.** Nothing hidden is ever inside a sandbox job whose output the learner sees. A CODE
+   submit is two jobs: the visible tests (their output, errors and compile messages are shown), then the hidden
+   tests in a job of their own, whose results are verdicts only — its compile messages, output, errors and exit
+   statuses never leave this module. A DATABASE submit is the learner's query on the visible data (the
+   difference is described), then on the hidden dataset (pass or fail only). TERMINAL checks run in the
+   harness's checker shell, which the learner's programs cannot read (judges/runtimes/harness.py, "Checks").
+   Expected outputs, reference solutions and stored expected results never enter a job with learner code.
+2. **Earned, not pasted.** A failed DATABASE submit says how many rows are missing or extra and quotes only the
+   learner's own extra rows, never a row of the expected result; a query that matches the visible data but
+   not the hidden dataset fails, with feedback that quotes nothing of it.
+3. **Available.** Every job of an attempt stops at its first test that runs out of time or memory (the rest are
+   NR, "not run"), and the whole attempt has JUDGE_ATTEMPT_WALL_SECONDS. The attempt holds one judge slot for
+   all its jobs, waiting at most JUDGE_LEARNER_SLOT_WAIT_SECONDS for it (JudgeBusy: the caller answers 503).
+   One attempt in flight per learner and per address is the caller's part (judges/admission.py).
 
-* CODE submit: the learner's code against every test; score = passed / total; a compile (or syntax) error
-  is reported as ungraded, with the compiler's message. CODE run: the visible tests only (the examples the
-  statement shows), and the result says how many hidden tests Submit adds; its score is over those tests.
-* DATABASE submit: the learner's query on a fresh copy of the seeded database, compared with the reference's
-  result stored by the gate (judges/sql_compare.py says how); score 1 or 0; on a mismatch, `difference`
-  says in words what differs. DATABASE run: the query's result grid only — no comparison, no verdict.
-* TERMINAL: a fresh workspace, the setup script, the learner's commands, then every task's check;
-  score = tasks passed / total (both modes: the terminal workspace has its own Check per task).
+Two modes: `submit` grades, `run` lets a learner try their work without a verdict on it.
+
+* CODE submit: score = passed / total over every test; a compile (or syntax) error is reported as ungraded, with
+  the compiler's message from the visible job. CODE run: the visible tests only, and the result says how many
+  hidden tests Submit adds; its score is over the visible tests.
+* DATABASE submit: the query on the visible data, compared with the reference's result stored by the gate
+  (judges/sql_compare.py says how); then, if it matches and the capsule has a hidden dataset, on that too;
+  score 1 or 0. DATABASE run: the query's result grid on the visible data only — no comparison, no verdict.
+* TERMINAL: a fresh workspace, the setup script, the learner's commands, then every task's check; score = tasks
+  passed / total (both modes: the terminal workspace has its own Check per task).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Literal
 
+from django.conf import settings
 from pydantic import BaseModel, Field
 
 from capsules.models import Capsule, CapsuleType
-from capsules.schemas import CodeConfig, DatabaseConfig, TerminalConfig, parse_config
-from judges.limits import limits_for
+from capsules.schemas import CodeConfig, DatabaseConfig, TerminalConfig, TerminalTask, TestCase, parse_config
+from judges.limits import Limits, limits_for
 from judges.reports import ExpectedResult
-from judges.runtimes import SQL_ENGINES, run_code_tests, run_shell_session
+from judges.runtimes import Budget, Check, JobResult, TestResult, run_code_tests, run_shell_session, run_sql_batch
 from judges.runtimes.sql_sqlite import SqlResult
+from judges.sandbox import Sandbox, judge_slot
 from judges.sql_compare import Comparison, results_match, rows_equal
 from judges.validators.code import test_specs
-from judges.validators.database import seed_sql_of
+from judges.validators.database import hidden_seed_sql_of, seed_sql_of
 from judges.validators.terminal import check_passed
 
 SHOWN_ROWS = 50  # rows of the learner's own result returned for display
-# A failed DATABASE submit may quote a few rows of the expected result as missing. Counts are always safe. Rows:
-# the expected result is exactly what the statement asks the learner to produce, from tables their own Run may
-# read in full, so a missing row reveals no secret — it shows what "right" looks like, the way a teacher explains
-# a mistake. Quoting all of it would let a learner paste the answer as literals (SELECT 'Ada' UNION …) instead of
-# writing the query, so at most three, and never more than half of the expected rows.
-MISSING_EXAMPLE_ROWS = 3
-EXTRA_EXAMPLE_ROWS = 3  # the learner's own rows that should not be there: never secret, kept as short
+# A failed DATABASE submit quotes a few of the learner's own rows that should not be there (their own output,
+# never secret). It never quotes a row of the expected result: each quoted row could be pasted back as a literal
+# (`SELECT 'Ada' UNION ...`), and a few submits would rebuild the whole answer without writing the query.
+EXTRA_EXAMPLE_ROWS = 3
+HIDDEN_DATA_MESSAGE = (
+    "Your query returns the expected result on the sample data, but not on the hidden data it is also checked "
+    "against. Make sure it computes the answer from the tables (filters, joins, grouping and sorting) rather than "
+    "from particular values or ids of the sample rows."
+)
 
 Mode = Literal["run", "submit"]
+
 
 class GradedTest(BaseModel):
     index: int
@@ -54,16 +77,19 @@ class GradedTest(BaseModel):
     stderr: str | None = None
     message: str | None = None
 
+
 class GradedTask(BaseModel):
     task_id: str
     description: str
     passed: bool
+
 
 class QueryResult(BaseModel):
     columns: list[str]
     rows: list[list[Any]]
     row_count: int
     truncated: bool
+
 
 class AttemptResult(BaseModel):
     capsule_id: str
@@ -81,45 +107,140 @@ class AttemptResult(BaseModel):
     output: str | None = None  # TERMINAL: what the learner's commands printed
     hidden_tests: int | None = None  # CODE run: the hidden tests Submit adds to the visible ones that ran
 
-def _limits(capsule: Capsule, language: str) -> Any:
+
+# --- The attempt: one slot, one clock ---------------------------------------------------------------------------
+
+
+@dataclass
+class Attempt:
+    """A learner's attempt: the judge slot it holds for all its jobs, and its wall-clock budget."""
+
+    capsule: Capsule
+    limits: Limits
+    box: Sandbox | None  # None: a PostgreSQL attempt, which holds a slot but runs no sandbox
+    ends_at: float
+
+    def budget(self) -> Budget:
+        """What is left of the attempt's time, for the next job; every job stops at its first limit."""
+        return Budget(seconds=max(self.ends_at - time.monotonic(), 0.0), stop_on_limit=True)
+
+
+def _limits(capsule: Capsule, language: str) -> Limits:
     return limits_for(language, extended=capsule.runtime_tier.endswith("-extended"))
 
-def _grade_code(capsule: Capsule, config: CodeConfig, code: str, mode: Mode) -> AttemptResult:
-    """Run mode takes the visible tests only; every test keeps its index among all of the capsule's tests."""
-    cases = list(enumerate(config.test_cases))
+
+def _judged_language(capsule: Capsule) -> str:
+    return {CapsuleType.DATABASE: "sql", CapsuleType.TERMINAL: "bash"}.get(capsule.capsule_type, capsule.language)
+
+
+@contextmanager
+def open_attempt(capsule: Capsule, config: Any) -> Iterator[Attempt]:
+    """Hold a judge slot for the attempt (waiting at most JUDGE_LEARNER_SLOT_WAIT_SECONDS: JudgeBusy after that)
+    and start its clock. An extended runtime tier gets its budget scaled like its limits."""
+    limits = _limits(capsule, _judged_language(capsule))
+    budget = settings.JUDGE_ATTEMPT_WALL_SECONDS * limits.wall_seconds / settings.JUDGE_WALL_SECONDS
+    wait = settings.JUDGE_LEARNER_SLOT_WAIT_SECONDS
+    if isinstance(config, DatabaseConfig) and config.dialect == "postgresql":
+        with judge_slot(wait):
+            yield Attempt(capsule, limits, None, time.monotonic() + budget)
+        return
+    with Sandbox.open(limits, wait_seconds=wait) as box:
+        yield Attempt(capsule, limits, box, time.monotonic() + budget)
+
+
+def grade_attempt(*, capsule: Capsule, code: str, mode: Mode = "submit") -> AttemptResult:
+    """Grade `code` (a program, a query or shell commands, by the capsule's type). `mode="run"` tries it
+    without a verdict on the whole (see the module docstring); the default grades, as the API always has.
+
+    Raises SandboxError (JudgeBusy when no judge slot came free in time) when the judge could not judge."""
+    config = parse_config(capsule.capsule_type, capsule.config_data)
+    with open_attempt(capsule, config) as attempt:
+        if isinstance(config, CodeConfig):
+            return _grade_code(attempt, config, code, mode)
+        if isinstance(config, DatabaseConfig):
+            return _run_database(attempt, config, code) if mode == "run" else _grade_database(attempt, config, code)
+        assert isinstance(config, TerminalConfig)
+        return _grade_terminal(attempt, config, code)
+
+
+def _base(capsule: Capsule, mode: Mode) -> dict[str, Any]:
+    return {"capsule_id": str(capsule.id), "capsule_type": capsule.capsule_type, "mode": mode}
+
+
+# --- CODE ------------------------------------------------------------------------------------------------------
+
+
+def _run_tests(attempt: Attempt, code: str, cases: Sequence[TestCase]) -> JobResult:
+    return run_code_tests(
+        attempt.capsule.language, code, test_specs(list(cases)), attempt.limits, box=attempt.box, budget=attempt.budget()
+    )  # fmt: skip
+
+
+def _grade_code(attempt: Attempt, config: CodeConfig, code: str, mode: Mode) -> AttemptResult:
+    """The visible tests in one job; on submit, the hidden tests in a job of their own (see the module docstring).
+    Every test keeps its index among all of the capsule's tests."""
+    indexed = list(enumerate(config.test_cases))
+    visible = [(index, case) for index, case in indexed if not case.is_hidden]
+    hidden = [(index, case) for index, case in indexed if case.is_hidden]
+    base = _base(attempt.capsule, mode)
     if mode == "run":
-        cases = [(index, case) for index, case in cases if not case.is_hidden]
-    base = {"capsule_id": str(capsule.id), "capsule_type": capsule.capsule_type, "mode": mode}
-    if mode == "run":
-        base["hidden_tests"] = len(config.test_cases) - len(cases)
-    if not cases:
-        return AttemptResult(**base, graded=False, passed=False, message="This exercise has no example tests to run; Submit checks your code.")
-    job = run_code_tests(capsule.language, code, test_specs([case for _, case in cases]), _limits(capsule, capsule.language))
-    if not job.compiled:
-        compiler = job.compile
+        base["hidden_tests"] = len(hidden)
+        if not visible:
+            return AttemptResult(**base, graded=False, passed=False, message="This exercise has no example tests to run; Submit checks your code.")
+    # Always run (a job of no tests still compiles): the compile messages the learner sees come from a job that
+    # holds nothing hidden.
+    shown = _run_tests(attempt, code, [case for _, case in visible])
+    if not shown.compiled:
+        compiler = shown.compile
         return AttemptResult(
             **base, graded=False, passed=False, score=None,
             message="Your code does not compile, so it was not graded.",
             compile_error=(compiler.stderr or compiler.message) if compiler else "compile error",
         )  # fmt: skip
-    tests = [_graded_test(index, case, result) for (index, case), result in zip(cases, job.tests, strict=True)]
-    passed = sum(test.passed for test in tests)
-    return AttemptResult(
-        **base, graded=True, passed=passed == len(tests), score=round(passed / len(tests), 4), tests=tests,
-        message=_code_message(passed, len(tests), mode, base.get("hidden_tests", 0)),
-    )  # fmt: skip
+    graded = [_graded_test(index, case, result) for (index, case), result in zip(visible, shown.tests, strict=True)]
+    hidden_compiles = True
+    if mode == "submit" and hidden:
+        secret = _hidden_job(attempt, code, hidden, shown)
+        hidden_compiles = secret is None or secret.compiled
+        graded += [_graded_test(index, case, result) for (index, case), result in zip(hidden, _hidden_results(secret, hidden), strict=True)]
+    graded.sort(key=lambda test: test.index)
+    passed = sum(test.passed for test in graded)
+    message = _code_message(passed, len(graded), mode, base.get("hidden_tests", 0))
+    if not hidden_compiles:
+        message += (
+            " Your code does not compile together with the hidden tests: check that every function, class and method"
+            " is named and typed exactly as the statement says."
+        )
+    return AttemptResult(**base, graded=True, passed=passed == len(graded), score=round(passed / len(graded), 4), tests=graded, message=message)
 
 
-def _graded_test(index: int, case: Any, result: Any) -> GradedTest:
+def _hidden_job(attempt: Attempt, code: str, hidden: list[tuple[int, TestCase]], shown: JobResult) -> JobResult | None:
+    """The hidden tests' job, or None when the visible job stopped at a limit or spent the budget: then the
+    hidden tests are not run (a looping program costs one wall limit, not two)."""
+    if shown.stopped is not None:
+        return None
+    return _run_tests(attempt, code, [case for _, case in hidden])
+
+
+def _hidden_results(secret: JobResult | None, hidden: list[tuple[int, TestCase]]) -> list[tuple[str, bool]]:
+    """(verdict, passed) per hidden test: a verdict and nothing else ever leaves the hidden job."""
+    if secret is None:
+        return [("NR", False)] * len(hidden)
+    if not secret.compiled:
+        return [("CE", False)] * len(hidden)
+    return [(result.verdict.value, result.passed) for result in secret.tests]
+
+
+def _graded_test(index: int, case: TestCase, result: TestResult | tuple[str, bool]) -> GradedTest:
     """A hidden test's verdict only: never its call, expected output or what the learner's code printed for it."""
-    graded = GradedTest(index=index, is_hidden=case.is_hidden, verdict=result.verdict.value, passed=result.passed)
     if case.is_hidden:
-        return graded
-    return graded.model_copy(
-        update={
-            "description": case.description, "call": case.test_call, "expected": case.expected_output,
-            "actual": result.stdout, "stderr": result.stderr, "message": result.message or None,
-        }
+        verdict, passed = result if isinstance(result, tuple) else (result.verdict.value, result.passed)
+        return GradedTest(index=index, is_hidden=True, verdict=verdict, passed=passed)
+    assert isinstance(result, TestResult)
+    return GradedTest(
+        index=index, is_hidden=False, verdict=result.verdict.value, passed=result.passed,
+        description=case.description, call=case.test_call, expected=case.expected_output,
+        actual=result.stdout, stderr=result.stderr, message=result.message or None,
     )  # fmt: skip
 
 
@@ -132,9 +253,14 @@ def _code_message(passed: int, total: int, mode: Mode, hidden: int) -> str:
     return examples
 
 
-def _expected_result(capsule: Capsule) -> ExpectedResult | None:
-    stored = (capsule.validation_report or {}).get("expected_result")
-    return ExpectedResult.model_validate(stored) if stored else None
+# --- DATABASE --------------------------------------------------------------------------------------------------
+
+
+def _query(attempt: Attempt, config: DatabaseConfig, seed_sql: str, query: str) -> SqlResult:
+    """One query on a fresh copy of `seed_sql`, in a sandbox job (or PostgreSQL run) of its own."""
+    batch = run_sql_batch(config.dialect, seed_sql, [query], attempt.limits, box=attempt.box, budget=attempt.budget())
+    return batch.results[0]
+
 
 def _shown(result: SqlResult) -> QueryResult:
     """The learner's own result, capped at SHOWN_ROWS rows for display (row_count says how many there were)."""
@@ -144,38 +270,61 @@ def _shown(result: SqlResult) -> QueryResult:
     )  # fmt: skip
 
 
-def _run_database(capsule: Capsule, config: DatabaseConfig, query: str) -> AttemptResult:
-    """The learner's query on a fresh copy of the seeded database, and nothing else: no reference runs."""
-    batch = SQL_ENGINES[config.dialect](seed_sql_of(config), [query], _limits(capsule, "sql"))
-    mine = batch.results[0]
-    base = {"capsule_id": str(capsule.id), "capsule_type": capsule.capsule_type, "mode": "run", "graded": False, "passed": False}
+def _run_database(attempt: Attempt, config: DatabaseConfig, query: str) -> AttemptResult:
+    """The learner's query on a fresh copy of the visible data, and nothing else: no reference runs."""
+    mine = _query(attempt, config, seed_sql_of(config), query)
+    base = {**_base(attempt.capsule, "run"), "graded": False, "passed": False}
     if not mine.ok:
         return AttemptResult(**base, message=f"Your query fails: {mine.error}")
     rows = f"{mine.row_count} row{'s' if mine.row_count != 1 else ''}"
     return AttemptResult(**base, result=_shown(mine), message=f"Your query returns {rows}. Submit to check it.")
 
 
-def _grade_database(capsule: Capsule, config: DatabaseConfig, query: str) -> AttemptResult:
-    expected = _expected_result(capsule)
-    # A capsule the gate never passed has no stored result: its reference runs beside the attempt.
-    queries = [query] if expected is not None else [query, config.reference_solution]
-    batch = SQL_ENGINES[config.dialect](seed_sql_of(config), queries, _limits(capsule, "sql"))
-    base = {"capsule_id": str(capsule.id), "capsule_type": capsule.capsule_type}
-    mine = batch.results[0]
-    if expected is None:
-        reference = batch.results[1]
-        expected = ExpectedResult(columns=reference.columns, rows=reference.rows, ordered=reference.ordered)
+def _stored_expected(capsule: Capsule, key: str) -> ExpectedResult | None:
+    stored = (capsule.validation_report or {}).get(key)
+    return ExpectedResult.model_validate(stored) if stored else None
+
+
+def _expected_on(attempt: Attempt, config: DatabaseConfig, seed_sql: str, key: str) -> ExpectedResult | None:
+    """The reference's result on a dataset: stored by the gate, or (a capsule the gate never passed) computed in
+    a job of its own — never beside the learner's query. None when the reference fails there."""
+    stored = _stored_expected(attempt.capsule, key)
+    if stored is not None:
+        return stored
+    reference = _query(attempt, config, seed_sql, config.reference_solution)
+    return ExpectedResult(columns=reference.columns, rows=reference.rows, ordered=reference.ordered) if reference.ok else None
+
+
+def _grade_database(attempt: Attempt, config: DatabaseConfig, query: str) -> AttemptResult:
+    """1. The query on the visible data: an error is ungraded; a mismatch is described (module docstring).
+    2. If it matches and there is a hidden dataset, the query on it: pass or fail, and nothing of it is said."""
+    base = _base(attempt.capsule, "submit")
+    visible_seed = seed_sql_of(config)
+    mine = _query(attempt, config, visible_seed, query)
     if not mine.ok:
         return AttemptResult(**base, graded=False, passed=False, score=None, message=f"Your query fails: {mine.error}")
+    expected = _expected_on(attempt, config, visible_seed, "expected_result")
+    if expected is None:
+        return AttemptResult(**base, graded=False, passed=False, score=None, message="This exercise cannot be graded right now; its author has been asked to fix it.")
     comparison = results_match(expected=expected, actual=mine)
-    if comparison.matches:
-        return AttemptResult(
-            **base, graded=True, passed=True, score=1.0, result=_shown(mine), message="Your query returns the expected result."
-        )  # fmt: skip
-    difference = describe_difference(expected, mine, comparison)
-    return AttemptResult(
-        **base, graded=True, passed=False, score=0.0, result=_shown(mine), difference=difference, message=difference["reason"]
-    )  # fmt: skip
+    if not comparison.matches:
+        difference = describe_difference(expected, mine, comparison)
+        return AttemptResult(**base, graded=True, passed=False, score=0.0, result=_shown(mine), difference=difference, message=difference["reason"])
+    hidden_seed = hidden_seed_sql_of(config)
+    if hidden_seed is not None and not _passes_hidden_data(attempt, config, hidden_seed, query):
+        difference = {"hidden_data": True, "reason": HIDDEN_DATA_MESSAGE}
+        return AttemptResult(**base, graded=True, passed=False, score=0.0, result=_shown(mine), difference=difference, message=HIDDEN_DATA_MESSAGE)
+    return AttemptResult(**base, graded=True, passed=True, score=1.0, result=_shown(mine), message="Your query returns the expected result.")
+
+
+def _passes_hidden_data(attempt: Attempt, config: DatabaseConfig, hidden_seed: str, query: str) -> bool:
+    """Whether the query gives the reference's result on the hidden dataset. Only this boolean leaves here: not
+    the query's rows, error (PostgreSQL quotes values in its messages) or timing."""
+    expected = _expected_on(attempt, config, hidden_seed, "hidden_expected_result")
+    if expected is None:
+        return False
+    mine = _query(attempt, config, hidden_seed, query)
+    return mine.ok and results_match(expected=expected, actual=mine).matches
 
 
 def _rows(count: int, noun: str = "row") -> str:
@@ -186,7 +335,8 @@ def describe_difference(expected: ExpectedResult, actual: SqlResult, comparison:
     """What differs between the expected result and the learner's, in words and in numbers.
 
     1. A different column count is said alone: rows of another width cannot be compared.
-    2. Otherwise the missing rows (with a few examples, see MISSING_EXAMPLE_ROWS) and the extra rows.
+    2. Otherwise how many rows are missing and how many extra, quoting a few of the learner's extra rows (their
+       own output) and never a row of the expected result (see EXTRA_EXAMPLE_ROWS).
     3. No row missing or extra: the order, when the task asks for one (results_match's first difference).
     """
     difference: dict[str, Any] = {
@@ -195,7 +345,6 @@ def describe_difference(expected: ExpectedResult, actual: SqlResult, comparison:
         "order_matters": expected.ordered,
         "missing_row_count": len(comparison.missing_rows),
         "extra_row_count": len(comparison.extra_rows),
-        "missing_examples": [],
         "extra_examples": [],
         "wrong_order": False,
     }
@@ -211,8 +360,6 @@ def describe_difference(expected: ExpectedResult, actual: SqlResult, comparison:
         difference["first_misplaced_row"] = first + 1
         difference["reason"] = f"Your rows are right but not in the required order: row {first + 1} is the first out of place."
         return difference
-    quotable = min(MISSING_EXAMPLE_ROWS, len(expected.rows) // 2)
-    difference["missing_examples"] = comparison.missing_rows[:quotable]
     difference["extra_examples"] = comparison.extra_rows[:EXTRA_EXAMPLE_ROWS]
     parts = []
     if comparison.missing_rows:
@@ -226,16 +373,19 @@ def describe_difference(expected: ExpectedResult, actual: SqlResult, comparison:
     return difference
 
 
-def _grade_terminal(capsule: Capsule, config: TerminalConfig, commands: str) -> AttemptResult:
-    session = run_shell_session(config.setup_script, [commands] + [task.validation_script for task in config.tasks], _limits(capsule, "bash"))
-    base = {"capsule_id": str(capsule.id), "capsule_type": capsule.capsule_type}
+# --- TERMINAL --------------------------------------------------------------------------------------------------
+
+
+def _grade_terminal(attempt: Attempt, config: TerminalConfig, commands: str) -> AttemptResult:
+    """The setup, the learner's commands, then each task's check (as a Check: the learner's programs it runs
+    cannot read it). Only the learner's own commands' output is shown."""
+    steps: list[str | Check] = [commands, *(Check(task.validation_script) for task in config.tasks)]
+    session = run_shell_session(config.setup_script, steps, attempt.limits, box=attempt.box, budget=attempt.budget())
+    base = _base(attempt.capsule, "submit")
     if not session.setup_ok:
         return AttemptResult(**base, graded=False, passed=False, score=None, message="The workspace could not be prepared; please try again.")
     learner, checks = session.steps[0], session.steps[1:]
-    tasks = [
-        GradedTask(task_id=task.task_id, description=task.description, passed=check_passed(check))
-        for task, check in zip(config.tasks, checks, strict=True)
-    ]
+    tasks = [_graded_task(task, check_passed(check)) for task, check in zip(config.tasks, checks, strict=True)]
     done = sum(task.passed for task in tasks)
     return AttemptResult(
         **base, graded=True, passed=done == len(tasks), score=round(done / len(tasks), 4), tasks=tasks,
@@ -243,12 +393,6 @@ def _grade_terminal(capsule: Capsule, config: TerminalConfig, commands: str) -> 
         message=f"{done} of {len(tasks)} tasks done." if done < len(tasks) else f"All {len(tasks)} tasks done.",
     )  # fmt: skip
 
-def grade_attempt(*, capsule: Capsule, code: str, mode: Mode = "submit") -> AttemptResult:
-    """Grade `code` (a program, a query or shell commands, by the capsule's type). `mode="run"` tries it
-    without a verdict on the whole (see the module docstring); the default grades, as the API always has."""
-    config = parse_config(capsule.capsule_type, capsule.config_data)
-    if capsule.capsule_type == CapsuleType.CODE:
-        return _grade_code(capsule, config, code, mode)
-    if capsule.capsule_type == CapsuleType.DATABASE:
-        return _run_database(capsule, config, code) if mode == "run" else _grade_database(capsule, config, code)
-    return _grade_terminal(capsule, config, code)
+
+def _graded_task(task: TerminalTask, passed: bool) -> GradedTask:
+    return GradedTask(task_id=task.task_id, description=task.description, passed=passed)

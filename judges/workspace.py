@@ -63,8 +63,8 @@ from capsules.schemas import TerminalConfig, parse_config
 from codecapsule.errors import ApplicationError, Conflict, ValidationFailed
 from judges.limits import Limits, limits_for
 from judges.models import LEARNER_KEY_CHARS, MAX_CWD_CHARS, TerminalWorkspace
-from judges.runtimes.base import HarnessOutcome, Verdict, job_skeleton, run_harness
-from judges.runtimes.bash import BASH, StepResult, shell_step
+from judges.runtimes.base import NO_BUDGET, Budget, HarnessOutcome, Verdict
+from judges.runtimes.bash import BASH, Check, StepResult, run_session_job, session_run, shell_step
 from judges.sandbox import SANDBOX_HOME, Sandbox
 from judges.validators.terminal import check_passed
 
@@ -213,8 +213,13 @@ class _Places:
 
     @staticmethod
     def script(script: str) -> dict[str, Any]:
-        """A setup or validation script, exactly as the gate runs it (judges/runtimes/bash.py)."""
-        return {"argv": [*BASH, "-c", script]}
+        """A setup script, exactly as the gate runs it (judges/runtimes/bash.py)."""
+        return session_run(script)
+
+    @staticmethod
+    def check(script: str) -> dict[str, Any]:
+        """A validation script, as the gate runs it: in the checker shell, out of the learner's programs' reach."""
+        return session_run(Check(script))
 
 
 def _archive_cap() -> int:
@@ -232,14 +237,12 @@ def _limits(capsule: Capsule) -> Limits:
     return limits.replace(output_bytes=max(limits.output_bytes, settings.JUDGE_WORKSPACE_OUTPUT_BYTES + 1, _archive_cap() + header))
 
 
-def _run_job(limits: Limits, make_runs: Callable[[_Places], list[dict[str, Any]]]) -> HarnessOutcome:
+def _run_job(limits: Limits, make_runs: Callable[[_Places], list[dict[str, Any]]], *, budget: Budget = NO_BUDGET) -> HarnessOutcome:
     """The runs `make_runs` returns, in ONE sandbox sharing its home directory. SandboxError if the sandbox
-    itself failed (the learner's commands failing is never an exception)."""
-    with Sandbox.open(limits) as box:
-        runs = make_runs(_Places.of(box))
-        job = job_skeleton(box, limits, mode="exec")
-        job["programs"] = [{"dir": "", "isolate_files": False, "runs": runs}]
-        return run_harness(box, job, runs=len(runs))
+    itself failed (the learner's commands failing is never an exception); JudgeBusy when no judge slot came
+    free within JUDGE_LEARNER_SLOT_WAIT_SECONDS (a learner is waiting on the page)."""
+    with Sandbox.open(limits, wait_seconds=settings.JUDGE_LEARNER_SLOT_WAIT_SECONDS) as box:
+        return run_session_job(box, make_runs(_Places.of(box)), budget=budget)
 
 
 # --- Reading a save run -----------------------------------------------------------------------------------
@@ -362,7 +365,7 @@ def _expiry(now: datetime) -> datetime:
 
 def _lease_seconds(limits: Limits, runs: int) -> float:
     """Longest a command can hold its workspace: waiting for a sandbox slot, then the whole job."""
-    return settings.JUDGE_SLOT_WAIT_SECONDS + limits.job_deadline_seconds(runs) + 5
+    return settings.JUDGE_LEARNER_SLOT_WAIT_SECONDS + limits.job_deadline_seconds(runs) + 5
 
 
 def _acquire(workspace: TerminalWorkspace, seconds: float) -> TerminalWorkspace:
@@ -520,7 +523,12 @@ def workspace_check(*, workspace: TerminalWorkspace, task_id: str | None = None)
         raise WorkspaceExpired("This workspace has expired. Open the exercise again to start a new one.")
     limits = _limits(workspace.capsule)
     archive = bytes(row.archive)
-    outcome = _run_job(limits, lambda places: [run for task in tasks for run in (places.restore(archive), places.script(task.validation_script))])
+    # A check that hangs (it runs the learner's script, which may loop) ends the job: the rest are not run.
+    outcome = _run_job(
+        limits,
+        lambda places: [run for task in tasks for run in (places.restore(archive), places.check(task.validation_script))],
+        budget=Budget(stop_on_limit=True),
+    )
     checks = []
     for number, task in enumerate(tasks):
         _ensure_restored(outcome, 2 * number, limits, row)

@@ -25,6 +25,11 @@ CODE capsules — languages: python, javascript, java, go, csharp, bash
   compiled once per job; every test is a fresh process (Python: a fork of a warm interpreter) that sees
   no state, files or processes of the tests before it. Verdict rules: judges/runtimes/base.py.
 
+  Every entry point takes `box` (an open Sandbox: its slot, for several jobs of one attempt) and `budget`
+  (Budget(seconds, stop_on_limit): the job's time, and whether it stops at its first test that runs out of
+  time or memory; the tests it never started are NR). A job holds everything its output may show: callers
+  that must keep tests hidden run them in a job of their own (judges/grading.py).
+
 DATABASE capsules — dialects: sqlite (in the sandbox); postgresql (JUDGE_POSTGRES_URL: a throwaway database and role per run, see sql_postgres.py)
 
     run_sql(dialect, seed_sql, query, limits=None) -> SqlResult
@@ -35,12 +40,14 @@ DATABASE capsules — dialects: sqlite (in the sandbox); postgresql (JUDGE_POSTG
 
 TERMINAL capsules
 
-    run_shell_session(setup_script, steps: list[str], limits=None) -> ShellSessionResult
+    run_shell_session(setup_script, steps: list[str | Check], limits=None) -> ShellSessionResult
     ShellSessionResult: setup: StepResult | None, steps: list[StepResult], wall_seconds, sandboxed, .setup_ok
     StepResult: index, verdict (AC = exit 0), exit_code, signal, stdout, stderr, ..., .ok
 
   Steps run in order in one workspace (/home/learner) that persists between them; each step is a fresh
-  `bash -c` started there. Whether a validation "passes" (exit 0, or printed `pass`) is the caller's rule.
+  `bash -c` started there, or for a Check(script) the checker shell, which the programs the script runs cannot
+  read (judges/runtimes/harness.py, "Checks"). Whether a validation "passes" (exit 0, or printed `pass`) is the
+  caller's rule.
 
 Comparison helpers: compare_output(actual, expected, mode, tolerance) -> Comparison(equal, message),
 normalize(text) (the "trim" form). has_top_level_order_by(sql).
@@ -52,8 +59,8 @@ from collections.abc import Sequence
 
 from judges.limits import Limits, limits_for
 from judges.runtimes import sql_postgres, sql_sqlite
-from judges.runtimes.base import CodeRuntime, CompileResult, JobResult, TestResult, TestSpec, Verdict
-from judges.runtimes.bash import ShellSessionResult, StepResult, run_shell_session
+from judges.runtimes.base import NO_BUDGET, Budget, CodeRuntime, CompileResult, JobResult, TestResult, TestSpec, Verdict
+from judges.runtimes.bash import Check, ShellSessionResult, StepResult, run_shell_session
 from judges.runtimes.bash import runtime as _bash
 from judges.runtimes.compare import CompareMode, compare_output, normalize
 from judges.runtimes.csharp import runtime as _csharp
@@ -62,7 +69,7 @@ from judges.runtimes.java import runtime as _java
 from judges.runtimes.javascript import runtime as _javascript
 from judges.runtimes.python import runtime as _python
 from judges.runtimes.sql_sqlite import SqlBatchResult, SqlColumn, SqlResult, has_top_level_order_by
-from judges.sandbox import SandboxError, SandboxUnavailable
+from judges.sandbox import Sandbox, SandboxError, SandboxUnavailable
 
 CODE_RUNTIMES: dict[str, CodeRuntime] = {
     "python": _python,
@@ -73,7 +80,7 @@ CODE_RUNTIMES: dict[str, CodeRuntime] = {
     "bash": _bash,
 }
 
-# DATABASE dialects: each module's run_sql_batch(seed_sql, queries, limits) -> SqlBatchResult.
+# DATABASE dialects: each module's run_sql_batch(seed_sql, queries, limits, *, box, budget) -> SqlBatchResult.
 SQL_ENGINES = {
     "sqlite": sql_sqlite.run_sql_batch,
     "postgresql": sql_postgres.run_sql_batch,
@@ -81,6 +88,9 @@ SQL_ENGINES = {
 
 __all__ = [
     "CODE_RUNTIMES",
+    "NO_BUDGET",
+    "Budget",
+    "Check",
     "CompareMode",
     "CompileResult",
     "JobResult",
@@ -115,30 +125,50 @@ def get_code_runtime(language: str) -> CodeRuntime:
         raise ValueError(f"no CODE runtime for language {language!r}; known: {', '.join(sorted(CODE_RUNTIMES))}") from None
 
 
-def run_code_batch(language: str, programs: Sequence[tuple[str, Sequence[TestSpec]]], limits: Limits | None = None) -> list[JobResult]:
+def run_code_batch(
+    language: str,
+    programs: Sequence[tuple[str, Sequence[TestSpec]]],
+    limits: Limits | None = None,
+    *,
+    box: Sandbox | None = None,
+    budget: Budget = NO_BUDGET,
+) -> list[JobResult]:
     """Judge several programs (each with its own tests) one after the other in ONE sandbox.
 
     A validator's reference, boilerplate and second reference run cost one sandbox start, not three.
     """
-    return get_code_runtime(language).run_many(programs, limits)
+    return get_code_runtime(language).run_many(programs, limits, box=box, budget=budget)
 
 
-def run_code_tests(language: str, source: str, tests: Sequence[TestSpec], limits: Limits | None = None) -> JobResult:
+def run_code_tests(
+    language: str,
+    source: str,
+    tests: Sequence[TestSpec],
+    limits: Limits | None = None,
+    *,
+    box: Sandbox | None = None,
+    budget: Budget = NO_BUDGET,
+) -> JobResult:
     """Compile `source` once and run every test in one sandboxed job; see judges/runtimes/base.py for verdicts.
 
-    Raises SandboxUnavailable (nothing ran) when there is no usable sandbox and unsandboxed runs are not
-    allowed, SandboxError when the judge itself failed; a failure of the program is always a verdict.
+    `box`: an open Sandbox (its slot) to run in, else one is opened for this job. `budget`: how the job may
+    stop early (Budget). Raises SandboxUnavailable (nothing ran) when there is no usable sandbox and
+    unsandboxed runs are not allowed, SandboxError when the judge itself failed (JudgeBusy: no slot came free
+    in time); a failure of the program is always a verdict.
     """
-    return get_code_runtime(language).run(source, tests, limits)
+    return get_code_runtime(language).run(source, tests, limits, box=box, budget=budget)
 
 
-def run_sql_batch(dialect: str, seed_sql: str, queries: Sequence[str], limits: Limits | None = None) -> SqlBatchResult:
-    """Seed a fresh database of `dialect` once and run each query on its own copy of it."""
+def run_sql_batch(
+    dialect: str, seed_sql: str, queries: Sequence[str], limits: Limits | None = None, *, box: Sandbox | None = None, budget: Budget = NO_BUDGET
+) -> SqlBatchResult:
+    """Seed a fresh database of `dialect` once and run each query on its own copy of it. `box`: a slot held by
+    the caller (SQLite runs in its sandbox; PostgreSQL runs hold a slot too, bounding the judge's work)."""
     try:
         engine = SQL_ENGINES[dialect]
     except KeyError:
         raise ValueError(f"unknown SQL dialect {dialect!r}; known: {', '.join(sorted(SQL_ENGINES))}") from None
-    return engine(seed_sql, queries, limits)
+    return engine(seed_sql, queries, limits, box=box, budget=budget)
 
 
 def run_sql(dialect: str, seed_sql: str, query: str, limits: Limits | None = None) -> SqlResult:

@@ -19,6 +19,9 @@ Verdicts, first match wins:
   RE   any other non-zero exit or death by a signal
   WA   the output differs from the expected output (judges/runtimes/compare.py)
   AC   otherwise (also when a test has no expected output: it ran cleanly)
+
+and NR (not run) for a test the job never started: an earlier test ran out of time or memory in a job that
+stops at its first limit (`stop_on_limit`), or the attempt's time budget was spent (`budget`).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -46,6 +50,9 @@ from judges.runtimes.compare import DEFAULT_TOLERANCE, CompareMode, compare_outp
 from judges.sandbox import SANDBOX_JUDGE, Sandbox, SandboxError, SandboxRun, set_warm_command
 
 STDERR_EXCERPT_CHARS = 4000
+# A job with a budget is killed by the host this long after the budget, if the harness has not stopped by then: a
+# cold sandbox's start and a run's final kill and reap take well under a second on a loaded 2-core machine.
+BUDGET_BACKSTOP_SECONDS = 3.0
 HARNESS_FILE = Path(__file__).with_name("harness.py")
 
 
@@ -57,6 +64,7 @@ class Verdict(StrEnum):
     RE = "RE"  # runtime error (non-zero exit, signal)
     CE = "CE"  # compile error
     OLE = "OLE"  # output limit exceeded
+    NR = "NR"  # not run: the job stopped before this test (stop_on_limit, or the budget was spent)
 
 
 class _Model(BaseModel):
@@ -118,6 +126,7 @@ class JobResult(_Model):
     tests: list[TestResult]
     wall_seconds: float  # the whole job, as the host saw it (a cold sandbox's start included; a warm one started earlier)
     sandboxed: bool  # False only with JUDGE_ALLOW_UNSANDBOXED (development)
+    stopped: str | None = None  # the job stopped early: "limit" or "budget" (its unstarted tests are NR)
 
     @property
     def compiled(self) -> bool:
@@ -212,6 +221,8 @@ class HarnessOutcome:
         self.runs = {(e.get("program", 0), e["index"]): e for e in events if e["event"] == "run"}
         self.done = any(e["event"] == "done" for e in events)
         self.error = next((e["message"] for e in events if e["event"] == "error"), None)
+        # "limit" (an earlier run ran out of time or memory) or "budget" (the job's time budget was spent)
+        self.stopped = next((e["reason"] for e in events if e["event"] == "stopped"), None)
 
     def compile_report(self, program: int = 0) -> dict[str, Any] | None:
         return self.compiles.get(program)
@@ -221,6 +232,10 @@ class HarnessOutcome:
 
     def missing(self) -> tuple[Verdict, str]:
         """Verdict and reason for the tests that got no report (the job stopped before them)."""
+        if self.stopped == "limit":
+            return Verdict.NR, "an earlier test ran out of time or memory, so the rest were not run"
+        if self.stopped == "budget":
+            return Verdict.NR, "the attempt's time budget was spent"
         if self.run.oom_killed:
             return Verdict.MLE, "the job ran out of memory and was stopped"
         if self.run.timed_out:
@@ -231,10 +246,31 @@ class HarnessOutcome:
         return Verdict.RE, "the judge stopped before this test" + (f": {tail}" if tail else "")
 
 
-def job_skeleton(box: Sandbox, limits: Limits, *, mode: str, env: dict[str, str] | None = None, has_compile: bool = False) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Budget:
+    """How a job may stop early (the harness's `budget` and `stop_on_limit`, harness.py "Job").
+
+    `seconds`: the whole job's wall clock (every compile and run), or None for none but the per-run limits and
+    the job's backstop. `stop_on_limit`: start nothing after the first run that ran out of time or memory.
+    """
+
+    seconds: float | None = None
+    stop_on_limit: bool = False
+
+
+NO_BUDGET = Budget()
+
+
+def job_skeleton(
+    box: Sandbox, limits: Limits, *, mode: str, env: dict[str, str] | None = None, has_compile: bool = False,
+    budget: Budget = NO_BUDGET, memory_markers: Sequence[str] = (),
+) -> dict[str, Any]:  # fmt: skip
     """The parts of a harness job every runtime needs (limits in the harness's units)."""
     ceiling = max(limits.address_space_mb, limits.compile_address_space_mb if has_compile else 0)
     return {
+        "budget": budget.seconds,
+        "stop_on_limit": budget.stop_on_limit,
+        "memory_markers": list(memory_markers),
         "mode": mode,
         "oom_events": box.oom_events_path,
         "home": box.home,
@@ -263,18 +299,33 @@ def job_skeleton(box: Sandbox, limits: Limits, *, mode: str, env: dict[str, str]
     }
 
 
-def run_harness(box: Sandbox, job: dict[str, Any], *, runs: int, compiles: int = 0, extra_stdout: int = 0) -> HarnessOutcome:
-    """Run the harness with `job` in `box`; parse its events. Raises SandboxError if the sandbox failed."""
+def run_harness(
+    box: Sandbox,
+    job: dict[str, Any],
+    *,
+    runs: int,
+    compiles: int = 0,
+    extra_stdout: int = 0,
+    files: dict[str, bytes] | None = None,
+    modes: dict[str, str] | None = None,
+) -> HarnessOutcome:
+    """Run the harness with `job` in `box`; parse its events. Raises SandboxError if the sandbox failed.
+    `files` and `modes`: more files for the job's sandbox besides the harness (Sandbox.run)."""
     limits = box.limits
     # Each report carries both streams base64-encoded (4/3) plus a little JSON.
     per_report = 2 * (limits.output_bytes * 4 // 3 + 8) + 1024
     stdout_cap = (runs + compiles + 2) * per_report + extra_stdout + 64 * 1024
-    argv, files = harness_command(box)
+    argv, harness_files = harness_command(box)
+    deadline = limits.job_deadline_seconds(runs, compiles=compiles) + (limits.wall_seconds if job["mode"] == "sql" else 0)
+    if job.get("budget") is not None:
+        # The harness keeps to its budget; the host's deadline is the backstop, with room for the sandbox's start.
+        deadline = min(deadline, job["budget"] + BUDGET_BACKSTOP_SECONDS)
     result = box.run(
         argv,
         stdin=harness_input(job),
-        files=files,
-        deadline=limits.job_deadline_seconds(runs, compiles=compiles) + (limits.wall_seconds if job["mode"] == "sql" else 0),
+        files={**harness_files, **(files or {})},
+        modes=modes,
+        deadline=deadline,
         stdout_cap=stdout_cap,
         stderr_cap=64 * 1024,
     )
@@ -333,6 +384,8 @@ def classify(
         return Verdict.OLE, f"The program tried to write a file larger than {limits.file_size_mb} MB.", stdout, stderr
     if report.get("oom_killed", oom_killed and sig == signal.SIGKILL and not report["timed_out"]):
         return Verdict.MLE, f"The program and its processes used more than {limits.job_memory_mb} MB of memory together and were stopped.", stdout, stderr
+    if report["timed_out"] and report.get("budget_cut"):
+        return Verdict.TLE, "The attempt's time budget ran out while this test ran, so it was stopped.", stdout, stderr
     if report["timed_out"]:
         return Verdict.TLE, f"The program did not finish within {limits.wall_seconds:g} s (wall clock) and was stopped.", stdout, stderr
     cpu_killed = sig in (signal.SIGXCPU, signal.SIGKILL) and report["cpu"] >= limits.cpu_rlimit - 0.05
@@ -451,8 +504,13 @@ class CodeRuntime:
         """Limits for the compile step, if they differ from the compile_* limits (None: those)."""
         return None
 
-    def build_job(self, box: Sandbox, programs: Sequence[tuple[str, Sequence[TestSpec]]], limits: Limits) -> dict[str, Any]:
-        job = job_skeleton(box, limits, mode=self.mode, env=self.environment(box, limits), has_compile=self.mode == "exec")
+    def build_job(
+        self, box: Sandbox, programs: Sequence[tuple[str, Sequence[TestSpec]]], limits: Limits, budget: Budget = NO_BUDGET
+    ) -> dict[str, Any]:
+        job = job_skeleton(
+            box, limits, mode=self.mode, env=self.environment(box, limits), has_compile=self.mode == "exec",
+            budget=budget, memory_markers=self.memory_markers,
+        )  # fmt: skip
         overrides = self.compile_limits(limits)
         if overrides is not None:
             job["compile_limits"] = overrides
@@ -464,24 +522,32 @@ class CodeRuntime:
         ]
         return job
 
-    def run(self, source: str, tests: Sequence[TestSpec], limits: Limits | None = None, *, box: Sandbox | None = None) -> JobResult:
-        """Compile `source` once and run every test, in one sandbox. `box`: an open Sandbox to use."""
-        return self.run_many([(source, tests)], limits, box=box)[0]
+    def run(
+        self, source: str, tests: Sequence[TestSpec], limits: Limits | None = None, *, box: Sandbox | None = None, budget: Budget = NO_BUDGET
+    ) -> JobResult:
+        """Compile `source` once and run every test, in one sandbox job. `box`: an open Sandbox (a slot) to use."""
+        return self.run_many([(source, tests)], limits, box=box, budget=budget)[0]
 
     def run_many(
-        self, programs: Sequence[tuple[str, Sequence[TestSpec]]], limits: Limits | None = None, *, box: Sandbox | None = None
+        self,
+        programs: Sequence[tuple[str, Sequence[TestSpec]]],
+        limits: Limits | None = None,
+        *,
+        box: Sandbox | None = None,
+        budget: Budget = NO_BUDGET,
     ) -> list[JobResult]:
-        """Judge several programs, each with its own tests, one after the other in ONE sandbox.
+        """Judge several programs, each with its own tests, one after the other in ONE sandbox job.
 
         For a validator: the reference, the boilerplate and the reference again cost one sandbox start
         instead of three. Each program is compiled and run as in `run`; it sees nothing the ones before
         it left in the work directory. The results come back in order; their wall_seconds is the job's.
+        With `budget`, the job may stop early: the tests it never started are NR (JobResult.stopped says why).
         """
         limits = box.limits if box is not None else (limits or limits_for(self.language))
         started = time.monotonic()
         total_tests = sum(len(tests) for _, tests in programs)
         with open_sandbox(box, limits) as box:
-            job = self.build_job(box, programs, limits)
+            job = self.build_job(box, programs, limits, budget)
             compiles = sum(1 for program in job["programs"] if program.get("compile")) + (len(programs) if self.mode == "python" else 0)
             outcome = run_harness(box, job, runs=total_tests, compiles=compiles)
         wall = round(time.monotonic() - started, 4)
@@ -506,7 +572,9 @@ class CodeRuntime:
                 )
                 for index, spec in enumerate(tests)
             ]
-        return JobResult(language=self.language, compile=compiled, tests=results, wall_seconds=wall, sandboxed=outcome.run.sandboxed)
+        return JobResult(
+            language=self.language, compile=compiled, tests=results, wall_seconds=wall, sandboxed=outcome.run.sandboxed, stopped=outcome.stopped
+        )  # fmt: skip
 
 
 @contextmanager

@@ -10,22 +10,65 @@ terminal. Each step is a fresh `bash -c <step>` started in the home directory (s
 do not carry over; files do), with the per-run limits; processes a step leaves in the background are
 killed before the next step. The step's script is passed as an argument, never written into the
 workspace, so an earlier step cannot tamper with a later one (a validation script, say).
+
+A step that is a `Check(script)` is a creator's validation script: it runs in the harness's checker shell
+(judges/runtimes/harness.py, "Checks"), so the learner's programs it runs can read neither its text nor its
+environment, and it is never in an argv. `checker_files()` is what a job with checks passes into its sandbox.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from functools import cache
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
 from judges.limits import MB, Limits, limits_for
-from judges.runtimes.base import CodeRuntime, HarnessOutcome, TestSpec, Verdict, classify, excerpt, job_skeleton, open_sandbox, run_harness, signal_name
-from judges.sandbox import Sandbox
+from judges.runtimes.base import (
+    NO_BUDGET,
+    Budget,
+    CodeRuntime,
+    HarnessOutcome,
+    TestSpec,
+    Verdict,
+    classify,
+    excerpt,
+    job_skeleton,
+    open_sandbox,
+    run_harness,
+    signal_name,
+)
+from judges.sandbox import EXECUTE_ONLY, Sandbox
 
 BASH = ["/bin/bash", "--noprofile", "--norc"]
 MEMORY_MARKERS = ("xmalloc: cannot allocate", "Cannot allocate memory")
+CHECKER_SHELL = "checker-bash"  # the execute-only copy of bash in the sandbox's judge directory
+
+
+class Check(NamedTuple):
+    """A validation script among a session's steps: run in the checker shell (see the module docstring)."""
+
+    script: str
+
+
+@cache
+def _bash_binary() -> bytes:
+    return Path(BASH[0]).resolve().read_bytes()
+
+
+def checker_files() -> tuple[dict[str, bytes], dict[str, str]]:
+    """(files, modes) for Sandbox.run: Debian's bash as an execute-only file for the harness's checks."""
+    return {CHECKER_SHELL: _bash_binary()}, {CHECKER_SHELL: EXECUTE_ONLY}
+
+
+def session_run(step: str | Check) -> dict[str, Any]:
+    """A harness run for one step of a session: a command line, or a check."""
+    if isinstance(step, Check):
+        return {"check": step.script}
+    return {"argv": [*BASH, "-c", step]}
 
 
 class BashRuntime(CodeRuntime):
@@ -112,23 +155,42 @@ def shell_step(outcome: HarnessOutcome, position: int, limits: Limits, *, index:
     )
 
 
-def run_shell_session(setup_script: str, steps: Sequence[str], limits: Limits | None = None, *, box: Sandbox | None = None) -> ShellSessionResult:
+def run_shell_session(
+    setup_script: str,
+    steps: Sequence[str | Check],
+    limits: Limits | None = None,
+    *,
+    box: Sandbox | None = None,
+    budget: Budget = NO_BUDGET,
+) -> ShellSessionResult:
     """Run `setup_script` (if not blank, with `set -e`) and then every step in one persistent workspace.
 
     Every step runs even when an earlier one failed: a TERMINAL validator needs to see, for each task,
     the validation script fail, the solution run, and the validation pass. Steps that did not run
-    because the session ran out of time come back as TLE.
+    because the session ran out of time (or, with `budget.stop_on_limit`, after a step that did) come back
+    as TLE or NR. Validation scripts go in as `Check(script)`.
     """
     limits = box.limits if box is not None else (limits or limits_for("bash"))
     started = time.monotonic()
     # The setup stops at its first failing command (`set -e`): a half-prepared workspace is a failed setup.
-    scripts = ([f"set -e\n{setup_script}"] if setup_script.strip() else []) + list(steps)
+    scripts: list[str | Check] = ([f"set -e\n{setup_script}"] if setup_script.strip() else []) + list(steps)
     with open_sandbox(box, limits) as box:
-        job = job_skeleton(box, limits, mode="exec")
-        # One program whose runs are the steps, all in the home directory, which persists between them.
-        job["programs"] = [{"dir": "", "isolate_files": False, "runs": [{"argv": [*BASH, "-c", script]} for script in scripts]}]
-        outcome = run_harness(box, job, runs=len(scripts))
+        outcome = run_session_job(box, [session_run(step) for step in scripts], budget=budget)
     first_step = 1 if setup_script.strip() else 0
     results = [shell_step(outcome, position, limits, index=position - first_step) for position in range(len(scripts))]
     setup = results.pop(0) if setup_script.strip() else None
     return ShellSessionResult(setup=setup, steps=results, wall_seconds=round(time.monotonic() - started, 4), sandboxed=outcome.run.sandboxed)
+
+
+def run_session_job(box: Sandbox, runs: list[dict[str, Any]], *, budget: Budget = NO_BUDGET) -> HarnessOutcome:
+    """`runs` (harness runs: argv, files, or checks) in ONE sandbox job whose home directory they share, as a
+    terminal's commands do. A job with checks gets the checker shell."""
+    job = job_skeleton(box, box.limits, mode="exec", budget=budget, memory_markers=MEMORY_MARKERS)
+    # One program whose runs are the steps, all in the home directory, which persists between them.
+    job["programs"] = [{"dir": "", "isolate_files": False, "runs": runs}]
+    files: dict[str, bytes] = {}
+    modes: dict[str, str] = {}
+    if any("check" in run for run in runs):
+        files, modes = checker_files()
+        job["checker_shell"] = box.judge_path(CHECKER_SHELL)
+    return run_harness(box, job, runs=len(runs), files=files, modes=modes)

@@ -36,16 +36,37 @@ Job
   run_limits          per run: {cpu (s), wall (s), as (bytes), output (bytes per stream)}
   compile_limits      the same for compile steps
   mode                "exec" | "python" | "sql"
+  budget              optional: seconds for the whole job from the moment it arrives (every compile and run).
+                      A run gets at most what is left of it as its wall limit (its report then says
+                      "budget_cut" if that is what stopped it); once it is spent no further run starts.
+  stop_on_limit       optional: after the first run (or compile) that ran out of time (wall clock or CPU) or
+                      memory, start nothing more: a looping or sleeping program costs one limit, not one per test
+  memory_markers      optional: stderr texts by which a runtime says it ran out of memory (JVM, V8, Mono, Go)
+  checker_shell       optional: path of an execute-only bash for `check` runs (see "Checks" below)
   programs            exec and python modes: the programs to judge, one after the other (a validator
                       runs the reference, the boilerplate and the reference again in one job):
       exec:   {dir, files, compile, runs, isolate_files}: `dir` (relative to home, "" = home) is the
               cwd of the program's steps and is removed after its last run; `files` {relative path:
               text} are written there first; `compile` {argv} (optional) runs once, and a failure skips
-              the runs; `runs` [{argv, files?}], where a run's own `files` are written just before it
-              and removed after it, so a run never sees another test's code; unless `isolate_files` is
-              false, whatever a run adds to the directory, /tmp or /dev/shm is removed after it
+              the runs; `runs` [{argv, files?} or {check}], where a run's own `files` are written just
+              before it and removed after it, so a run never sees another test's code; unless
+              `isolate_files` is false, whatever a run adds to the directory, /tmp or /dev/shm is removed
+              after it
       python: {source, filename, calls: [test code]}
   sql                 sql mode: {seed, queries, max_rows, seed_wall, query_wall}
+
+A job that stops early (budget, stop_on_limit) says so once, {"event": "stopped", "reason": "budget" | "limit"},
+right after the report of the run that stopped it; runs after it get no report.
+
+Checks (TERMINAL validation scripts): a `{"check": script}` run is the creator's bash script, which may run
+the learner's programs (`./hello.sh`) as its children. Those children must not be able to read the script
+and learn it bit by bit from Check's pass/fail: so the script is never in an argv (/proc/<pid>/cmdline is
+readable by everyone) nor in a file; it reaches the shell in an environment variable that the shell unsets
+before it evaluates the script (children never inherit it), and the shell is `checker_shell`, a copy of bash
+the sandbox's user may execute but not read: the kernel makes a process that execs an unreadable file
+non-dumpable, so its /proc/<pid>/environ, mem and fd are closed to the learner's processes (same uid) and it
+cannot be ptraced. (A script that `source`s or `eval`s the learner's files runs their code inside itself:
+checks must run learner files as programs.)
 
 Isolation between runs: each run is a new process (python mode: forked from this warm interpreter,
 ~1 ms) in its own process group; after each run every other process in the sandbox is killed (we are
@@ -69,6 +90,11 @@ SPAWN_FAILED_EXIT_CODE = 203  # the run could not even start (exec failed); deta
 MAX_FD = 1 << 16
 HARNESS_FILE = (lambda: None).__code__.co_filename  # tracebacks skip our frames (we may run from bytecode)
 _READ = 65536
+CHECK_VARIABLE = "CODECAPSULE_CHECK"
+# The shell moves the script out of its environment (so its children never inherit it), then runs it. $0 stays
+# "bash", as for `bash -c script`.
+CHECK_BOOTSTRAP = f'__codecapsule_check=${CHECK_VARIABLE}; unset {CHECK_VARIABLE}; eval "$__codecapsule_check"'
+MEMORY_MARKERS = ()  # set by main from the job (bytes)
 # Modules never imported ahead of the program (side effects, or useless without a display).
 _NO_PREIMPORT = frozenset({"this", "antigravity", "tkinter", "turtle", "turtledemo", "idlelib", "webbrowser", "pydoc", "__main__"})
 
@@ -89,7 +115,10 @@ def main():
     _prepare()
     job = marshal.loads(_read_job(job_fd))
     os.close(job_fd)
+    guard = Guard(job)  # the budget counts from here: the job has arrived
     emit = Emitter(results)
+    global MEMORY_MARKERS
+    MEMORY_MARKERS = tuple(marker.encode() for marker in job.get("memory_markers", ()))
     _open_oom_events(job.get("oom_events"))
     os.chdir(job["home"])
     _apply_job_limits(job["job_limits"])
@@ -97,11 +126,11 @@ def main():
     mode = job["mode"]
     try:
         if mode == "python":
-            python_mode(job, emit)
+            python_mode(job, emit, guard)
         elif mode == "sql":
-            sql_mode(job, emit)
+            sql_mode(job, emit, guard)
         else:
-            exec_mode(job, emit)
+            exec_mode(job, emit, guard)
     except Exception as exc:  # a bug here, not the program's fault: say so and stop
         emit({"event": "error", "message": f"{type(exc).__name__}: {exc}"}, flush=True)
         raise
@@ -313,6 +342,46 @@ def _write_file(path, text):
         os.close(fd)
 
 
+# --- When to stop -----------------------------------------------------------------------------------
+
+
+class Guard:
+    """Whether the job may start another run: its time budget, and stop_on_limit (see "Job")."""
+
+    def __init__(self, job):
+        budget = job.get("budget")
+        self.deadline = time.monotonic() + budget if budget is not None else None
+        self.stop_on_limit = bool(job.get("stop_on_limit"))
+        self.stopped = False
+
+    def limits(self, limits):
+        """`limits` with the wall clock cut to what the budget leaves (and marked so)."""
+        if self.deadline is None:
+            return limits
+        left = self.deadline - time.monotonic()
+        if left >= limits["wall"]:
+            return limits
+        return dict(limits, wall=max(left, 0.0), budget_cut=True)
+
+    def may_start(self, emit):
+        """False once the job has stopped, or when the budget is spent (which stops it)."""
+        if not self.stopped and self.deadline is not None and time.monotonic() >= self.deadline:
+            self.stop("budget", emit)
+        return not self.stopped
+
+    def after(self, report, emit):
+        """Look at a finished run's report: stop the job if it ran out of its budget or (stop_on_limit) a limit."""
+        if report.get("budget_cut") and report["timed_out"]:
+            self.stop("budget", emit)
+        elif self.stop_on_limit and report.get("limit_hit"):
+            self.stop("limit", emit)
+
+    def stop(self, reason, emit):
+        if not self.stopped:
+            self.stopped = True
+            emit({"event": "stopped", "reason": reason})
+
+
 # --- Running one child ------------------------------------------------------------------------------
 
 
@@ -448,7 +517,7 @@ def _supervise(pid, out_r, err_r, limits, started, oom_before, buffers, poller):
         os.close(err_r)
     wall = time.monotonic() - started
     exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
-    return {
+    report = {
         "exit_code": exit_code,
         "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
         "cpu": usage.ru_utime + usage.ru_stime,
@@ -461,7 +530,21 @@ def _supervise(pid, out_r, err_r, limits, started, oom_before, buffers, poller):
         "memory_error": exit_code == MEMORY_EXIT_CODE,
         "spawn_failed": exit_code == SPAWN_FAILED_EXIT_CODE,
         "oom_killed": oom_killed or (OOM_EVENTS is not None and _oom_kills() > oom_before),
+        "budget_cut": bool(limits.get("budget_cut")),
     }
+    report["limit_hit"] = _hit_limit(report, limits, bytes(buffers[err_r]))
+    return report
+
+
+def _hit_limit(report, limits, stderr):
+    """The run ran out of time (wall clock or CPU) or memory: the rules of the host's verdicts TLE and MLE
+    (judges/runtimes/base.py, `classify`), which a stop_on_limit job needs before the host sees the report."""
+    if report["timed_out"] or report["oom_killed"] or report["memory_error"]:
+        return True
+    cpu_seconds = max(1, int(-(-limits["cpu"] // 1)))
+    if report["signal"] == signal.SIGXCPU or (report["signal"] == signal.SIGKILL and report["cpu"] >= cpu_seconds - 0.05):
+        return True
+    return report["cpu"] > limits["cpu"] or any(marker in stderr for marker in MEMORY_MARKERS)
 
 
 def _drain_once(fd, buffers, truncated, cap):
@@ -514,17 +597,20 @@ def kill_strays():
 # --- exec mode: compiled languages, JavaScript, Bash, shell sessions --------------------------------
 
 
-def exec_mode(job, emit):
+def exec_mode(job, emit, guard):
     env = job["env"]
     for number, program in enumerate(job["programs"]):
+        if not guard.may_start(emit):
+            return
         directory = os.path.join(job["home"], program.get("dir", ""))
         os.makedirs(directory, exist_ok=True)
         for name, text in program.get("files", {}).items():
             _write_file(os.path.join(directory, name), text)
         compile_step = program.get("compile")
         if compile_step:
-            report = run_child(compile_step["argv"], job["compile_limits"], env=env, cwd=directory)
+            report = run_child(compile_step["argv"], guard.limits(job["compile_limits"]), env=env, cwd=directory)
             emit({"event": "compile", "program": number, **report})
+            guard.after(report, emit)
             if report["exit_code"] != 0:
                 _remove_tree(directory, keep=directory == job["home"])
                 continue
@@ -532,12 +618,15 @@ def exec_mode(job, emit):
         # removed after it (a shell session, whose steps share a workspace on purpose, opts out).
         snapshot = _snapshot([directory, job["tmp"], "/dev/shm"]) if program.get("isolate_files", True) else None
         for index, run in enumerate(program["runs"]):
+            if not guard.may_start(emit):
+                break
             written = []
             for name, text in run.get("files", {}).items():
                 path = os.path.join(directory, name)
                 _write_file(path, text)
                 written.append(path)
-            report = run_child(run["argv"], job["run_limits"], env=env, cwd=directory)
+            argv, run_env = _command(run, job, env)
+            report = run_child(argv, guard.limits(job["run_limits"]), env=run_env, cwd=directory)
             for path in written:
                 try:
                     os.unlink(path)
@@ -546,7 +635,16 @@ def exec_mode(job, emit):
             if snapshot is not None:
                 _restore(snapshot)
             emit({"event": "run", "program": number, "index": index, **report})
+            guard.after(report, emit)
         _remove_tree(directory, keep=directory == job["home"])
+
+
+def _command(run, job, env):
+    """argv and environment of a run: its own argv, or for a check the checker shell (see "Checks")."""
+    if "check" not in run:
+        return run["argv"], env
+    shell = job.get("checker_shell") or "/bin/bash"  # the host always sends it when it sandboxes
+    return [shell, "--noprofile", "--norc", "-c", CHECK_BOOTSTRAP, "bash"], dict(env, **{CHECK_VARIABLE: run["check"]})
 
 
 def _snapshot(directories):
@@ -604,7 +702,7 @@ def _remove_tree(path, *, keep):
 # --- python mode: fork per test from a warm interpreter --------------------------------------------
 
 
-def python_mode(job, emit):
+def python_mode(job, emit, guard):
     """Compile the learner's code once, then fork per test; each child runs source + test in a fresh module.
 
     1. Syntax-check the source (a SyntaxError is the job's compile error) and each test call.
@@ -622,6 +720,8 @@ def python_mode(job, emit):
     job.clear()
     warm = False
     for number in range(len(programs)):
+        if not guard.may_start(emit):
+            return
         source, filename, calls = programs[number]
         programs[number] = None
         started = time.monotonic()
@@ -640,13 +740,16 @@ def python_mode(job, emit):
             warm = True
         snapshot = _snapshot([home, tmp, "/dev/shm"])
         for index in range(len(calls)):
+            if not guard.may_start(emit):
+                return
             # Compiled here, once, rather than in the child, where the compiler's allocations would copy
             # pages shared with this process (~0.5 ms per test); only this test's code reaches the child.
             test, error = _compile_test(calls[index], index)
-            report = run_child(_python_test(code, source, test, error, (programs, calls)), run_limits)
+            report = run_child(_python_test(code, source, test, error, (programs, calls)), guard.limits(run_limits))
             del test
             _restore(snapshot)
             emit({"event": "run", "program": number, "index": index, **report})
+            guard.after(report, emit)
 
 
 def _compile_test(call, index):
@@ -786,7 +889,7 @@ def _flush_quietly():
 # --- sql mode: SQLite in memory, a fresh copy (a fork) per query ----------------------------------
 
 
-def sql_mode(job, emit):
+def sql_mode(job, emit, guard):
     import sqlite3
 
     spec = job["sql"]
@@ -802,8 +905,12 @@ def sql_mode(job, emit):
         return
     emit({"event": "seed", "ok": True, "error": None, "tables": _describe(connection)})
     for index, query in enumerate(spec["queries"]):
-        report = run_child(_sql_query(connection, query, spec, deadline), job["run_limits"])
+        if not guard.may_start(emit):
+            return
+        limits = guard.limits(job["run_limits"])
+        report = run_child(_sql_query(connection, query, dict(spec, query_wall=min(spec["query_wall"], limits["wall"])), deadline), limits)
         emit({"event": "run", "index": index, **report})
+        guard.after(report, emit)
 
 
 def _sql_error(exc):

@@ -90,7 +90,7 @@ from psycopg import sql as pgsql
 from psycopg.conninfo import conninfo_to_dict
 
 from judges.limits import Limits, limits_for
-from judges.runtimes.base import Verdict
+from judges.runtimes.base import NO_BUDGET, Budget, Verdict
 from judges.runtimes.sql_sqlite import RESULT_BYTES_PER_ROW, SqlBatchResult, SqlColumn, SqlResult, has_top_level_order_by
 from judges.sandbox import SandboxError, SandboxUnavailable
 
@@ -603,8 +603,8 @@ class Run:
 
     # -- one query --
 
-    def query(self, text: str) -> SqlResult:
-        """Run one learner query on the seeded state and roll it back."""
+    def query(self, text: str, *, seconds: float | None = None) -> SqlResult:
+        """Run one learner query on the seeded state and roll it back (within `seconds`, default the wall limit)."""
         session, limits = self._session(), self.limits
         ordered = has_top_level_order_by(text)
         begin = session.internal("BEGIN; SELECT pg_catalog.pg_current_xact_id()::text; SAVEPOINT codecapsule_judge")
@@ -612,7 +612,10 @@ class Run:
             raise SandboxError(f"the PostgreSQL judge could not start a transaction: {begin.error}")
         xid = begin.rows[0][0]
         outcome = session.run(
-            text, seconds=limits.wall_seconds, keep_rows=limits.sql_max_rows, max_bytes=limits.sql_max_rows * RESULT_BYTES_PER_ROW + 65536
+            text,
+            seconds=limits.wall_seconds if seconds is None else seconds,
+            keep_rows=limits.sql_max_rows,
+            max_bytes=limits.sql_max_rows * RESULT_BYTES_PER_ROW + 65536,
         )
         self._end_transaction(session, xid, outcome)
         self._restore_sequences()
@@ -688,11 +691,20 @@ def open_run(limits: Limits | None = None, *, url: str | None = None) -> Iterato
         admin.close()
 
 
-def run_sql_batch(seed_sql: str, queries: Sequence[str], limits: Limits | None = None) -> SqlBatchResult:
-    """Seed a throwaway PostgreSQL database, then run each query on the seeded state (rolled back after each)."""
+def run_sql_batch(
+    seed_sql: str, queries: Sequence[str], limits: Limits | None = None, *, box: Any = None, budget: Budget = NO_BUDGET
+) -> SqlBatchResult:
+    """Seed a throwaway PostgreSQL database, then run each query on the seeded state (rolled back after each).
+
+    `box`: the judge slot the caller holds (nothing runs on this host, but a slot per run bounds the judge's
+    work on the server like any other job's); not needed. `budget`: as for the sandboxed engines, a whole
+    batch's time (queries after it are NR) and stop_on_limit (after a query that timed out, the rest are NR).
+    """
     limits = limits or limits_for("sql")
     started = time.monotonic()
+    end = started + budget.seconds if budget.seconds is not None else None
     results: list[SqlResult] = []
+    stopped: str | None = None
     with open_run(limits) as first:
         seed_error = first.seed(seed_sql)
         tables = first.describe() if seed_error is None else {}
@@ -703,6 +715,13 @@ def run_sql_batch(seed_sql: str, queries: Sequence[str], limits: Limits | None =
                 if seed_error is not None:
                     results.append(_failed(Verdict.RE, f"the seed SQL failed: {seed_error}", ordered))
                     continue
+                left = None if end is None else end - time.monotonic()
+                if stopped is None and left is not None and left <= 0:
+                    stopped = "budget"
+                if stopped is not None:
+                    reason = "the attempt's time budget was spent" if stopped == "budget" else "an earlier query ran out of time"
+                    results.append(_failed(Verdict.NR, reason, ordered))
+                    continue
                 if run.dirty and fresh_error is None:  # the previous query escaped its transaction: start afresh
                     if run is not first:
                         run.close()
@@ -712,7 +731,10 @@ def run_sql_batch(seed_sql: str, queries: Sequence[str], limits: Limits | None =
                 if fresh_error is not None:
                     results.append(_failed(Verdict.RE, f"the seed SQL failed on a fresh copy: {fresh_error}", ordered))
                     continue
-                results.append(run.query(query))
+                result = run.query(query, seconds=None if left is None else min(limits.wall_seconds, left))
+                results.append(result)
+                if result.verdict is Verdict.TLE and budget.stop_on_limit:
+                    stopped = "limit"
         finally:
             if run is not first:
                 run.close()

@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from judges.limits import Limits, limits_for
-from judges.runtimes.base import Verdict, classify, job_skeleton, open_sandbox, run_harness
+from judges.runtimes.base import NO_BUDGET, Budget, Verdict, classify, job_skeleton, open_sandbox, run_harness
 from judges.sandbox import Sandbox
 
 RESULT_BYTES_PER_ROW = 2048  # room in the result pipe for one kept row, JSON-encoded
@@ -73,13 +73,15 @@ class SqlBatchResult(BaseModel):
         return self.seed_error is None
 
 
-def run_sql_batch(seed_sql: str, queries: Sequence[str], limits: Limits | None = None, *, box: Sandbox | None = None) -> SqlBatchResult:
+def run_sql_batch(
+    seed_sql: str, queries: Sequence[str], limits: Limits | None = None, *, box: Sandbox | None = None, budget: Budget = NO_BUDGET
+) -> SqlBatchResult:
     """Seed a fresh in-memory SQLite database, then run each query on its own copy of it."""
     limits = box.limits if box is not None else (limits or limits_for("sql"))
     started = time.monotonic()
     result_bytes = limits.sql_max_rows * RESULT_BYTES_PER_ROW + 65536
     with open_sandbox(box, limits) as box:
-        job = job_skeleton(box, limits, mode="sql")
+        job = job_skeleton(box, limits, mode="sql", budget=budget, memory_markers=("MemoryError",))
         job["run_limits"] = job["run_limits"] | {"output": result_bytes}
         job["sql"] = {
             "seed": seed_sql,

@@ -54,15 +54,18 @@ an idle warm sandbox's slot back; `from judges.sandbox import X` is the way in f
     run.py        Sandbox (open, run) and SandboxRun
 """
 
-from judges.sandbox.bwrap import SANDBOX_HOME, SANDBOX_HOSTNAME, SANDBOX_JUDGE, SANDBOX_PATH, SANDBOX_TMP, SANDBOX_UID, base_environment
-from judges.sandbox.errors import SandboxError, SandboxUnavailable
+from judges.sandbox.bwrap import EXECUTE_ONLY, SANDBOX_HOME, SANDBOX_HOSTNAME, SANDBOX_JUDGE, SANDBOX_PATH, SANDBOX_TMP, SANDBOX_UID, base_environment
+from judges.sandbox.errors import JudgeBusy, SandboxError, SandboxUnavailable
 from judges.sandbox.pool import warm_pool
 from judges.sandbox.processes import kill_uid, processes_of_uid
 from judges.sandbox.run import Sandbox, SandboxRun
+from judges.sandbox.slots import _acquire_slot as judge_slot  # a slot alone, for judge work without a sandbox (PostgreSQL)
 from judges.sandbox.status import sandbox_status
 from judges.sandbox.warm import set_warm_command
 
 __all__ = [
+    "EXECUTE_ONLY",
+    "JudgeBusy",
     "SANDBOX_HOME",
     "SANDBOX_HOSTNAME",
     "SANDBOX_JUDGE",
@@ -74,6 +77,7 @@ __all__ = [
     "SandboxRun",
     "SandboxUnavailable",
     "base_environment",
+    "judge_slot",
     "kill_uid",
     "processes_of_uid",
     "sandbox_status",

@@ -42,20 +42,28 @@ _HOSTS = f"127.0.0.1\tlocalhost {SANDBOX_HOSTNAME}\n::1\tlocalhost ip6-localhost
 _HOST_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
+# Modes of the files a job passes in: readable, or (an execute-only program) runnable but not readable by the
+# sandbox's user, which makes the process that runs it non-dumpable (judges/runtimes/harness.py, "Checks").
+READABLE = "0444"
+EXECUTE_ONLY = "0111"
+
+
 @contextmanager
-def _memfds(files: Mapping[str, bytes]) -> Iterator[tuple[list[int], list[str]]]:
-    """Anonymous in-memory files for `--ro-bind-data`: bwrap copies them in; no path on the host."""
-    entries = {"/etc/passwd": _PASSWD.encode(), "/etc/group": _GROUP.encode(), "/etc/hosts": _HOSTS.encode()}
-    entries.update({f"{SANDBOX_JUDGE}/{name}": data for name, data in files.items()})
+def _memfds(files: Mapping[str, bytes], modes: Mapping[str, str] | None = None) -> Iterator[tuple[list[int], list[str]]]:
+    """Anonymous in-memory files for `--ro-bind-data`: bwrap copies them in; no path on the host. `modes` gives
+    a file's mode by name (default READABLE); the mount is read-only, so not even its owner can chmod it."""
+    modes = modes or {}
+    entries = {"/etc/passwd": (_PASSWD.encode(), READABLE), "/etc/group": (_GROUP.encode(), READABLE), "/etc/hosts": (_HOSTS.encode(), READABLE)}
+    entries.update({f"{SANDBOX_JUDGE}/{name}": (data, modes.get(name, READABLE)) for name, data in files.items()})
     fds: list[int] = []
     args: list[str] = []
     try:
-        for destination, data in entries.items():
+        for destination, (data, mode) in entries.items():
             fd = os.memfd_create("judge-data")
             fds.append(fd)
             _write_all(fd, data)
             os.lseek(fd, 0, os.SEEK_SET)
-            args += ["--perms", "0444", "--ro-bind-data", str(fd), destination]
+            args += ["--perms", mode, "--ro-bind-data", str(fd), destination]
         yield fds, args
     finally:
         for fd in fds:

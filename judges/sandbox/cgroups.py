@@ -58,22 +58,25 @@ _cgroup_lock = threading.Lock()
 _cgroups: dict[int, _SlotCgroup | None] = {}
 
 
-def _slot_cgroup(index: int, enabled: bool | None = None) -> _SlotCgroup | None:
-    """The slot's cgroup, created on first use; None where cgroups are off (`enabled`, default
-    JUDGE_CGROUPS) or not ours to create."""
-    if not (settings.JUDGE_CGROUPS if enabled is None else enabled) or os.geteuid() != 0:
+def _slot_cgroup(uid: int | None, enabled: bool | None = None) -> _SlotCgroup | None:
+    """The cgroup of the slot whose uid is `uid`, created on first use; None where cgroups are off (`enabled`,
+    default JUDGE_CGROUPS) or not ours to create (not root: then there is no slot uid either). Named after the
+    uid, not the slot's number: each instance on the host has its own uids (slots.py), so two instances' jobs
+    never share a memory limit or OOM counter."""
+    if not (settings.JUDGE_CGROUPS if enabled is None else enabled) or os.geteuid() != 0 or uid is None:
         return None
     with _cgroup_lock:
-        if index not in _cgroups:
+        if uid not in _cgroups:
             try:
-                _cgroups[index] = _create_cgroup(index)
+                _cgroups[uid] = _create_cgroup(uid)
             except OSError as exc:
-                logger.warning("judge: no memory cgroup for slot %s (rlimits only): %s", index, exc)
-                _cgroups[index] = None
-        return _cgroups[index]
+                logger.warning("judge: no memory cgroup for the slot of uid %s (rlimits only): %s", uid, exc)
+                _cgroups[uid] = None
+        return _cgroups[uid]
 
 
-def _create_cgroup(index: int) -> _SlotCgroup:
+def _create_cgroup(uid: int) -> _SlotCgroup:
+    index = f"uid-{uid}"
     if os.path.exists(f"{_CGROUP_ROOT}/cgroup.controllers"):  # cgroup v2, unified
         parent = f"{_CGROUP_ROOT}/{_CGROUP_NAME}"
         os.makedirs(parent, exist_ok=True)
@@ -82,18 +85,18 @@ def _create_cgroup(index: int) -> _SlotCgroup:
             _write(f"{parent}/cgroup.subtree_control", "+pids")
         except OSError:
             pass
-        directory = f"{parent}/slot-{index}"
+        directory = f"{parent}/{index}"
         os.makedirs(directory, exist_ok=True)
         if os.path.exists(f"{directory}/memory.swap.max"):
             _write(f"{directory}/memory.swap.max", "0")
         pids = f"{directory}/pids.max"
         return _SlotCgroup([f"{directory}/cgroup.procs"], f"{directory}/memory.max", pids if os.path.exists(pids) else None, f"{directory}/memory.events")
-    memory = f"{_CGROUP_ROOT}/memory/{_CGROUP_NAME}/slot-{index}"  # cgroup v1
+    memory = f"{_CGROUP_ROOT}/memory/{_CGROUP_NAME}/{index}"  # cgroup v1
     os.makedirs(memory, exist_ok=True)
     procs = [f"{memory}/cgroup.procs"]
     pids_limit = None
     if os.path.isdir(f"{_CGROUP_ROOT}/pids"):
-        pids = f"{_CGROUP_ROOT}/pids/{_CGROUP_NAME}/slot-{index}"
+        pids = f"{_CGROUP_ROOT}/pids/{_CGROUP_NAME}/{index}"
         os.makedirs(pids, exist_ok=True)
         procs.append(f"{pids}/cgroup.procs")
         pids_limit = f"{pids}/pids.max"

@@ -9,3 +9,8 @@ class SandboxError(Exception):
 
 class SandboxUnavailable(SandboxError):
     """bubblewrap is missing or cannot create namespaces; nothing was executed."""
+
+
+class JudgeBusy(SandboxError):
+    """Every judge slot stayed busy for as long as the caller would wait; nothing was executed. Learner requests
+    answer 503 with Retry-After (the learner's work is kept) instead of holding their request open."""

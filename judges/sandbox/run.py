@@ -23,6 +23,7 @@ from judges.limits import Limits
 from judges.sandbox import pool
 from judges.sandbox.bwrap import (
     _HOST_ENV,
+    READABLE,
     SANDBOX_HOME,
     SANDBOX_JUDGE,
     SANDBOX_PATH,
@@ -82,8 +83,11 @@ class Sandbox:
 
     @classmethod
     @contextmanager
-    def open(cls, limits: Limits, *, warm: bool = True) -> Iterator[Sandbox]:
+    def open(cls, limits: Limits, *, warm: bool = True, wait_seconds: float | None = None) -> Iterator[Sandbox]:
         """Acquire a slot and decide how to run: sandboxed, or (development only) unsandboxed.
+
+        `wait_seconds`: how long to wait for a free slot (default JUDGE_SLOT_WAIT_SECONDS, for background work);
+        JudgeBusy when none came free by then. Learner requests wait JUDGE_LEARNER_SLOT_WAIT_SECONDS.
 
         With `warm` (the default) and limits of the standard shape (see `_warm_shape`), the box takes a
         warm sandbox of this process when one is ready: its slot, and the sandbox itself for the first
@@ -114,10 +118,10 @@ class Sandbox:
                 finally:
                     _release_slot(entry.slot, clean=clean)
             return
-        with _acquire_slot() as slot:
+        with _acquire_slot(wait_seconds) as slot:
             reason = _probe(settings.JUDGE_BWRAP_PATH, slot)
             if reason is None:
-                cgroup = _slot_cgroup(slot.index)
+                cgroup = _slot_cgroup(slot.uid)
                 if cgroup is not None:
                     try:
                         cgroup.configure(limits)
@@ -174,14 +178,16 @@ class Sandbox:
         *,
         stdin: bytes = b"",
         files: Mapping[str, bytes] | None = None,
+        modes: Mapping[str, str] | None = None,
         deadline: float,
         stdout_cap: int,
         stderr_cap: int = 64 * 1024,
     ) -> SandboxRun:
         """Run `argv` in a fresh sandbox and wait for it, at most `deadline` seconds.
 
-        1. `files` become read-only files under judge_dir; `stdin` is readable on fd 0 (an in-memory file,
-           or in a warm sandbox a pipe the host writes it to).
+        1. `files` become read-only files under judge_dir (`modes`: a file's mode by name, e.g. EXECUTE_ONLY;
+           default readable); `stdin` is readable on fd 0 (an in-memory file, or in a warm sandbox a pipe the
+           host writes it to).
         2. The child drops to the slot's uid, starts a new session and execs bwrap (or, unsandboxed,
            the command itself in the host temp directory). A warm sandbox did this before the job.
         3. stdout and stderr are read from pipes; a stream past its cap is cut and the sandbox killed.
@@ -193,11 +199,11 @@ class Sandbox:
         files = files or {}
         if self._warm is not None:
             entry, self._warm = self._warm, None  # used once at most, whatever happens next
-            if entry.matches(argv, files) and entry.alive():
+            if not modes and entry.matches(argv, files) and entry.alive():
                 return self._run_warm(entry, stdin, deadline, stdout_cap, stderr_cap)
             if not entry.stop():
                 self.slot.needs_sweep = True
-        with _memfds(files if self.sandboxed else {}) as (data_fds, data_args):
+        with _memfds(files if self.sandboxed else {}, modes) as (data_fds, data_args):
             info_r = info_w = block_r = block_w = None
             if self.sandboxed:
                 # bwrap reports the host pid of the sandbox's pid 1 here: killing that process (rather than
@@ -215,7 +221,7 @@ class Sandbox:
                     path = os.path.join(self.judge_dir, name)
                     with open(path, "wb") as handle:
                         handle.write(data)
-                    os.chmod(path, 0o444)
+                    os.chmod(path, int((modes or {}).get(name, READABLE), 8))
                 command = list(argv)
                 cwd = self.home
                 env = {"PATH": SANDBOX_PATH, "HOME": self.home, "LANG": "C.UTF-8"}

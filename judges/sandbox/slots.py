@@ -2,6 +2,11 @@
 when the server is root) and a lock file (<JUDGE_SLOT_DIR>/slot-N.lock) whose flock says who holds it,
 across the threads and processes of the server. A slot whose previous holder died, or whose job ended
 abnormally, has every process of its uid killed before it is used again.
+
+Several CodeCapsule instances on one host (a server and a test run, two deployments) each have their own slot
+directory and uid range (README, "Two instances on one host"). A uid is also locked host-wide while a slot uses
+it (<tmp>/codecapsule-judge-uids/uid-U.lock): should two instances' ranges overlap by mistake, they wait for each
+other's uids instead of running two jobs as one uid (and killing each other's processes in a sweep).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 
-from judges.sandbox.errors import SandboxError
+from judges.sandbox.errors import JudgeBusy, SandboxError
 from judges.sandbox.processes import kill_uid
 
 
@@ -29,6 +34,7 @@ class _Slot:
     index: int
     uid: int | None  # None when the server is not root and cannot switch uid
     lock_fd: int
+    uid_lock_fd: int | None = None  # the host-wide lock of the uid (root only)
     needs_sweep: bool = False  # set when a run ended abnormally: kill every process of the uid on release
 
 
@@ -49,7 +55,10 @@ class _SlotConfig(NamedTuple):
 
 
 def _slot_dir(configured: str) -> Path:
-    path = Path(configured) if configured else Path(tempfile.gettempdir()) / f"codecapsule-judge-{os.geteuid()}"
+    return _private_dir(Path(configured) if configured else Path(tempfile.gettempdir()) / f"codecapsule-judge-{os.geteuid()}")
+
+
+def _private_dir(path: Path) -> Path:
     try:
         path.mkdir(mode=0o700, exist_ok=True)
     except OSError as exc:
@@ -67,7 +76,11 @@ _held_slot_fds: set[int] = set()  # lock files of the slots this process holds (
 
 def _flock_slot(directory: Path, index: int) -> int | None:
     """The lock file of slot `index` (<slot dir>/slot-N.lock), flocked without waiting; None if held."""
-    fd = os.open(directory / f"slot-{index}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+    return _flock(directory / f"slot-{index}.lock")
+
+
+def _flock(path: Path) -> int | None:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -76,9 +89,20 @@ def _flock_slot(directory: Path, index: int) -> int | None:
     return fd
 
 
-def _take_slot(fd: int, index: int, uid_base: int) -> _Slot:
+def _uid_lock_dir() -> Path:
+    """The host-wide directory of uid locks, shared by every instance that runs as root."""
+    return _private_dir(Path(tempfile.gettempdir()) / "codecapsule-judge-uids")
+
+
+def _flock_uid(uid: int) -> int | None:
+    """The host-wide lock of `uid`, flocked without waiting; None if another slot (of any instance) uses it."""
+    return _flock(_uid_lock_dir() / f"uid-{uid}.lock")
+
+
+def _take_slot(fd: int, index: int, uid_base: int, uid_fd: int | None) -> _Slot:
     """Make a flocked slot ours: sweep its uid if the previous holder died, and mark it held."""
-    _held_slot_fds.add(fd)
+    held = [fd] + ([uid_fd] if uid_fd is not None else [])
+    _held_slot_fds.update(held)
     uid = uid_base + index if os.geteuid() == 0 else None
     try:
         # The lock file holds b"1" while a job (or a warm sandbox) has the slot: finding it set means the
@@ -87,25 +111,27 @@ def _take_slot(fd: int, index: int, uid_base: int) -> _Slot:
             kill_uid(uid)
         os.pwrite(fd, b"1", 0)
     except BaseException:
-        _held_slot_fds.discard(fd)
-        os.close(fd)
+        _held_slot_fds.difference_update(held)
+        for each in held:
+            os.close(each)
         raise
-    return _Slot(index=index, uid=uid, lock_fd=fd)
+    return _Slot(index=index, uid=uid, lock_fd=fd, uid_lock_fd=uid_fd)
 
 
-def _claim_slot(*, wait: bool, keep_free: int = 0, config: _SlotConfig | None = None) -> _Slot | None:
+def _claim_slot(*, wait: bool, keep_free: int = 0, config: _SlotConfig | None = None, wait_seconds: float | None = None) -> _Slot | None:
     """One of JUDGE_SLOTS slots, held until `_release_slot`.
 
     Locks are per open file, so threads of one process and separate processes (web workers, django-q
-    workers, `validate_capsules --workers`) all exclude each other. `wait`: wait up to
-    JUDGE_SLOT_WAIT_SECONDS (SandboxError after that), giving up this process's idle warm sandboxes if
+    workers, `validate_capsules --workers`) all exclude each other. `wait`: wait up to `wait_seconds`
+    (default JUDGE_SLOT_WAIT_SECONDS; JudgeBusy after that), giving up this process's idle warm sandboxes if
     every slot is held; otherwise return None at once when no slot is free. `keep_free`: take a slot only
     if that many others are free too. `config`: the slot settings (default: the current ones).
     """
     config = config or _SlotConfig.current()
     directory = _slot_dir(config.directory)
     count = config.count
-    deadline = time.monotonic() + settings.JUDGE_SLOT_WAIT_SECONDS
+    patience = settings.JUDGE_SLOT_WAIT_SECONDS if wait_seconds is None else wait_seconds
+    deadline = time.monotonic() + patience
     while True:
         start = random.randrange(count)
         for offset in range(count):
@@ -113,10 +139,16 @@ def _claim_slot(*, wait: bool, keep_free: int = 0, config: _SlotConfig | None = 
             fd = _flock_slot(directory, index)
             if fd is None:
                 continue
+            uid_fd = _flock_uid(config.uid_base + index) if os.geteuid() == 0 else None
+            if os.geteuid() == 0 and uid_fd is None:
+                os.close(fd)  # another instance's slot runs as this uid right now
+                continue
             if keep_free and not _others_free(directory, count, index, keep_free):
-                os.close(fd)  # never marked held: let go as found
+                for each in (fd, uid_fd):
+                    if each is not None:
+                        os.close(each)  # never marked held: let go as found
                 return None
-            return _take_slot(fd, index, config.uid_base)
+            return _take_slot(fd, index, config.uid_base, uid_fd)
         if not wait:
             return None
         from judges.sandbox import pool  # here, not at the top: the pool's module imports this one
@@ -124,7 +156,7 @@ def _claim_slot(*, wait: bool, keep_free: int = 0, config: _SlotConfig | None = 
         if pool._pool.evict_one():
             continue  # one of our own idle warm sandboxes gave its slot back
         if time.monotonic() > deadline:
-            raise SandboxError(f"all {count} judge slots stayed busy for {settings.JUDGE_SLOT_WAIT_SECONDS} s")
+            raise JudgeBusy(f"all {count} judge slots stayed busy for {patience:g} s")
         time.sleep(0.02)
 
 
@@ -152,14 +184,16 @@ def _release_slot(slot: _Slot, *, clean: bool = True) -> None:
         if clean:
             os.pwrite(slot.lock_fd, b"0", 0)
     finally:
-        _held_slot_fds.discard(slot.lock_fd)
-        os.close(slot.lock_fd)  # releases the lock
+        for fd in (slot.lock_fd, slot.uid_lock_fd):
+            if fd is not None:
+                _held_slot_fds.discard(fd)
+                os.close(fd)  # releases the lock
 
 
 @contextmanager
-def _acquire_slot() -> Iterator[_Slot]:
+def _acquire_slot(wait_seconds: float | None = None) -> Iterator[_Slot]:
     """Hold a slot (see `_claim_slot`) for the duration of a job; any exception sweeps its uid."""
-    slot = _claim_slot(wait=True)
+    slot = _claim_slot(wait=True, wait_seconds=wait_seconds)
     assert slot is not None
     clean = False
     try:

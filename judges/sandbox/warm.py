@@ -203,7 +203,7 @@ def _start_warm(key: _WarmKey, argv: list[str], files: dict[str, bytes]) -> _War
     pipes: list[int] = []
     sandbox_init: int | None = None
     try:
-        cgroup = _slot_cgroup(slot.index, key.cgroups)
+        cgroup = _slot_cgroup(slot.uid, key.cgroups)
         if cgroup is not None:
             try:
                 cgroup.configure(limits_for("python"))  # until a job sets its own (Sandbox.open)

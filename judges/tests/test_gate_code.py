@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +155,23 @@ def test_an_endless_loop_in_the_reference_is_a_timeout_naming_the_call(settings)
     assert report.message.startswith("The reference solution fails test 2 (negative numbers): print(find_largest([-3, -1, -7]))")
     assert "more than 1 s of CPU time" in report.message
     assert [test.verdict for test in report.tests] == ["AC", "TLE"]
+
+
+def test_a_reference_that_hangs_on_every_test_is_rejected_after_one_wall_limit_not_one_per_test(settings):
+    settings.JUDGE_CPU_SECONDS = 5
+    settings.JUDGE_WALL_SECONDS = 1
+    tests = [
+        {"description": f"case {n}", "test_call": f"print(find_largest([{n}]))", "expected_output": f"{n}\n", "is_hidden": n > 0}
+        for n in range(10)
+    ]
+    data = code_capsule(reference_solution="import time\ndef find_largest(numbers):\n    time.sleep(60)\n", test_cases=tests)
+    started = time.monotonic()
+    report = judged(data)
+    elapsed = time.monotonic() - started
+
+    assert (report.passed, report.category) == (False, "timeout")
+    assert [test.verdict for test in report.tests] == ["TLE"] + ["NR"] * 9
+    assert elapsed < 1 + 3, f"one wall limit and the sandbox, not ten: {elapsed:.1f} s"
 
 
 # --- What the capsule asks of learners ---------------------------------------------------------------

@@ -1,13 +1,11 @@
 """SQL on PostgreSQL (judges/runtimes/sql_postgres.py) against a real throwaway cluster, no mocks.
 
-The cluster: JUDGE_POSTGRES_URL or CODECAPSULE_PG_ADMIN_URL when set (the PostgreSQL pass of `make test`
-runs under scripts/with_postgres.py, which sets both), otherwise one started for this session with
-scripts/with_postgres.throwaway_cluster() (the SQLite pass). Never skipped.
+The cluster: the root conftest's `postgres_url` (JUDGE_POSTGRES_URL when the PostgreSQL pass of `make test` set it,
+otherwise a throwaway cluster for the session). Never skipped.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from collections.abc import Iterator
@@ -25,7 +23,7 @@ from judges.limits import limits_for
 from judges.runtimes import SQL_ENGINES, Verdict, run_sql
 from judges.runtimes.sql_postgres import STALE_AFTER_SECONDS, drop_stale_runs, json_value, leftover_runs, open_run, run_sql_batch
 from judges.sandbox import SandboxUnavailable
-from scripts.with_postgres import free_port, throwaway_cluster
+from scripts.with_postgres import free_port
 
 LIMITS = limits_for("sql").replace(wall_seconds=1.0, cpu_seconds=1.0)
 SEED = """
@@ -35,16 +33,6 @@ INSERT INTO customers (name, city, note, balance) VALUES
 CREATE VIEW berliners AS SELECT name FROM customers WHERE city = 'Berlin';
 """
 COUNT = "SELECT count(*) FROM customers"
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    url = os.environ.get("JUDGE_POSTGRES_URL") or os.environ.get("CODECAPSULE_PG_ADMIN_URL")
-    if url:
-        yield url
-        return
-    with throwaway_cluster() as cluster:
-        yield cluster.url("postgres")
 
 
 @pytest.fixture(autouse=True)

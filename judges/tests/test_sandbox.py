@@ -161,8 +161,10 @@ def test_a_job_runs_in_its_slots_memory_cgroup_when_the_host_has_them():
         if box.cgroup is None:
             pytest.skip("no writable cgroup hierarchy on this host")
         run = sh(box, f"cat {box.oom_events_path}; cat /proc/self/cgroup")
+        uid = box.slot.uid
     assert b"oom_kill" in run.stdout
-    assert b"codecapsule-judge/slot-" in run.stdout
+    # Named after the slot's uid: another instance on the host (other uids) never shares its limit or counter.
+    assert f"codecapsule-judge/uid-{uid}".encode() in run.stdout
 
 
 def test_without_cgroups_the_rlimits_still_apply(settings):

@@ -215,9 +215,10 @@ def test_concurrent_jobs_never_share_a_sandbox():
 
 
 def test_a_job_waiting_for_a_slot_gets_one_an_idle_warm_sandbox_gives_back(settings, tmp_path):
-    # Private slots (and uids no other test process uses): two slots, one of them held by a warm sandbox.
+    # Private slots (and uids of this session's range that its own slots do not use): two slots, one of them
+    # held by a warm sandbox.
     settings.JUDGE_SLOT_DIR = str(tmp_path / "slots")
-    settings.JUDGE_UID_BASE = 61500
+    settings.JUDGE_UID_BASE += 50
     settings.JUDGE_SLOTS = 2
     settings.JUDGE_CGROUPS = False
     settings.JUDGE_SLOT_WAIT_SECONDS = 5

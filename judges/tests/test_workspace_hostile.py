@@ -20,7 +20,7 @@ from django.conf import settings as django_settings
 
 from capsules.models import Capsule
 from capsules.tests.samples import capsule_data
-from judges import workspace as engine
+from judges.runtimes import bash as sessions
 from judges.models import TerminalWorkspace
 from judges.sandbox import SANDBOX_HOME, processes_of_uid
 from judges.workspace import CommandResult, workspace_get_or_create, workspace_run
@@ -43,7 +43,7 @@ def workspace(owner) -> TerminalWorkspace:
 def nothing_survives(monkeypatch) -> list[int]:
     """Asserts, after each job and while its slot is still held, that no process of the slot's uid is alive
     (as judges/tests/test_hostile_python.py does); collects the uids checked."""
-    real_run_harness = engine.run_harness
+    real_run_harness = sessions.run_harness  # every workspace job is a shell session job (run_session_job)
     checked: list[int] = []
 
     def run_harness_then_look(box: Any, job: Any, **kwargs: Any) -> Any:
@@ -53,7 +53,7 @@ def nothing_survives(monkeypatch) -> list[int]:
             checked.append(box.slot.uid)
         return outcome
 
-    monkeypatch.setattr(engine, "run_harness", run_harness_then_look)
+    monkeypatch.setattr(sessions, "run_harness", run_harness_then_look)
     return checked
 
 

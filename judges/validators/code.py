@@ -1,7 +1,10 @@
 """CODE capsules: the reference passes every test, the starting code does not, a second run agrees.
 
-The three programs (reference, boilerplate, reference again) run in ONE sandbox (run_code_batch): a
-sandbox start costs more than ten Python tests.
+The three programs (reference, reference again, boilerplate) run in ONE sandbox (run_code_batch): a
+sandbox start costs more than ten Python tests. The job stops at its first test that runs out of time or
+memory (Budget.stop_on_limit), so a reference that hangs is rejected after one wall-clock limit, not one per
+test; the boilerplate runs last because it may hang by design (an empty loop), and one failed test is all the
+gate needs of it.
 
 Steps, each recorded in the report:
 1. The tests: at least one visible and one hidden (hidden tests keep learners from hard-coding answers).
@@ -19,7 +22,7 @@ import re
 from capsules.schemas import CapsuleDraft, CodeConfig, TestCase
 from judges.limits import limits_for
 from judges.reports import CATEGORY_OF_VERDICT, TestOutcome, ValidationReport
-from judges.runtimes import JobResult, TestResult, TestSpec, run_code_batch
+from judges.runtimes import Budget, JobResult, TestResult, TestSpec, run_code_batch
 from judges.runtimes.compare import DEFAULT_TOLERANCE, CompareMode
 from judges.validators.common import ReportBuilder, quote
 
@@ -107,10 +110,11 @@ def validate_code(draft: CapsuleDraft) -> ValidationReport:
     limits = limits_for(draft.language, extended=draft.runtime_tier.endswith("-extended"))
 
     with report.step("reference solution passes every test") as step:
-        first, starting, second = run_code_batch(
+        first, second, starting = run_code_batch(
             draft.language,
-            [(config.reference_solution, specs), (config.boilerplate_code, specs), (config.reference_solution, specs)],
+            [(config.reference_solution, specs), (config.reference_solution, specs), (config.boilerplate_code, specs)],
             limits,
+            budget=Budget(stop_on_limit=True),
         )
         report.tests = test_outcomes(cases, first)
         step.ok = first.passed

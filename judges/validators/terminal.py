@@ -14,15 +14,17 @@ from __future__ import annotations
 from capsules.schemas import CapsuleDraft, TerminalConfig
 from judges.limits import limits_for
 from judges.reports import CATEGORY_OF_VERDICT, TaskOutcome, ValidationReport
-from judges.runtimes import ShellSessionResult, StepResult, run_shell_session
+from judges.runtimes import Budget, Check, ShellSessionResult, StepResult, run_shell_session
 from judges.validators.common import ReportBuilder, quote
 
 STEPS_PER_TASK = 3  # check, solution, check
+# A check or solution that hangs ends the session: one wall-clock limit, not one per remaining step.
+STOP_AT_FIRST_LIMIT = Budget(stop_on_limit=True)
 
 
 def check_passed(step: StepResult) -> bool:
     if step.verdict.value not in ("AC", "RE"):
-        return False  # stopped by a limit: never a pass
+        return False  # stopped by a limit, or never run: never a pass
     lines = [line.strip().lower() for line in step.stdout.splitlines() if line.strip()]
     last = lines[-1] if lines else ""
     if last == "pass":
@@ -32,10 +34,10 @@ def check_passed(step: StepResult) -> bool:
     return step.exit_code == 0
 
 
-def session_steps(config: TerminalConfig) -> list[str]:
-    steps = []
+def session_steps(config: TerminalConfig) -> list[str | Check]:
+    steps: list[str | Check] = []
     for task in config.tasks:
-        steps += [task.validation_script, task.solution_commands, task.validation_script]
+        steps += [Check(task.validation_script), task.solution_commands, Check(task.validation_script)]
     return steps
 
 
@@ -55,7 +57,7 @@ def validate_terminal(draft: CapsuleDraft) -> ValidationReport:
     steps = session_steps(config)
 
     with report.step("setup, then every task: check fails, solution, check passes") as step:
-        session = run_shell_session(config.setup_script, steps, limits)
+        session = run_shell_session(config.setup_script, steps, limits, budget=STOP_AT_FIRST_LIMIT)
         step.ok = session.setup_ok
         step.detail = f"{len(config.tasks)} tasks"
     if not session.setup_ok:
@@ -92,7 +94,7 @@ def validate_terminal(draft: CapsuleDraft) -> ValidationReport:
             )
 
     with report.step("a second session agrees") as step:
-        again = run_shell_session(config.setup_script, steps, limits)
+        again = run_shell_session(config.setup_script, steps, limits, budget=STOP_AT_FIRST_LIMIT)
         step.ok = again.setup_ok and pass_pattern(again) == pass_pattern(session)
         step.detail = "same results" if step.ok else "different results"
     if not step.ok:

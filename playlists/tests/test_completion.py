@@ -18,7 +18,7 @@ from django_htmx.middleware import HtmxDetails
 from playlists.models import LearnerEvent, LearnerProgress, Playlist
 from playlists.selectors import embed_step, playlist_steps
 from playlists.services import playlist_create, progress_record_step_completed, progress_record_view
-from playlists.views._embed_common import EmbedOptions, Learner, step_location
+from playlists.views._embed_common import EmbedOptions, Learner, learner_token, step_location
 from playlists.views.workspace import (
     Completion,
     WorkspaceTarget,
@@ -30,7 +30,8 @@ from playlists.views.workspace import (
 pytestmark = pytest.mark.django_db
 
 KEY = "learner-key-0123456789abcdef"
-LEARNER = Learner(key=KEY, known=True, in_cookie=False)
+TOKEN = learner_token(KEY)
+LEARNER = Learner(key=KEY, token=TOKEN, known=True, in_cookie=False)
 SUMMARY = "playlists/embed/workspace/_result_summary.html"
 
 
@@ -50,7 +51,7 @@ def complete(playlist: Playlist, *positions: int, key: str = KEY) -> None:
 
 
 def page(client, playlist: Playlist, step: int) -> str:
-    client.cookies[settings.EMBED_LEARNER_COOKIE] = KEY
+    client.cookies[settings.EMBED_LEARNER_COOKIE] = TOKEN
     return client.get(reverse("playlists:embed_playlist", args=[playlist.pk]) + f"?step={step}").content.decode()
 
 
@@ -148,7 +149,7 @@ def test_the_creators_own_preview_is_told_it_passed_but_nothing_is_recorded(cour
 
 
 def test_a_learner_without_a_key_we_know_has_no_progress_to_keep(course):
-    stranger = Learner(key=KEY, known=False, in_cookie=False)
+    stranger = Learner(key=KEY, token=TOKEN, known=False, in_cookie=False)
 
     completion = record_completion(learner_request(), playlist=course, step=embed_step(course, 1), learner=stranger)
 

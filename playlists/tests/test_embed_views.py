@@ -19,6 +19,7 @@ from capsules.models import Capsule
 from playlists.models import LearnerEvent, LearnerProgress, Playlist
 from playlists.selectors import embed_token, playlist_steps
 from playlists.services import playlist_create, progress_record_step_completed
+from playlists.views._embed_common import learner_token
 
 pytestmark = pytest.mark.django_db
 
@@ -192,7 +193,7 @@ def test_without_a_step_a_stranger_starts_at_step_1(client, course):
 
 def test_without_a_step_it_resumes_where_the_cookie_learner_left_off(client, course):
     LearnerProgress.objects.create(playlist=course, learner_key=KEY, position=3)
-    client.cookies[settings.EMBED_LEARNER_COOKIE] = KEY
+    client.cookies[settings.EMBED_LEARNER_COOKIE] = learner_token(KEY)
     html = html_of(client.get(embed_url(course)))
     assert current_step_title(html) == "Step 3"
     assert "data-resume" not in html
@@ -200,19 +201,19 @@ def test_without_a_step_it_resumes_where_the_cookie_learner_left_off(client, cou
 
 def test_without_a_step_it_resumes_with_the_key_embed_frame_js_sends(client, course):
     LearnerProgress.objects.create(playlist=course, learner_key=KEY, position=2)
-    response = client.get(embed_url(course), headers={"HX-Request": "true", "X-Learner-Key": KEY})
+    response = client.get(embed_url(course), headers={"HX-Request": "true", "X-Learner-Key": learner_token(KEY)})
     assert current_step_title(html_of(response)) == "Step 2"
 
 
 def test_an_explicit_step_wins_over_the_resume_position(client, course):
     LearnerProgress.objects.create(playlist=course, learner_key=KEY, position=3)
-    client.cookies[settings.EMBED_LEARNER_COOKIE] = KEY
+    client.cookies[settings.EMBED_LEARNER_COOKIE] = learner_token(KEY)
     assert current_step_title(html_of(client.get(embed_url(course, "step=1")))) == "Step 1"
 
 
 def test_a_resume_position_beyond_a_shortened_course_starts_again_at_step_1(client, course):
     LearnerProgress.objects.create(playlist=course, learner_key=KEY, position=9)
-    client.cookies[settings.EMBED_LEARNER_COOKIE] = KEY
+    client.cookies[settings.EMBED_LEARNER_COOKIE] = learner_token(KEY)
     response = client.get(embed_url(course))
     assert response.status_code == 200
     assert current_step_title(html_of(response)) == "Step 1"
@@ -224,10 +225,11 @@ def test_a_stranger_without_a_step_is_asked_to_resume_from_local_storage(client,
     assert "data-resume" not in html_of(client.get(embed_url(course, "step=1")))
 
 
-def test_the_first_response_sets_a_random_lax_learner_cookie_over_http(client, course):
+def test_the_first_response_sets_a_random_signed_lax_learner_cookie_over_http(client, course):
     response = client.get(embed_url(course))
     cookie = response.cookies[settings.EMBED_LEARNER_COOKIE]
-    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", cookie.value)
+    key = cookie.value.split(":")[0]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", key) and learner_token(key) == cookie.value
     assert cookie["samesite"] == "Lax" and not cookie["secure"] and cookie["httponly"]
     assert cookie["max-age"] == settings.EMBED_LEARNER_COOKIE_AGE
     assert f'data-learner-key="{cookie.value}"' in html_of(response)
@@ -243,10 +245,10 @@ def test_over_https_the_cookie_is_samesite_none_secure_and_partitioned_so_third_
 
 
 def test_a_learner_who_already_has_the_cookie_does_not_get_it_again(client, course):
-    client.cookies[settings.EMBED_LEARNER_COOKIE] = KEY
+    client.cookies[settings.EMBED_LEARNER_COOKIE] = learner_token(KEY)
     response = client.get(embed_url(course))
     assert settings.EMBED_LEARNER_COOKIE not in response.cookies
-    assert f'data-learner-key="{KEY}"' in html_of(response)
+    assert f'data-learner-key="{learner_token(KEY)}"' in html_of(response)
 
 
 def test_a_malformed_learner_key_is_replaced_by_a_fresh_one(client, course):
@@ -266,7 +268,7 @@ def test_steps_the_learner_completed_are_marked_in_the_dots_and_the_jump_menu(cl
     progress_record_step_completed(
         playlist=course, learner_key=KEY, step=1, item_id=steps[0].item_id, all_item_ids=[s.item_id for s in steps]
     )
-    client.cookies[settings.EMBED_LEARNER_COOKIE] = KEY
+    client.cookies[settings.EMBED_LEARNER_COOKIE] = learner_token(KEY)
     html = html_of(client.get(embed_url(course, "step=2")))
     assert html.count("dot--completed") == 1
     assert re.search(r'class="dot dot--completed" href="[^"]*\?step=1"', html)
@@ -414,7 +416,7 @@ def test_the_owner_sees_their_private_capsule_as_a_learner_would(client, owner, 
 
 def post_event(client: Client, playlist: Playlist, body, *, query: str = "", key: str | None = KEY, **headers):
     if key:
-        headers["X-Learner-Key"] = key
+        headers["X-Learner-Key"] = learner_token(key)
     data = body if isinstance(body, (str, bytes)) else json.dumps(body)
     return client.post(events_url(playlist, query), data=data, content_type="application/json", headers=headers)
 
@@ -444,7 +446,7 @@ def test_the_answer_says_completed_once_every_step_was_solved(client, course):
 
 
 def test_the_learner_cookie_identifies_the_learner_when_there_is_no_header(client, course):
-    client.cookies[settings.EMBED_LEARNER_COOKIE] = OTHER_KEY
+    client.cookies[settings.EMBED_LEARNER_COOKIE] = learner_token(OTHER_KEY)
     assert post_event(client, course, {"verb": "viewed", "step": 2}, key=None).status_code == 200
     assert LearnerProgress.objects.get().learner_key == OTHER_KEY
 

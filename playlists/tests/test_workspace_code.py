@@ -20,6 +20,7 @@ from judges.sandbox import SandboxError
 from playlists.models import LearnerEvent, LearnerProgress, Playlist
 from playlists.selectors import embed_token, playlist_steps
 from playlists.services import playlist_create
+from playlists.views._embed_common import learner_token
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +67,7 @@ def post(client: Client, url: str, code: str, *, htmx: bool = True, key: str | N
     if htmx:
         headers["HX-Request"] = "true"
     if key:
-        headers["X-Learner-Key"] = key
+        headers["X-Learner-Key"] = learner_token(key)
     body = urlencode({"code": code, **(extra or {})})
     return client.post(url, data=body, content_type="application/x-www-form-urlencoded", headers=headers)
 
@@ -193,7 +194,9 @@ def test_a_learner_without_a_key_is_graded_given_one_and_not_recorded(client, co
     response = post(client, step_url(course, 2, "submit"), CORRECT, key=None)
 
     assert response.status_code == 200 and "All 2 tests pass." in text(response)
-    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", response.cookies[settings.EMBED_LEARNER_COOKIE].value)
+    token = response.cookies[settings.EMBED_LEARNER_COOKIE].value
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}:[A-Za-z0-9_-]{43}", token)  # a key the server signed
+    assert response["X-Learner-Key"] == token  # embed-frame.js keeps it where cookies are refused
     assert not LearnerProgress.objects.exists()
 
 
@@ -230,7 +233,7 @@ def test_without_javascript_a_post_answers_the_whole_page_with_the_results_and_t
 
 
 def test_without_javascript_a_passing_submit_shows_the_completed_dot_in_the_page(client, course):
-    client.cookies[settings.EMBED_LEARNER_COOKIE] = KEY
+    client.cookies[settings.EMBED_LEARNER_COOKIE] = learner_token(KEY)
     html = text(post(client, step_url(course, 2, "submit"), CORRECT, htmx=False, key=None))
 
     assert html.count("dot--completed") == 1

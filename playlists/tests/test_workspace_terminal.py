@@ -30,6 +30,7 @@ from judges.workspace import workspace_get_or_create
 from playlists.models import LearnerEvent, LearnerProgress, Playlist
 from playlists.selectors import embed_token, playlist_steps
 from playlists.services import playlist_create
+from playlists.views._embed_common import learner_token
 from playlists.tests.conftest import unjudged_capsule
 from playlists.views.terminal import RESET_DONE_MESSAGE, UNAVAILABLE_MESSAGE
 
@@ -78,7 +79,7 @@ def post(client: Client, url: str, *, htmx: bool = True, key: str | None = KEY, 
     if htmx:
         headers["HX-Request"] = "true"
     if key:
-        headers["X-Learner-Key"] = key
+        headers["X-Learner-Key"] = learner_token(key)
     return client.post(url, data=urlencode(fields), content_type="application/x-www-form-urlencoded", headers=headers)
 
 
@@ -145,7 +146,7 @@ def test_files_a_command_makes_are_there_for_the_next_command(client, course):
 def test_the_directory_persists_between_commands_and_the_prompt_shows_it(client, course):
     moved = run(client, course, "mkdir -p data && cd data")
     where = run(client, course, "pwd")
-    page = text(client.get(reverse("playlists:embed_playlist", args=[course.pk]) + "?step=2", headers={"X-Learner-Key": KEY}))
+    page = text(client.get(reverse("playlists:embed_playlist", args=[course.pk]) + "?step=2", headers={"X-Learner-Key": learner_token(KEY)}))
 
     assert '<span id="term-prompt" class="term-prompt" hx-swap-oob="true">learner:~/data$</span>' in text(moved)
     assert log_entry(text(where)) == ("learner:~/data$", "pwd", "/home/learner/data\n")
@@ -187,8 +188,10 @@ def test_a_learner_without_a_key_gets_one_and_a_workspace_under_it(client, cours
     response = run(client, course, "echo hi", key=None)
 
     assert response.status_code == 200 and log_entry(text(response))[2] == "hi\n"
-    key = response.cookies[settings.EMBED_LEARNER_COOKIE].value
+    token = response.cookies[settings.EMBED_LEARNER_COOKIE].value
+    key, _signature = token.split(":")
     assert re.fullmatch(r"[A-Za-z0-9_-]{32}", key)
+    assert learner_token(key) == token  # signed by the server
     assert list(TerminalWorkspace.objects.values_list("learner_key", flat=True)) == [key]
 
 
@@ -261,7 +264,7 @@ def test_a_check_of_a_task_the_capsule_does_not_have_is_refused_without_a_sandbo
 
 
 def test_without_javascript_a_check_answers_the_page_with_the_tick(client, course):
-    client.cookies[settings.EMBED_LEARNER_COOKIE] = KEY
+    client.cookies[settings.EMBED_LEARNER_COOKIE] = learner_token(KEY)
     run(client, course, SOLVE_ALL, key=None)
 
     html = text(post(client, step_url(course, 2, "check"), htmx=False, key=None))

@@ -2,8 +2,10 @@
 the embed options of the URL, the anonymous learner, rendering a frameable learner-private response, the
 Origin check and rate limits of learner POSTs, and the template context of a capsule and of a course step.
 
-Learners are anonymous: a random key in a first-party cookie, mirrored by embed-frame.js in localStorage
-and sent as `X-Learner-Key`, because browsers often refuse cookies inside a third-party iframe.
+Learners are anonymous: a random key that the server issues signed, in a first-party cookie, mirrored by
+embed-frame.js in localStorage and sent as `X-Learner-Key`, because browsers often refuse cookies inside a
+third-party iframe. Only a key this server signed counts as a learner: a request without one (or with one it made
+up) is counted as its address's one anonymous learner by the rate limits, never as a fresh learner per request.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from urllib.parse import urlencode, urlsplit
 from uuid import UUID
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
@@ -28,15 +31,20 @@ from capsules.models import Capsule, CapsuleType
 from capsules.schemas import learner_safe_config
 from codecapsule.csp import allow_framing
 from codecapsule.markdown import render_markdown
+from codecapsule.net import client_address
 from codecapsule.views import HtmxHttpRequest
+from judges.models import TerminalWorkspace
 from playlists.models import LearnerProgress
 from playlists.selectors import EmbedStep, StepSummary
 
 THEMES = ("auto", "light", "dark")
 _FALSE_VALUES = {"false", "0", "no", "off"}
 LEARNER_KEY_HEADER = "X-Learner-Key"
-# secrets.token_urlsafe(24) gives 32 characters; a stored key from localStorage must look like one of ours.
+# secrets.token_urlsafe(24) gives 32 characters. Keys issued before keys were signed look like this alone.
 _LEARNER_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+_LEARNER_SIGNER = signing.Signer(salt="playlists.learner-key")
+# The rate-limit bucket of an address's requests that carry no key this server signed.
+ANONYMOUS_LEARNER = "-"
 RATE_WINDOW_SECONDS = 60
 # "You reached the end" links to at most this many open steps; the jump menu lists them all.
 OPEN_STEP_LINKS = 10
@@ -76,30 +84,66 @@ class EmbedOptions:
 
 @dataclass(frozen=True)
 class Learner:
-    key: str
-    known: bool  # the request named this key (header or cookie); False when it was minted just now
+    key: str  # what the learner's progress and workspaces are stored under
+    token: str  # the key with the server's signature: what the cookie, the page and X-Learner-Key carry
+    known: bool  # the request carried this learner's valid token (False: minted just now)
     in_cookie: bool
+
+    @property
+    def counted_as(self) -> str:
+        """Whom the per-learner limits count: this learner, or the address's anonymous learner."""
+        return self.key if self.known else ANONYMOUS_LEARNER
 
 
 def learner_of(request: HtmxHttpRequest) -> Learner:
-    """The learner's key: the X-Learner-Key header (embed-frame.js, from localStorage) wins over the cookie,
-    because it survives where third-party cookies are blocked or cleared."""
+    """The learner: the X-Learner-Key header (embed-frame.js, from localStorage) wins over the cookie, because it
+    survives where third-party cookies are blocked or cleared. Only a token this server signed names a learner;
+    a key from before keys were signed is honoured (and signed) only if it already has progress or a workspace,
+    which a made-up key never has. Otherwise a new learner is minted (known=False)."""
     cookie = request.COOKIES.get(settings.EMBED_LEARNER_COOKIE, "")
-    for candidate in (request.headers.get(LEARNER_KEY_HEADER, ""), cookie):
-        if _LEARNER_KEY.fullmatch(candidate):
-            return Learner(key=candidate, known=True, in_cookie=candidate == cookie)
-    return Learner(key=secrets.token_urlsafe(24), known=False, in_cookie=False)
+    candidates = (request.headers.get(LEARNER_KEY_HEADER, ""), cookie)
+    for candidate in candidates:
+        key = _signed_key(candidate)
+        if key is not None:
+            return Learner(key=key, token=candidate, known=True, in_cookie=candidate == cookie)
+    for candidate in candidates:
+        if _LEARNER_KEY.fullmatch(candidate) and _has_history(candidate):
+            return Learner(key=candidate, token=learner_token(candidate), known=True, in_cookie=False)
+    key = secrets.token_urlsafe(24)
+    return Learner(key=key, token=learner_token(key), known=False, in_cookie=False)
+
+
+def learner_token(key: str) -> str:
+    """The token the server issues for learner `key`: the key and its signature."""
+    return _LEARNER_SIGNER.sign(key)
+
+
+def _signed_key(token: str) -> str | None:
+    if len(token) > 200:
+        return None
+    try:
+        key = _LEARNER_SIGNER.unsign(token)
+    except signing.BadSignature:
+        return None
+    return key if _LEARNER_KEY.fullmatch(key) else None
+
+
+def _has_history(key: str) -> bool:
+    return LearnerProgress.objects.filter(learner_key=key).exists() or TerminalWorkspace.objects.filter(learner_key=key).exists()
 
 
 def remember_learner(response: HttpResponse, request: HtmxHttpRequest, learner: Learner) -> None:
     """Set the learner cookie. Inside a third-party iframe a browser only stores a SameSite=None cookie,
     which must be Secure; over plain HTTP (development) Lax is the best we can ask for."""
+    if request.headers.get(LEARNER_KEY_HEADER) != learner.token:
+        # embed-frame.js keeps what it is told here: a learner it had no signed key for gets theirs.
+        response[LEARNER_KEY_HEADER] = learner.token
     if learner.in_cookie:
         return
     secure = request.is_secure()
     response.set_cookie(
         settings.EMBED_LEARNER_COOKIE,
-        learner.key,
+        learner.token,
         max_age=settings.EMBED_LEARNER_COOKIE_AGE,
         secure=secure,
         httponly=True,  # embed-frame.js reads the key from the page, never from the cookie
@@ -141,7 +185,8 @@ def embed_response(
 ) -> HttpResponse:
     """Render an embed page (or its fragment)."""
     context.setdefault("site_url", settings.SITE_URL)
-    context.setdefault("learner_key", learner.key)
+    context.setdefault("learner_key", learner.key)  # whose workspace and progress the page shows
+    context.setdefault("learner_token", learner.token)  # what the page hands embed-frame.js to send back
     return embed_private(render(request, template, context, status=status), request, learner)
 
 
@@ -163,11 +208,12 @@ def same_origin(request: HtmxHttpRequest) -> bool:
     return origin is None or urlsplit(origin).netloc == request.get_host()
 
 
-def over_rate_limit(request: HtmxHttpRequest, learner_key: str, *, scope: str, per_learner: int, per_address: int) -> bool:
-    """Fixed one-minute windows in the Django cache: one bucket per learner and address (one person), one per
-    address (many keys minted by one client; a classroom shares an address, hence a larger allowance)."""
-    address = request.META.get("REMOTE_ADDR", "")
-    over_learner = count_hit(f"{scope}:{address}:{learner_key}") > per_learner
+def over_rate_limit(request: HtmxHttpRequest, learner: Learner, *, scope: str, per_learner: int, per_address: int) -> bool:
+    """Fixed one-minute windows in the Django cache: one bucket per learner and address (one person; every request
+    without a signed key of ours shares its address's anonymous learner), one per address (many learners behind one
+    client; a classroom shares an address, hence a larger allowance)."""
+    address = client_address(request)
+    over_learner = count_hit(f"{scope}:{address}:{learner.counted_as}") > per_learner
     over_address = count_hit(f"{scope}:{address}") > per_address
     return over_learner or over_address
 

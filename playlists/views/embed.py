@@ -14,7 +14,6 @@ anonymous learner, framing, rate limits, the capsule and course context — live
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +33,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from capsules.models import CapsuleType
 from capsules.selectors import get_capsule_for_reader
+from codecapsule import jsonparse
 from codecapsule.views import HtmxHttpRequest
 from playlists import oembed as oembed_helpers
 from playlists.models import LearnerProgress, Playlist
@@ -53,6 +53,7 @@ from playlists.views._embed_common import (
     LEARNER_KEY_HEADER,
     RATE_WINDOW_SECONDS,
     EmbedOptions,
+    Learner,
     capsule_context,
     course_context,
     embed_response,
@@ -135,10 +136,10 @@ def _json_error(message: str, status: int) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
-def _rate_limited(request: HtmxHttpRequest, learner_key: str) -> bool:
+def _rate_limited(request: HtmxHttpRequest, learner: Learner) -> bool:
     """A learner clicking through steps, and one address minting many keys (see over_rate_limit)."""
     return over_rate_limit(
-        request, learner_key, scope="embed-events",
+        request, learner, scope="embed-events",
         per_learner=settings.EMBED_EVENTS_PER_MINUTE, per_address=settings.EMBED_EVENTS_PER_MINUTE_PER_ADDRESS,
     )  # fmt: skip
 
@@ -155,9 +156,11 @@ def _body_too_large(request: HtmxHttpRequest) -> bool:
 def _parse_event(request: HtmxHttpRequest) -> tuple[str, int] | str:
     """(verb, step) from the JSON body, or an error message."""
     try:
-        body = json.loads(request.body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return 'The body must be JSON: {"verb": "viewed", "step": N}.'
+        # The strict loader, as for API bodies: a body of 1,000 `[` fits under EVENT_MAX_BYTES and would otherwise
+        # crash json's recursive parser, and NaN or 1e400 are no JSON numbers.
+        body = jsonparse.loads(request.body)
+    except jsonparse.JSONInputError as exc:
+        return f'The body must be JSON, {{"verb": "viewed", "step": N}}: {exc}.'
     if not isinstance(body, dict):
         return "The body must be a JSON object."
     verb, step = body.get("verb"), body.get("step")
@@ -188,7 +191,7 @@ def embed_events(request: HtmxHttpRequest, playlist_id: UUID) -> JsonResponse:
     learner = learner_of(request)
     if not learner.known:
         return _json_error(f"A learner key is required (the {LEARNER_KEY_HEADER} header or the learner cookie).", 400)
-    if _rate_limited(request, learner.key):
+    if _rate_limited(request, learner):
         response = _json_error("Too many events; slow down.", 429)
         response["Retry-After"] = str(RATE_WINDOW_SECONDS)
         return response
@@ -204,7 +207,10 @@ def embed_events(request: HtmxHttpRequest, playlist_id: UUID) -> JsonResponse:
         # clicks would skew the analytics they came to read.
         return JsonResponse({"position": step, "completed": False, "recorded": False})
     progress = progress_record_view(playlist=playlist, learner_key=learner.key, step=step, item_id=steps[step - 1].item_id)
-    return JsonResponse({"position": progress.position, "completed": progress.completed_at is not None, "recorded": True})
+    response = JsonResponse({"position": progress.position, "completed": progress.completed_at is not None, "recorded": True})
+    if request.headers.get(LEARNER_KEY_HEADER) != learner.token:
+        response[LEARNER_KEY_HEADER] = learner.token  # a key from before signing, signed now: embed-frame.js keeps it
+    return response
 
 
 # --- The host page's script ---------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from capsules.schemas import learner_safe_config
 from codecapsule.errors import ApplicationError, ValidationFailed
 from codecapsule.views import HtmxHttpRequest
 from judges.models import TerminalWorkspace
+from judges.admission import AttemptInFlight
 from judges.sandbox import SANDBOX_HOME, SandboxError
 from judges.workspace import (
     CommandResult,
@@ -55,9 +56,12 @@ from playlists.views.workspace import (
     Completion,
     WorkspaceTarget,
     complete_target,
+    in_flight_refusal,
+    judging,
     refusal,
     refuse_post,
     resolve_target,
+    retry_later,
     workspace_response,
 )
 
@@ -224,7 +228,7 @@ def _unavailable(request: HtmxHttpRequest, target: WorkspaceTarget, action: str,
     task_id = request.POST.get("task", "") if action == "check" else ""
     retry_url = target.location.url(f"terminal_{action}")
     alert = Alert(message=message, status=503, action=action, retry=True, retry_url=retry_url, task_id=task_id)
-    return _alert_response(request, target, alert)
+    return retry_later(_alert_response(request, target, alert))
 
 
 def command_problem(command: str) -> str | None:
@@ -411,7 +415,8 @@ def _terminal_post(request: HtmxHttpRequest, action: str, **where: Any) -> HttpR
        cap (400), no such step or capsule for this request (404), a course that changed under the page (409),
        a capsule without a terminal (404).
     2. The action, on the learner's own workspace (learner_of: the X-Learner-Key header, the cookie, or a key
-       minted now and set as the cookie). A sandbox that is away answers 503 with a Retry.
+       minted now and set as the cookie), if this learner and address have no other judge job in flight (else
+       429 with Retry-After). A judge that is full or away answers 503 with Retry-After and a Retry.
     """
     refused = refuse_post(
         request, scope="embed-terminal", per_learner=settings.EMBED_TERMINAL_COMMANDS_PER_MINUTE,
@@ -433,7 +438,10 @@ def _terminal_post(request: HtmxHttpRequest, action: str, **where: Any) -> HttpR
         message = "This exercise has no terminal: it is solved with Run and Submit."
         return _retarget(request, refusal(request, message, 404, learner=target.learner), action)
     try:
-        return ACTIONS[action](request, target)
+        with judging(request, target.learner):
+            return ACTIONS[action](request, target)
+    except AttemptInFlight as error:
+        return _retarget(request, in_flight_refusal(request, target.learner, error), action)
     except ApplicationError as error:  # anything else the engine refuses, said in the learner's terms
         return _alert_response(request, target, Alert(message=error.message, status=error.http_status, action=action))
 

@@ -24,6 +24,8 @@ One response shape per kind of client:
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
@@ -39,6 +41,8 @@ from django.views.decorators.http import require_POST
 from capsules.models import Capsule, CapsuleType
 from capsules.selectors import get_capsule_for_reader
 from codecapsule.views import HtmxHttpRequest
+from codecapsule.net import client_address
+from judges.admission import AttemptInFlight, one_attempt_at_a_time
 from judges.grading import AttemptResult, GradedTest, Mode, grade_attempt
 from judges.sandbox import SandboxError
 from playlists.models import LearnerProgress, Playlist
@@ -117,10 +121,12 @@ def resolve_target(request: HtmxHttpRequest, *, playlist_id: UUID | None, step: 
 # --- Refusals ---------------------------------------------------------------------------------------------------
 
 
-def refusal(request: HtmxHttpRequest, message: str, status: int, *, learner: Learner | None = None) -> HttpResponse:
+def refusal(
+    request: HtmxHttpRequest, message: str, status: int, *, learner: Learner | None = None, retry_after: int | None = None
+) -> HttpResponse:
     """A post we do not serve, answered in the client's language: a sentence for the results panel (htmx;
     workspace.js lets error fragments through), `{"error": …}` for JSON, a small page of its own for a
-    plain form post."""
+    plain form post. A 429 says when to come back (`retry_after`, default the rate-limit window)."""
     learner = learner or learner_of(request)
     context = {"message": message, "status": status, "options": EmbedOptions.from_query(request.GET)}
     if wants_json(request):
@@ -131,8 +137,26 @@ def refusal(request: HtmxHttpRequest, message: str, status: int, *, learner: Lea
     else:
         response = embed_response(request, "playlists/embed/workspace/refusal_page.html", context, learner=learner, status=status)
     if status == 429:
-        response["Retry-After"] = str(RATE_WINDOW_SECONDS)
+        response["Retry-After"] = str(retry_after or RATE_WINDOW_SECONDS)
     return response
+
+
+def retry_later(response: HttpResponse) -> HttpResponse:
+    """A 503 because the judge was full or failed: the learner's work is kept, and this says when to retry."""
+    response["Retry-After"] = str(settings.JUDGE_BUSY_RETRY_AFTER_SECONDS)
+    return response
+
+
+@contextmanager
+def judging(request: HtmxHttpRequest, learner: Learner) -> Iterator[None]:
+    """Admission to the judge for a learner's post: one attempt in flight per learner and per address
+    (judges/admission.py; AttemptInFlight otherwise)."""
+    with one_attempt_at_a_time(learner=learner.key if learner.known else None, address=client_address(request)):
+        yield
+
+
+def in_flight_refusal(request: HtmxHttpRequest, learner: Learner, error: AttemptInFlight) -> HttpResponse:
+    return refusal(request, error.message, 429, learner=learner, retry_after=error.retry_after)
 
 
 def refuse_post(request: HtmxHttpRequest, *, scope: str, per_learner: int, per_address: int) -> HttpResponse | None:
@@ -141,7 +165,7 @@ def refuse_post(request: HtmxHttpRequest, *, scope: str, per_learner: int, per_a
     if not same_origin(request):
         return refusal(request, "Only the embedded exercise itself may post here.", 403)
     learner = learner_of(request)
-    if over_rate_limit(request, learner.key, scope=scope, per_learner=per_learner, per_address=per_address):
+    if over_rate_limit(request, learner, scope=scope, per_learner=per_learner, per_address=per_address):
         return refusal(
             request, "That was a lot of attempts in a minute — wait a moment, then try again. Your code is kept.", 429, learner=learner
         )
@@ -336,7 +360,9 @@ def _grading_post(request: HtmxHttpRequest, mode: Mode, **where: Any) -> HttpRes
     1. Refusals, cheapest first: another origin (403), over the rate limit (429), a body over the cap (400),
        no such step or capsule for this request (404), a course that changed under the page (409), a
        TERMINAL capsule (it has a workspace of its own: 404).
-    2. The judge, in `mode`; a broken sandbox or a timeout answers 503 with a Retry (the code stays put).
+    2. The judge, in `mode`, if this learner and this address have no other attempt in flight (else 429 with
+       Retry-After); a full judge (no slot within JUDGE_LEARNER_SLOT_WAIT_SECONDS), a broken sandbox or a
+       timeout answers 503 with Retry-After and a Retry button (the code stays put).
     3. A passing submit completes the step (complete_target); the answer carries the results.
     """
     refused = refuse_post(request, **_limits(mode))
@@ -358,12 +384,17 @@ def _grading_post(request: HtmxHttpRequest, mode: Mode, **where: Any) -> HttpRes
         return refusal(request, "This exercise is solved in its terminal, not with Run and Submit.", 404)
     context = {"mode": mode, "code": code, "retry_url": target.location.url(mode)}
     try:
-        result = grade_attempt(capsule=target.capsule, code=code, mode=mode)
+        with judging(request, target.learner):
+            result = grade_attempt(capsule=target.capsule, code=code, mode=mode)
+    except AttemptInFlight as error:
+        return in_flight_refusal(request, target.learner, error)
     except (SandboxError, TimeoutError):
         # The learner's code never leaves the page (and localStorage): a Retry posts it again.
-        return workspace_response(
-            request, target, results_template=UNAVAILABLE_TEMPLATE, context=context, status=503,
-            json_body={"error": UNAVAILABLE_MESSAGE}, status_message=UNAVAILABLE_MESSAGE,
+        return retry_later(
+            workspace_response(
+                request, target, results_template=UNAVAILABLE_TEMPLATE, context=context, status=503,
+                json_body={"error": UNAVAILABLE_MESSAGE}, status_message=UNAVAILABLE_MESSAGE,
+            )
         )  # fmt: skip
     completion = complete_target(request, target) if mode == "submit" and result.passed else None
     return workspace_response(
@@ -456,7 +487,6 @@ def result_context(result: AttemptResult) -> dict[str, Any]:
     if result.result is not None:
         context["grid"] = _cells(result.result.rows)
     if result.difference:
-        context["missing_examples"] = _cells(result.difference.get("missing_examples", []))
         context["extra_examples"] = _cells(result.difference.get("extra_examples", []))
     return context
 

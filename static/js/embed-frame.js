@@ -1,6 +1,8 @@
 // Runs inside the embed iframe (/embed/...). The page works without it; this adds:
 // 1. the learner key kept in localStorage and sent as X-Learner-Key (cookies are often refused in a
-//    third-party iframe), and resuming where the learner left off when only localStorage remembers them;
+//    third-party iframe), and resuming where the learner left off when only localStorage remembers them. The
+//    server signs the keys it issues and says which one to keep in an X-Learner-Key response header (a new
+//    learner's, or the signed form of a key from before keys were signed);
 // 2. after each htmx step swap: focus on the new step's heading, the document title, a `viewed` event;
 // 3. messages to the host page (static/js/embed.js): hello → ack, then resize, ready, step-viewed,
 //    step-completed and completed. The last two come from the server: a passing submit answers with an
@@ -11,6 +13,8 @@
 
   var SOURCE = "codecapsule";
   var STORAGE_KEY = "codecapsule-learner";
+  // A key and the server's signature of it (playlists/views/_embed_common.py); a bare key is from before signing.
+  var KEY_PATTERN = /^[A-Za-z0-9_-]{16,64}(:[A-Za-z0-9_-]{20,100})?$/;
   var HELLO_DELAYS = [0, 250, 500, 1000, 2000, 4000, 8000, 16000];
   var QUEUE_LIMIT = 50;
   var body = document.body;
@@ -26,7 +30,7 @@
   function readStoredKey() {
     try {
       var value = window.localStorage.getItem(STORAGE_KEY) || "";
-      return /^[A-Za-z0-9_-]{16,64}$/.test(value) ? value : "";
+      return KEY_PATTERN.test(value) ? value : "";
     } catch (error) {
       return ""; // storage refused (third-party storage blocked): the key lives as long as the page
     }
@@ -42,6 +46,18 @@
 
   document.addEventListener("htmx:configRequest", function (event) {
     if (learnerKey) event.detail.headers["X-Learner-Key"] = learnerKey;
+  });
+
+  function keepIssuedKey(value) {
+    if (value && KEY_PATTERN.test(value) && value !== learnerKey) {
+      learnerKey = value;
+      storeKey(value);
+    }
+  }
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    if (xhr) keepIssuedKey(xhr.getResponseHeader("X-Learner-Key"));
   });
 
   // --- Messages to the host page ------------------------------------------------------------------------
@@ -124,6 +140,9 @@
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-Learner-Key": learnerKey },
         body: JSON.stringify({ verb: "viewed", step: step }),
+      })
+      .then(function (response) {
+        keepIssuedKey(response.headers.get("X-Learner-Key"));
       })
       .catch(function () {
         // Progress is a convenience: a lost event must never disturb the learner.
