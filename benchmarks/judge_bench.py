@@ -197,7 +197,8 @@ def gate_work(data: dict) -> str:
         return f"{len(config['test_cases'])} tests x 3 runs"
     if data["capsule_type"] == "DATABASE":
         queries = 1 + bool(config.get("boilerplate_code", "").strip())
-        return f"seed + {queries} queries, then seed + reference again"
+        hidden = ", hidden seed + reference twice" if config.get("hidden_seed_sql") else ""
+        return f"seed + {queries} queries, then seed + reference again{hidden}"
     return f"{len(config['tasks'])} tasks x 2 sessions"
 
 
