@@ -29,6 +29,7 @@ hidden dataset is judged before either second run.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from capsules.schemas import CapsuleDraft, DatabaseConfig
 from capsules.seed_sql import SeedSqlMissing, seed_sql_read
@@ -74,50 +75,67 @@ def column_name(entry: str) -> str:
     return entry.strip().split()[0].strip('"`[]').lower() if entry.strip() else ""
 
 
-def schema_differences(config: DatabaseConfig, batch: SqlBatchResult) -> list[str]:
-    """What schema_info says that the real database does not, in plain phrases (empty: they match)."""
-    real = {name.lower(): [column.name.lower() for column in columns] for name, columns in batch.tables.items()}
-    described = {table.table_name.lower(): [column_name(c) for c in table.columns] for table in config.schema_info}
-    problems = []
-    for table, columns in described.items():
-        if table not in real:
-            problems.append(f"table {table} does not exist")
-            continue
-        missing = [c for c in columns if c not in real[table]]
-        undescribed = [c for c in real[table] if c not in columns]
-        if missing:
-            problems.append(f"{table} has no column {', '.join(missing)}")
-        if undescribed:
-            problems.append(f"{table}.{', '.join(undescribed)} is not described")
-    for table in sorted(set(real) - set(described)):
-        problems.append(f"table {table} is not described")
-    return problems
+@dataclass(frozen=True)
+class _TableDifference:
+    table: str
+    missing: list[str]  # columns `wanted` names that the table lacks
+    extra: list[str]  # columns the table has that `wanted` does not name
+    reordered: bool  # the same columns, in another order
 
 
 def _column_names(tables: dict[str, list[SqlColumn]]) -> dict[str, list[str]]:
     return {name.lower(): [column.name.lower() for column in columns] for name, columns in tables.items()}
 
 
+def _table_differences(wanted: dict[str, list[str]], found: dict[str, list[str]]) -> tuple[list[str], list[str], list[_TableDifference]]:
+    """(tables of `wanted` not in `found`, tables of `found` not in `wanted`, how each shared table differs) —
+    `wanted`'s order, then `found`'s extra tables sorted."""
+    absent, differing = [], []
+    for table, columns in wanted.items():
+        if table not in found:
+            absent.append(table)
+            continue
+        missing = [c for c in columns if c not in found[table]]
+        extra = [c for c in found[table] if c not in columns]
+        reordered = not missing and not extra and found[table] != columns
+        if missing or extra or reordered:
+            differing.append(_TableDifference(table, missing, extra, reordered))
+    return absent, sorted(set(found) - set(wanted)), differing
+
+
+def schema_differences(config: DatabaseConfig, batch: SqlBatchResult) -> list[str]:
+    """What schema_info says that the real database does not, in plain phrases (empty: they match). The order of
+    columns does not matter: the panel lists them, the learner names them."""
+    described = {table.table_name.lower(): [column_name(c) for c in table.columns] for table in config.schema_info}
+    absent, undescribed, differing = _table_differences(described, _column_names(batch.tables))
+    problems = [f"table {table} does not exist" for table in absent]
+    for difference in differing:
+        if difference.missing:
+            problems.append(f"{difference.table} has no column {', '.join(difference.missing)}")
+        if difference.extra:
+            problems.append(f"{difference.table}.{', '.join(difference.extra)} is not described")
+    return problems + [f"table {table} is not described" for table in undescribed]
+
+
 def dataset_differences(visible: SqlBatchResult, hidden: SqlBatchResult) -> list[str]:
     """How the hidden dataset's tables differ from the visible seed's, in plain phrases (empty: the same tables
-    with the same columns in the same order). Names only: types and constraints are the creator's business."""
-    seen, secret = _column_names(visible.tables), _column_names(hidden.tables)
-    problems = []
-    for table, columns in sorted(seen.items()):
-        if table not in secret:
-            problems.append(f"table {table} is missing")
-            continue
-        missing = [c for c in columns if c not in secret[table]]
-        extra = [c for c in secret[table] if c not in columns]
-        if missing:
-            problems.append(f"{table} has no column {', '.join(missing)}")
-        if extra:
-            problems.append(f"{table}.{', '.join(extra)} is not in the visible seed")
-        if not missing and not extra and secret[table] != columns:
-            problems.append(f"{table} has its columns in another order ({', '.join(secret[table])}; the visible seed has {', '.join(columns)})")
-    for table in sorted(set(secret) - set(seen)):
-        problems.append(f"table {table} is not in the visible seed")
-    return problems
+    with the same columns in the same order, so that `SELECT *` means the same on both). Names only: types and
+    constraints are the creator's business."""
+    seen = dict(sorted(_column_names(visible.tables).items()))
+    absent, extra_tables, differing = _table_differences(seen, _column_names(hidden.tables))
+    problems = [f"table {table} is missing" for table in absent]
+    for difference in differing:
+        if difference.missing:
+            problems.append(f"{difference.table} has no column {', '.join(difference.missing)}")
+        if difference.extra:
+            problems.append(f"{difference.table}.{', '.join(difference.extra)} is not in the visible seed")
+        if difference.reordered:
+            hidden_columns = _column_names(hidden.tables)[difference.table]
+            problems.append(
+                f"{difference.table} has its columns in another order ({', '.join(hidden_columns)}; the visible seed has "
+                f"{', '.join(seen[difference.table])})"
+            )
+    return problems + [f"table {table} is not in the visible seed" for table in extra_tables]
 
 
 def _tables_text(tables: dict[str, list[SqlColumn]]) -> str:
