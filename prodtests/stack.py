@@ -149,9 +149,18 @@ class WebServer(_Process):
         raise RuntimeError(f"gunicorn did not answer within {START_SECONDS} s:\n{self.log_tail()}")
 
     def request(
-        self, method: str, path: str, *, body: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = 30
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float = 30,
+        client_address: str | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=timeout)
+        """One request; `client_address`: the loopback address to send it from (127.x.y.z: another client)."""
+        source = (client_address, 0) if client_address else None
+        connection = http.client.HTTPConnection(HOST, self.port, timeout=timeout, source_address=source)
         try:
             connection.request(method, path, body=body, headers=headers or {})
             response = connection.getresponse()

@@ -18,7 +18,6 @@ scale with them), 8 slots. The figures are printed (run with -s to see them).
 
 from __future__ import annotations
 
-import http.client
 import statistics
 import threading
 import time
@@ -27,7 +26,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from prodtests.stack import HOST, WebServer
+from prodtests.stack import WebServer
 
 HOSTILE_LEARNERS = 16
 WALL_SECONDS = 2
@@ -77,26 +76,16 @@ def course(transactional_db):
 
 
 def issued_key(server: WebServer, course, address: str) -> str:
-    status, headers, _ = request(server, "GET", f"/embed/playlist/{course.pk}", address=address)
+    status, headers, _ = server.get(f"/embed/playlist/{course.pk}", client_address=address)
     assert status == 200
     return headers["x-learner-key"]
 
 
-def request(server: WebServer, method: str, path: str, *, address: str, body: bytes | None = None, headers: dict | None = None):
-    connection = http.client.HTTPConnection(HOST, server.port, timeout=60, source_address=(address, 0))
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    finally:
-        connection.close()
-
-
 def submit(server: WebServer, course, code: str, *, key: str, address: str) -> Answer:
     started = time.monotonic()
-    status, headers, body = request(
-        server, "POST", f"/embed/playlist/{course.pk}/steps/1/submit", address=address, body=urlencode({"code": code}).encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true", "X-Learner-Key": key},
+    status, headers, body = server.request(
+        "POST", f"/embed/playlist/{course.pk}/steps/1/submit", client_address=address, body=urlencode({"code": code}).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true", "X-Learner-Key": key}, timeout=60,
     )  # fmt: skip
     return Answer(status, time.monotonic() - started, headers.get("retry-after"), body.decode(errors="replace"))
 
