@@ -44,6 +44,17 @@ def _own_judge_slots(tmp_path_factory) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Rate limits, throttles, the judge's in-flight marks and debounce keys live in the cache (Redis in the
+    production-style run), which outlives a test: every test starts, and leaves, with it empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

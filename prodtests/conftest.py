@@ -88,14 +88,6 @@ def start_qcluster(production_env, transactional_db) -> Iterator[Callable[..., Q
         cluster.stop()
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache() -> None:
-    """Redis outlives each test: rate-limit counters and debounce keys must not leak between them."""
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 @pytest.fixture
 def api_user(transactional_db):
     """(user, token key): a creator who can call the API with `Authorization: Token <key>`."""

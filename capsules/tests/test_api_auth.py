@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-from django.core.cache import cache
 from django.utils.crypto import get_random_string
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -13,15 +11,6 @@ from capsules.models import Capsule
 from capsules.tests.samples import capsule_data
 
 TOKEN_URL = "/api/auth/token/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    # The token endpoint is throttled per address, counted in the cache: each test starts from zero and
-    # leaves nothing behind for other modules.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_it_returns_a_token_for_a_valid_username_and_password(api_client, owner):

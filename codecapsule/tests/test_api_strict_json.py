@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
@@ -61,11 +60,6 @@ def unjudged_capsule(creator: User, **fields: Any) -> Capsule:
         creator=creator, title=data["title"], capsule_type="CODE", problem_statement_md=data["problem_statement_md"],
         language="python", runtime_tier="sandbox-python", difficulty="easy", config_data=data["config_data"], **fields,
     )  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()  # the token and attempts endpoints are throttled per address
 
 
 Send = Callable[[str], Any]

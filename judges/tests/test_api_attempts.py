@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.cache import cache
 
 from capsules.tests.samples import capsule_data
 
@@ -17,11 +16,6 @@ HALF_RIGHT = "def find_largest(numbers):\n    return 5\n"  # right for [1, 5, 2]
 
 def url(capsule) -> str:
     return f"/api/capsules/{capsule.pk}/attempts"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle():
-    cache.clear()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -25,14 +24,6 @@ pytestmark = pytest.mark.django_db
 
 KEY = "learner-key-0123456789abcdef"
 OTHER_KEY = "another-learner-0123456789ab"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    # The rate limit counts in the cache, which outlives a test; every test starts with empty buckets.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

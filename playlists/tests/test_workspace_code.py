@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -30,14 +29,6 @@ CORRECT = "def find_largest(numbers):\n    return sorted(numbers)[-1]\n"  # not 
 HALF_RIGHT = "def find_largest(numbers):\n    return 5\n"  # right for the visible [1, 5, 2], wrong for the hidden test
 LEADING_SPACE = "def find_largest(numbers):\n    return ' ' + str(max(numbers))\n"  # prints " 5": looks right, is not
 HIDDEN = capsule_data("CODE")["config_data"]["test_cases"][1]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    # The limits count in the cache, which outlives a test.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

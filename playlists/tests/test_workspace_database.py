@@ -9,7 +9,6 @@ import re
 from urllib.parse import urlencode
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from capsules.models import Capsule
@@ -23,13 +22,6 @@ pytestmark = pytest.mark.django_db
 KEY = "learner-key-0123456789abcdef"
 RIGHT = "SELECT name FROM customers WHERE city = 'Berlin' ORDER BY name"
 SECRETS = ["INSERT INTO customers", "CREATE TABLE customers", "WHERE city = &#x27;Berlin&#x27;", "seed_sql"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -40,14 +39,6 @@ KEY = "learner-key-0123456789abcdef"
 OTHER_KEY = "another-learner-0123456789ab"
 TASKS = capsule_data("TERMINAL")["config_data"]["tasks"]
 SOLVE_ALL = "echo hello > hello.txt && mkdir notes"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    # The limits count in the cache, which outlives a test.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -33,14 +32,6 @@ SECRET_MARKERS = ("zebra-quartz", "reference-marker-kiwi", "description-marker-m
 def leaks(text: str, markers: tuple[str, ...] = SECRET_MARKERS) -> list[str]:
     lowered = text.lower()
     return [marker for marker in markers if marker.lower() in lowered]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits():
-    # Rate limits and in-flight marks live in the cache, which outlives a test.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
