@@ -332,6 +332,7 @@ VERDICT_LABELS = {
     "RE": "Runtime error",
     "CE": "Did not compile",
     "OLE": "Printed too much",
+    "NR": "Not run",  # an earlier test ran out of time or memory, or the attempt's time was up
 }
 
 

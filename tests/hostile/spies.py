@@ -231,7 +231,7 @@ class Spy {
                 if (fields.length < 2 || fields[1].charAt(0) != 'r') continue;
                 String[] span = fields[0].split("-");
                 long start = Long.parseUnsignedLong(span[0], 16), end = Long.parseUnsignedLong(span[1], 16);
-                if (end - start > (32L << 20) || scanned > (256L << 20)) continue;
+                if (end - start > (32L << 20) || scanned > (128L << 20)) continue;
                 for (long at = start; at < end; at += buffer.length) {
                     try {
                         mem.seek(at);
