@@ -582,6 +582,7 @@ def test_the_command_line_exits_with_status_1_when_a_record_is_rejected(tmp_path
         "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
         "CODECAPSULE_VAR_DIR": str(tmp_path / "var"),
         "DJANGO_DEBUG": "1",
+        "DJANGO_SUPERUSER_PASSWORD": "demo-pass-123",
     }
     manage = [sys.executable, str(Path(django_settings.BASE_DIR) / "manage.py")]
 
@@ -589,7 +590,8 @@ def test_the_command_line_exits_with_status_1_when_a_record_is_rejected(tmp_path
         return subprocess.run([*manage, *args], env=env, capture_output=True, text=True, timeout=120, check=False)
 
     assert cli("migrate", "--noinput").returncode == 0
-    assert cli("seed_demo").returncode == 0  # gives us the user `demo` to import as
+    # The user to import as (not seed_demo, which would judge every demo capsule first).
+    assert cli("createsuperuser", "--noinput", "--username", "demo", "--email", "demo@example.com").returncode == 0
     good = write(tmp_path, jsonl(capsule_data("CODE", title="From the shell")), "good.jsonl")
     bad = write(tmp_path, jsonl(capsule_data("CODE"), missing_expected_output()), "bad.jsonl")
 
