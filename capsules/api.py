@@ -35,7 +35,9 @@ from capsules.selectors import (
     get_capsule_for_reader,
 )
 from capsules.services import capsule_create, capsule_delete, capsule_update
+from codecapsule.admission import creator_judgement
 from codecapsule.errors import ValidationFailed, error_responses
+from codecapsule.net import client_address
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -276,10 +278,11 @@ class CapsuleListView(GenericAPIView):
         description="The caller becomes its creator; it starts as a draft.",
         request=CapsuleInputSerializer,
         examples=[CAPSULE_INPUT_EXAMPLE],
-        responses={201: CapsuleSerializer, **error_responses(400, 401, 403)},
+        responses={201: CapsuleSerializer, **error_responses(400, 401, 403, 429)},
     )
     def post(self, request: Request) -> Response:
-        capsule = capsule_create(creator=request.user, data=request.data)
+        with creator_judgement(user_id=request.user.pk, address=client_address(request)):
+            capsule = capsule_create(creator=request.user, data=request.data)
         return Response(
             CapsuleSerializer(capsule).data, status=status.HTTP_201_CREATED, headers={"Location": _detail_url(capsule)}
         )
@@ -310,11 +313,12 @@ class CapsuleDetailView(GenericAPIView):
         parameters=[_CAPSULE_ID],
         request=CapsuleInputSerializer,
         examples=[CAPSULE_INPUT_EXAMPLE],
-        responses={200: CapsuleSerializer, **error_responses(400, 401, 403, 404)},
+        responses={200: CapsuleSerializer, **error_responses(400, 401, 403, 404, 429)},
     )
     def put(self, request: Request, capsule_id: str) -> Response:
         capsule = get_capsule_for_owner(request.user, capsule_id)
-        capsule = capsule_update(capsule=capsule, actor=request.user, data=request.data, source="api")
+        with creator_judgement(user_id=request.user.pk, address=client_address(request)):
+            capsule = capsule_update(capsule=capsule, actor=request.user, data=request.data, source="api")
         return Response(CapsuleSerializer(capsule).data)
 
     @extend_schema(
@@ -327,12 +331,13 @@ class CapsuleDetailView(GenericAPIView):
         parameters=[_CAPSULE_ID],
         request=CapsuleInputSerializer,
         examples=[CAPSULE_INPUT_EXAMPLE],
-        responses={200: CapsuleSerializer, **error_responses(400, 401, 403, 404)},
+        responses={200: CapsuleSerializer, **error_responses(400, 401, 403, 404, 429)},
     )
     def patch(self, request: Request, capsule_id: str) -> Response:
         capsule = get_capsule_for_owner(request.user, capsule_id)
         data = capsule_patch_merge(capsule_base_dict(capsule), request.data)
-        capsule = capsule_update(capsule=capsule, actor=request.user, data=data, source="api")
+        with creator_judgement(user_id=request.user.pk, address=client_address(request)):
+            capsule = capsule_update(capsule=capsule, actor=request.user, data=data, source="api")
         return Response(CapsuleSerializer(capsule).data)
 
     @extend_schema(

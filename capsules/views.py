@@ -25,8 +25,10 @@ from capsules.forms import CAPSULE_FORMS, CapsuleFilterForm, CapsuleForm
 from capsules.models import Capsule, CapsuleType
 from capsules.schemas import learner_safe_config
 from capsules.seed_sql import SeedSqlMissing, seed_sql_read
+from codecapsule.admission import creator_judgement
 from codecapsule.errors import ApplicationError
 from codecapsule.markdown import render_markdown
+from codecapsule.net import client_address
 from codecapsule.views import HtmxHttpRequest
 
 
@@ -89,7 +91,8 @@ def capsule_new(request: HtmxHttpRequest) -> HttpResponse:
     form = form_class(request.POST if request.method == "POST" else None)
     if form.ready_to_save:
         try:
-            capsule = services.capsule_create(creator=request.user, data=form.capsule_data())
+            with creator_judgement(user_id=request.user.pk, address=client_address(request)):
+                capsule = services.capsule_create(creator=request.user, data=form.capsule_data())
         except ApplicationError as exc:
             form.add_service_errors(exc.fields or {"__all__": exc.message})
         else:
@@ -108,7 +111,8 @@ def capsule_edit(request: HtmxHttpRequest, capsule_id: UUID) -> HttpResponse:
     form = form_class(request.POST if request.method == "POST" else None, capsule=capsule)
     if form.ready_to_save:
         try:
-            capsule = services.capsule_update(capsule=capsule, actor=request.user, data=form.capsule_data(), source="dashboard")
+            with creator_judgement(user_id=request.user.pk, address=client_address(request)):
+                capsule = services.capsule_update(capsule=capsule, actor=request.user, data=form.capsule_data(), source="dashboard")
         except ApplicationError as exc:
             form.add_service_errors(exc.fields or {"__all__": exc.message})
         else:

@@ -74,7 +74,11 @@ def _flatten_drf_detail(detail: Any, prefix: str = "") -> dict[str, str]:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.http_status)
+        response = Response(error_body(exc.code, exc.message, exc.fields), status=exc.http_status)
+        retry_after = getattr(exc, "retry_after", None)  # a 429 or 503 that says when to come back
+        if retry_after:
+            response["Retry-After"] = str(retry_after)
+        return response
     if isinstance(exc, RequestDataTooBig):
         return Response(
             error_body("request_too_large", "The request body is larger than this server accepts."),
@@ -131,7 +135,7 @@ _ERROR_DESCRIPTIONS = {
     401: "No credentials, or invalid ones (not_authenticated, authentication_failed).",
     403: "Authenticated, but not allowed: not the capsule's creator, or a session request without its CSRF token.",
     404: "No such capsule, or one the caller may not read.",
-    429: "Too many requests (throttled).",
+    429: "Too many requests (throttled), or judge work of the caller or its address is still in flight (attempt_in_flight); Retry-After says when to try again.",
 }
 
 

@@ -19,9 +19,9 @@ from rest_framework.views import APIView
 
 from capsules.selectors import get_capsule_for_owner, get_capsule_for_reader
 from capsules.services import capsule_validate
-from codecapsule.errors import ApplicationError, ValidationFailed, error_body, error_responses
+from codecapsule.errors import ApplicationError, ValidationFailed, error_responses
 from codecapsule.net import client_address
-from judges.admission import AttemptInFlight, one_attempt_at_a_time
+from codecapsule.admission import creator_judgement, learner_attempt
 from judges.grading import AttemptResult, grade_attempt
 from judges.sandbox import SandboxError
 
@@ -29,6 +29,10 @@ from judges.sandbox import SandboxError
 class JudgeUnavailable(ApplicationError):
     code = "judge_unavailable"
     http_status = status.HTTP_503_SERVICE_UNAVAILABLE
+
+    @property
+    def retry_after(self) -> int:
+        return settings.JUDGE_BUSY_RETRY_AFTER_SECONDS
 
 
 class AttemptInputSerializer(serializers.Serializer):
@@ -78,23 +82,17 @@ class CapsuleAttemptView(APIView):
     def post(self, request: Request, capsule_id: str) -> Response:
         capsule = get_capsule_for_reader(request.user, capsule_id)
         code = _attempt_code(request.data)
-        # One attempt in flight per caller (an account, else its address) and per address (judges/admission.py).
+        # One attempt in flight per caller (an account, else its address) and per address: InFlight is a 429 with
+        # Retry-After (codecapsule/admission.py), as JudgeUnavailable is a 503 with one.
         caller = f"user:{request.user.pk}" if request.user.is_authenticated else None
-        try:
-            with one_attempt_at_a_time(learner=caller, address=client_address(request)):
+        with learner_attempt(learner=caller, address=client_address(request)):
+            try:
                 result: AttemptResult = grade_attempt(capsule=capsule, code=code)
-        except AttemptInFlight as exc:
-            return _come_back_later(exc.code, exc.message, status.HTTP_429_TOO_MANY_REQUESTS)
-        except SandboxError as exc:
-            return _come_back_later(JudgeUnavailable.code, f"Grading is unavailable right now: {exc}", status.HTTP_503_SERVICE_UNAVAILABLE)
+            except SandboxError as exc:
+                raise JudgeUnavailable(f"Grading is unavailable right now: {exc}") from exc
         # Absent fields are left out (a hidden test has only its verdict), but the score is always there:
         # null says "not graded" (a compile error).
         return Response(result.model_dump(mode="json", exclude_none=True) | {"score": result.score})
-
-
-def _come_back_later(code: str, message: str, http_status: int) -> Response:
-    """429 or 503 in the API's error shape, with Retry-After: the judge will have room again by then."""
-    return Response(error_body(code, message), status=http_status, headers={"Retry-After": str(settings.JUDGE_BUSY_RETRY_AFTER_SECONDS)})
 
 
 class CapsuleValidateView(APIView):
@@ -109,11 +107,12 @@ class CapsuleValidateView(APIView):
                 inline_serializer("ValidationResult", {"status": serializers.CharField(), "report": serializers.DictField()}),
                 description="The capsule's new status and the judge's ValidationReport.",
             ),
-            **error_responses(401, 403, 404),
+            **error_responses(401, 403, 404, 429),
         },
         summary="Validate a capsule",
     )
     def post(self, request: Request, capsule_id: str) -> Response:
         capsule = get_capsule_for_owner(request.user, capsule_id)
-        report = capsule_validate(capsule=capsule, actor=request.user)
+        with creator_judgement(user_id=request.user.pk, address=client_address(request)):
+            report = capsule_validate(capsule=capsule, actor=request.user)
         return Response({"status": capsule.status, "report": report})

@@ -13,7 +13,7 @@
 3. **Available.** Every job of an attempt stops at its first test that runs out of time or memory (the rest are
    NR, "not run"), and the whole attempt has JUDGE_ATTEMPT_WALL_SECONDS. The attempt holds one judge slot for
    all its jobs, waiting at most JUDGE_LEARNER_SLOT_WAIT_SECONDS for it (JudgeBusy: the caller answers 503).
-   One attempt in flight per learner and per address is the caller's part (judges/admission.py).
+   One attempt in flight per learner and per address is the caller's part (codecapsule/admission.py).
 
 Two modes: `submit` grades, `run` lets a learner try their work without a verdict on it.
 

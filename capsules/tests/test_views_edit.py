@@ -113,6 +113,23 @@ def test_it_saves_an_edit_and_redirects_to_the_detail_page_with_a_message(client
     assert capsule.config_data["test_cases"][0]["expected_output"] == "5\n"
 
 
+def test_a_save_while_another_of_the_creators_is_being_judged_is_refused_and_nothing_changes(client, owner, make_capsule):
+    from django.core.cache import cache
+
+    from codecapsule.admission import KEY_PREFIX
+
+    capsule = make_capsule(owner, "CODE")
+    client.force_login(owner)
+    data = page_post(client, edit_url(capsule), title="Renamed meanwhile")
+    cache.add(f"{KEY_PREFIX}:creator:{owner.pk}", 1, timeout=60)  # their other save, in another tab
+
+    response = client.post(edit_url(capsule), data)
+
+    assert response.status_code == 200 and "still being judged" in response.content.decode()
+    capsule.refresh_from_db()
+    assert capsule.title != "Renamed meanwhile"
+
+
 def test_it_shows_schema_errors_on_the_row_and_cell_they_name_and_saves_nothing(client, owner, make_capsule):
     capsule = make_capsule(owner, "CODE")
     before = Capsule.objects.get(pk=capsule.pk).config_data

@@ -38,7 +38,7 @@ from capsules.schemas import learner_safe_config
 from codecapsule.errors import ApplicationError, ValidationFailed
 from codecapsule.views import HtmxHttpRequest
 from judges.models import TerminalWorkspace
-from judges.admission import AttemptInFlight
+from codecapsule.admission import InFlight
 from judges.sandbox import SANDBOX_HOME, SandboxError
 from judges.workspace import (
     CommandResult,
@@ -440,7 +440,7 @@ def _terminal_post(request: HtmxHttpRequest, action: str, **where: Any) -> HttpR
     try:
         with judging(request, target.learner):
             return ACTIONS[action](request, target)
-    except AttemptInFlight as error:
+    except InFlight as error:
         return _retarget(request, in_flight_refusal(request, target.learner, error), action)
     except ApplicationError as error:  # anything else the engine refuses, said in the learner's terms
         return _alert_response(request, target, Alert(message=error.message, status=error.http_status, action=action))

@@ -42,7 +42,7 @@ from capsules.models import Capsule, CapsuleType
 from capsules.selectors import get_capsule_for_reader
 from codecapsule.views import HtmxHttpRequest
 from codecapsule.net import client_address
-from judges.admission import AttemptInFlight, one_attempt_at_a_time
+from codecapsule.admission import InFlight, learner_attempt
 from judges.grading import AttemptResult, GradedTest, Mode, grade_attempt
 from judges.sandbox import SandboxError
 from playlists.models import LearnerProgress, Playlist
@@ -150,12 +150,12 @@ def retry_later(response: HttpResponse) -> HttpResponse:
 @contextmanager
 def judging(request: HtmxHttpRequest, learner: Learner) -> Iterator[None]:
     """Admission to the judge for a learner's post: one attempt in flight per learner and per address
-    (judges/admission.py; AttemptInFlight otherwise)."""
-    with one_attempt_at_a_time(learner=learner.key if learner.known else None, address=client_address(request)):
+    (codecapsule/admission.py; InFlight otherwise)."""
+    with learner_attempt(learner=learner.key if learner.known else None, address=client_address(request)):
         yield
 
 
-def in_flight_refusal(request: HtmxHttpRequest, learner: Learner, error: AttemptInFlight) -> HttpResponse:
+def in_flight_refusal(request: HtmxHttpRequest, learner: Learner, error: InFlight) -> HttpResponse:
     return refusal(request, error.message, 429, learner=learner, retry_after=error.retry_after)
 
 
@@ -387,7 +387,7 @@ def _grading_post(request: HtmxHttpRequest, mode: Mode, **where: Any) -> HttpRes
     try:
         with judging(request, target.learner):
             result = grade_attempt(capsule=target.capsule, code=code, mode=mode)
-    except AttemptInFlight as error:
+    except InFlight as error:
         return in_flight_refusal(request, target.learner, error)
     except (SandboxError, TimeoutError):
         # The learner's code never leaves the page (and localStorage): a Retry posts it again.

@@ -6,6 +6,8 @@ and the attempts API.
 - A judge whose every slot is busy answers 503 with Retry-After after JUDGE_LEARNER_SLOT_WAIT_SECONDS, with the
   learner's work kept, instead of holding the request for minutes.
 - Rate limits count learners by keys the server signed: a made-up key is its address's one anonymous learner.
+- Sign-up is open, so creators' synchronous judgements (saves through the API and the dashboard, the validate API)
+  are held to one in flight per account and per address too, counted apart from learners.
 (The same under real load, with gunicorn and several addresses: prodtests/test_grading_load.py.)
 """
 
@@ -20,7 +22,7 @@ from django.test import Client
 from django.urls import reverse
 
 from capsules.models import Capsule
-from judges.admission import KEY_PREFIX
+from codecapsule.admission import KEY_PREFIX
 from judges.sandbox.slots import _claim_slot, _release_slot
 from tests.hostile.conftest import LEARNER
 
@@ -72,7 +74,7 @@ def test_the_api_reports_the_tests_after_a_timeout_as_not_run(api_client, exerci
 
 def test_a_second_attempt_while_the_first_is_graded_is_refused_with_retry_after(client, api_client, exercise, settings):
     capsule, course = exercise
-    # The learner's first attempt, as judges/admission.py marks it while it is being graded.
+    # The learner's first attempt, as codecapsule/admission.py marks it while it is being graded.
     cache.add(f"{KEY_PREFIX}:address:127.0.0.1", 1, timeout=60)
 
     page = submit(client, course, RIGHT)
@@ -154,3 +156,28 @@ def test_a_terminal_command_while_another_is_judged_is_refused_with_retry_after(
     )  # fmt: skip
 
     assert response.status_code == 429 and response["Retry-After"] == str(settings.JUDGE_BUSY_RETRY_AFTER_SECONDS)
+
+
+def test_a_creators_second_judgement_while_one_is_in_flight_is_refused_with_retry_after(owner, owner_api, settings):
+    from capsules.tests.samples import capsule_data
+
+    mine = Capsule.objects.create(
+        title="Mine", capsule_type="CODE", problem_statement_md="x", language="python", runtime_tier="sandbox-python", creator=owner,
+        config_data=capsule_data("CODE")["config_data"],
+    )  # fmt: skip
+    cache.add(f"{KEY_PREFIX}:creator:{owner.pk}", 1, timeout=60)  # a save of theirs being judged
+
+    created = owner_api.post(reverse("api-capsule-list"), capsule_data("CODE"), format="json")
+    validated = owner_api.post(reverse("api-capsule-validate", args=[mine.pk]))
+
+    for response in (created, validated):
+        assert response.status_code == 429 and response["Retry-After"] == str(settings.JUDGE_BUSY_RETRY_AFTER_SECONDS)
+        assert response.json()["error"]["code"] == "attempt_in_flight"
+    assert Capsule.objects.count() == 1  # nothing saved (the dashboard: capsules/tests/test_views_edit.py)
+
+
+def test_a_teacher_saving_does_not_hold_up_their_class(owner, owner_api, exercise):
+    _capsule, course = exercise
+    cache.add(f"{KEY_PREFIX}:creator-address:127.0.0.1", 1, timeout=60)
+
+    assert submit(Client(), course, RIGHT).status_code == 200
