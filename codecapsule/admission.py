@@ -28,7 +28,7 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework import status
 
-from codecapsule.errors import ApplicationError
+from codecapsule.errors import RetryLater
 
 KEY_PREFIX = "judge-in-flight"
 # What a job may take beyond its budget before the host kills it (judges/runtimes/base.py BUDGET_BACKSTOP_SECONDS),
@@ -36,15 +36,11 @@ KEY_PREFIX = "judge-in-flight"
 _SLACK_SECONDS = 30
 
 
-class InFlight(ApplicationError):
+class InFlight(RetryLater):
     """The person or their address already has judge work in flight. Answer 429 with Retry-After."""
 
     code = "attempt_in_flight"
     http_status = status.HTTP_429_TOO_MANY_REQUESTS
-
-    @property
-    def retry_after(self) -> int:
-        return settings.JUDGE_BUSY_RETRY_AFTER_SECONDS
 
 
 LEARNER_MESSAGE = "Your previous attempt is still being checked. Wait for its result, then try again — your work is kept."

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from drf_spectacular.utils import OpenApiResponse
@@ -44,6 +45,15 @@ class ValidationFailed(ApplicationError):
         return cls(f"{subject} is not valid: {details}", fields=fields)
 
 
+class RetryLater(ApplicationError):
+    """A refusal that passes: the judge is busy (503) or the caller's judge work is still in flight (429). The API
+    answers it with Retry-After, about the time one judge attempt takes."""
+
+    @property
+    def retry_after(self) -> int:
+        return settings.JUDGE_BUSY_RETRY_AFTER_SECONDS
+
+
 class Conflict(ApplicationError):
     code = "conflict"
     http_status = status.HTTP_409_CONFLICT
@@ -75,9 +85,8 @@ def _flatten_drf_detail(detail: Any, prefix: str = "") -> dict[str, str]:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         response = Response(error_body(exc.code, exc.message, exc.fields), status=exc.http_status)
-        retry_after = getattr(exc, "retry_after", None)  # a 429 or 503 that says when to come back
-        if retry_after:
-            response["Retry-After"] = str(retry_after)
+        if isinstance(exc, RetryLater):
+            response["Retry-After"] = str(exc.retry_after)
         return response
     if isinstance(exc, RequestDataTooBig):
         return Response(

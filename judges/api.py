@@ -19,20 +19,16 @@ from rest_framework.views import APIView
 
 from capsules.selectors import get_capsule_for_owner, get_capsule_for_reader
 from capsules.services import capsule_validate
-from codecapsule.errors import ApplicationError, ValidationFailed, error_responses
+from codecapsule.errors import RetryLater, ValidationFailed, error_responses
 from codecapsule.net import client_address
 from codecapsule.admission import creator_judgement, learner_attempt
 from judges.grading import AttemptResult, grade_attempt
 from judges.sandbox import SandboxError
 
 
-class JudgeUnavailable(ApplicationError):
+class JudgeUnavailable(RetryLater):
     code = "judge_unavailable"
     http_status = status.HTTP_503_SERVICE_UNAVAILABLE
-
-    @property
-    def retry_after(self) -> int:
-        return settings.JUDGE_BUSY_RETRY_AFTER_SECONDS
 
 
 class AttemptInputSerializer(serializers.Serializer):
