@@ -32,7 +32,7 @@ $(STAMPS)/python: requirements.txt requirements-dev.txt
 	@touch $@
 
 frontend: $(STAMPS)/frontend
-$(STAMPS)/frontend: package.json package-lock.json scripts/build-frontend.mjs $(wildcard static/src/*.js)
+$(STAMPS)/frontend: package.json package-lock.json scripts/build-frontend.mjs $(wildcard static/src/*.js static/src/*/*.js)
 	@mkdir -p $(STAMPS)
 	npm ci --no-audit --no-fund --loglevel=error
 	node scripts/build-frontend.mjs

@@ -1,21 +1,210 @@
 // Builds the npm front-end packages into static/vendor/ (git-ignored).
 // htmx and SortableJS ship ready-made browser files: we copy them.
-// CodeMirror 6 is a set of ES modules: esbuild bundles our small entry point into one IIFE.
+// CodeMirror 6 is a set of ES modules, bundled by esbuild in two parts so that a page downloads only the
+// languages it shows:
+//   static/vendor/codemirror.js              the core (static/src/codemirror-entry.js): the editor, its
+//                                            commands and themes, as a classic script, because its callers
+//                                            need window.CodeCapsuleEditor.attach as soon as it has run;
+//   static/vendor/codemirror-languages/      one ES module per language (static/src/languages/*.js), which
+//                                            the core import()s on first use; code that several languages
+//                                            share (e.g. the Lezer LR parser) goes to shared-*.js chunks.
+// The language modules take the packages in SHARED from the core at run time instead of bundling their own
+// copies. Their file names carry esbuild's content hash and the core refers to them relative to its own URL,
+// so collectstatic's manifest (which renames only what the templates name) has nothing to rewrite in them.
+// Prints the size of each file, raw and gzipped, and what one language costs on top of the core.
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { basename } from "node:path";
+import { gzipSync } from "node:zlib";
 
 const out = "static/vendor";
+const languagesSrc = "static/src/languages";
+const languagesOut = `${out}/codemirror-languages`;
+
+// Packages both the core and the language modules use: one instance, the core's. The build fails below when
+// a language module would bundle a package that the core also has (add it here).
+const SHARED = [
+  "@codemirror/state",
+  "@codemirror/view",
+  "@codemirror/language",
+  "@codemirror/autocomplete",
+  "@codemirror/lint",
+  "@lezer/common",
+  "@lezer/highlight",
+];
+
+const common = {
+  bundle: true,
+  minify: true,
+  target: ["es2020"],
+  legalComments: "none",
+  metafile: true,
+  logLevel: "warning",
+};
+
+// Which names of the SHARED packages the language modules import: a first build leaves those packages out and
+// its import statements list them. The core then exports just these (the rest of each package stays
+// tree-shaken), and a name missed here fails the second build ("No matching export").
+async function sharedNamesUsed(entryPoints) {
+  const probe = await build({
+    ...common,
+    entryPoints,
+    format: "esm",
+    splitting: true,
+    outdir: languagesOut,
+    external: SHARED,
+    minify: false,
+    metafile: false,
+    write: false,
+  });
+  const used = Object.fromEntries(SHARED.map((name) => [name, new Set()]));
+  for (const file of probe.outputFiles) {
+    for (const [, clause, source] of file.text.matchAll(/^import\s*([^;]*?)\s*from\s*"([^"]+)";/gm)) {
+      if (!(source in used)) continue;
+      const named = /^\{([^}]*)\}$/.exec(clause);
+      if (!named) throw new Error(`${file.path}: \`import ${clause} from "${source}"\`: only named imports are shared`);
+      for (const binding of named[1].split(",")) {
+        const name = binding.trim().split(/\s+as\s+/)[0];
+        if (name) used[source].add(name);
+      }
+    }
+  }
+  return Object.fromEntries(Object.entries(used).map(([source, names]) => [source, [...names].sort()]));
+}
+
+// Language modules: import { X } from "@codemirror/state" → the core's X, found on window.CodeCapsuleEditor.
+function fromCore(names) {
+  return {
+    name: "from-core",
+    setup(builder) {
+      const filter = new RegExp(`^(${SHARED.map((name) => name.replace(/[/.]/g, "\\$&")).join("|")})$`);
+      builder.onResolve({ filter }, (args) => ({ path: args.path, namespace: "core" }));
+      builder.onLoad({ filter: /.*/, namespace: "core" }, (args) => ({
+        contents: [
+          `const core = window.CodeCapsuleEditor.modules[${JSON.stringify(args.path)}];`,
+          ...names[args.path].map((name) => `export const ${name} = core.${name};`),
+        ].join("\n"),
+        loader: "js",
+      }));
+    },
+  };
+}
+
+// The core's build-time inputs: what it shares with the language modules, and their file names.
+function virtualModules(modules) {
+  return {
+    name: "virtual-modules",
+    setup(builder) {
+      builder.onResolve({ filter: /^codecapsule:/ }, (args) => ({ path: args.path, namespace: "virtual" }));
+      builder.onLoad({ filter: /.*/, namespace: "virtual" }, (args) => ({
+        contents: modules[args.path],
+        loader: "js",
+        resolveDir: process.cwd(),
+      }));
+    },
+  };
+}
+
+function packageOf(input) {
+  const match = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+  return match && match[1];
+}
+
+function packagesIn(metafile) {
+  return new Set(Object.keys(metafile.inputs).map(packageOf).filter(Boolean));
+}
+
 mkdirSync(out, { recursive: true });
 copyFileSync("node_modules/htmx.org/dist/htmx.min.js", `${out}/htmx.min.js`);
 copyFileSync("node_modules/sortablejs/Sortable.min.js", `${out}/Sortable.min.js`);
 
-await build({
-  entryPoints: ["static/src/codemirror-entry.js"],
-  bundle: true,
-  minify: true,
-  format: "iife",
-  target: ["es2020"],
-  outfile: `${out}/codemirror.js`,
-  legalComments: "none",
+// Hashed names change with every content change: start empty so old ones do not pile up.
+rmSync(languagesOut, { recursive: true, force: true });
+const languageEntries = readdirSync(languagesSrc)
+  .filter((name) => name.endsWith(".js"))
+  .map((name) => `${languagesSrc}/${name}`);
+const sharedNames = await sharedNamesUsed(languageEntries);
+const languages = await build({
+  ...common,
+  entryPoints: languageEntries,
+  format: "esm",
+  splitting: true,
+  outdir: languagesOut,
+  entryNames: "[name]-[hash]",
+  chunkNames: "shared-[hash]",
+  plugins: [fromCore(sharedNames)],
 });
+
+const languageFiles = {}; // module name → its file in languagesOut
+for (const [file, output] of Object.entries(languages.metafile.outputs)) {
+  if (output.entryPoint) languageFiles[basename(output.entryPoint, ".js")] = basename(file);
+}
+
+const sharedModules = [
+  ...SHARED.map(
+    (source, index) =>
+      `import { ${sharedNames[source].map((name) => `${name} as m${index}_${name}`).join(", ")} } from ${JSON.stringify(source)};`
+  ),
+  "export default {",
+  ...SHARED.map(
+    (source, index) =>
+      `  ${JSON.stringify(source)}: { ${sharedNames[source].map((name) => `${name}: m${index}_${name}`).join(", ")} },`
+  ),
+  "};",
+].join("\n");
+
+const core = await build({
+  ...common,
+  entryPoints: ["static/src/codemirror-entry.js"],
+  format: "iife",
+  outfile: `${out}/codemirror.js`,
+  plugins: [
+    virtualModules({
+      "codecapsule:shared-modules": sharedModules,
+      "codecapsule:language-files": `export default ${JSON.stringify(languageFiles)};`,
+    }),
+  ],
+});
+
+const corePackages = packagesIn(core.metafile);
+const duplicated = [...packagesIn(languages.metafile)].filter((name) => corePackages.has(name));
+if (duplicated.length) {
+  throw new Error(`language modules bundle their own copy of ${duplicated.join(", ")}: add it to SHARED`);
+}
+
+// --- Sizes ------------------------------------------------------------------------------------------------
+
+function sizes(file) {
+  const body = readFileSync(file);
+  return { raw: body.length, gzip: gzipSync(body, { level: 6 }).length };
+}
+
+const kb = (bytes) => (bytes / 1024).toFixed(1).padStart(7);
+const row = (name, size) => console.log(`${name.padEnd(52)} ${kb(size.raw)} ${kb(size.gzip)}`);
+
+console.log(`${"file".padEnd(52)} ${"raw KB".padStart(7)} ${"gzip KB".padStart(7)}`);
+const coreSize = sizes(`${out}/codemirror.js`);
+row(`${out}/codemirror.js`, coreSize);
+for (const file of Object.keys(languages.metafile.outputs).sort()) row(file, sizes(file));
+
+// A language's cost: its module and every shared chunk it imports, directly or not.
+function closure(file, seen = new Set()) {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  for (const imported of languages.metafile.outputs[file].imports) {
+    if (imported.kind === "import-statement") closure(imported.path, seen);
+  }
+  return seen;
+}
+
+console.log("\neditor with one language = core + the language's module and shared chunks:");
+for (const [module, file] of Object.entries(languageFiles).sort()) {
+  const total = { raw: coreSize.raw, gzip: coreSize.gzip };
+  for (const part of closure(`${languagesOut}/${file}`)) {
+    const size = sizes(part);
+    total.raw += size.raw;
+    total.gzip += size.gzip;
+  }
+  row(`  ${module}`, total);
+}
 console.log(`front-end built into ${out}/`);
