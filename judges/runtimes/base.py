@@ -195,8 +195,20 @@ def _harness_command(judge_dir: str) -> tuple[list[str], dict[str, bytes]]:
     python = settings.JUDGE_PYTHON_PATH
     code = harness_bytecode(python)
     if code is None:
-        return [python, "-I", "-S", f"{judge_dir}/harness.py"], {"harness.py": harness_source()}
-    return [python, "-I", "-S", "-c", _BOOTSTRAP.format(path=f"{judge_dir}/harness.bin")], {"harness.bin": code}
+        return [python, "-I", "-S", f"{judge_dir}/harness.py"], {"harness.py": harness_source(), **runner_files()}
+    return [python, "-I", "-S", "-c", _BOOTSTRAP.format(path=f"{judge_dir}/harness.bin")], {"harness.bin": code, **runner_files()}
+
+
+# The runners of the runtimes that run a program's tests in one process (harness.py, "Runners"): passed to every
+# sandbox with the harness, so that a warm sandbox serves those runtimes too.
+RUNNER_FILES = {"javascript_runner.js": HARNESS_FILE.with_name("javascript_runner.js")}
+
+
+@cache
+def runner_files() -> dict[str, bytes]:
+    from judges.runtimes.javac_server import runner_class  # built on first use (it needs the JDK)
+
+    return {**{name: path.read_bytes() for name, path in RUNNER_FILES.items()}, **runner_class()}
 
 
 # Warm sandboxes (judges/sandbox/warm.py) start the harness ahead of its job: the same command and files a
@@ -348,6 +360,11 @@ def run_harness(
 
 def decode(field: str) -> str:
     return base64.b64decode(field).decode("utf-8", errors="replace")
+
+
+def encoded(text: str) -> str:
+    """A stream as the harness reports it (base64 of its UTF-8 bytes)."""
+    return base64.b64encode(text.encode()).decode()
 
 
 def excerpt(text: str, limit: int = STDERR_EXCERPT_CHARS) -> str:
@@ -548,7 +565,8 @@ class CodeRuntime:
         total_tests = sum(len(tests) for _, tests in programs)
         with open_sandbox(box, limits) as box:
             job = self.build_job(box, programs, limits, budget)
-            compiles = sum(1 for program in job["programs"] if program.get("compile")) + (len(programs) if self.mode == "python" else 0)
+            compiles = sum(1 for program in job["programs"] if program.get("compile") or program.get("compiled") or program.get("runner", {}).get("compiles"))
+            compiles += len(programs) if self.mode == "python" else 0
             outcome = run_harness(box, job, runs=total_tests, compiles=compiles)
         wall = round(time.monotonic() - started, 4)
         return [self._result(outcome, number, tests, limits, wall) for number, (_, tests) in enumerate(programs)]

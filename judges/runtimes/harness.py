@@ -45,13 +45,14 @@ Job
   checker_shell       optional: path of an execute-only bash for `check` runs (see "Checks" below)
   programs            exec and python modes: the programs to judge, one after the other (a validator
                       runs the reference, the boilerplate and the reference again in one job):
-      exec:   {dir, files, compile, runs, isolate_files}: `dir` (relative to home, "" = home) is the
-              cwd of the program's steps and is removed after its last run; `files` {relative path:
-              text} are written there first; `compile` {argv} (optional) runs once, and a failure skips
-              the runs; `runs` [{argv, files?} or {check}], where a run's own `files` are written just
+      exec:   {dir, files, compile, compiled, runs, isolate_files}: `dir` (relative to home, "" = home) is
+              the cwd of the program's steps and is removed after its last run; `files` {relative path:
+              text or bytes} are written there first; `compile` {argv} (optional) runs once, and a failure
+              skips the runs; `compiled` (optional) is the report of a compile the host did (a warm
+              compiler outside the sandbox), emitted as the program's compile event; `runs` [{argv, files?} or {check}], where a run's own `files` are written just
               before it and removed after it, so a run never sees another test's code; unless
               `isolate_files` is false, whatever a run adds to the directory, /tmp or /dev/shm is removed
-              after it
+              after it. Instead of `runs`, a program may have `runner` (below).
       python: {source, filename, calls: [test code]}
   sql                 sql mode: {seed, queries, max_rows, seed_wall, query_wall}
 
@@ -67,6 +68,20 @@ the sandbox's user may execute but not read: the kernel makes a process that exe
 non-dumpable, so its /proc/<pid>/environ, mem and fd are closed to the learner's processes (same uid) and it
 cannot be ptraced. (A script that `source`s or `eval`s the learner's files runs their code inside itself:
 checks must run learner files as programs.)
+
+Runners: a program with `runner` {argv, tests: [payload text], compiles} runs all its tests in ONE process, the
+runner, where starting a process per test is the cost (a JVM, Node). The runner is started with fds 1 and 2 on
+pipes, fd 3 for its frames (lines it writes) and fd 4 for its tests (each "<byte length>\n<payload>", sent
+one at a time, when the test before it is over). It first says "ready" (or, if `compiles`, "compile-error"
+after printing the compiler's messages: that is the program's compile event); then for each test it runs it
+and says "done <status>" (0 passed cleanly, else the exit status the test would have had as a program),
+or "done <status> last" when it will exit after this test (its state may not be clean). What it wrote
+to fds 1 and 2 since the test was sent is the test's output. Each test has the run limits of its own: its
+wall clock from when it is sent, its CPU time (the runner's RLIMIT_CPU is moved before each test), its
+output; a runner that dies or is stopped by a limit gives its report to the test it was running, and the
+next test gets a new runner. Between tests every other process is killed and added files are removed,
+as between runs. What the runner keeps from one test to the next (the runtime's own state) is the runner's
+to isolate: a fresh V8 context per test for Node, a fresh class loader per test for the JVM.
 
 Isolation between runs: each run is a new process (python mode: forked from this warm interpreter,
 ~1 ms) in its own process group; after each run every other process in the sandbox is killed (we are
@@ -334,7 +349,7 @@ def _write_file(path, text):
         pass
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
     try:
-        data = text.encode()
+        data = text if isinstance(text, bytes) else text.encode()
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
@@ -437,16 +452,7 @@ def run_child(target, limits, *, env=None, cwd=None):
             os.dup2(out_w, 1)
             os.dup2(err_w, 2)
             os.closerange(3, MAX_FD)
-            # If the job's memory cgroup fills up, the kernel's OOM killer takes a program, not us.
-            # (os.open, not open(): a buffered file object costs a child ~0.2 ms.)
-            try:
-                adjust = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
-                try:
-                    os.write(adjust, b"1000")
-                finally:
-                    os.close(adjust)
-            except OSError:
-                pass
+            _score_for_the_oom_killer()
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
             resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
             if cwd:
@@ -468,6 +474,19 @@ def run_child(target, limits, *, env=None, cwd=None):
     os.close(out_w)
     os.close(err_w)
     return _supervise(pid, out_r, err_r, limits, started, oom_before, buffers, poller)
+
+
+def _score_for_the_oom_killer():
+    """If the job's memory cgroup fills up, the kernel's OOM killer takes a program, not us.
+    (os.open, not open(): a buffered file object costs a child ~0.2 ms.)"""
+    try:
+        adjust = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
+        try:
+            os.write(adjust, b"1000")
+        finally:
+            os.close(adjust)
+    except OSError:
+        pass
 
 
 def _supervise(pid, out_r, err_r, limits, started, oom_before, buffers, poller):
@@ -571,14 +590,17 @@ def _kill(pid):
         pass
 
 
-def kill_strays():
-    """Kill and reap every process of the sandbox but us.
+def kill_strays(spare=None):
+    """Kill and reap every process of the sandbox but us (and `spare`, a runner between two tests).
 
     We are the namespace's init: kill(-1) reaches every other process in it, and orphans are
     re-parented to us, so reaping until ECHILD means they are all gone. Outside a sandbox
     (JUDGE_ALLOW_UNSANDBOXED, development only) kill(-1) would hit the whole user: do nothing there.
     """
     if os.getpid() != 1:
+        return
+    if spare is not None:
+        _kill_all_but(spare)
         return
     try:
         os.waitpid(-1, os.WNOHANG)
@@ -594,6 +616,39 @@ def kill_strays():
             continue
 
 
+def _kill_all_but(spare):
+    """Kill every process of the sandbox but us and `spare`, and reap those that were ours."""
+    for _ in range(3):  # a process may fork while we look: look again
+        victims = []
+        for name in os.listdir("/proc"):
+            if name.isdigit() and int(name) not in (1, spare):
+                victims.append(int(name))
+        if not victims:
+            return
+        for pid in victims:
+            _kill(pid)
+        for pid in victims:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                _wait_until_dead(pid)  # the spare's child: the spare reaps it, we only see it die
+            except InterruptedError:
+                pass
+
+
+def _wait_until_dead(pid, seconds=0.5):
+    """Wait (a little) until a process we cannot reap is a zombie or gone: SIGKILL is not instant."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as stat:
+                if stat.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X"):
+                    return
+        except (OSError, IndexError):
+            return
+        time.sleep(0.001)
+
+
 # --- exec mode: compiled languages, JavaScript, Bash, shell sessions --------------------------------
 
 
@@ -607,13 +662,19 @@ def exec_mode(job, emit, guard):
         for name, text in program.get("files", {}).items():
             _write_file(os.path.join(directory, name), text)
         compile_step = program.get("compile")
+        report = program.get("compiled")  # compiled by the host already: its compiler's report
         if compile_step:
             report = run_child(compile_step["argv"], guard.limits(job["compile_limits"]), env=env, cwd=directory)
+        if report is not None:
             emit({"event": "compile", "program": number, **report})
             guard.after(report, emit)
             if report["exit_code"] != 0:
                 _remove_tree(directory, keep=directory == job["home"])
                 continue
+        if "runner" in program:
+            runner_program(job, program, number, directory, emit, guard)
+            _remove_tree(directory, keep=directory == job["home"])
+            continue
         # Tests start from the same files: what a run adds to the work directory, /tmp or /dev/shm is
         # removed after it (a shell session, whose steps share a workspace on purpose, opts out).
         snapshot = _snapshot([directory, job["tmp"], "/dev/shm"]) if program.get("isolate_files", True) else None
@@ -697,6 +758,270 @@ def _remove_tree(path, *, keep):
             os.rmdir(path)
         except OSError:
             pass
+
+
+# --- runner programs: every test of a program in one process -----------------------------------------
+
+
+RUNNER_FRAMES_FD = 3  # the runner writes its frames here
+RUNNER_TESTS_FD = 4  # and reads its tests from here
+
+
+def runner_program(job, program, number, directory, emit, guard):
+    """Run a program's tests in one long-lived process, its runner (see "Runners" above).
+
+    A test ends when the runner says so (its output is what it wrote since the test was sent), or when the
+    runner dies or is stopped by a limit: then the test gets the process's report, and the next test, if
+    the job goes on, gets a new runner. Between tests, as between the runs of other programs, every other
+    process is killed and the files a test added are removed.
+    """
+    spec = program["runner"]
+    tests = spec["tests"]
+    compiles = bool(spec.get("compiles"))
+    snapshot = _snapshot([directory, job["tmp"], "/dev/shm"])
+    address_space = max(job["run_limits"]["as"], job["compile_limits"]["as"] if compiles else 0)
+    index, first = 0, True
+    try:
+        while index < len(tests) and guard.may_start(emit):
+            runner = Runner(spec["argv"], job["env"], directory, address_space)
+            hello, report = runner.phase(guard.limits(job["compile_limits"] if first and compiles else job["run_limits"]))
+            if first and compiles:
+                if hello != "ready" and report["exit_code"] == 0:
+                    report["exit_code"] = 1  # the runner stopped, or said "compile-error": either way not compiled
+                emit({"event": "compile", "program": number, **report})
+                guard.after(report, emit)
+                if hello != "ready":
+                    runner.stop()
+                    return
+            elif hello != "ready":
+                # A runner that cannot start again costs the test it was started for.
+                runner.stop()
+                _restore(snapshot)
+                emit({"event": "run", "program": number, "index": index, **report})
+                guard.after(report, emit)
+                index += 1
+                continue
+            first = False
+            while index < len(tests) and guard.may_start(emit):
+                frame, report = runner.test(tests[index], guard.limits(job["run_limits"]))
+                if frame is None or frame.endswith(" last"):
+                    runner.stop()
+                else:
+                    kill_strays(spare=runner.pid)
+                _restore(snapshot)
+                emit({"event": "run", "program": number, "index": index, **report})
+                guard.after(report, emit)
+                index += 1
+                if not runner.alive:
+                    break
+            runner.stop()
+    finally:
+        kill_strays()
+
+
+class Runner:
+    """One runner process: fds 1 and 2 on pipes read per phase, its frames on fd 3, its tests on fd 4."""
+
+    def __init__(self, argv, env, cwd, address_space):
+        self.out_r, out_w = os.pipe()
+        self.err_r, err_w = os.pipe()
+        self.frames_r, frames_w = os.pipe()
+        tests_r, self.tests_w = os.pipe()
+        self.frame_buffer = bytearray()
+        self.status = self.usage = None
+        pid = os.fork()
+        if pid == 0:  # --- child
+            try:
+                os.setpgid(0, 0)
+                # Parked above the target numbers first: a pipe may already sit on fd 3 or 4.
+                for offset, fd in enumerate((out_w, err_w, frames_w, tests_r)):
+                    os.dup2(fd, 20 + offset)
+                for offset, target in enumerate((1, 2, RUNNER_FRAMES_FD, RUNNER_TESTS_FD)):
+                    os.dup2(20 + offset, target)
+                os.closerange(RUNNER_TESTS_FD + 1, MAX_FD)
+                _score_for_the_oom_killer()
+                resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+                os.chdir(cwd)
+                for signum in (signal.SIGPIPE, signal.SIGXFSZ):
+                    signal.signal(signum, signal.SIG_DFL)
+                os.execve(argv[0], argv, env)
+            except BaseException as exc:  # noqa: BLE001 - nothing may escape a forked child
+                try:
+                    os.write(2, f"judge: could not start the runner: {type(exc).__name__}: {exc}\n".encode())
+                finally:
+                    os._exit(SPAWN_FAILED_EXIT_CODE)
+        self.pid = pid
+        for fd in (out_w, err_w, frames_w, tests_r):
+            os.close(fd)
+        for fd in (self.out_r, self.err_r, self.frames_r):
+            os.set_blocking(fd, False)
+        self.pidfd = os.pidfd_open(pid)
+
+    @property
+    def alive(self):
+        return self.status is None
+
+    def test(self, payload, limits):
+        """Send one test; (its closing frame or None, its report)."""
+        data = payload.encode()
+        try:
+            _write_all(self.tests_w, str(len(data)).encode() + b"\n" + data)
+        except OSError:
+            pass  # the runner is gone: the phase below reports how it ended
+        return self.phase(limits)
+
+    def phase(self, limits):
+        """Wait for the runner's next frame under `limits` (a test's, or the start's); (frame or None, report)."""
+        started = time.monotonic()
+        oom_before = _oom_kills()
+        cpu_before = self._cpu()
+        if self.alive:
+            cpu_limit = max(1, int(-(-(cpu_before + limits["cpu"]) // 1)))
+            try:
+                resource.prlimit(self.pid, resource.RLIMIT_CPU, (cpu_limit, cpu_limit + 1))
+            except OSError:
+                pass
+        buffers = {self.out_r: bytearray(), self.err_r: bytearray()}
+        truncated = {self.out_r: False, self.err_r: False}
+        cap = limits["output"]
+        poller = select.poll()
+        for fd in (self.out_r, self.err_r, self.frames_r, self.pidfd):
+            poller.register(fd, select.POLLIN)
+        deadline = started + limits["wall"]
+        tick = 0.05 if OOM_EVENTS is not None else None
+        timed_out = oom_killed = False
+        frame = self._next_frame()
+        while frame is None and self.alive:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                break
+            if tick is not None and _oom_kills() > oom_before:
+                oom_killed = True
+                break
+            for fd, _ in poller.poll(min(remaining, tick or remaining) * 1000):
+                if fd == self.pidfd:
+                    self._reap()
+                elif fd == self.frames_r:
+                    self._read_frames()
+                else:
+                    _drain_once(fd, buffers, truncated, cap)
+            if truncated[self.out_r] or truncated[self.err_r]:
+                break
+            frame = self._next_frame()
+        if frame is None and self.alive:  # a limit stopped it
+            self._end()
+        # The frame (or the end) came after everything the test wrote: take what is still in the pipes.
+        for fd in (self.out_r, self.err_r):
+            while _drain_once(fd, buffers, truncated, cap):
+                pass
+        if frame is None:
+            self._read_frames()
+            frame = self._next_frame()
+        wall = time.monotonic() - started
+        if frame is not None and frame.startswith("done "):
+            exit_code, signum = _frame_exit_code(frame), None
+        elif frame is not None or self.status is None:  # "ready" / "compile-error", or no status
+            exit_code, signum = (0 if frame == "ready" else 1), None
+        else:
+            exit_code = os.WEXITSTATUS(self.status) if os.WIFEXITED(self.status) else None
+            signum = os.WTERMSIG(self.status) if os.WIFSIGNALED(self.status) else None
+        stderr = bytes(buffers[self.err_r])
+        report = {
+            "exit_code": exit_code,
+            "signal": signum,
+            "cpu": max(0.0, self._cpu() - cpu_before),
+            "wall": wall,
+            "stdout": _b64(bytes(buffers[self.out_r])),
+            "stderr": _b64(stderr),
+            "stdout_truncated": truncated[self.out_r],
+            "stderr_truncated": truncated[self.err_r],
+            "timed_out": timed_out,
+            "memory_error": False,
+            "spawn_failed": exit_code == SPAWN_FAILED_EXIT_CODE,
+            "oom_killed": oom_killed or (OOM_EVENTS is not None and _oom_kills() > oom_before),
+            "budget_cut": bool(limits.get("budget_cut")),
+        }
+        report["limit_hit"] = _hit_limit(report, limits, stderr)
+        return frame, report
+
+    def stop(self):
+        """End the runner and close our ends of its pipes."""
+        self._end()
+        for fd in (self.out_r, self.err_r, self.frames_r, self.tests_w, self.pidfd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.out_r = self.err_r = self.frames_r = self.tests_w = self.pidfd = -1
+
+    def _end(self):
+        """Kill the runner (and its process group) if it still runs, and reap it."""
+        if self.alive:
+            _kill(-self.pid)
+            _kill(self.pid)
+            self._reap()
+
+    def _reap(self):
+        """Collect the runner's status once it has ended (or been killed)."""
+        if not self.alive:
+            return
+        try:
+            _, self.status, self.usage = os.wait4(self.pid, 0)
+        except ChildProcessError:
+            self.status = 0
+
+    def _cpu(self):
+        """The runner's CPU seconds so far (its final rusage once it has ended)."""
+        if self.usage is not None:
+            return self.usage.ru_utime + self.usage.ru_stime
+        try:
+            with open(f"/proc/{self.pid}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        except (OSError, IndexError, ValueError):
+            return 0.0
+
+    def _read_frames(self):
+        if self.frames_r < 0:
+            return
+        while True:
+            try:
+                chunk = os.read(self.frames_r, 4096)
+            except BlockingIOError:
+                return
+            if not chunk:
+                return
+            self.frame_buffer += chunk
+            if len(self.frame_buffer) > 65536:  # not a runner's frames: stop listening
+                del self.frame_buffer[:]
+                return
+
+    def _next_frame(self):
+        """The oldest complete frame line, or None."""
+        end = self.frame_buffer.find(b"\n")
+        if end < 0:
+            return None
+        line = bytes(self.frame_buffer[:end]).decode(errors="replace").strip()
+        del self.frame_buffer[: end + 1]
+        return line
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _frame_exit_code(frame):
+    """The status in "done <status>[ last]"; a malformed one counts as a failure."""
+    try:
+        return int(frame.split()[1]) & 0xFF
+    except (IndexError, ValueError):
+        return 1
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 # --- python mode: fork per test from a warm interpreter --------------------------------------------

@@ -1,4 +1,4 @@
-"""Java CODE capsules on OpenJDK 17 (Debian's openjdk-17-jdk-headless): compile once, one JVM per test.
+"""Java CODE capsules on OpenJDK 17 (Debian's openjdk-17-jdk-headless): a warm javac, then one JVM per program.
 
 Convention (what the Coder agent must produce):
 
@@ -13,10 +13,11 @@ Convention (what the Coder agent must produce):
   The generated class imports java.util.*, java.util.function.*, java.util.stream.*, java.io.*,
   java.nio.file.* and java.math.*; the method `throws Throwable`, so checked exceptions need no try.
 
-The generated `CapsuleMain` holds every test as `test<i>()` and runs the one named by its argument;
-`javac` compiles it with the learner's file once (an error in either is the job's CE), then every test is
-`java CapsuleMain <i>`: a fresh JVM per test (~60 ms with class-data sharing and C1 only), so static
-state never crosses tests.
+The generated `CapsuleMain` holds every test as `test<i>()` and runs the one named by its argument. The warm
+javac of this server process (javac_server.py) compiles it with the learner's file (an error in either is the
+program's CE) and the class files go into the job, where one JVM runs every test (jvm/CapsuleRunner.java, the
+harness's "Runners"), each through a class loader of its own, so static state never crosses tests. When the
+warm javac is busy with another request, the job runs javac itself first, as a compile step.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from judges.limits import Limits
-from judges.runtimes.base import CodeRuntime, TestSpec
+from judges.runtimes.base import CodeRuntime, TestSpec, encoded
+from judges.runtimes.javac_server import RUNNER_CLASS, Compiled, compile_java
 from judges.sandbox import Sandbox
 
 JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
@@ -82,15 +84,42 @@ class JavaRuntime(CodeRuntime):
         return box.environment() | {"JAVA_HOME": JAVA_HOME}
 
     def program(self, box: Sandbox, source: str, tests: Sequence[TestSpec], limits: Limits, directory: str) -> dict[str, Any]:
-        learner = learner_file_name(source)
-        javac_jvm = [f"-J{flag}" for flag in _JVM_FLAGS if not flag.startswith("-Xss")] + ["-J-Xmx512m"]
-        javac = [f"{JAVA_HOME}/bin/javac", *javac_jvm, "-encoding", "UTF-8", "-proc:none", "-nowarn", "-d", "classes"]
-        java = [f"{JAVA_HOME}/bin/java", *_JVM_FLAGS, f"-Xmx{limits.heap_mb}m", "-cp", "classes", MAIN_CLASS]
-        return {
-            "files": {learner: source, f"{MAIN_CLASS}.java": generated_main(tests)},
-            "compile": {"argv": [*javac, learner, f"{MAIN_CLASS}.java"]},
-            "runs": [{"argv": [*java, str(index)]} for index in range(len(tests))],
+        sources = {learner_file_name(source): source, f"{MAIN_CLASS}.java": generated_main(tests)}
+        runner = {
+            "argv": [f"{JAVA_HOME}/bin/java", *_JVM_FLAGS, f"-Xmx{limits.heap_mb}m", "-cp", box.judge_dir, RUNNER_CLASS, "classes", MAIN_CLASS],
+            "tests": [str(index) for index in range(len(tests))],
         }
+        compiled = compile_java(sources, JAVAC_OPTIONS, limits.compile_wall_seconds)
+        if compiled is None:  # the warm javac is busy: the job compiles first
+            javac_jvm = [f"-J{flag}" for flag in _JVM_FLAGS if not flag.startswith("-Xss")] + ["-J-Xmx512m"]
+            javac = [f"{JAVA_HOME}/bin/javac", *javac_jvm, *JAVAC_OPTIONS, "-d", "classes"]
+            return {"files": sources, "compile": {"argv": [*javac, *sources]}, "runner": runner}
+        if compiled.status != 0:
+            return {"compiled": compile_report(compiled, limits)}
+        return {"files": {f"classes/{path}": data for path, data in compiled.classes.items()}, "compiled": compile_report(compiled, limits), "runner": runner}
+
+
+JAVAC_OPTIONS = ["-encoding", "UTF-8", "-proc:none", "-nowarn"]
+
+
+def compile_report(compiled: Compiled, limits: Limits) -> dict[str, Any]:
+    """The warm javac's answer as the harness reports a compile step (harness.py, "Protocol")."""
+    return {
+        "exit_code": compiled.status,
+        "signal": None,
+        "cpu": compiled.wall,
+        "wall": compiled.wall,
+        "stdout": encoded(""),
+        "stderr": encoded(compiled.messages[: limits.output_bytes]),
+        "stdout_truncated": False,
+        "stderr_truncated": len(compiled.messages) > limits.output_bytes,
+        "timed_out": compiled.timed_out,
+        "memory_error": False,
+        "spawn_failed": False,
+        "oom_killed": False,
+        "budget_cut": False,
+        "limit_hit": compiled.timed_out,
+    }
 
 
 runtime = JavaRuntime()
