@@ -14,10 +14,18 @@ capsule_create (judges again, saves). For each run it prints:
 
 Target: overhead at most 1 s (median of the runs after a warm-up run, which is printed too).
 
+With --hanging it measures failing fast instead: a job whose every draft has a reference that never returns
+(10 tests; the Coder's drafts loop, so they run out of CPU time, the Debugger's sleep, so they run out of wall
+time) heals until GENERATION_MAX_HEALS and fails as `timeout`. It runs with the settings' judge limits
+(JUDGE_WALL_SECONDS, JUDGE_CPU_SECONDS) and prints, for each judgement of a draft (the judge step's recorded
+time), its seconds, the verdicts and the failing test's CPU and wall time, against the target: at most one wall
+limit plus a second per judgement (the gate stops at its first test that runs out of time, the rest are NR).
+It runs one hanging job unless --runs says otherwise, after one normal one-heal job to warm the judge up.
+
 It sets up Django by itself with a throwaway SQLite database in a temporary directory (migrated first), so
 it runs standalone and touches no real data:
 
-    .venv/bin/python benchmarks/generation_bench.py [--runs 5] [--latency 0.2]
+    .venv/bin/python benchmarks/generation_bench.py [--runs 5] [--latency 0.2] [--hanging]
 """
 
 from __future__ import annotations
@@ -65,11 +73,29 @@ BUGGY = code_draft("def add(a, b):\n    return a - b\n")
 FIXED = {"diagnosis": "The reference subtracted; it now adds.", "draft": code_draft("def add(a, b):\n    return a + b\n")}
 
 
+def hanging_draft(reference: str) -> dict:
+    """A draft with 10 tests whose reference never returns."""
+    draft = code_draft(reference)
+    draft["test_cases"] += [
+        {"description": f"more numbers {n}", "test_call": f"print(add({n}, {n + 1}))", "expected_output": f"{2 * n + 1}\n", "is_hidden": True}
+        for n in range(1, 5)
+    ]  # fmt: skip
+    return draft
+
+
+LOOPING = hanging_draft("def add(a, b):\n    while True:\n        pass\n")  # runs out of CPU time
+SLEEPING = hanging_draft("import time\n\n\ndef add(a, b):\n    time.sleep(60)\n    return a + b\n")  # out of wall time
+SLEEPING_FIX = {"diagnosis": "add looped forever; it now waits and returns.", "draft": SLEEPING}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="measured runs after one warm-up run (default 5)")
+    parser.add_argument("--runs", type=int, help="measured runs after one warm-up run (default 5; with --hanging, jobs: default 1)")
     parser.add_argument("--latency", type=float, default=0.2, help="seconds the fake model adds per call (default 0.2)")
+    parser.add_argument("--hanging", action="store_true", help="measure a job whose every draft hangs (failing fast)")
     args = parser.parse_args()
+    if args.runs is None:
+        args.runs = 1 if args.hanging else 5
 
     with tempfile.TemporaryDirectory(prefix="generation-bench-") as tmp, FakeOpenAI(latency=args.latency) as fake:
         # Settings are read from the environment once, at django.setup(): point them at the fake and a fresh DB.
@@ -99,6 +125,8 @@ def main() -> int:
         from generation.services import generation_run
 
         creator = User.objects.create_user("bench", "bench@example.com", "bench-pass-123")
+        if args.hanging:
+            return hanging_jobs(fake, creator, args.runs)
         print(f"fake model latency {args.latency * 1000:.0f} ms per call; CODE/python capsule that needs one heal")
         print(f"{'run':>6} {'total s':>8} {'llm s':>7} {'overhead s':>10} {'judge s':>8} {'own s':>6}  steps")
         rows = []
@@ -130,6 +158,69 @@ def main() -> int:
         met = medians[2] <= 1.0
         print(f"target: overhead at most 1 s — {'met' if met else 'NOT met'}")
         return 0 if met else 1
+
+
+def hanging_jobs(fake, creator, runs: int) -> int:
+    """Jobs whose every draft hangs: the seconds of each judgement against one wall limit plus a second."""
+    from django.conf import settings
+
+    from generation.models import GenerationJob
+    from generation.services import generation_run
+
+    def new_job() -> GenerationJob:
+        return GenerationJob.objects.create(
+            creator=creator, capsule_type="CODE", language="python", difficulty="easy",
+            prompt="a function that adds two numbers", provider="openai",
+        )  # fmt: skip
+
+    wall, cpu = settings.JUDGE_WALL_SECONDS, settings.JUDGE_CPU_SECONDS
+    target = wall + 1.0
+    fake.script(reply(IDEA), reply(BUGGY), reply(FIXED))  # warm-up: the normal job, one heal
+    warm = generation_run(new_job())
+    judged = warm.steps.filter(agent="judge").count()
+    print(f"warm-up: the normal one-heal job {warm.status}, {judged} judgements in {warm.judge_seconds:.3f} s")
+    print(
+        f"judge limits: wall {wall} s, CPU {cpu} s per test (JUDGE_WALL_SECONDS, JUDGE_CPU_SECONDS); "
+        f"GENERATION_MAX_HEALS={settings.GENERATION_MAX_HEALS}, regenerate after {settings.GENERATION_REGENERATE_AFTER_HEALS}"
+    )
+    print(f"load average {' '.join(f'{value:.2f}' for value in os.getloadavg())} (1, 5, 15 min), {os.cpu_count()} CPUs")
+    print(f"every draft's reference hangs (10 tests); target: each judgement at most one wall limit plus a second = {target:.0f} s")
+    print(f"{'job':>4} {'#':>2} {'draft by':<9} {'judge s':>8} {'target':>7}  {'failing test cpu/wall s':<24} verdicts")
+    worst, all_met = 0.0, True
+    for run in range(1, runs + 1):
+        fake.script(reply(IDEA), reply(LOOPING), reply(SLEEPING_FIX), reply(SLEEPING_FIX), reply(LOOPING))
+        started = time.perf_counter()
+        job = generation_run(new_job())
+        total = time.perf_counter() - started
+        author = ""
+        judged = 0
+        for step in job.steps.order_by("position"):
+            if step.agent != "judge":
+                author = step.agent
+                continue
+            judged += 1
+            seconds = step.latency_ms / 1000
+            tests = step.report.get("tests") or []
+            verdicts = [test["verdict"] for test in tests]
+            counts = " ".join(f"{verdict}x{verdicts.count(verdict)}" for verdict in dict.fromkeys(verdicts))
+            failing = next((test for test in tests if test["verdict"] not in ("AC", "NR")), None)
+            limit = "-"
+            if failing:
+                limit = f"{(failing.get('cpu_ms') or 0) / 1000:.2f}/{(failing.get('wall_ms') or 0) / 1000:.2f} ({failing['verdict']})"
+            met = seconds <= target
+            all_met = all_met and met
+            worst = max(worst, seconds)
+            print(f"{run:>4} {judged:>2} {author:<9} {seconds:8.3f} {'met' if met else 'NOT met':>7}  {limit:<24} {counts}")
+        if job.status != "failed" or job.error_category != "timeout":
+            print(f"job {run} did not fail as a timeout: {job.status} {job.error_category} {job.error}")
+            return 2
+        print(
+            f"job {run}: failed ({job.error_category}) after {job.heals} heals in {total:.3f} s; judge {job.judge_seconds:.3f} s "
+            f"over {judged} judgements = {job.judge_seconds / judged:.3f} s each; LLM {job.llm_seconds:.3f} s"
+        )
+    verdict = "met" if all_met else "NOT met"
+    print(f"target: each judgement of a hanging draft at most {target:.0f} s (wall {wall} s + 1 s), worst {worst:.3f} s — {verdict}")
+    return 0 if all_met else 1
 
 
 if __name__ == "__main__":

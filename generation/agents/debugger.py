@@ -34,10 +34,12 @@ def _clip(text: Any) -> str:
 
 
 def failing_tests(report: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The report's failing tests, numbered from 1 as the judge's messages number them."""
+    """The report's failing tests, numbered from 1 as the judge's messages number them. Tests the judge did not
+    run (NR: it stopped at an earlier test's limit) are left out: they did not fail, and showing them with an
+    empty output would say they printed nothing."""
     shown = []
     for test in report.get("tests") or []:
-        if test.get("verdict") == "AC":
+        if test.get("verdict") in ("AC", "NR"):
             continue
         shown.append(
             {

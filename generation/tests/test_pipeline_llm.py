@@ -54,6 +54,20 @@ BUGGY_REFERENCE = code_draft(reference="def add(a, b):\n    return a + c\n")  # 
 WRONG_EXPECTED = code_draft(first_expected="6\n")  # 2 + 3 is not 6
 
 
+def hanging_draft(reference: str) -> dict[str, Any]:
+    """A draft with 10 tests whose reference never returns (a busy loop or a long sleep)."""
+    draft = code_draft(reference=reference)
+    draft["test_cases"] += [
+        {"description": f"more numbers {n}", "test_call": f"print(add({n}, {n + 1}))", "expected_output": f"{2 * n + 1}\n", "is_hidden": True}
+        for n in range(1, 7)
+    ]  # fmt: skip
+    return draft
+
+
+LOOPING = hanging_draft("def add(a, b):\n    while True:\n        pass\n")  # runs out of CPU time
+SLEEPING = hanging_draft("import time\n\n\ndef add(a, b):\n    time.sleep(60)\n    return a + b\n")  # of wall time
+
+
 def fix(draft: dict[str, Any], diagnosis: str = "The reference used an undefined name; it now returns a + b.") -> dict[str, Any]:
     return {"diagnosis": diagnosis, "draft": copy.deepcopy(draft)}
 
@@ -207,6 +221,37 @@ def test_a_capsule_that_is_never_fixed_fails_after_the_maximum_heals_and_saves_n
     assert "Earlier capsules written for this exercise failed the judge" in regeneration
     assert regeneration.count("[runtime_error]") == 3
     assert steps_of(job)[7].summary.startswith("Rewrote")
+    assert_script_used_up(fake)
+
+
+def test_a_reference_that_hangs_in_every_draft_fails_the_job_as_a_timeout_and_each_judgement_stops_at_its_first_limit(
+    fake, owner, settings
+):
+    settings.JUDGE_WALL_SECONDS = 1
+    settings.JUDGE_CPU_SECONDS = 1
+    # The Coder's draft loops; both Debugger fixes sleep; the third heal regenerates from the Coder, which loops again.
+    fake.script(
+        reply(IDEA), reply(LOOPING),
+        reply(fix(SLEEPING, "add looped forever; it now waits and returns.")), reply(fix(SLEEPING)), reply(LOOPING),
+    )  # fmt: skip
+
+    job = generation_run(new_job(owner))
+
+    assert job.status == "failed" and job.heals == 3 and job.stage == ""
+    assert job.error_category == "timeout"
+    assert job.error.startswith("The capsule still fails the judge after 3 heals")
+    assert agents_of(job) == ["pedagogist", "coder", "judge", "debugger", "judge", "debugger", "judge", "coder", "judge"]
+    judged = [step for step in steps_of(job) if step.agent == "judge"]
+    assert [step.error_kind for step in judged] == ["timeout"] * 4
+    # Every judgement stopped at the first test that ran out of time: the other nine were never started.
+    for step in judged:
+        assert [test["verdict"] for test in step.report["tests"]] == ["TLE"] + ["NR"] * 9
+        assert "test 1 (two positives): print(add(2, 3))" in step.report["message"]
+    assert job.last_report == judged[-1].report
+    assert Capsule.objects.count() == 0 and job.result_capsule is None and job.quality_score is None
+    # The Debugger heard which test timed out.
+    assert "## Check 1: two positives — verdict TLE" in user_prompt(fake, 2)
+    assert "verdict NR" not in user_prompt(fake, 2), "tests the judge did not run are not shown as failing"
     assert_script_used_up(fake)
 
 
