@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-import openai
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
@@ -44,6 +43,9 @@ EVENTS_KEPT = 200
 EVENTS_PER_POLL = 100
 # Jobs listed on the dashboard panel.
 PANEL_JOBS = 10
+
+if TYPE_CHECKING:  # the SDK is imported where it is used: it adds about a second to every process
+    import openai
 
 
 class FineTuneUnavailable(ApplicationError):
@@ -75,6 +77,8 @@ def finetune_start(*, actor: AbstractBaseUser, base_model: str | None = None) ->
     2. Build the training set (judging edited capsules) and refuse below FINE_TUNE_MIN_EXAMPLES.
     3. Upload the JSONL (purpose fine-tune), create the job with the supervised method, store the row.
     """
+    import openai
+
     ensure_staff(actor)
     base_model = (base_model or settings.FINE_TUNE_BASE_MODEL).strip()
     if not base_model:
@@ -125,6 +129,8 @@ def finetune_poll(*, job: FineTuneJob) -> FineTuneJob:
     A provider that cannot be reached leaves the status as it was and records why in poll_error (raising
     ApplicationError too, so a page can say so); the next poll tries again.
     """
+    import openai
+
     if job.is_finished and job.events:
         return job
     try:
@@ -290,6 +296,8 @@ def _merged_events(known: list[dict[str, Any]], fetched: list[dict[str, Any]]) -
 
 
 def _provider_error(exc: openai.APIError, client: openai.OpenAI, doing: str) -> FineTuneUnavailable:
+    import openai
+
     body = exc.body
     # The server's own sentence when it sent an OpenAI error body; the SDK's message prefixes "Error code: …".
     message = str(body["message"]) if isinstance(body, dict) and body.get("message") else exc.message

@@ -12,15 +12,17 @@ import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import openai
 import pydantic
 from django.conf import settings
 
 from generation.llm.config import LOCAL_SERVER_KEY, Agent, Provider, llm_provider, make_sdk, model_for
 from generation.llm.errors import LLMError, LLMErrorKind, NoNetworkLLM
 from generation.llm.results import LLMExchange, LLMResult, Message, Mode, Purpose, T
+
+if TYPE_CHECKING:
+    import openai
 
 logger = logging.getLogger("generation.llm")
 
@@ -164,6 +166,8 @@ class LLMClient:
         response_model: type[T],
         options: dict[str, Any],
     ) -> tuple[LLMExchange, T | None]:
+        import openai  # here, not at the top: the SDK adds about a second to every process that imports it
+
         started = time.monotonic()
 
         def done(
@@ -249,6 +253,8 @@ class LLMClient:
         return answered(validation_error, content), parsed
 
     def _classify_api_error(self, exc: openai.APIError) -> LLMError:
+        import openai
+
         message = self._scrub(exc.message)
         status = getattr(exc, "status_code", None)
         if isinstance(exc, openai.APITimeoutError):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
-import openai
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    import openai
 
 logger = logging.getLogger("generation.llm")
 
@@ -70,6 +72,7 @@ def model_for(agent: Agent) -> str:
 
 def make_sdk(provider: Provider) -> openai.OpenAI:
     """The SDK client for a network provider, with the timeout and bounded retries from settings."""
+    import openai  # imported when a client is made: the SDK adds about a second to every process that imports it
     timeout = float(settings.LLM_TIMEOUT_SECONDS)
     max_retries = int(settings.LLM_MAX_RETRIES)
     if provider == "azure":
