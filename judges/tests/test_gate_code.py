@@ -52,10 +52,10 @@ def test_a_capsule_whose_reference_passes_and_whose_starting_code_fails_passes_w
 
     assert (report.passed, report.category) == (True, None)
     assert report.message == (
-        "The reference solution passes all 2 tests (1 hidden), the starting code fails 2 of them, and a second run agrees."
+        "The reference solution passes all 2 tests (1 hidden), the starting code fails test 1, and a second run agrees."
     )
     assert [(step.name, step.ok) for step in report.steps] == [(name, True) for name in STEP_NAMES]
-    assert [step.detail for step in report.steps] == ["1 visible, 1 hidden", "2/2 tests pass", "fails 2/2 tests", "same verdicts and outputs"]
+    assert [step.detail for step in report.steps] == ["1 visible, 1 hidden", "2/2 tests pass", "fails test 1", "same verdicts and outputs"]
     assert [(t.call, t.expected, t.actual, t.verdict, t.is_hidden) for t in report.tests] == [
         ("print(find_largest([1, 5, 2]))", "5\n", "5\n", "AC", False),
         ("print(find_largest([-3, -1, -7]))", "-1\n", "-1\n", "AC", True),
@@ -184,7 +184,27 @@ def test_starting_code_that_already_passes_every_test_is_boilerplate_passes():
 
     assert (report.passed, report.category) == (False, "boilerplate_passes")
     assert report.message == "The starting code already passes every test, so learners would have nothing to do."
-    assert (report.steps[2].name, report.steps[2].ok, report.steps[2].detail) == (STEP_NAMES[2], False, "fails 0/2 tests")
+    assert (report.steps[2].name, report.steps[2].ok, report.steps[2].detail) == (STEP_NAMES[2], False, "passes every test")
+
+
+def test_starting_code_that_passes_the_first_test_is_run_on_the_others_and_fails_one():
+    # The sample's tests are [1, 5, 2] -> 5 and [-3, -1, -7] -> -1: a max() that starts from 0 gets the first right.
+    data = code_capsule(boilerplate_code="def find_largest(numbers):\n    return max([0, *numbers])\n")
+
+    report = judged(data)
+
+    assert (report.passed, report.category) == (True, None)
+    assert (report.steps[2].ok, report.steps[2].detail) == (True, "fails test 2")
+    assert "the starting code fails test 2" in report.message
+
+
+def test_starting_code_that_hangs_on_the_first_test_fails_it(settings):
+    settings.JUDGE_CPU_SECONDS = 1
+    data = code_capsule(boilerplate_code="def find_largest(numbers):\n    while True:\n        pass\n")
+
+    report = judged(data)
+
+    assert (report.passed, report.steps[2].detail) == (True, "fails test 1")
 
 
 def test_a_capsule_without_a_hidden_test_is_missing_hidden_test_and_nothing_runs():

@@ -3,8 +3,9 @@
 The three programs (reference, reference again, boilerplate) run in ONE sandbox (run_code_batch): a
 sandbox start costs more than ten Python tests. The job stops at its first test that runs out of time or
 memory (Budget.stop_on_limit), so a reference that hangs is rejected after one wall-clock limit, not one per
-test; the boilerplate runs last because it may hang by design (an empty loop), and one failed test is all the
-gate needs of it.
+test; the boilerplate runs last because it may hang by design (an empty loop). One failed test is all the gate
+needs of the boilerplate, and starting code fails the first test almost always: so the batch runs it on the
+first test only, and the other tests run (in a job of their own) only when it passes that one.
 
 Steps, each recorded in the report:
 1. The tests: at least one visible and one hidden (hidden tests keep learners from hard-coding answers).
@@ -20,9 +21,9 @@ from __future__ import annotations
 import re
 
 from capsules.schemas import CapsuleDraft, CodeConfig, TestCase
-from judges.limits import limits_for
+from judges.limits import Limits, limits_for
 from judges.reports import CATEGORY_OF_VERDICT, TestOutcome, ValidationReport
-from judges.runtimes import Budget, JobResult, TestResult, TestSpec, run_code_batch
+from judges.runtimes import Budget, JobResult, TestResult, TestSpec, run_code_batch, run_code_tests
 from judges.runtimes.compare import DEFAULT_TOLERANCE, CompareMode
 from judges.validators.common import ReportBuilder, quote
 
@@ -110,11 +111,11 @@ def validate_code(draft: CapsuleDraft) -> ValidationReport:
     limits = limits_for(draft.language, extended=draft.runtime_tier.endswith("-extended"))
 
     with report.step("reference solution passes every test") as step:
-        first, second, starting = run_code_batch(
+        first, second, probe = run_code_batch(
             draft.language,
-            [(config.reference_solution, specs), (config.reference_solution, specs), (config.boilerplate_code, specs)],
+            [(config.reference_solution, specs), (config.reference_solution, specs), (config.boilerplate_code, specs[:1])],
             limits,
-            budget=Budget(stop_on_limit=True),
+            budget=STOP_AT_FIRST_LIMIT,
         )
         report.tests = test_outcomes(cases, first)
         step.ok = first.passed
@@ -136,9 +137,12 @@ def validate_code(draft: CapsuleDraft) -> ValidationReport:
         )
 
     with report.step("starting code compiles and fails at least one test") as step:
-        failed = len(cases) - sum(t.passed for t in starting.tests) if starting.compiled else len(cases)
-        step.ok = starting.compiled and not starting.passed
-        step.detail = f"fails {failed}/{len(cases)} tests" if starting.compiled else "does not compile"
+        starting, failing = judge_starting_code(draft.language, config.boilerplate_code, specs, probe, limits)
+        step.ok = starting.compiled and failing is not None
+        if not starting.compiled:
+            step.detail = "does not compile"
+        else:
+            step.detail = f"fails test {failing + 1}" if failing is not None else "passes every test"
     if not starting.compiled:
         error_line = compiler_error_line(starting.compile.stderr if starting.compile else "")
         return report.fail(
@@ -146,7 +150,7 @@ def validate_code(draft: CapsuleDraft) -> ValidationReport:
             "The starting code does not compile, so learners would begin with an error"
             + (f": {error_line[:300]}" if error_line else "."),
         )
-    if starting.passed:
+    if failing is None:
         return report.fail(
             "boilerplate_passes", "The starting code already passes every test, so learners would have nothing to do."
         )
@@ -167,5 +171,21 @@ def validate_code(draft: CapsuleDraft) -> ValidationReport:
 
     return report.passed(
         f"The reference solution passes all {len(cases)} tests ({hidden} hidden), the starting code fails "
-        f"{failed} of them, and a second run agrees."
+        f"test {failing + 1}, and a second run agrees."
     )
+
+
+STOP_AT_FIRST_LIMIT = Budget(stop_on_limit=True)
+
+
+def judge_starting_code(language: str, code: str, specs: list[TestSpec], probe: JobResult, limits: Limits) -> tuple[JobResult, int | None]:
+    """The starting code's job and the index of its first failing test (None: it passes every test).
+
+    `probe` ran it on the first test. Only when it passed that one do the others run, in a job of their own."""
+    if not probe.compiled:
+        return probe, None
+    if not probe.passed or len(specs) == 1:
+        return probe, (None if probe.passed else 0)
+    rest = run_code_tests(language, code, specs[1:], limits, budget=STOP_AT_FIRST_LIMIT)
+    failing = next((test.index + 1 for test in rest.tests if not test.passed), None)
+    return rest, failing if rest.compiled else None
