@@ -33,7 +33,8 @@ idle keep-alive connections in its poller instead of tying a thread to each of t
 2x8, 3x4, 4x4 and 5x2 served the JSON endpoint at about the same rate (within the noise), 3x4 a little ahead.
 
 benchmarks/scale_bench.py imports the pieces below (services, server, load generator, percentiles, table
-cells) to measure the same way against a database seeded at scale.
+cells) to measure the same way against a database seeded at scale, and benchmarks/embed_cache_bench.py to measure
+these endpoints behind nginx's proxy_cache (a shared cache, as a CDN) and with the origin rendering every answer.
 
 The whole run takes about 90 s:
 

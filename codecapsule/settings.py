@@ -6,6 +6,7 @@ work on a fresh machine; production sets DJANGO_DEBUG=0 and must then provide a 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -62,6 +63,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the last word on answers a shared cache may keep (no cookie, no Vary: Cookie in them).
+    "codecapsule.cachecontrol.SharedCacheGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Above the session middleware, so a database error while saving the session is a 503 too.
@@ -165,6 +168,17 @@ _static_backend = (
     else "django.contrib.staticfiles.storage.StaticFilesStorage"
 )
 STORAGES = {"default": _default_storage, "staticfiles": {"BACKEND": _static_backend}}
+# Files whose name changes with their content may be cached for good: Django's manifest names, and the editor's
+# language modules and shared chunks, which esbuild names after their content (scripts/build-frontend.mjs) and
+# the editor core imports by those names.
+_IMMUTABLE_STATIC = re.compile(r"^.+\.[0-9a-f]{12}\..+$|/vendor/codemirror-languages/[\w-]+-[A-Z0-9]{8}\.js$")
+
+
+def _immutable_static_file(path: str, url: str) -> bool:
+    return bool(_IMMUTABLE_STATIC.search(url))
+
+
+WHITENOISE_IMMUTABLE_FILE_TEST = _immutable_static_file
 
 # --- Auth and security ------------------------------------------------------------------------------
 
@@ -286,6 +300,26 @@ EMBED_GRADING_PER_MINUTE_PER_ADDRESS = env_int("EMBED_GRADING_PER_MINUTE_PER_ADD
 # behind one NAT at a command every 6 s is 300 a minute.
 EMBED_TERMINAL_COMMANDS_PER_MINUTE = env_int("EMBED_TERMINAL_COMMANDS_PER_MINUTE", 30, minimum=1)
 EMBED_TERMINAL_COMMANDS_PER_MINUTE_PER_ADDRESS = env_int("EMBED_TERMINAL_COMMANDS_PER_MINUTE_PER_ADDRESS", 300, minimum=1)
+# Caching of the embed's shared answers (public course and capsule pages, the embed JSON; playlists/views/
+# _embed_cache.py). No purge reaches a CDN, so these ages bound how long a creator's edit takes to show: a shared
+# cache serves a copy for S_MAXAGE (then revalidates: a 304 costs the origin one query), may serve it while it
+# revalidates for STALE_WHILE_REVALIDATE more, and a browser keeps what it got for MAX_AGE (nginx sends no Age,
+# so a browser may count that from its own fetch). Worst case 120 + 30 + 60 s: an edit shows within about 3.5
+# minutes everywhere, and a busy step costs the origin one revalidation per cache node every two minutes.
+# STALE_IF_ERROR: while the origin fails (a deploy, a database failover), learners keep the last public copy.
+EMBED_CACHE_MAX_AGE = env_int("EMBED_CACHE_MAX_AGE", 60, minimum=0)
+EMBED_CACHE_S_MAXAGE = env_int("EMBED_CACHE_S_MAXAGE", 120, minimum=0)
+EMBED_CACHE_STALE_WHILE_REVALIDATE = env_int("EMBED_CACHE_STALE_WHILE_REVALIDATE", 30, minimum=0)
+EMBED_CACHE_STALE_IF_ERROR = env_int("EMBED_CACHE_STALE_IF_ERROR", 3600, minimum=0)
+# The origin keeps each rendered shared answer this long in Django's cache, keyed by its ETag (content-addressed:
+# an edit makes new keys, so this only bounds memory). An hour: a 200-step course is ~20 MB of pages per variant.
+EMBED_RENDER_CACHE_SECONDS = env_int("EMBED_RENDER_CACHE_SECONDS", 3600, minimum=0)
+# …and each web process keeps the bodies it answered last in memory too, up to this many bytes (16 MB: every step of a
+# 20-step course in every variant, or most of a 200-step course's pages), so a cached answer costs no Redis round trip.
+EMBED_RENDER_MEMORY_BYTES = env_int("EMBED_RENDER_MEMORY_BYTES", 16 * 1024 * 1024, minimum=0)
+# Mixed into every embed ETag: set it to the release (e.g. the commit) when a deploy changes embed output in a way
+# the files under playlists/ and capsules/ do not show (they are hashed in anyway).
+EMBED_CACHE_VERSION = env_str("EMBED_CACHE_VERSION", "")
 PLAYLIST_LIST_PAGE_SIZE = env_int("PLAYLIST_LIST_PAGE_SIZE", 20, minimum=1, maximum=200)
 # The builder's "My capsules" column shows at most this many matches of its search and type filter.
 PLAYLIST_BUILDER_CAPSULES = env_int("PLAYLIST_BUILDER_CAPSULES", 100, minimum=10, maximum=1000)

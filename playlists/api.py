@@ -7,7 +7,8 @@
     PATCH  /api/playlists/<id>             change some of them
     DELETE /api/playlists/<id>
     PUT    /api/playlists/<id>/items       the full ordered list {items: [...], version} (or a bare list)
-    GET    /api/playlists/<id>/embed?step=N[&token=…]   the seed's embed shape, learner-safe
+    GET    /api/playlists/<id>/embed?step=N[&token=…]   the seed's embed shape, learner-safe; a public playlist's
+                                                   answer is cacheable by shared caches (ETag, Cache-Control)
 
 Every write goes through playlists/services.py; a stale `version` is a 409 in the one error shape. The
 embed endpoint keeps the seed's own 404 body, `{"error": "Playlist or step not found"}`, because embed
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -31,6 +33,7 @@ from django.db import transaction
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -41,6 +44,7 @@ from codecapsule.errors import ValidationFailed, error_responses
 from playlists import selectors, services
 from playlists.models import Playlist, PlaylistItem
 from playlists.selectors import EmbedStep, PlaylistNotFound
+from playlists.views._embed_cache import course_steps, etag_of, keep_private, not_modified, rendered, share
 
 EMBED_NOT_FOUND = {"error": "Playlist or step not found"}
 
@@ -424,10 +428,36 @@ class PlaylistEmbedView(APIView):
             ),
         },
     )
-    def get(self, request: Request, playlist_id: str) -> Response:
-        try:
-            playlist = selectors.get_playlist_for_embed(playlist_id, token=request.query_params.get("token"))
-            step = selectors.embed_step(playlist, selectors.parse_step(request.query_params.get("step")))
-        except PlaylistNotFound:
-            return Response(EMBED_NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
-        return Response(embed_dict(step))
+    def get(self, request: Request, playlist_id: str) -> HttpResponse:
+        """The same for everyone who may read it, so a public playlist's answer is a shared one (ETag,
+        `Cache-Control: public`, views/_embed_cache.py) and a private one's (its token opens it) is never stored.
+        One query answers a revalidation or a cached rendering; a rendering costs two more (titles, capsule)."""
+        token = request.query_params.get("token") or None
+        playlist = selectors.get_playlist_with_embed_stamp(playlist_id)
+        if playlist is None or not selectors.may_embed(playlist, token=token, user=None):
+            return _embed_not_found()
+        position = selectors.parse_step(request.query_params.get("step"))
+        if position is None or not 1 <= position <= playlist.step_count:
+            return _embed_not_found()
+        etag = etag_of("embed-json", selectors.embed_stamp(playlist), position)
+        answer = not_modified(request, etag)
+        if answer is None:
+            try:
+                body = rendered(etag, lambda: _render_embed(playlist, position))
+            except PlaylistNotFound:  # a step went away between the stamp and the step list
+                return _embed_not_found()
+            answer = HttpResponse(body, content_type="application/json")
+        if playlist.is_public:
+            return share(answer, etag=etag)
+        answer["ETag"] = etag
+        return keep_private(answer)
+
+
+def _render_embed(playlist: Playlist, position: int) -> bytes:
+    steps = course_steps(playlist, selectors.embed_stamp(playlist))
+    return JSONRenderer().render(embed_dict(selectors.embed_step(playlist, position, steps=steps)))
+
+
+def _embed_not_found() -> HttpResponse:
+    """The seed's 404 body; never stored, so a playlist made public (or given the step) shows at once."""
+    return keep_private(HttpResponse(JSONRenderer().render(EMBED_NOT_FOUND), status=404, content_type="application/json"))

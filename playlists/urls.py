@@ -23,7 +23,9 @@ urlpatterns: list = [
     path("gallery/<uuid:playlist_id>/", embed.gallery_playlist, name="gallery_playlist"),
     path("embed/playlist/<uuid:playlist_id>", embed.embed_playlist, name="embed_playlist"),
     path("embed/playlist/<uuid:playlist_id>/events", embed.embed_events, name="embed_events"),
+    path("embed/playlist/<uuid:playlist_id>/state", embed.embed_playlist_state, name="embed_playlist_state"),
     path("embed/capsule/<uuid:capsule_id>", embed.embed_capsule, name="embed_capsule"),
+    path("embed/capsule/<uuid:capsule_id>/state", embed.embed_capsule_state, name="embed_capsule_state"),
     # The learner's workspace in an embed (playlists/views/workspace.py)
     path("embed/playlist/<uuid:playlist_id>/steps/<int:step>/run", workspace.step_run, name="step_run"),
     path("embed/playlist/<uuid:playlist_id>/steps/<int:step>/submit", workspace.step_submit, name="step_submit"),

@@ -76,7 +76,8 @@ def course(transactional_db):
 
 
 def issued_key(server: WebServer, course, address: str) -> str:
-    status, headers, _ = server.get(f"/embed/playlist/{course.pk}", client_address=address)
+    # The learner's state issues their key (the embed page itself is the same for every learner).
+    status, headers, _ = server.get(f"/embed/playlist/{course.pk}/state", client_address=address)
     assert status == 200
     return headers["x-learner-key"]
 

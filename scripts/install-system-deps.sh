@@ -4,6 +4,8 @@
 #   chromium     browser tests (Playwright drives Debian's build; its own download cannot work offline)
 #   postgresql   a throwaway cluster for the PostgreSQL test pass (and the judge's PostgreSQL dialect)
 #   fonts-liberation  readable screenshots in browser tests
+#   nginx        a shared cache (proxy_cache) in front of gunicorn for the embed cache benchmark and prodtest,
+#                started by them as a child process; the system service is not wanted
 # Toolchains for the judge's runtimes are listed in scripts/system-packages.txt beside this file.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -24,5 +26,16 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo_cmd=(sudo)
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Packages with a service (nginx, postgresql, redis-server) start it from their postinst. In a container without
+# systemd that runs the SysV script, which starts a daemon nobody wants (nginx on port 80) or fails the install
+# when the port is taken. policy-rc.d answering 101 ("action not allowed") tells invoke-rc.d not to start
+# anything; it is only put in place (and removed again) where there is no systemd and no policy of its own.
+policy=/usr/sbin/policy-rc.d
+if [ ! -d /run/systemd/system ] && [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\n# Temporary, from scripts/install-system-deps.sh: no service starts during the install.\nexit 101\n' \
+    | "${sudo_cmd[@]}" tee "$policy" >/dev/null
+  "${sudo_cmd[@]}" chmod 755 "$policy"
+  trap '"${sudo_cmd[@]}" rm -f "$policy"' EXIT
+fi
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

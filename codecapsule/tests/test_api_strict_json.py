@@ -202,9 +202,10 @@ def course(owner) -> Playlist:
 
 @pytest.fixture
 def learner(course) -> Client:
-    """A learner's browser: opening the embed gives it its learner key (a cookie)."""
+    """A learner's browser: opening the embed gives it its learner key (a cookie, from the state the frame asks for)."""
     client = Client()
     assert client.get(reverse("playlists:embed_playlist", args=[course.pk])).status_code == 200
+    assert client.get(reverse("playlists:embed_playlist_state", args=[course.pk])).status_code == 200
     return client
 
 

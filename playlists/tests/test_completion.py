@@ -9,16 +9,15 @@ import json
 import re
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.template.loader import render_to_string
 from django.test import RequestFactory
-from django.urls import reverse
 from django_htmx.middleware import HtmxDetails
 
 from playlists.models import LearnerEvent, LearnerProgress, Playlist
-from playlists.selectors import embed_step, playlist_steps
+from playlists.selectors import embed_step, learner_progress, playlist_steps
 from playlists.services import playlist_create, progress_record_step_completed, progress_record_view
-from playlists.views._embed_common import EmbedOptions, Learner, learner_token, step_location
+from playlists.views._embed_common import EmbedOptions, Learner, course_context, learner_token, step_location
 from playlists.views.workspace import (
     Completion,
     WorkspaceTarget,
@@ -51,8 +50,12 @@ def complete(playlist: Playlist, *positions: int, key: str = KEY) -> None:
 
 
 def page(client, playlist: Playlist, step: int) -> str:
-    client.cookies[settings.EMBED_LEARNER_COOKIE] = TOKEN
-    return client.get(reverse("playlists:embed_playlist", args=[playlist.pk]) + f"?step={step}").content.decode()
+    """The footer of `step` as this learner's answers render it (a passing submit's out-of-band swap, a post
+    without JavaScript). The page itself is the same for everyone: embed-frame.js applies the same rule to it
+    from the learner's state (test_embed_state.py; in a browser, tests/browser/test_embed_shared_page.py)."""
+    progress = learner_progress(playlist, KEY)
+    context = course_context(embed_step(playlist, step), EmbedOptions(), progress)
+    return render_to_string("playlists/embed/playlist.html#footer", context)
 
 
 def learner_request(*, htmx: bool = True, user=None, query: str = ""):

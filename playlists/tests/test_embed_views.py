@@ -175,6 +175,8 @@ def test_a_step_taken_back_by_its_owner_drops_out_of_the_numbering(client, owner
 
 
 # --- Resume and the learner key --------------------------------------------------------------------------
+# The page is the same for every learner (test_embed_cache.py); the learner's key, resume step and completed
+# steps come from the state endpoint (test_embed_state.py), which embed-frame.js asks once the page is up.
 
 
 def test_without_a_step_a_stranger_starts_at_step_1(client, course):
@@ -182,32 +184,21 @@ def test_without_a_step_a_stranger_starts_at_step_1(client, course):
     assert current_step_title(html) == "Step 1"
 
 
-def test_without_a_step_it_resumes_where_the_cookie_learner_left_off(client, course):
+def test_without_a_step_a_returning_learner_gets_step_1_too_and_the_frame_resumes_them(client, course):
     LearnerProgress.objects.create(playlist=course, learner_key=KEY, position=3)
     client.cookies[settings.EMBED_LEARNER_COOKIE] = learner_token(KEY)
     html = html_of(client.get(embed_url(course)))
-    assert current_step_title(html) == "Step 3"
-    assert "data-resume" not in html
+    assert current_step_title(html) == "Step 1"
+    assert re.search(r"<body [^>]*data-resume", html)
+    assert f'data-state-url="{reverse("playlists:embed_playlist_state", args=[course.pk])}"' in html
 
 
-def test_without_a_step_it_resumes_with_the_key_embed_frame_js_sends(client, course):
-    LearnerProgress.objects.create(playlist=course, learner_key=KEY, position=2)
-    response = client.get(embed_url(course), headers={"HX-Request": "true", "X-Learner-Key": learner_token(KEY)})
-    assert current_step_title(html_of(response)) == "Step 2"
-
-
-def test_an_explicit_step_wins_over_the_resume_position(client, course):
+def test_an_explicit_step_is_not_resumed(client, course):
     LearnerProgress.objects.create(playlist=course, learner_key=KEY, position=3)
     client.cookies[settings.EMBED_LEARNER_COOKIE] = learner_token(KEY)
-    assert current_step_title(html_of(client.get(embed_url(course, "step=1")))) == "Step 1"
-
-
-def test_a_resume_position_beyond_a_shortened_course_starts_again_at_step_1(client, course):
-    LearnerProgress.objects.create(playlist=course, learner_key=KEY, position=9)
-    client.cookies[settings.EMBED_LEARNER_COOKIE] = learner_token(KEY)
-    response = client.get(embed_url(course))
-    assert response.status_code == 200
-    assert current_step_title(html_of(response)) == "Step 1"
+    html = html_of(client.get(embed_url(course, "step=1")))
+    assert current_step_title(html) == "Step 1"
+    assert "data-resume" not in html
 
 
 def test_a_stranger_without_a_step_is_asked_to_resume_from_local_storage(client, course):
@@ -216,36 +207,11 @@ def test_a_stranger_without_a_step_is_asked_to_resume_from_local_storage(client,
     assert "data-resume" not in html_of(client.get(embed_url(course, "step=1")))
 
 
-def test_the_first_response_sets_a_random_signed_lax_learner_cookie_over_http(client, course):
+def test_the_page_names_no_learner_and_sets_no_cookie(client, course):
     response = client.get(embed_url(course))
-    cookie = response.cookies[settings.EMBED_LEARNER_COOKIE]
-    key = cookie.value.split(":")[0]
-    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", key) and learner_token(key) == cookie.value
-    assert cookie["samesite"] == "Lax" and not cookie["secure"] and cookie["httponly"]
-    assert cookie["max-age"] == settings.EMBED_LEARNER_COOKIE_AGE
-    assert f'data-learner-key="{cookie.value}"' in html_of(response)
-    assert Client().get(embed_url(course)).cookies[settings.EMBED_LEARNER_COOKIE].value != cookie.value
-
-
-def test_over_https_the_cookie_is_samesite_none_secure_and_partitioned_so_third_party_iframes_keep_it(client, course):
-    cookie = client.get(embed_url(course), secure=True).cookies[settings.EMBED_LEARNER_COOKIE]
-    assert cookie["samesite"] == "None" and cookie["secure"]
-    header = cookie.output(header="Set-Cookie:")
-    assert header.startswith(f"Set-Cookie: {settings.EMBED_LEARNER_COOKIE}={cookie.value};")
-    assert header.endswith("; Partitioned") and "SameSite=None" in header and "Secure" in header
-
-
-def test_a_learner_who_already_has_the_cookie_does_not_get_it_again(client, course):
-    client.cookies[settings.EMBED_LEARNER_COOKIE] = learner_token(KEY)
-    response = client.get(embed_url(course))
-    assert settings.EMBED_LEARNER_COOKIE not in response.cookies
-    assert f'data-learner-key="{learner_token(KEY)}"' in html_of(response)
-
-
-def test_a_malformed_learner_key_is_replaced_by_a_fresh_one(client, course):
-    client.cookies[settings.EMBED_LEARNER_COOKIE] = "<script>"
-    response = client.get(embed_url(course))
-    assert response.cookies[settings.EMBED_LEARNER_COOKIE].value != "<script>"
+    assert not response.cookies
+    assert "X-Learner-Key" not in response
+    assert "data-learner-key" not in html_of(response)
 
 
 def test_viewing_the_page_writes_nothing(client, course):
@@ -254,17 +220,18 @@ def test_viewing_the_page_writes_nothing(client, course):
     assert not LearnerEvent.objects.exists()
 
 
-def test_steps_the_learner_completed_are_marked_in_the_dots_and_the_jump_menu(client, course):
+def test_a_learners_completed_steps_are_not_in_the_page_but_every_step_can_be_marked(client, course):
     steps = playlist_steps(course)
     progress_record_step_completed(
         playlist=course, learner_key=KEY, step=1, item_id=steps[0].item_id, all_item_ids=[s.item_id for s in steps]
     )
     client.cookies[settings.EMBED_LEARNER_COOKIE] = learner_token(KEY)
     html = html_of(client.get(embed_url(course, "step=2")))
-    assert html.count("dot--completed") == 1
-    assert re.search(r'class="dot dot--completed" href="[^"]*\?step=1"', html)
-    assert "Step 1: Step 1 (completed)" in html
-    assert 'class="is-completed">Step 1: Step 1' in html
+    assert "dot--completed" not in html and "(completed)" not in html and "is-completed" not in html
+    # embed-frame.js finds each step's dot and jump-menu entry by its number.
+    assert re.findall(r'<a class="dot[^"]*" [^>]*data-step-link="(\d)"', html) == ["1", "2", "3"]
+    menu = re.search(r'<ol class="jump__list">(.*?)</ol>', html, re.S).group(1)
+    assert re.findall(r'data-step-link="(\d)"', menu) == ["1", "2", "3"]
 
 
 # --- Display options --------------------------------------------------------------------------------------

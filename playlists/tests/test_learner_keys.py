@@ -39,9 +39,10 @@ def test_a_key_from_before_signing_that_owns_progress_is_kept_and_signed(owner, 
     course = playlist_create(creator=owner, title="Course", is_public=True, items=[{"capsule_id": str(capsules[0].pk)}])
     LearnerProgress.objects.create(playlist=course, learner_key=KEY, position=1)
 
-    response = Client().get(reverse("playlists:embed_playlist", args=[course.pk]), headers={"HX-Request": "true", "X-Learner-Key": KEY})
+    response = Client().get(reverse("playlists:embed_playlist_state", args=[course.pk]), headers={"X-Learner-Key": KEY})
 
     assert response["X-Learner-Key"] == learner_token(KEY)  # embed-frame.js keeps the signed form from now on
+    assert response.json()["learner_key"] == learner_token(KEY)
     assert learner_with(header=KEY).known
 
 

@@ -2,6 +2,10 @@
 the embed options of the URL, the anonymous learner, rendering a frameable learner-private response, the
 Origin check and rate limits of learner POSTs, and the template context of a capsule and of a course step.
 
+A GET of an embed page renders no learner at all (it is the same answer for everyone, which shared caches keep:
+views/_embed_cache.py); the learner's key, progress and saved terminal directory come from the state endpoint
+(views/embed.py). The answers to a learner's POSTs are theirs alone, and render their progress.
+
 Learners are anonymous: a random key that the server issues signed, in a first-party cookie, mirrored by
 embed-frame.js in localStorage and sent as `X-Learner-Key`, because browsers often refuse cookies inside a
 third-party iframe. Only a key this server signed counts as a learner: a request without one (or with one it made
@@ -13,7 +17,9 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterator, Mapping
+from html import escape as html_escape
 from dataclasses import dataclass
+from functools import lru_cache
 from http.cookies import Morsel
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -25,7 +31,8 @@ from django.core.cache import cache
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_vary_headers
+from django.utils.safestring import SafeString, mark_safe
 
 from capsules.models import Capsule, CapsuleType
 from capsules.schemas import learner_safe_config
@@ -36,6 +43,7 @@ from codecapsule.views import HtmxHttpRequest
 from judges.models import TerminalWorkspace
 from playlists.models import LearnerProgress
 from playlists.selectors import EmbedStep, StepSummary
+from playlists.views._embed_cache import keep_private
 
 THEMES = ("auto", "light", "dark")
 _FALSE_VALUES = {"false", "0", "no", "off"}
@@ -171,32 +179,31 @@ def _partition(response: HttpResponse, name: str) -> None:
 
 
 def embed_private(response: HttpResponse, request: HtmxHttpRequest, learner: Learner) -> HttpResponse:
-    """Make a response an embed's: frameable by other sites, private to this learner, never cached."""
+    """Make a response an embed's answer to this learner: frameable by other sites, theirs alone, never stored."""
     allow_framing(response)
     remember_learner(response, request, learner)
     # A fragment and its page share a URL, and progress makes a page this learner's own.
     patch_vary_headers(response, ("HX-Request", "Cookie", LEARNER_KEY_HEADER))
-    patch_cache_control(response, private=True, no_cache=True)
-    return response
+    return keep_private(response)
 
 
 def embed_response(
     request: HtmxHttpRequest, template: str, context: dict[str, Any], *, learner: Learner, status: int = 200
 ) -> HttpResponse:
-    """Render an embed page (or its fragment)."""
+    """Render an embed page for one learner: the answer to a post without JavaScript, with their progress."""
     context.setdefault("site_url", settings.SITE_URL)
     context.setdefault("learner_key", learner.key)  # whose workspace and progress the page shows
-    context.setdefault("learner_token", learner.token)  # what the page hands embed-frame.js to send back
     return embed_private(render(request, template, context, status=status), request, learner)
 
 
-def not_found(
-    request: HtmxHttpRequest, options: EmbedOptions, learner: Learner, *, first_step_url: str = "", empty_course: bool = False
-) -> HttpResponse:
+def not_found(request: HtmxHttpRequest, options: EmbedOptions, *, first_step_url: str = "", empty_course: bool = False) -> HttpResponse:
     """A 404 the iframe can show (the default page would be refused by frame-ancestors 'none'). It never
-    says whether a private playlist exists: `first_step_url` and `empty_course` only come after access was granted."""
-    context = {"options": options, "first_step_url": first_step_url, "empty_course": empty_course}
-    return embed_response(request, "playlists/embed/not_found.html", context, learner=learner, status=404)
+    says whether a private playlist exists: `first_step_url` and `empty_course` only come after access was granted.
+    Nobody's, and never stored: a course made public or given a step a moment later must show at once."""
+    context = {"options": options, "first_step_url": first_step_url, "empty_course": empty_course, "site_url": settings.SITE_URL}
+    response = render(request, "playlists/embed/not_found.html", context, status=404)
+    allow_framing(response)
+    return keep_private(response)
 
 
 # --- Learner POSTs: origin and rate limits -------------------------------------------------------------------
@@ -277,13 +284,20 @@ def storage_key(capsule: Capsule) -> str:
 # --- Capsule content ----------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=256)
+def statement_html(source: str) -> str:
+    """A statement's Markdown as safe HTML, rendered once per text per process: learners open the same few
+    statements over and over, and parsing and sanitizing one costs about a millisecond."""
+    return render_markdown(source)
+
+
 def capsule_context(capsule: Capsule, location: WorkspaceLocation) -> dict[str, Any]:
     """What _capsule.html and its workspace show of a capsule: only its learner-safe part (DESIGN.md §4)."""
     config = learner_safe_config(capsule.capsule_type, capsule.config_data)
     tests = config.get("test_cases", [])
     return {
         "capsule": capsule,
-        "statement_html": render_markdown(capsule.problem_statement_md),
+        "statement_html": statement_html(capsule.problem_statement_md or ""),
         "config": config,
         "visible_tests": [test for test in tests if not test["is_hidden"]],
         "hidden_test_count": sum(1 for test in tests if test["is_hidden"]),
@@ -315,14 +329,50 @@ class StepLink:
     is_completed: bool
 
 
+def render_dots(links: list[StepLink]) -> SafeString:
+    """The step dots' list items. Built here rather than by a template loop: a course of 200 steps has 200 dots
+    and 200 jump-menu entries, and the template engine took ~45 ms of a page's ~50 ms to render them (about
+    0.1 ms per link; these f-strings take a hundredth of that). `data-step-link` lets embed-frame.js mark the
+    learner's completed steps in a page that is the same for everyone."""
+    items = []
+    for link in links:
+        label = f"Step {link.position}: {html_escape(link.title)}{' (completed)' if link.is_completed else ''}"
+        classes = "dot" + (" dot--current" if link.is_current else "") + (" dot--completed" if link.is_completed else "")
+        url = html_escape(link.url)
+        current = ' aria-current="step"' if link.is_current else ""
+        items.append(
+            f'<li><a class="{classes}" href="{url}" hx-get="{url}" target="_self" title="{label}" data-step-link="{link.position}"'
+            f'{current}><span class="visually-hidden">{label}</span></a></li>'
+        )
+    return mark_safe("\n".join(items))  # noqa: S308 — every value above was escaped or is our own markup
+
+
+def render_jump_menu(links: list[StepLink]) -> SafeString:
+    """The jump menu's list items (see render_dots for why they are not a template loop)."""
+    items = []
+    for link in links:
+        url = html_escape(link.url)
+        current = ' aria-current="step"' if link.is_current else ""
+        completed = ' class="is-completed"' if link.is_completed else ""
+        mark = '<span class="visually-hidden"> (completed)</span>' if link.is_completed else ""
+        items.append(
+            f'<li><a href="{url}" hx-get="{url}" target="_self" data-step-link="{link.position}"{current}{completed}>'
+            f"Step {link.position}: {html_escape(link.title)}{mark}</a></li>"
+        )
+    return mark_safe("\n".join(items))  # noqa: S308 — every value above was escaped or is our own markup
+
+
 def step_links(step: EmbedStep, options: EmbedOptions, completed: set[str]) -> list[StepLink]:
     # The page's own URL, not request.path: a workspace post (no JavaScript) renders this page at …/run.
     path = reverse("playlists:embed_playlist", kwargs={"playlist_id": step.playlist.pk})
+    # options.query(step=N), with the options' part encoded once rather than once per step.
+    rest = options.query()
+    rest = f"&{rest}" if rest else ""
     return [
         StepLink(
             position=summary.position,
             title=summary.title,
-            url=f"{path}?{options.query(step=summary.position)}",
+            url=f"{path}?step={summary.position}{rest}",
             is_current=summary.position == step.position,
             is_completed=str(summary.item_id) in completed,
         )
@@ -354,12 +404,15 @@ def course_context(step: EmbedStep, options: EmbedOptions, progress: LearnerProg
         "playlist": playlist,
         "step": step,
         "links": links,
+        "dots_html": render_dots(links) if options.show_progress else "",
+        "jump_html": render_jump_menu(links) if step.total > 1 else "",
         "previous_link": links[step.position - 2] if step.previous else None,
         "next_link": links[step.position] if step.next else None,
         "options": options,
         "progress_percent": round(100 * step.position / step.total),
         "document_title": f"{step.capsule.title} · Step {step.position} of {step.total} · {playlist.title}",
         "events_url": events_url(playlist.pk, options),
+        "state_url": playlist_state_url(playlist.pk, options),
         "course_complete": course_complete(step.steps, completed),
         "completed_count": len(links) - len(open_links),
         "open_links": open_links[:OPEN_STEP_LINKS],
@@ -370,3 +423,13 @@ def course_context(step: EmbedStep, options: EmbedOptions, progress: LearnerProg
 def events_url(playlist_id: UUID, options: EmbedOptions) -> str:
     url = reverse("playlists:embed_events", kwargs={"playlist_id": playlist_id})
     return f"{url}?{urlencode({'token': options.token})}" if options.token else url
+
+
+def playlist_state_url(playlist_id: UUID, options: EmbedOptions) -> str:
+    """Where embed-frame.js asks for the learner's state in a course (views/embed.py's embed_playlist_state)."""
+    url = reverse("playlists:embed_playlist_state", kwargs={"playlist_id": playlist_id})
+    return f"{url}?{urlencode({'token': options.token})}" if options.token else url
+
+
+def capsule_state_url(capsule_id: UUID) -> str:
+    return reverse("playlists:embed_capsule_state", kwargs={"capsule_id": capsule_id})

@@ -1,11 +1,19 @@
-"""Learner-facing pages: the embeddable course and capsule (iframe pages), the learner events endpoint, the
-host-page resizer script, oEmbed, and the public gallery.
+"""Learner-facing pages: the embeddable course and capsule (iframe pages), the learner's state and events
+endpoints, the host-page resizer script, oEmbed, and the public gallery.
 
 Embed pages live in other sites' iframes, so they (and only they) call `allow_framing`; every other page
-keeps the strict CSP (codecapsule/csp.py). They are pure reads: the page at `?step=N` renders the same
-whether it came as a full load or as an htmx swap of `#course`, and the learner's view of a step is
-recorded by a separate POST from static/js/embed-frame.js, so the page's query count stays at four
-(playlist, learner progress, step titles, current capsule) whatever the playlist's length.
+keeps the strict CSP (codecapsule/csp.py). They are pure reads, and the same for every learner: the page at
+`?step=N` renders the same whether it came as a full load or as an htmx swap of `#course`, for whoever asks.
+A public course or capsule is therefore one shared answer per URL that browsers and shared caches (a CDN, nginx)
+keep and revalidate (views/_embed_cache.py); a private course opened with its token, and the owner's preview,
+are the same markup but never stored.
+
+What is a learner's own comes from `…/state` (embed_playlist_state, embed_capsule_state), which
+static/js/embed-frame.js asks once a page is up: their signed key (minted, and set as the cookie, for a new
+learner), where they left off, the steps they completed, and a terminal step's saved directory. The learner's
+view of a step is recorded by a separate POST (`…/events`). So a course page costs one query when its
+rendering is cached (the playlist and the stamp of its content) and three when it is not (plus the step titles
+and the current capsule), whatever the playlist's length.
 
 What these views share with the learner's workspace endpoints (views/workspace.py) — options, the
 anonymous learner, framing, rate limits, the capsule and course context — lives in views/_embed_common.py.
@@ -26,107 +34,224 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from capsules.models import CapsuleType
+from capsules.models import Capsule, CapsuleType
 from capsules.selectors import get_capsule_for_reader
 from codecapsule import jsonparse
+from codecapsule.csp import allow_framing
 from codecapsule.views import HtmxHttpRequest
 from playlists import oembed as oembed_helpers
-from playlists.models import LearnerProgress, Playlist
+from playlists.models import Playlist
 from playlists.selectors import (
-    EmbedStep,
     PlaylistNotFound,
+    embed_stamp,
     embed_step,
     get_playlist_for_embed,
+    get_playlist_with_embed_stamp,
     learner_progress,
+    learner_step_ids,
+    may_embed,
     parse_step,
     playlist_steps,
     public_playlists_with_steps,
     with_step_counts,
 )
 from playlists.services import progress_record_view
+from playlists.views._embed_cache import course_steps, etag_of, keep_private, not_modified, rendered, share
 from playlists.views._embed_common import (
     LEARNER_KEY_HEADER,
     RATE_WINDOW_SECONDS,
     EmbedOptions,
     Learner,
     capsule_context,
+    capsule_state_url,
+    completed_item_ids,
     course_context,
-    embed_response,
     learner_of,
     not_found,
     over_rate_limit,
+    remember_learner,
     same_origin,
     single_capsule_location,
     step_location,
 )
+from playlists.views.terminal import saved_prompt
 
 # `{"verb": "viewed", "step": 123}` is about 30 bytes; anything much larger is not from our frame script.
 EVENT_MAX_BYTES = 1024
 EVENT_VERBS = {"viewed"}
+# The course page and its htmx fragment share a URL (htmx pushes the step's URL); a history restore asks for the page.
+COURSE_VARY = ("HX-Request", "HX-History-Restore-Request")
+
+
+# --- Answers ------------------------------------------------------------------------------------------------
+
+
+def _answer(response: HttpResponse, *, etag: str, shared: bool, vary: tuple[str, ...] = ()) -> HttpResponse:
+    """A course or capsule page (or its 304): frameable, and cacheable by anyone when `shared`, else by nobody."""
+    allow_framing(response)
+    if shared:
+        return share(response, etag=etag, vary=vary)
+    response["ETag"] = etag
+    if vary:
+        patch_vary_headers(response, vary)
+    return keep_private(response)
+
+
+def _html(body: bytes) -> HttpResponse:
+    return HttpResponse(body, content_type="text/html; charset=utf-8")
 
 
 # --- The course -----------------------------------------------------------------------------------------------
 
 
-def _resolve_step(playlist: Playlist, raw_step: str | None, progress: LearnerProgress | None) -> EmbedStep:
-    """`?step=N`, else where the learner left off, else step 1. A resume position beyond a playlist that
-    has since shrunk starts again at step 1 rather than failing."""
-    if raw_step is not None:
-        return embed_step(playlist, parse_step(raw_step))
-    resume_at = progress.position if progress is not None else 1
-    try:
-        return embed_step(playlist, resume_at)
-    except PlaylistNotFound:
-        if resume_at == 1:
-            raise
-        return embed_step(playlist, 1)
-
-
 @require_safe
 def embed_playlist(request: HtmxHttpRequest, playlist_id: UUID) -> HttpResponse:
     """`/embed/playlist/<id>?step=N&theme=…&progress=false&token=…`: one step of a course; htmx requests
-    get the `#course` fragment (header, step, footer)."""
+    get the `#course` fragment (header, step, footer). Without `?step` it shows step 1 and asks embed-frame.js to
+    resume where the learner left off (`data-resume`), which the page itself cannot know.
+
+    1. The playlist and the stamp of its content (one query); a course that is not public needs its token or
+       its owner; anything else is a 404 that never says whether a private course exists.
+    2. The ETag of this variant (stamp, step, options, page or fragment): a matching If-None-Match is a 304.
+    3. The rendered answer, from the render cache or rendered now (the step titles, the capsule: two queries).
+    """
     options = EmbedOptions.from_query(request.GET)
-    learner = learner_of(request)
+    playlist = get_playlist_with_embed_stamp(playlist_id)
+    # request.user is lazy: may_embed reads the session only for a course that is not public.
+    if playlist is None or not may_embed(playlist, token=options.token, user=request.user):
+        return not_found(request, options)
+    resume = "step" not in request.GET
+    position = parse_step(request.GET.get("step"))
+    if position is None or not 1 <= position <= playlist.step_count:
+        if resume:  # even step 1 is missing: nothing to point the learner to
+            return not_found(request, options, empty_course=True)
+        return not_found(request, options, first_step_url=f"{request.path}?{options.query(step=1)}")
+    fragment = bool(request.htmx) and not request.htmx.history_restore_request
+    etag = etag_of("course", embed_stamp(playlist), position, resume, fragment, options.theme, options.show_progress, options.token)
+    shared = playlist.is_public
+
+    answered = not_modified(request, etag)
+    if answered is not None:
+        return _answer(answered, etag=etag, shared=shared, vary=COURSE_VARY)
     try:
-        playlist = get_playlist_for_embed(playlist_id, token=options.token, user=request.user)
-    except Http404:
-        return not_found(request, options, learner)
-    progress = learner_progress(playlist, learner.key) if learner.known else None
-    try:
-        step = _resolve_step(playlist, request.GET.get("step"), progress)
-    except PlaylistNotFound:
-        if "step" not in request.GET:  # even step 1 is missing: nothing to point the learner to
-            return not_found(request, options, learner, empty_course=True)
-        return not_found(request, options, learner, first_step_url=f"{request.path}?{options.query(step=1)}")
-    context = {**capsule_context(step.capsule, step_location(step, options)), **course_context(step, options, progress)}
-    # Cookies refused and no ?step: embed-frame.js asks again with the key it kept in localStorage.
-    context["resume"] = "step" not in request.GET and not learner.known
+        body = rendered(etag, lambda: _render_course(playlist, position, options, resume=resume, fragment=fragment))
+    except PlaylistNotFound:  # a step went away between the stamp and the step list: as if it never was
+        first_step_url = "" if resume else f"{request.path}?{options.query(step=1)}"
+        return not_found(request, options, first_step_url=first_step_url, empty_course=resume)
+    return _answer(_html(body), etag=etag, shared=shared, vary=COURSE_VARY)
+
+
+def _render_course(playlist: Playlist, position: int, options: EmbedOptions, *, resume: bool, fragment: bool) -> bytes:
+    """The course page (or its `#course` fragment) at `position`, as anyone sees it: no learner, no progress.
+    Rendered without the request, so nothing of the request (its user, its session, a CSRF token) can get in."""
+    step = embed_step(playlist, position, steps=course_steps(playlist, embed_stamp(playlist)))
+    context = {**capsule_context(step.capsule, step_location(step, options)), **course_context(step, options, None)}
+    context.update(resume=resume, site_url=settings.SITE_URL)
     if playlist.is_public:
         page_url = f"{settings.SITE_URL}{reverse('playlists:embed_playlist', kwargs={'playlist_id': playlist.pk})}"
         context["oembed_href"] = oembed_helpers.discovery_href(settings.SITE_URL, page_url)
-    template = "playlists/embed/playlist.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#course"
-    return embed_response(request, template, context, learner=learner)
+    template = "playlists/embed/playlist.html" + ("#course" if fragment else "")
+    return render_to_string(template, context).encode()
 
 
 @require_safe
 def embed_capsule(request: HtmxHttpRequest, capsule_id: UUID) -> HttpResponse:
-    """`/embed/capsule/<id>`: one capsule on its own, for anyone if it is published and public, else its owner."""
+    """`/embed/capsule/<id>`: one capsule on its own, for anyone if it is published and public (a shared answer),
+    else for its owner (never stored)."""
     options = EmbedOptions.from_query(request.GET)
+    capsule = Capsule.objects.visible_to(None).filter(pk=capsule_id).first()
+    shared = capsule is not None
+    if capsule is None:
+        try:
+            capsule = get_capsule_for_reader(request.user, capsule_id)
+        except Http404:
+            return not_found(request, options)
+    stamp = (capsule.pk, capsule.updated_at.isoformat(), capsule.status, capsule.is_public, capsule.creator_id)
+    etag = etag_of("capsule", *stamp, options.theme, options.show_progress, options.token)
+    answered = not_modified(request, etag)
+    if answered is not None:
+        return _answer(answered, etag=etag, shared=shared)
+    body = rendered(etag, lambda: _render_capsule(capsule, options))
+    return _answer(_html(body), etag=etag, shared=shared)
+
+
+def _render_capsule(capsule: Capsule, options: EmbedOptions) -> bytes:
+    context = {**capsule_context(capsule, single_capsule_location(capsule, options)), "options": options}
+    context.update(site_url=settings.SITE_URL, state_url=capsule_state_url(capsule.pk))
+    return render_to_string("playlists/embed/capsule.html", context).encode()
+
+
+# --- The learner's state ------------------------------------------------------------------------------------
+
+
+def _state_response(request: HtmxHttpRequest, learner: Learner, data: dict) -> JsonResponse:
+    """One learner's own answer: never stored by anyone, and it carries their key (the cookie for a new learner,
+    the X-Learner-Key header when embed-frame.js should keep a key other than the one it sent)."""
+    response = JsonResponse({"learner_key": learner.token, **data})
+    remember_learner(response, request, learner)
+    patch_vary_headers(response, ("Cookie", LEARNER_KEY_HEADER))
+    return keep_private(response)
+
+
+def _state_not_found() -> JsonResponse:
+    return keep_private(JsonResponse({"error": "Playlist or step not found"}, status=404))
+
+
+@require_safe
+def embed_playlist_state(request: HtmxHttpRequest, playlist_id: UUID) -> JsonResponse:
+    """`GET /embed/playlist/<id>/state?step=N&token=…` → the learner's own part of a course page:
+
+        {"learner_key": "<signed key>", "position": 3, "completed_steps": [1, 2], "course_complete": false,
+         "terminal_prompt": "learner:~/data$" | null}
+
+    `position` is where the learner left off (1 for a new learner, or when the course has since shrunk below it);
+    `completed_steps` numbers their completed items as the course is now; `terminal_prompt` is the directory of
+    their saved workspace when step N is a TERMINAL step. Access is the page's (public, token, or owner). The
+    learner is learner_of's: a new one is minted here, and told by the cookie and X-Learner-Key.
+    """
+    options = EmbedOptions.from_query(request.GET)
+    try:
+        playlist = get_playlist_for_embed(playlist_id, token=options.token, user=request.user)
+    except Http404:
+        return _state_not_found()
     learner = learner_of(request)
+    progress = learner_progress(playlist, learner.key) if learner.known else None
+    raw_step = request.GET.get("step")
+    wanted = parse_step(raw_step) if raw_step else None
+    # A stranger has nothing to number or look up: their state needs no step list (one query less).
+    steps = learner_step_ids(playlist) if progress is not None or (wanted and learner.known) else []
+    completed = completed_item_ids(progress)
+    completed_steps = [position for position, (item_id, _, _) in enumerate(steps, start=1) if str(item_id) in completed]
+    position = progress.position if progress is not None and 1 <= progress.position <= len(steps) else 1
+    prompt = None
+    if wanted is not None and 1 <= wanted <= len(steps) and steps[wanted - 1][2] == CapsuleType.TERMINAL:
+        prompt = saved_prompt(steps[wanted - 1][1], learner.key)
+    data = {
+        "position": position,
+        "completed_steps": completed_steps,
+        "course_complete": bool(steps) and len(completed_steps) == len(steps),
+        "terminal_prompt": prompt,
+    }
+    return _state_response(request, learner, data)
+
+
+@require_safe
+def embed_capsule_state(request: HtmxHttpRequest, capsule_id: UUID) -> JsonResponse:
+    """`GET /embed/capsule/<id>/state` → `{"learner_key": …, "terminal_prompt": … | null}` for a capsule embedded
+    on its own (no course progress)."""
     try:
         capsule = get_capsule_for_reader(request.user, capsule_id)
     except Http404:
-        return not_found(request, options, learner)
-    context = {**capsule_context(capsule, single_capsule_location(capsule, options)), "options": options}
-    return embed_response(request, "playlists/embed/capsule.html", context, learner=learner)
+        return _state_not_found()
+    learner = learner_of(request)
+    prompt = saved_prompt(capsule.pk, learner.key) if learner.known and capsule.capsule_type == CapsuleType.TERMINAL else None
+    return _state_response(request, learner, {"terminal_prompt": prompt})
 
 
 # --- Learner events ---------------------------------------------------------------------------------------
@@ -215,6 +340,9 @@ def embed_events(request: HtmxHttpRequest, playlist_id: UUID) -> JsonResponse:
 
 # --- The host page's script ---------------------------------------------------------------------------------
 
+SCRIPT_MAX_AGE = 3600
+SCRIPT_STALE_SECONDS = 24 * 3600
+
 
 @lru_cache(maxsize=1)
 def _cached_script() -> tuple[bytes, str]:
@@ -232,14 +360,19 @@ def _read_script() -> tuple[bytes, str]:
 @require_safe
 def embed_script(request: HtmxHttpRequest) -> HttpResponse:
     """`/embed.js` at a stable URL for embed codes (static URLs carry a hash in production, so a pasted
-    snippet cannot point at them). An hour of caching, revalidated by ETag."""
+    snippet cannot point at them). Browsers and shared caches keep it an hour (a changed script reaches every
+    host page within that), revalidated by ETag; stale for a day more while a cache revalidates in the
+    background, so host pages never wait on the origin for it."""
     content, etag = _read_script() if settings.DEBUG else _cached_script()
     if etag in request.headers.get("If-None-Match", ""):
         response: HttpResponse = HttpResponseNotModified()
     else:
         response = HttpResponse(content, content_type="text/javascript; charset=utf-8")
     response["ETag"] = etag
-    patch_cache_control(response, public=True, max_age=3600)
+    patch_cache_control(
+        response, public=True, max_age=SCRIPT_MAX_AGE, s_maxage=SCRIPT_MAX_AGE,
+        stale_while_revalidate=SCRIPT_STALE_SECONDS, stale_if_error=SCRIPT_STALE_SECONDS,
+    )  # fmt: skip
     return response
 
 

@@ -151,6 +151,9 @@ class TerminalState:
     check_summary: str = ""
     confirm_reset: bool = False
     was_reset: bool = False
+    # The page everyone gets (no learner): the prompt shows the home directory until embed-frame.js puts in the
+    # learner's saved one from their state.
+    prompt_pending: bool = False
 
     @property
     def next_scrollback(self) -> str:
@@ -172,7 +175,7 @@ def task_states(config: dict[str, Any], checks: list[TaskCheck] | None = None) -
     ]
 
 
-def saved_cwd(capsule: Capsule, learner_key: str) -> str:
+def saved_cwd(capsule: Capsule | UUID, learner_key: str) -> str:
     """Where the learner's live workspace for `capsule` stands (their home directory if they have none yet).
     One indexed query; never makes a workspace (that runs the setup script in a sandbox)."""
     cwd = (
@@ -184,8 +187,16 @@ def saved_cwd(capsule: Capsule, learner_key: str) -> str:
 
 
 def initial_state(capsule: Capsule, config: dict[str, Any], learner_key: str) -> TerminalState:
-    """The terminal as the embed page first shows it: the learner's saved directory, nothing checked."""
+    """The terminal as the embed page first shows it: the learner's saved directory, nothing checked. Without a
+    learner (the shared page) the home directory, marked for embed-frame.js to replace."""
+    if not learner_key:
+        return TerminalState(prompt=prompt_of(SANDBOX_HOME), tasks=task_states(config), prompt_pending=True)
     return TerminalState(prompt=prompt_of(saved_cwd(capsule, learner_key)), tasks=task_states(config))
+
+
+def saved_prompt(capsule_id: UUID, learner_key: str) -> str:
+    """The prompt of the learner's saved workspace for a capsule (the state endpoint's `terminal_prompt`)."""
+    return prompt_of(saved_cwd(capsule_id, learner_key))
 
 
 def _learner_safe_config(target: WorkspaceTarget) -> dict[str, Any]:
