@@ -460,20 +460,29 @@ def run_child(target, limits, *, env=None, cwd=None):
             if callable(target):
                 code = target()
             else:
-                # Python ignores SIGPIPE and SIGXFSZ; other programs expect the defaults.
-                for number in (signal.SIGPIPE, signal.SIGXFSZ):
-                    signal.signal(number, signal.SIG_DFL)
-                os.execve(target[0], target, env)
+                _exec(target, env)
         except BaseException as exc:  # noqa: BLE001 - nothing may escape a forked child
-            try:
-                os.write(2, f"judge: could not start the program: {type(exc).__name__}: {exc}\n".encode())
-            finally:
-                os._exit(SPAWN_FAILED_EXIT_CODE)
+            _could_not_start("program", exc)
         os._exit(code)
     # --- parent
     os.close(out_w)
     os.close(err_w)
     return _supervise(pid, out_r, err_r, limits, started, oom_before, buffers, poller)
+
+
+def _exec(argv, env):
+    """Become the program (in a forked child). Python ignores SIGPIPE and SIGXFSZ; other programs expect the defaults."""
+    for number in (signal.SIGPIPE, signal.SIGXFSZ):
+        signal.signal(number, signal.SIG_DFL)
+    os.execve(argv[0], argv, env)
+
+
+def _could_not_start(what, exc):
+    """End a forked child that could not become its program, saying why on its stderr."""
+    try:
+        os.write(2, f"judge: could not start the {what}: {type(exc).__name__}: {exc}\n".encode())
+    finally:
+        os._exit(SPAWN_FAILED_EXIT_CODE)
 
 
 def _score_for_the_oom_killer():
@@ -842,14 +851,9 @@ class Runner:
                 _score_for_the_oom_killer()
                 resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
                 os.chdir(cwd)
-                for signum in (signal.SIGPIPE, signal.SIGXFSZ):
-                    signal.signal(signum, signal.SIG_DFL)
-                os.execve(argv[0], argv, env)
+                _exec(argv, env)
             except BaseException as exc:  # noqa: BLE001 - nothing may escape a forked child
-                try:
-                    os.write(2, f"judge: could not start the runner: {type(exc).__name__}: {exc}\n".encode())
-                finally:
-                    os._exit(SPAWN_FAILED_EXIT_CODE)
+                _could_not_start("runner", exc)
         self.pid = pid
         for fd in (out_w, err_w, frames_w, tests_r):
             os.close(fd)

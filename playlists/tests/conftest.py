@@ -12,7 +12,8 @@ from django.contrib.auth.models import User
 from capsules.models import Capsule
 from capsules.tests.samples import capsule_data
 from playlists.models import Playlist
-from playlists.services import playlist_create
+from playlists.selectors import playlist_steps
+from playlists.services import playlist_create, progress_record_step_completed
 
 
 def unjudged_capsule(creator: User, *, title: str, status: str = "validated", is_public: bool = False, capsule_type: str = "CODE") -> Capsule:
@@ -29,6 +30,16 @@ def unjudged_capsule(creator: User, *, title: str, status: str = "validated", is
         status=status,
         is_public=is_public,
     )
+
+
+def complete_steps(playlist: Playlist, key: str, *positions: int) -> None:
+    """Record that the learner `key` completed the steps at `positions` (1-based), as a passing Submit would."""
+    steps = playlist_steps(playlist)
+    for position in positions:
+        progress_record_step_completed(
+            playlist=playlist, learner_key=key, step=position, item_id=steps[position - 1].item_id,
+            all_item_ids=[step.item_id for step in steps],
+        )  # fmt: skip
 
 
 @pytest.fixture
@@ -49,3 +60,17 @@ def three_step_playlist(owner, quick_capsules) -> Playlist:
     return playlist_create(
         creator=owner, title="Python 101", description="Three steps", items=[{"capsule_id": str(c.pk)} for c in capsules]
     )
+
+
+@pytest.fixture
+def course(owner, quick_capsules) -> Playlist:
+    """A public course of three published public capsules titled "Step 1".."Step 3"."""
+    capsules = quick_capsules(owner, 3, status="published", is_public=True)
+    return playlist_create(creator=owner, title="Python 101", is_public=True, items=[{"capsule_id": str(c.pk)} for c in capsules])
+
+
+@pytest.fixture
+def private_course(owner, quick_capsules) -> Playlist:
+    """A private course of two validated, private capsules titled "Secret 1" and "Secret 2"."""
+    capsules = quick_capsules(owner, 2, prefix="Secret")
+    return playlist_create(creator=owner, title="Private course", items=[{"capsule_id": str(c.pk)} for c in capsules])

@@ -16,7 +16,8 @@ from django_htmx.middleware import HtmxDetails
 
 from playlists.models import LearnerEvent, LearnerProgress, Playlist
 from playlists.selectors import embed_step, learner_progress, playlist_steps
-from playlists.services import playlist_create, progress_record_step_completed, progress_record_view
+from playlists.services import playlist_create, progress_record_view
+from playlists.tests.conftest import complete_steps
 from playlists.views._embed_common import EmbedOptions, Learner, course_context, learner_token, step_location
 from playlists.views.workspace import (
     Completion,
@@ -34,19 +35,8 @@ LEARNER = Learner(key=KEY, token=TOKEN, known=True, in_cookie=False)
 SUMMARY = "playlists/embed/workspace/_result_summary.html"
 
 
-@pytest.fixture
-def course(owner, quick_capsules) -> Playlist:
-    capsules = quick_capsules(owner, 3, status="published", is_public=True)
-    return playlist_create(creator=owner, title="Python 101", is_public=True, items=[{"capsule_id": str(c.pk)} for c in capsules])
-
-
 def complete(playlist: Playlist, *positions: int, key: str = KEY) -> None:
-    steps = playlist_steps(playlist)
-    for position in positions:
-        progress_record_step_completed(
-            playlist=playlist, learner_key=key, step=position, item_id=steps[position - 1].item_id,
-            all_item_ids=[step.item_id for step in steps],
-        )  # fmt: skip
+    complete_steps(playlist, key, *positions)
 
 
 def page(client, playlist: Playlist, step: int) -> str:

@@ -19,7 +19,7 @@ from capsules.models import Capsule
 from codecapsule.cachecontrol import SharedCacheGuardMiddleware
 from playlists.models import LearnerProgress, Playlist
 from playlists.selectors import embed_token, playlist_steps
-from playlists.services import playlist_create, playlist_reorder, playlist_update, progress_record_step_completed
+from playlists.services import playlist_reorder, playlist_update, progress_record_step_completed
 from playlists.views import _embed_cache
 from playlists.views._embed_common import learner_token
 
@@ -27,18 +27,6 @@ pytestmark = pytest.mark.django_db
 
 KEY = "learner-key-0123456789abcdef"
 OTHER_KEY = "another-learner-0123456789ab"
-
-
-@pytest.fixture
-def course(owner, quick_capsules) -> Playlist:
-    capsules = quick_capsules(owner, 3, status="published", is_public=True)
-    return playlist_create(creator=owner, title="Python 101", is_public=True, items=[{"capsule_id": str(c.pk)} for c in capsules])
-
-
-@pytest.fixture
-def private_course(owner, quick_capsules) -> Playlist:
-    capsules = quick_capsules(owner, 2, prefix="Secret")
-    return playlist_create(creator=owner, title="Private course", items=[{"capsule_id": str(c.pk)} for c in capsules])
 
 
 def embed_url(playlist: Playlist, query: str = "") -> str:

@@ -18,8 +18,8 @@ from capsules.models import Capsule
 from judges.models import TerminalWorkspace
 from playlists.models import LearnerEvent, LearnerProgress, Playlist
 from playlists.selectors import embed_token, playlist_steps
-from playlists.services import playlist_add_item, playlist_create, progress_record_step_completed
-from playlists.tests.conftest import unjudged_capsule
+from playlists.services import playlist_add_item, playlist_create
+from playlists.tests.conftest import complete_steps, unjudged_capsule
 from playlists.views._embed_common import learner_token
 
 pytestmark = pytest.mark.django_db
@@ -28,30 +28,13 @@ KEY = "learner-key-0123456789abcdef"
 OTHER_KEY = "another-learner-0123456789ab"
 
 
-@pytest.fixture
-def course(owner, quick_capsules) -> Playlist:
-    capsules = quick_capsules(owner, 3, status="published", is_public=True)
-    return playlist_create(creator=owner, title="Python 101", is_public=True, items=[{"capsule_id": str(c.pk)} for c in capsules])
-
-
-@pytest.fixture
-def private_course(owner, quick_capsules) -> Playlist:
-    capsules = quick_capsules(owner, 2, prefix="Secret")
-    return playlist_create(creator=owner, title="Private course", items=[{"capsule_id": str(c.pk)} for c in capsules])
-
-
 def state_url(playlist: Playlist, query: str = "") -> str:
     url = reverse("playlists:embed_playlist_state", args=[playlist.pk])
     return f"{url}?{query}" if query else url
 
 
 def complete(playlist: Playlist, *positions: int, key: str = KEY) -> None:
-    steps = playlist_steps(playlist)
-    for position in positions:
-        progress_record_step_completed(
-            playlist=playlist, learner_key=key, step=position, item_id=steps[position - 1].item_id,
-            all_item_ids=[step.item_id for step in steps],
-        )  # fmt: skip
+    complete_steps(playlist, key, *positions)
 
 
 def assert_never_stored(response) -> None:

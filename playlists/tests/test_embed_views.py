@@ -26,19 +26,6 @@ KEY = "learner-key-0123456789abcdef"
 OTHER_KEY = "another-learner-0123456789ab"
 
 
-@pytest.fixture
-def course(owner, quick_capsules) -> Playlist:
-    """A public course of three published public capsules titled "Step 1".."Step 3"."""
-    capsules = quick_capsules(owner, 3, status="published", is_public=True)
-    return playlist_create(creator=owner, title="Python 101", is_public=True, items=[{"capsule_id": str(c.pk)} for c in capsules])
-
-
-@pytest.fixture
-def private_course(owner, quick_capsules) -> Playlist:
-    capsules = quick_capsules(owner, 2, prefix="Secret")
-    return playlist_create(creator=owner, title="Private course", items=[{"capsule_id": str(c.pk)} for c in capsules])
-
-
 def embed_url(playlist: Playlist, query: str = "") -> str:
     url = reverse("playlists:embed_playlist", args=[playlist.pk])
     return f"{url}?{query}" if query else url

@@ -13,21 +13,11 @@ from django.urls import reverse
 from playwright.sync_api import Page, Response, expect
 
 from playlists.models import LearnerProgress
-from playlists.selectors import playlist_steps
-from playlists.services import progress_record_step_completed
+from playlists.tests.conftest import complete_steps as complete
 from tests.browser.test_learner_workspace import editor_of, type_code
 from tests.browser.test_playlist_embed import TITLES, console_errors, course, view_recorded  # noqa: F401 (console_errors is a fixture)
 
 MY_CODE = "def find_largest(numbers):\n    return 5  # my draft\n"
-
-
-def complete(playlist, key: str, *positions: int) -> None:
-    steps = playlist_steps(playlist)
-    for position in positions:
-        progress_record_step_completed(
-            playlist=playlist, learner_key=key, step=position, item_id=steps[position - 1].item_id,
-            all_item_ids=[step.item_id for step in steps],
-        )  # fmt: skip
 
 
 def assert_shared(response: Response) -> None:
