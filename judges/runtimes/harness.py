@@ -829,7 +829,8 @@ def runner_program(job, program, number, directory, emit, guard):
 
 
 class Runner:
-    """One runner process: fds 1 and 2 on pipes read per phase, its frames on fd 3, its tests on fd 4."""
+    """One runner process: fds 1 and 2 on pipes read per phase, its frames on fd 3, its tests on fd 4. `argv` is
+    what it executes, or (python mode) a function the forked child runs instead, whose result is its exit status."""
 
     def __init__(self, argv, env, cwd, address_space):
         self.out_r, out_w = os.pipe()
@@ -851,6 +852,8 @@ class Runner:
                 _score_for_the_oom_killer()
                 resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
                 os.chdir(cwd)
+                if callable(argv):  # python mode's agreement run: this fork serves the tests itself
+                    os._exit(argv())
                 _exec(argv, env)
             except BaseException as exc:  # noqa: BLE001 - nothing may escape a forked child
                 _could_not_start("runner", exc)
@@ -941,7 +944,7 @@ class Runner:
             "stdout_truncated": truncated[self.out_r],
             "stderr_truncated": truncated[self.err_r],
             "timed_out": timed_out,
-            "memory_error": False,
+            "memory_error": exit_code == MEMORY_EXIT_CODE,
             "spawn_failed": exit_code == SPAWN_FAILED_EXIT_CODE,
             "oom_killed": oom_killed or (OOM_EVENTS is not None and _oom_kills() > oom_before),
             "budget_cut": bool(limits.get("budget_cut")),
@@ -1039,6 +1042,10 @@ def python_mode(job, emit, guard):
        then finds them loaded (importing `typing` or `dataclasses` costs 4-8 ms per process otherwise).
     3. Per test: fork; the child forgets every other test, runs the source then its test call in a new
        `__main__` module, with the CPU and address-space limits set and stdout/stderr on pipes.
+    4. A program that is an earlier program of the job again (the gate's second run of the reference) is there to
+       see that runs agree, not to keep tests apart: ONE child runs its tests one after another, each in a new
+       `__main__` module (a runner, see "Runners"), which saves a fork per test. Outputs that depend on time or
+       on `random` (which Python reseeds in every fork) still differ from the first run's.
 
     What a child could find by walking the stack is kept small, so forgetting it is cheap (each object
     a child frees copies a page): the job itself is emptied here, a program is dropped once it has run,
@@ -1046,6 +1053,8 @@ def python_mode(job, emit, guard):
     """
     home, tmp, run_limits = job["home"], job["tmp"], job["run_limits"]
     programs = [[program["source"], program.get("filename", "solution.py"), program["calls"]] for program in job["programs"]]
+    agreement = [_repeats_an_earlier(programs, number) for number in range(len(programs))]
+    job_limits = {key: job[key] for key in ("run_limits", "compile_limits", "env")}
     job.clear()
     warm = False
     for number in range(len(programs)):
@@ -1067,6 +1076,10 @@ def python_mode(job, emit, guard):
         if _preimport(source) or not warm:
             _warm_up()
             warm = True
+        if agreement[number]:
+            runner = {"argv": _python_runner(code, source, calls, (programs, None)), "tests": [str(index) for index in range(len(calls))]}
+            runner_program(dict(job_limits, home=home, tmp=tmp), {"runner": runner}, number, home, emit, guard)
+            continue
         snapshot = _snapshot([home, tmp, "/dev/shm"])
         for index in range(len(calls)):
             if not guard.may_start(emit):
@@ -1079,6 +1092,13 @@ def python_mode(job, emit, guard):
             _restore(snapshot)
             emit({"event": "run", "program": number, "index": index, **report})
             guard.after(report, emit)
+
+
+def _repeats_an_earlier(programs, number):
+    """Whether program `number` is an earlier program of the job again (same source, same tests): a second run whose
+    point is to see that runs agree (the gate's second run of the reference)."""
+    source, _, calls = programs[number]
+    return any(earlier[0] == source and earlier[2] == calls for earlier in programs[:number])
 
 
 def _compile_test(call, index):
@@ -1137,62 +1157,109 @@ def _preimport(source):
 
 def _python_test(program, source, test, error, others):
     def run():
-        # Forget the other tests and programs before any learner code runs: the child's copy of them is
-        # all that the program could find (walking the stack up to python_mode). `others` is (the
-        # programs still to run, this program's test calls); this test is compiled already.
-        programs, calls = others
-        for later in programs:
-            if later is not None:
-                later.clear()  # [source, filename, calls]
-        programs.clear()
-        calls.clear()
-        if test is None:
-            os.write(2, error.encode())
-            return 1
-        # Fresh std streams: our never-used ones (see _std_streams), this child's own copy.
-        sys.stdin = sys.__stdin__ = STREAMS[0]
-        sys.stdout = sys.__stdout__ = STREAMS[1]
-        sys.stderr = sys.__stderr__ = STREAMS[2]
-        sys.argv = [program.co_filename]
-        module = type(sys)("__main__")
-        module.__builtins__ = __builtins__
-        sys.modules["__main__"] = module
-        code = 0
-        try:
-            exec(program, module.__dict__)
-            exec(test, module.__dict__)
-        except SystemExit as exc:
-            code = _exit_code(exc)
-        except MemoryError:
-            _flush_quietly()
-            os.write(2, b"MemoryError: the program ran out of memory\n")
-            return MEMORY_EXIT_CODE
-        except BaseException as exc:  # noqa: BLE001 - report like the interpreter would
-            # Imported only now: a passing test never pays for traceback (~1.5 ms).
-            import linecache
-            import traceback
-
-            # Tracebacks show the learner's lines although there is no file on disk.
-            filename = program.co_filename
-            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-            tb = exc.__traceback__
-            while tb is not None and tb.tb_frame.f_code.co_filename == HARNESS_FILE:
-                tb = tb.tb_next
-            try:
-                traceback.print_exception(type(exc), exc, tb, file=sys.stderr)
-            except MemoryError:
-                return MEMORY_EXIT_CODE
-            except BaseException:  # noqa: BLE001 - an exception whose __str__ raises, say
-                os.write(2, f"{type(exc).__name__}: (the error could not be printed)\n".encode(errors="replace"))
-            code = 1
-        try:
-            ATEXIT._run_exitfuncs()
-        except BaseException:  # noqa: BLE001
-            pass
-        _flush_quietly()
-        return code
+        _forget(others)
+        return _run_python_test(program, source, test, error)
 
     return run
+
+
+def _forget(others):
+    """Forget the other tests and programs before any learner code runs: the child's copy of them is all that the
+    program could find (walking the stack up to python_mode). `others` is (the programs still to run, this
+    program's test calls); the child's own test is compiled already."""
+    programs, calls = others
+    for later in programs:
+        if later is not None:
+            later.clear()  # [source, filename, calls]
+    programs.clear()
+    calls.clear()
+
+
+def _run_python_test(program, source, test, error):
+    """Run the program, then its test, in a fresh `__main__` module; the test's exit status."""
+    if test is None:
+        os.write(2, error.encode())
+        return 1
+    # Fresh std streams: our never-used ones (see _std_streams), this child's own copy.
+    sys.stdin = sys.__stdin__ = STREAMS[0]
+    sys.stdout = sys.__stdout__ = STREAMS[1]
+    sys.stderr = sys.__stderr__ = STREAMS[2]
+    sys.argv = [program.co_filename]
+    module = type(sys)("__main__")
+    module.__builtins__ = __builtins__
+    sys.modules["__main__"] = module
+    code = 0
+    try:
+        exec(program, module.__dict__)
+        exec(test, module.__dict__)
+    except SystemExit as exc:
+        code = _exit_code(exc)
+    except MemoryError:
+        _flush_quietly()
+        os.write(2, b"MemoryError: the program ran out of memory\n")
+        return MEMORY_EXIT_CODE
+    except BaseException as exc:  # noqa: BLE001 - report like the interpreter would
+        # Imported only now: a passing test never pays for traceback (~1.5 ms).
+        import linecache
+        import traceback
+
+        # Tracebacks show the learner's lines although there is no file on disk.
+        filename = program.co_filename
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename == HARNESS_FILE:
+            tb = tb.tb_next
+        try:
+            traceback.print_exception(type(exc), exc, tb, file=sys.stderr)
+        except MemoryError:
+            return MEMORY_EXIT_CODE
+        except BaseException:  # noqa: BLE001 - an exception whose __str__ raises, say
+            os.write(2, f"{type(exc).__name__}: (the error could not be printed)\n".encode(errors="replace"))
+        code = 1
+    try:
+        ATEXIT._run_exitfuncs()
+        ATEXIT._clear()  # a test's exit hooks are its own (one child may run several tests: _python_runner)
+    except BaseException:  # noqa: BLE001
+        pass
+    _flush_quietly()
+    return code
+
+
+def _python_runner(program, source, calls, others):
+    """The child of an agreement run (python_mode): a runner (see "Runners") that runs each test it is sent, by
+    index, in a fresh `__main__` module."""
+
+    def serve():
+        _forget((others[0], []))
+        _write_all(RUNNER_FRAMES_FD, b"ready\n")
+        while True:
+            payload = _read_runner_test(RUNNER_TESTS_FD)
+            if payload is None:
+                return 0
+            index = int(payload)
+            test, error = _compile_test(calls[index], index)
+            code = _run_python_test(program, source, test, error)
+            _write_all(RUNNER_FRAMES_FD, f"done {code}\n".encode())
+
+    return serve
+
+
+def _read_runner_test(fd):
+    """One "<length>\\n<payload>" from the harness, or None at its end."""
+    header = b""
+    while not header.endswith(b"\n"):
+        byte = os.read(fd, 1)
+        if not byte:
+            return None
+        header += byte
+    size = int(header)
+    data = b""
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data.decode()
 
 
 def _exit_code(exc):

@@ -252,6 +252,31 @@ def test_a_reference_that_prints_random_values_is_flaky_naming_the_test_and_both
     assert report.steps[3].detail == "tests 1, 2 differ"
 
 
+def test_a_reference_that_draws_from_random_without_a_seed_is_flaky():
+    # Python reseeds `random` in every fork; the second run, whose tests share one child, draws other values too.
+    data = code_capsule(reference_solution="import random\n\ndef find_largest(numbers):\n    return max(numbers) + random.random() * 1e-6\n")
+    for case in data["config_data"]["test_cases"]:
+        case.update(compare="numeric", tolerance=1e-3)
+
+    report = judged(data)
+
+    assert (report.passed, report.category) == (False, "flaky")
+    assert report.steps[3].detail == "tests 1, 2 differ"
+
+
+def test_a_reference_that_seeds_random_agrees_with_itself():
+    # Its tests share one child in the second run: each still starts from a fresh module, which seeds again.
+    data = code_capsule(
+        reference_solution="import random\n\nrandom.seed(7)\n\ndef find_largest(numbers):\n    return max(numbers) + round(random.random() * 1e-6, 12)\n"
+    )
+    for case in data["config_data"]["test_cases"]:
+        case.update(compare="numeric", tolerance=1e-3)
+
+    report = judged(data)
+
+    assert (report.passed, report.steps[3].detail) == (True, "same verdicts and outputs")
+
+
 # --- Numeric comparison with a tolerance (an extension of DESIGN.md §5's exact comparison) -------------
 
 
