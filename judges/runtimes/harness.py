@@ -508,19 +508,13 @@ def _supervise(pid, out_r, err_r, limits, started, oom_before, buffers, poller):
     open_pipes = {out_r, err_r}
     deadline = started + limits["wall"]
     oom_killed = False
-    # With a memory cgroup, look at its OOM counter 20 times a second: once the OOM killer has stopped a
-    # process of this run, the run is over (MLE) rather than left to wait for what was killed.
-    tick = 0.05 if OOM_EVENTS is not None else None
     try:
         while status is None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                timed_out = True
+            ready = _ready(poller, deadline, oom_before)
+            if ready in (TIMED_OUT, OOM_KILLED):
+                timed_out, oom_killed = ready is TIMED_OUT, ready is OOM_KILLED
                 break
-            if tick is not None and _oom_kills() > oom_before:
-                oom_killed = True
-                break
-            for fd, _ in poller.poll(min(remaining, tick or remaining) * 1000):
+            for fd in ready:
                 if fd == pidfd:
                     _, status, usage = os.wait4(pid, 0)
                     continue
@@ -562,6 +556,24 @@ def _supervise(pid, out_r, err_r, limits, started, oom_before, buffers, poller):
     }
     report["limit_hit"] = _hit_limit(report, limits, bytes(buffers[err_r]))
     return report
+
+
+TIMED_OUT, OOM_KILLED = "timed out", "oom killed"
+
+
+def _ready(poller, deadline, oom_before):
+    """The fds of `poller` ready within the next tick, or TIMED_OUT (the deadline passed) or OOM_KILLED.
+
+    With a memory cgroup, its OOM counter is looked at 20 times a second: once the OOM killer has stopped a process
+    of this run, the run is over (MLE) rather than left to wait for what was killed."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        return TIMED_OUT
+    if OOM_EVENTS is None:
+        return [fd for fd, _ in poller.poll(remaining * 1000)]
+    if _oom_kills() > oom_before:
+        return OOM_KILLED
+    return [fd for fd, _ in poller.poll(min(remaining, 0.05) * 1000)]
 
 
 def _hit_limit(report, limits, stderr):
@@ -895,18 +907,14 @@ class Runner:
         for fd in (self.out_r, self.err_r, self.frames_r, self.pidfd):
             poller.register(fd, select.POLLIN)
         deadline = started + limits["wall"]
-        tick = 0.05 if OOM_EVENTS is not None else None
         timed_out = oom_killed = False
         frame = self._next_frame()
         while frame is None and self.alive:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                timed_out = True
+            ready = _ready(poller, deadline, oom_before)
+            if ready in (TIMED_OUT, OOM_KILLED):
+                timed_out, oom_killed = ready is TIMED_OUT, ready is OOM_KILLED
                 break
-            if tick is not None and _oom_kills() > oom_before:
-                oom_killed = True
-                break
-            for fd, _ in poller.poll(min(remaining, tick or remaining) * 1000):
+            for fd in ready:
                 if fd == self.pidfd:
                     self._reap()
                 elif fd == self.frames_r:
