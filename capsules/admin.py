@@ -5,7 +5,8 @@ Every write goes through capsules.services, as from any other path (DESIGN.md §
 * the change form validates with the same parse_capsule path (CapsuleAdminForm.clean builds the
   BaseCapsule dict) and shows errors by field path; saving calls capsule_create / capsule_update;
 * status is never edited in the form: the publish / reject / flag / back-to-draft actions call
-  capsule_moderate, which records who did it and when (the history is shown inline, read-only);
+  capsule_moderate, which records who did it and when (the history is shown inline, read-only); reject and
+  flag first ask for a reason on an intermediate page (ModerationReasonForm), which the creator then reads;
 * deleting calls capsule_delete;
 * the "Validate now" action calls capsule_validate for each selected capsule: the judge runs again, the
   new report and status are saved (status_after_judging), and the message says how many passed and which
@@ -23,7 +24,9 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -36,6 +39,7 @@ from capsules.services import (
     capsule_update,
     capsule_validate,
     capsule_validate_for_save,
+    moderation_reason_error,
 )
 from codecapsule.errors import ApplicationError, ValidationFailed
 from codecapsule.markdown import render_markdown
@@ -61,6 +65,30 @@ _ACTION_WORDS = {
 }
 
 
+# The intermediate page of the reject and flag actions, where the moderator writes the reason.
+MODERATION_REASON_TEMPLATE = "admin/capsules/capsule/moderation_reason.html"
+
+
+class ModerationReasonForm(forms.Form):
+    """The reason a reject or flag action needs (capsule_moderate refuses one without it)."""
+
+    reason = forms.CharField(
+        label="Reason (the creator sees it on their capsule)",
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+    )
+
+    def __init__(self, *args: Any, action: ModerationAction.Action, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.action = action
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        problem = moderation_reason_error(action=self.action, note=reason)
+        if problem is not None:
+            raise forms.ValidationError(problem)
+        return reason
+
+
 # How many failures the "Validate now" message names.
 _FAILURES_SHOWN = 10
 
@@ -80,7 +108,12 @@ class CapsuleAdminForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 24, "cols": 100, "spellcheck": "false"}),
     )
     runtime_tier = forms.CharField(
-        required=False, max_length=40, help_text="Leave blank for the language's standard tier."
+        required=False,
+        max_length=40,
+        help_text=(
+            "Leave blank for the language's standard tier; `<tier>-extended` for larger limits, or one of the seed's "
+            "tiers: wasm-python (Python), server-sql (SQL), wasm-linux (Bash) — wasm-* run on the server for now."
+        ),
     )
 
     class Meta:
@@ -263,14 +296,16 @@ class CapsuleAdmin(admin.ModelAdmin):
 
     # --- Moderation actions ------------------------------------------------------------------------
 
-    def _moderate(self, request: HttpRequest, queryset: QuerySet[Capsule], action: ModerationAction.Action) -> None:
+    def _moderate(
+        self, request: HttpRequest, queryset: QuerySet[Capsule], action: ModerationAction.Action, *, note: str = ""
+    ) -> None:
         changed = unchanged = 0
         refused: list[str] = []
         for capsule in queryset.order_by("pk"):
             try:
-                record = capsule_moderate(capsule=capsule, actor=request.user, action=action)
+                record = capsule_moderate(capsule=capsule, actor=request.user, action=action, note=note)
             except ApplicationError as exc:
-                refused.append(f"“{capsule.title}”: {exc.message}")
+                refused.append(f"“{capsule.title}”: {exc.message.rstrip('.')}")  # the message ends the sentence
                 continue
             if record is None:
                 unchanged += 1
@@ -288,13 +323,35 @@ class CapsuleAdmin(admin.ModelAdmin):
     def publish(self, request: HttpRequest, queryset: QuerySet[Capsule]) -> None:
         self._moderate(request, queryset, ModerationAction.Action.PUBLISH)
 
+    def _moderate_with_reason(
+        self, request: HttpRequest, queryset: QuerySet[Capsule], action: ModerationAction.Action
+    ) -> TemplateResponse | None:
+        """Reject or flag: first a page asking for the reason (Django's pattern for an action with a
+        confirmation step: the page posts the action and the selection back, with `apply`), then the action."""
+        form = ModerationReasonForm(request.POST if "apply" in request.POST else None, action=action)
+        if form.is_bound and form.is_valid():
+            self._moderate(request, queryset, action, note=form.cleaned_data["reason"])
+            return None  # back to the changelist, with the message
+        done, _ = _ACTION_WORDS[action]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Why are these capsules {done}?",
+            "opts": self.model._meta,
+            "form": form,
+            "capsules": queryset.order_by("pk"),
+            "action_name": request.POST.get("action", ""),
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "verb": ModerationAction.Action(action).label,
+        }
+        return TemplateResponse(request, MODERATION_REASON_TEMPLATE, context)
+
     @admin.action(description="Reject selected capsules", permissions=["change"])
-    def reject(self, request: HttpRequest, queryset: QuerySet[Capsule]) -> None:
-        self._moderate(request, queryset, ModerationAction.Action.REJECT)
+    def reject(self, request: HttpRequest, queryset: QuerySet[Capsule]) -> TemplateResponse | None:
+        return self._moderate_with_reason(request, queryset, ModerationAction.Action.REJECT)
 
     @admin.action(description="Flag selected capsules for review", permissions=["change"])
-    def flag(self, request: HttpRequest, queryset: QuerySet[Capsule]) -> None:
-        self._moderate(request, queryset, ModerationAction.Action.FLAG)
+    def flag(self, request: HttpRequest, queryset: QuerySet[Capsule]) -> TemplateResponse | None:
+        return self._moderate_with_reason(request, queryset, ModerationAction.Action.FLAG)
 
     @admin.action(description="Send selected capsules back to draft", permissions=["change"])
     def back_to_draft(self, request: HttpRequest, queryset: QuerySet[Capsule]) -> None:

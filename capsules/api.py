@@ -25,7 +25,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from capsules.models import Capsule, CapsuleStatus, CapsuleType, Difficulty, Language
-from capsules.schemas import EXTENDED_TIER_SUFFIX, base_runtime_tier, learner_safe_config
+from capsules.schemas import (
+    EXTENDED_TIER_SUFFIX,
+    allowed_runtime_tiers,
+    base_runtime_tier,
+    is_extended_tier,
+    learner_safe_config,
+)
 from capsules.selectors import (
     capsule_base_dict,
     capsule_list,
@@ -60,7 +66,11 @@ class RuntimeConfigSerializer(serializers.Serializer):
     runtime_tier = serializers.CharField(
         required=False,
         allow_null=True,
-        help_text="Defaults from the language (and SQL dialect); `<default>-extended` for larger limits.",
+        help_text=(
+            "Where the capsule runs. Defaults from the language (and SQL dialect); `<default>-extended` for larger "
+            "limits. The seed's tiers are accepted too: `wasm-python` (Python), `server-sql` (SQL) and `wasm-linux` "
+            "(Bash); `wasm-*` tiers run in the server sandbox until in-browser runtimes exist."
+        ),
     )
 
 
@@ -195,9 +205,10 @@ def capsule_patch_merge(current: Mapping[str, Any], patch: Any) -> dict[str, Any
        validated as one object, and a key-wise merge would keep keys that belong to another capsule_type.
     2. `runtime_config` is merged key-wise, so `{"runtime_config": {"runtime_tier": "…-extended"}}` keeps
        the language.
-    3. Unless the patch names a runtime_tier, the tier follows the (possibly new) language and SQL dialect:
-       the default tier, or its extended variant when the capsule had the extended one. Without this,
-       switching python → javascript would fail on the old tier.
+    3. Unless the patch names a runtime_tier, the capsule keeps its tier while the tier still belongs to the
+       (possibly new) language and SQL dialect; otherwise the tier follows them: the default tier, or its
+       extended variant when the capsule had an extended one. Without this, switching python → javascript
+       would fail on the old tier.
     """
     if not isinstance(patch, Mapping):
         raise ValidationFailed.for_fields({"__all__": "expected a JSON object"})
@@ -227,10 +238,12 @@ def _tier_following(*, old_tier: str, language: Any, capsule_type: Any, config_d
     if not isinstance(language, str) or not isinstance(dialect, str | None):
         return None  # validation reports the bad value
     try:
+        if old_tier in allowed_runtime_tiers(language, dialect):
+            return old_tier  # still a tier of the language: a PATCH of other fields never changes it
         base = base_runtime_tier(language, dialect)
     except KeyError:
         return None  # an unknown language: validation names the allowed ones
-    return base + EXTENDED_TIER_SUFFIX if old_tier.endswith(EXTENDED_TIER_SUFFIX) else base
+    return base + EXTENDED_TIER_SUFFIX if is_extended_tier(old_tier) else base
 
 
 # --- Views ----------------------------------------------------------------------------------------------
