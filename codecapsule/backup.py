@@ -17,8 +17,8 @@ The archive is a `.tar.gz`:
     seed_sql/<sha256>.sql              the DATABASE capsules' stored seed SQL (capsules.seed_sql): the visible
                                        seeds and the hidden datasets, stored alike
 
-Learners' terminal workspaces (judges.TerminalWorkspace) are not backed up: they are throwaway sandboxes
-that expire on their own.
+Learners' code drafts (playlists.LearnerDraft) are backed up with their progress. Their terminal workspaces
+(judges.TerminalWorkspace) are not: they are throwaway sandboxes that expire on their own.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from capsules.models import Capsule, CapsuleType, ModerationAction
 from capsules.seed_sql import seed_sql_name
 from feedback.models import CreatorEdit, FeedbackSnapshot, FineTuneJob
 from generation.models import AgentStep, GenerationJob
-from playlists.models import LearnerEvent, LearnerProgress, Playlist, PlaylistItem
+from playlists.models import LearnerDraft, LearnerEvent, LearnerProgress, Playlist, PlaylistItem
 
 FORMAT = "codecapsule-backup"
 FORMAT_VERSION = 1
@@ -64,6 +64,7 @@ MODELS: tuple[type[models.Model], ...] = (
     PlaylistItem,
     LearnerProgress,
     LearnerEvent,
+    LearnerDraft,
     CreatorEdit,
     FineTuneJob,
     FeedbackSnapshot,

@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from playlists.models import LearnerProgress, Playlist, PlaylistItem
+from playlists.models import LearnerDraft, LearnerProgress, Playlist, PlaylistItem
 from playlists.services import playlist_unlist
 
 
@@ -65,4 +65,20 @@ class LearnerProgressAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: LearnerProgress | None = None) -> bool:
+        return False
+
+
+@admin.register(LearnerDraft)
+class LearnerDraftAdmin(admin.ModelAdmin):
+    """Read only: a draft is the learner's own work in progress, written by services.draft_save alone."""
+
+    list_display = ("learner_key", "capsule", "updated_at")
+    readonly_fields = ("learner_key", "capsule", "code", "updated_at")
+    search_fields = ("learner_key", "capsule__title")
+    list_select_related = ("capsule",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: LearnerDraft | None = None) -> bool:
         return False

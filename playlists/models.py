@@ -78,6 +78,7 @@ class LearnerProgress(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name_plural = "learner progress"
         constraints = [
             models.UniqueConstraint(fields=["playlist", "learner_key"], name="learner_progress_unique"),
         ]
@@ -112,3 +113,26 @@ class LearnerEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner_key[:8]}… {self.verb} {self.playlist_id} step {self.step}"
+
+
+class LearnerDraft(models.Model):
+    """The code a learner is writing in a CODE or DATABASE workspace, kept on the server under their key.
+
+    localStorage is refused or wiped in many third-party iframes; the partitioned learner cookie is what
+    survives there, so the draft is stored under the key that cookie names and comes back through the state
+    endpoint. One per (learner, capsule), like the browser's copy: the same capsule in two courses shares a
+    draft. Bounded per key and expired by age (services.draft_save, services.drafts_expire).
+    """
+
+    learner_key = models.CharField(max_length=64)
+    capsule = models.ForeignKey(Capsule, on_delete=models.CASCADE, related_name="+")
+    code = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner_key", "capsule"], name="learner_draft_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner_key[:8]}… on {self.capsule_id}"

@@ -42,7 +42,7 @@ from django.http import Http404
 from django.utils.crypto import constant_time_compare
 
 from capsules.models import MODERATED_STATUSES, Capsule, course_hidden_reason, visible_q
-from playlists.models import LearnerProgress, Playlist, PlaylistItem
+from playlists.models import LearnerDraft, LearnerProgress, Playlist, PlaylistItem
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -349,6 +349,12 @@ def learner_progress(playlist: Playlist, learner_key: str | None) -> LearnerProg
     if not learner_key:
         return None
     return LearnerProgress.objects.filter(playlist=playlist, learner_key=learner_key).first()
+
+
+def learner_draft(learner_key: str, capsule_id: UUID) -> str | None:
+    """The learner's saved code of a capsule (services.draft_save), or None. The caller has checked that the
+    request may read the capsule."""
+    return LearnerDraft.objects.filter(learner_key=learner_key, capsule_id=capsule_id).values_list("code", flat=True).first()
 
 
 def playlist_items_in_order(playlist: Playlist) -> list[PlaylistItem]:

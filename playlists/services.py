@@ -8,9 +8,11 @@ when someone else changed the items since: a stale reorder must never undo a new
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -19,7 +21,7 @@ from django.utils import timezone
 
 from capsules.models import Capsule
 from codecapsule.errors import Conflict, ValidationFailed
-from playlists.models import LearnerEvent, LearnerProgress, Playlist, PlaylistItem
+from playlists.models import LearnerDraft, LearnerEvent, LearnerProgress, Playlist, PlaylistItem
 from playlists.selectors import addable_capsules
 
 TITLE_MAX_LENGTH = Playlist._meta.get_field("title").max_length
@@ -410,3 +412,42 @@ def progress_record_step_completed(
         progress.save()
         LearnerEvent.objects.bulk_create(events)
     return progress, newly_complete
+
+
+# --- Learner drafts -----------------------------------------------------------------------------------------
+
+# A learner key is free to mint, so what one key may store is bounded: its newest drafts (a long course's worth;
+# the oldest goes when a new one comes), each at most JUDGE_MAX_CODE_BYTES (what the judge would take anyway).
+DRAFTS_PER_LEARNER = 100
+# A draft nobody touched for this long is deleted by the daily schedule (migration 0002). Learner progress has no
+# retention of its own; half a year keeps a semester's unfinished work.
+DRAFT_MAX_AGE = timedelta(days=180)
+
+
+def draft_save(*, learner_key: str, capsule: Capsule, code: str) -> LearnerDraft | None:
+    """Keep `code` as the learner's draft of `capsule`. The starting code is no draft: saving it (a Reset) deletes
+    the draft, so a reload shows the starting code. Returns the draft, or None when there is none now."""
+    if len(code.encode()) > settings.JUDGE_MAX_CODE_BYTES:
+        raise ValidationFailed.for_fields({"code": f"may not exceed {settings.JUDGE_MAX_CODE_BYTES} bytes"}, subject="The draft")
+    drafts = LearnerDraft.objects.filter(learner_key=learner_key)
+    with transaction.atomic():
+        if code == (capsule.config_data or {}).get("boilerplate_code", ""):
+            drafts.filter(capsule=capsule).delete()
+            return None
+        draft, created = LearnerDraft.objects.update_or_create(learner_key=learner_key, capsule=capsule, defaults={"code": code})
+        if created:
+            _evict_oldest_drafts(learner_key)
+    return draft
+
+
+def _evict_oldest_drafts(learner_key: str) -> None:
+    drafts = LearnerDraft.objects.filter(learner_key=learner_key)
+    surplus = drafts.order_by("-updated_at", "-pk").values_list("pk", flat=True)[DRAFTS_PER_LEARNER:]
+    # Materialized: MySQL and some SQLite builds refuse a LIMIT/OFFSET subquery inside IN.
+    LearnerDraft.objects.filter(pk__in=list(surplus)).delete()
+
+
+def drafts_expire(*, now: datetime | None = None) -> int:
+    """Delete the drafts untouched for DRAFT_MAX_AGE; how many. The daily schedule runs this."""
+    deleted, _ = LearnerDraft.objects.filter(updated_at__lt=(now or timezone.now()) - DRAFT_MAX_AGE).delete()
+    return deleted

@@ -5,7 +5,7 @@ public gallery (`public_urlpatterns`, no namespace prefix in their paths), and t
 from django.urls import path, re_path
 
 from playlists import api
-from playlists.views import analytics, builder, embed
+from playlists.views import analytics, builder, drafts, embed
 from playlists.views import terminal, workspace
 
 app_name = "playlists"
@@ -31,6 +31,9 @@ urlpatterns: list = [
     path("embed/playlist/<uuid:playlist_id>/steps/<int:step>/submit", workspace.step_submit, name="step_submit"),
     path("embed/capsule/<uuid:capsule_id>/run", workspace.capsule_run, name="capsule_run"),
     path("embed/capsule/<uuid:capsule_id>/submit", workspace.capsule_submit, name="capsule_submit"),
+    # The learner's code drafts, kept on the server (playlists/views/drafts.py)
+    path("embed/playlist/<uuid:playlist_id>/steps/<int:step>/draft", drafts.step_draft, name="step_draft"),
+    path("embed/capsule/<uuid:capsule_id>/draft", drafts.capsule_draft, name="capsule_draft"),
     # The TERMINAL workspace in an embed (playlists/views/terminal.py)
     path("embed/playlist/<uuid:playlist_id>/steps/<int:step>/terminal/run", terminal.step_terminal_run, name="step_terminal_run"),
     path("embed/playlist/<uuid:playlist_id>/steps/<int:step>/terminal/check", terminal.step_terminal_check, name="step_terminal_check"),

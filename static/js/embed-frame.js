@@ -1,7 +1,8 @@
 // Runs inside the embed iframe (/embed/...). The page works without it; this adds:
 // 1. the learner's own part of the page. The page is the same for every learner (browsers and shared caches keep
 //    it), so once it is up this asks its data-state-url (playlists/views/embed.py) for the learner's state: their
-//    signed key, where they left off, the steps they completed and a terminal step's saved directory. It marks
+//    signed key, where they left off, the steps they completed, a terminal step's saved directory and an editor
+//    step's saved code (handed to workspace.js as a `codecapsule:learner-state` event). It marks
 //    the completed steps in the dots, the jump menu and the footer (again after every step swap, from memory), and
 //    resumes where the learner left off when the URL names no step;
 // 2. the learner key kept in localStorage and sent as X-Learner-Key (cookies are often refused in a third-party
@@ -45,6 +46,13 @@
     }
   }
 
+  // workspace.js sends the key with its draft saves (they are fetches, not htmx requests).
+  window.CodeCapsuleLearner = {
+    key: function () {
+      return learnerKey;
+    },
+  };
+
   document.addEventListener("htmx:configRequest", function (event) {
     if (learnerKey) event.detail.headers["X-Learner-Key"] = learnerKey;
   });
@@ -71,7 +79,8 @@
     return url + (url.indexOf("?") === -1 ? "?" : "&") + "step=" + step;
   }
 
-  // `step`: a TERMINAL step whose saved directory the prompt should show. Resolves to the state, or null.
+  // `step`: a TERMINAL step whose saved directory the prompt should show, or an editor step whose saved code the
+  // editor should get back. Resolves to the state, or null.
   function loadState(step) {
     if (!stateUrl || !window.fetch) return Promise.resolve(null);
     var headers = {};
@@ -95,6 +104,7 @@
         }
         showProgress();
         showPrompt(state.terminal_prompt);
+        document.dispatchEvent(new CustomEvent("codecapsule:learner-state", { detail: state }));
         return state;
       })
       .catch(function () {
@@ -104,6 +114,11 @@
 
   function terminalStep() {
     return !!document.querySelector("#course [data-terminal]");
+  }
+
+  // A step whose state holds something of the learner's beyond progress: a terminal's directory, an editor's code.
+  function workspaceStep() {
+    return terminalStep() || !!document.querySelector("#course [data-workspace]");
   }
 
   // The server's own markup for a completed step (_embed_common.render_dots, render_jump_menu), applied to a page
@@ -333,7 +348,7 @@
     var info = currentStep();
     if (!info) return;
     showProgress(); // the swapped-in step is everyone's: this learner's marks go back on
-    if (terminalStep()) loadState(info.step); // and its terminal's saved directory
+    if (workspaceStep()) loadState(info.step); // and its terminal's saved directory or its editor's saved code
     if (info.documentTitle) document.title = info.documentTitle;
     if (focus) {
       var heading = document.getElementById("step-title");
@@ -362,7 +377,7 @@
 
   function start() {
     var info = currentStep();
-    loadState(info && terminalStep() ? info.step : null).then(function (state) {
+    loadState(info && workspaceStep() ? info.step : null).then(function (state) {
       if (!info) return;
       // No ?step in the URL: the page shows step 1 to everyone; a returning learner goes on where they left off
       // (the step's fragment, which is shared too), announced when it has settled.

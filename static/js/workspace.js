@@ -1,7 +1,10 @@
 // The learner's workspace inside an embed (issue #6; server side: playlists/views/workspace.py). The page
 // works without it — the workspace is a plain form that posts and gets the page back with results. This adds:
-// 1. the learner's code kept per capsule in localStorage (and in memory, for when storage is refused in a
-//    third-party iframe), so a reload or a step change loses nothing; Reset to the starting code, confirmed;
+// 1. the learner's code kept per capsule on the server (data-draft-url: saved a moment after typing stops, before
+//    every Run and Submit, and when the page goes away; the state endpoint hands it back through embed-frame.js's
+//    `codecapsule:learner-state` event, and it fills an editor that still holds the starting code) and in
+//    localStorage as a fast local copy (in memory when storage is refused or throws in a third-party iframe), so a
+//    reload or a step change loses nothing; Reset to the starting code, confirmed;
 // 2. CodeMirror 6, loaded only when a workspace is on the page (it is ~240 KB gzipped: never in the initial
 //    load), upgrading the <textarea>, which stays the form field;
 // 3. Ctrl/Cmd+Enter runs; hints revealed one at a time ("Show hint 1 of 3");
@@ -20,6 +23,9 @@
   var loading = {}; // script URL → [callbacks], while it loads
   var loaded = {};
   var lastAction = null; // the action button of the latest workspace request, for Retry
+  var DRAFT_SAVE_DELAY = 1000; // ms of quiet typing before the draft goes to the server
+  var pendingDrafts = {}; // storage key → {url, code, timer}: saves waiting for the learner to pause
+  var serverDrafts = {}; // storage key → the code the server was last told, so an unchanged editor is not re-sent
 
   // --- Storage ------------------------------------------------------------------------------------------
 
@@ -41,6 +47,97 @@
       // Refused (third-party storage blocked) or full: the in-memory copy lasts as long as the page.
     }
   }
+
+  // --- Drafts on the server (playlists/views/drafts.py) -------------------------------------------------------
+
+  function learnerKey() {
+    if (window.CodeCapsuleLearner) return window.CodeCapsuleLearner.key();
+    return readStored("codecapsule-learner") || "";
+  }
+
+  function sendDraft(url, key, code, keepalive) {
+    if (!url || !window.fetch || serverDrafts[key] === code) return;
+    var headers = { "Content-Type": "application/json" };
+    var learner = learnerKey();
+    if (learner) headers["X-Learner-Key"] = learner;
+    window
+      .fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: headers,
+        body: JSON.stringify({ code: code }),
+        keepalive: !!keepalive && code.length < 60000, // the browser refuses keepalive bodies over 64 KB
+      })
+      .then(function (response) {
+        if (response.ok) serverDrafts[key] = code;
+      })
+      .catch(function () {
+        // The local copy stays; the next pause, Run or Submit tries again.
+      });
+  }
+
+  function scheduleDraft(workspace, code) {
+    var key = workspace.getAttribute("data-storage-key");
+    var pending = pendingDrafts[key];
+    if (pending) window.clearTimeout(pending.timer);
+    pending = pendingDrafts[key] = { url: workspace.getAttribute("data-draft-url"), code: code };
+    pending.timer = window.setTimeout(function () {
+      flushDraft(key, false);
+    }, DRAFT_SAVE_DELAY);
+  }
+
+  function flushDraft(key, keepalive) {
+    var pending = pendingDrafts[key];
+    if (!pending) return;
+    window.clearTimeout(pending.timer);
+    delete pendingDrafts[key];
+    sendDraft(pending.url, key, pending.code, keepalive);
+  }
+
+  function saveDraftNow(workspace, code) {
+    var key = workspace.getAttribute("data-storage-key");
+    scheduleDraft(workspace, code);
+    flushDraft(key, false);
+  }
+
+  // A reload or a closed tab within the pause still gets its last keystrokes saved.
+  function flushAllDrafts() {
+    Object.keys(pendingDrafts).forEach(function (key) {
+      flushDraft(key, true);
+    });
+  }
+
+  window.addEventListener("pagehide", flushAllDrafts);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") flushAllDrafts();
+  });
+
+  function startingCode(textarea) {
+    return textarea.getAttribute("data-starting-code") || "";
+  }
+
+  // A textarea drops one leading line break of its content, and a posted page's copy may carry CRLF.
+  function holdsStartingCode(textarea) {
+    function plain(text) {
+      return text.replace(/\r\n/g, "\n").replace(/^\n/, "");
+    }
+    return plain(textarea.value) === plain(startingCode(textarea));
+  }
+
+  // The learner's saved code from the state endpoint: only into an editor they have not started on here.
+  document.addEventListener("codecapsule:learner-state", function (event) {
+    var draft = event.detail && event.detail.draft;
+    if (!draft || typeof draft.code !== "string" || typeof draft.capsule_id !== "string") return;
+    document.querySelectorAll("[data-workspace]").forEach(function (workspace) {
+      var textarea = textareaOf(workspace);
+      if (workspace.getAttribute("data-capsule") !== draft.capsule_id || !textarea) return;
+      var key = workspace.getAttribute("data-storage-key");
+      serverDrafts[key] = draft.code;
+      if (!holdsStartingCode(textarea) || textarea.value === draft.code) return;
+      setCode(textarea, draft.code);
+      store(key, draft.code);
+    });
+  });
 
   // --- Scripts on demand ------------------------------------------------------------------------------------
 
@@ -117,6 +214,7 @@
     var workspace = textarea.closest && textarea.closest("[data-workspace]");
     if (!workspace || textarea.name !== "code") return;
     store(workspace.getAttribute("data-storage-key"), textarea.value);
+    scheduleDraft(workspace, textarea.value);
   });
 
   document.addEventListener("click", function (event) {
@@ -126,8 +224,9 @@
       var textarea = workspace && textareaOf(workspace);
       if (!textarea) return;
       if (!window.confirm("Replace your code with the starting code? Your changes will be lost.")) return;
-      setCode(textarea, textarea.getAttribute("data-starting-code") || "");
+      setCode(textarea, startingCode(textarea));
       store(workspace.getAttribute("data-storage-key"), null);
+      saveDraftNow(workspace, startingCode(textarea)); // the server forgets the draft: a reload shows the start too
       focusEditor(textarea);
       return;
     }
@@ -209,6 +308,10 @@
     if (!isWorkspaceRequest(event.detail)) return;
     var action = event.detail.elt.getAttribute("data-ws-action");
     if (action) lastAction = action;
+    // Run and Submit save the code they send, so a reload right after still finds it.
+    var workspace = event.detail.elt.closest("[data-workspace]");
+    var textarea = workspace && textareaOf(workspace);
+    if (action && textarea) saveDraftNow(workspace, textarea.value);
   });
 
   // A refusal (400, 404, 409, 429) or "grading unavailable" (503) is a fragment written for the results panel.
