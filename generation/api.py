@@ -3,6 +3,11 @@
     POST /api/generate-and-validate          {type, language, difficulty, prompt} → 202 with the job
     POST /api/generate-and-validate?wait=30  blocks up to 30 s: 200 with the finished job, or 202 still running
     GET  /api/generation-jobs/<id>           the job: status, steps, the capsule (succeeded) or last report (failed)
+    POST /api/generation-jobs/<id>/take      {title}: a new job for one of a no_match job's suggestions → 202
+
+Offline, a request no catalog exercise fits ends as status `no_match` (error_category `no_catalog_match`,
+`error` says it in a sentence, nothing saved) with `suggestions`: the closest exercises (title, summary,
+difficulty, why). POST one's title to .../take to get exactly that exercise.
 
 Writes go through generation.services (forced choice, per-creator concurrency and hourly limits → 429);
 reads through generation.selectors (`get_job_for_owner`: anyone but the creator gets 404). Waiting holds a
@@ -30,7 +35,7 @@ from capsules.models import CapsuleType, Difficulty, Language
 from codecapsule.errors import ValidationFailed, error_responses
 from generation.models import AgentName, AgentStep, GenerationJob, JobStatus
 from generation.selectors import get_job_for_owner, job_steps
-from generation.services import generation_job_create, generation_job_reap_if_lost
+from generation.services import generation_job_create, generation_job_reap_if_lost, generation_job_take_suggestion
 
 # Issue #4: `?wait=SECONDS` blocks at most 60 s (longer waits belong to polling GET /api/generation-jobs/<id>).
 MAX_WAIT_SECONDS = 60
@@ -124,6 +129,19 @@ class GenerationStepSerializer(serializers.Serializer):
         }
 
 
+class CatalogSuggestionSerializer(serializers.Serializer):
+    """A catalog exercise a no_match job offers instead of the request it had nothing for."""
+
+    title = serializers.CharField(read_only=True, help_text="The exercise's title: POST it to .../take to get it.")
+    summary = serializers.CharField(read_only=True, help_text="What the exercise is, in one sentence.")
+    difficulty = serializers.ChoiceField(choices=Difficulty.choices, read_only=True)
+    why = serializers.CharField(read_only=True, help_text="Why it is close to the request, in words.")
+
+
+class TakeSuggestionSerializer(serializers.Serializer):
+    title = serializers.CharField(help_text="The title of one of the job's suggestions.")
+
+
 class GenerationJobSerializer(serializers.Serializer):
     """A generation job as its creator sees it."""
 
@@ -138,8 +156,16 @@ class GenerationJobSerializer(serializers.Serializer):
     provider = serializers.CharField(read_only=True, help_text="openai, azure or catalog (offline).")
     heals = serializers.IntegerField(read_only=True, help_text="Debugger attempts used.")
     quality_score = serializers.FloatField(read_only=True, allow_null=True)
-    error = serializers.CharField(read_only=True)
-    error_category = serializers.CharField(read_only=True)
+    error = serializers.CharField(
+        read_only=True, help_text="Failed or no_match: what happened, in a sentence (e.g. no exercise about the topic)."
+    )
+    error_category = serializers.CharField(
+        read_only=True, help_text="Why it ended: no_catalog_match (status no_match), or a failure's category."
+    )
+    catalog_pick = serializers.CharField(
+        read_only=True, help_text="The catalog exercise this job takes, when started from a suggestion; else empty."
+    )
+    suggestions = CatalogSuggestionSerializer(many=True, read_only=True, help_text="Status no_match: the closest catalog exercises; else empty.")
     created_at = serializers.DateTimeField(read_only=True)
     started_at = serializers.DateTimeField(read_only=True, allow_null=True)
     finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -173,6 +199,8 @@ class GenerationJobSerializer(serializers.Serializer):
             "quality_score": instance.quality_score,
             "error": instance.error,
             "error_category": instance.error_category,
+            "catalog_pick": instance.catalog_pick,
+            "suggestions": _suggestions(instance),
             "created_at": serializers.DateTimeField().to_representation(instance.created_at),
             "started_at": _datetime(instance.started_at),
             "finished_at": _datetime(instance.finished_at),
@@ -180,6 +208,13 @@ class GenerationJobSerializer(serializers.Serializer):
             "capsule": capsule,
             "last_report": instance.last_report if instance.status == JobStatus.FAILED else None,
         }
+
+
+def _suggestions(job: GenerationJob) -> list[dict[str, str]]:
+    if job.status != JobStatus.NO_MATCH:
+        return []
+    fields = ("title", "summary", "difficulty", "why")
+    return [{name: str(item.get(name, "")) for name in fields} for item in job.suggestions if isinstance(item, dict)]
 
 
 def _datetime(value: Any) -> str | None:
@@ -261,7 +296,10 @@ class GenerationJobDetailView(GenericAPIView):
         summary="Read a generation job",
         description=(
             "Status, stage, heals, timings and every step. A succeeded job carries the validated capsule (full, "
-            "as its creator sees it); a failed one the judge's last report."
+            "as its creator sees it); a failed one the judge's last report. Offline, a job whose request no "
+            "catalog exercise fits ends as `no_match` (error_category `no_catalog_match`, `error` in a sentence, "
+            "nothing saved) with `suggestions`: the closest exercises (title, summary, difficulty, why); POST one's "
+            "title to `/api/generation-jobs/<id>/take` to get exactly that exercise."
         ),
         parameters=[_JOB_ID],
         responses={200: GenerationJobSerializer, **error_responses(401, 404, descriptions=_JOB_404)},
@@ -269,3 +307,45 @@ class GenerationJobDetailView(GenericAPIView):
     def get(self, request: Request, job_id: str) -> Response:
         job = generation_job_reap_if_lost(job=get_job_for_owner(request.user, job_id))  # a dead worker's job: failed
         return Response(GenerationJobSerializer(job, context={"request": request}).data)
+
+
+class TakeSuggestionView(GenericAPIView):
+    """`POST /api/generation-jobs/<id>/take`: a new job for exactly one of a no_match job's suggestions."""
+
+    serializer_class = GenerationJobSerializer
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="generation_jobs_take_suggestion",
+        summary="Take a suggested catalog exercise",
+        description=(
+            "For a job that ended as `no_match`: starts a new job that takes exactly the catalog exercise named by "
+            "`title` (one of the job's `suggestions`), with that exercise's type, language and difficulty. Answers "
+            "202 with the new job. The creator's job limits apply (429)."
+        ),
+        parameters=[_JOB_ID],
+        request=TakeSuggestionSerializer,
+        responses={
+            202: OpenApiResponse(GenerationJobSerializer, description="The new job is queued."),
+            **error_responses(
+                400,
+                401,
+                403,
+                404,
+                429,
+                descriptions={
+                    400: "Not a no_match job (no_suggestions), or `title` is not one of its suggestions.",
+                    403: "A session request without its CSRF token.",
+                    **_JOB_404,
+                    429: "Too many jobs: the creator's concurrent or hourly limit (too_many_jobs).",
+                },
+            ),
+        },
+    )
+    def post(self, request: Request, job_id: str) -> Response:
+        job = get_job_for_owner(request.user, job_id)
+        choice = TakeSuggestionSerializer(data=request.data if isinstance(request.data, Mapping) else {})
+        choice.is_valid(raise_exception=True)
+        taken = generation_job_take_suggestion(job=job, actor=request.user, title=choice.validated_data["title"])
+        body = GenerationJobSerializer(taken, context={"request": request}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]})

@@ -20,9 +20,12 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
+    # Offline only: no catalog exercise fits the request. Nothing failed and nothing was saved; the job
+    # offers the closest exercises instead (`suggestions`).
+    NO_MATCH = "no_match", "No catalog match"
 
 
-FINISHED_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED)
+FINISHED_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.NO_MATCH)
 
 
 class GenerationJob(models.Model):
@@ -43,6 +46,17 @@ class GenerationJob(models.Model):
     last_report = models.JSONField(null=True, blank=True, help_text="The judge's last ValidationReport.")
     quality_score = models.FloatField(null=True, blank=True)
     retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries")
+    catalog_pick = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The title of the catalog exercise the creator chose from a no-match job's suggestions: the job "
+        "takes exactly that exercise, offline.",
+    )
+    suggestions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="No-match jobs: the closest catalog exercises offered instead (title, summary, difficulty, why).",
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -6,6 +6,8 @@
 2. Pick the agents: network LLMs (generation.agents.LLMAgents, one client per job) or, when
    settings.LLM_PROVIDER == "catalog", the offline catalog (generation.catalog_provider.CatalogAgents).
    The request carries the creator's existing capsule titles, so neither suggests one they already have.
+   A job started from a no-match job's suggestion (job.catalog_pick) always runs on the catalog, pinned to
+   that exercise.
 3. Pedagogist: the request → an idea. Coder: the idea → a capsule draft (a BaseCapsule dict).
 4. The gate: `judges.validate(draft)`. A failing report goes to the Debugger, whose fixed draft is judged
    again, at most settings.GENERATION_MAX_HEALS times (job.heals counts them). After
@@ -37,6 +39,9 @@ How a job fails (job.error_category; job.error says it in a sentence; last_repor
   budget bounds it. Any other kind (transport, auth, refusal) ends the job with that kind: retrying at once
   would most likely fail the same way, and a refusal is not a coding mistake;
 - offline: catalog_exhausted / catalog_missing (generation/catalog_provider.py);
+Offline, a request no catalog exercise fits is not a failure: the job ends as JobStatus.NO_MATCH (category
+`no_catalog_match`, job.error says it in a sentence, job.suggestions lists the closest exercises) and nothing
+is saved.
 - the gate still failing after the last heal: the last report's category (wrong_output, compile_error, ...);
 - sandbox_error: the judge could not run at all. Not healed: nothing is wrong with the draft;
 - flaky: the judgement on save disagreed with the gate's pass;
@@ -65,7 +70,7 @@ from capsules.models import Capsule, CapsuleStatus
 from capsules.services import capsule_create
 from codecapsule.errors import ApplicationError
 from generation.agents import AgentCall, Agents, FailedAttempt, GenerationRequest, LLMAgents, StepRecorder, one_line
-from generation.catalog_provider import CatalogAgents
+from generation.catalog_provider import NO_CATALOG_MATCH, CatalogAgents
 from generation.llm import llm_provider, network_llm_configured
 from generation.models import AgentName, GenerationJob, JobStatus
 from generation.quality import quality_score, signals_from
@@ -90,8 +95,11 @@ _AGENT_LABELS = {
 }
 
 
-def agents_for_provider() -> Agents:
-    """The agents of the configured provider (ImproperlyConfigured when a network provider lacks its key)."""
+def agents_for_provider(job: GenerationJob | None = None) -> Agents:
+    """The agents of the configured provider (ImproperlyConfigured when a network provider lacks its key);
+    the catalog, pinned to the exercise, for a job that takes a chosen catalog exercise."""
+    if job is not None and job.catalog_pick:
+        return CatalogAgents(pinned_title=job.catalog_pick)
     if network_llm_configured():
         return LLMAgents()
     return CatalogAgents()
@@ -103,7 +111,7 @@ def run_pipeline(job: GenerationJob, *, agents: Agents | None = None) -> Generat
         return job
     request = request_for(job)
     try:
-        agents = agents if agents is not None else agents_for_provider()
+        agents = agents if agents is not None else agents_for_provider(job)
     except ImproperlyConfigured as exc:
         return _Run(job, None, request).fail(f"The LLM provider is not configured: {exc}", "llm_not_configured")
     try:
@@ -131,7 +139,7 @@ def _claim(job: GenerationJob) -> bool:
     now = timezone.now()
     fields = {
         "status": JobStatus.RUNNING, "started_at": now, "heartbeat_at": now,  # the reaper counts silence from here
-        "finished_at": None, "provider": llm_provider(), "stage": STAGE_PEDAGOGIST, "heals": 0,
+        "finished_at": None, "provider": "catalog" if job.catalog_pick else llm_provider(), "stage": STAGE_PEDAGOGIST, "heals": 0,
         "llm_seconds": 0.0, "judge_seconds": 0.0, "error": "", "error_category": "",
     }  # fmt: skip
     if not GenerationJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(**fields):
@@ -172,6 +180,8 @@ class _Run:
         job, request = self.job, self.request
 
         call = self.call(STAGE_PEDAGOGIST, lambda: agents.pedagogist(request))
+        if call.error_kind == NO_CATALOG_MATCH:
+            return self.no_match(call)
         if not call.ok:
             return self.agent_failed(call)
         idea = call.output
@@ -306,6 +316,17 @@ class _Run:
         logger.info("generation job %s succeeded: capsule %s, %d heals, quality %.3f", job.pk, capsule.pk, job.heals, job.quality_score)
         return job
 
+    def no_match(self, call: AgentCall) -> GenerationJob:
+        """No catalog exercise fits: end the job as no_match with the closest exercises to offer instead."""
+        job = self.job
+        job.status = JobStatus.NO_MATCH
+        job.error = call.error[:5000]
+        job.error_category = NO_CATALOG_MATCH
+        job.suggestions = list((call.output or {}).get("suggestions", []))
+        if self._end(("status", "error", "error_category", "suggestions")):
+            logger.info("generation job %s: no catalog exercise fits %r", job.pk, job.prompt)
+        return job
+
     def agent_failed(self, call: AgentCall, report: Mapping[str, Any] | None = None) -> GenerationJob:
         label = _AGENT_LABELS.get(call.agent, call.agent)
         first_line = call.error.splitlines()[0] if call.error else "no usable answer"
@@ -318,18 +339,22 @@ class _Run:
         job.error_category = category[:40]
         if report is not None:
             job.last_report = dict(report)
+        if self._end(("status", "error", "error_category", "last_report")):
+            logger.info("generation job %s failed (%s): %s", job.pk, category, error)
+        return job
+
+    def _end(self, fields: tuple[str, ...]) -> bool:
+        """Write the job's ending (`fields` plus the counters) if it is still running; False (and the job
+        re-read) when it no longer was."""
+        job = self.job
         job.stage = ""
         job.finished_at = timezone.now()
-        fields = (
-            "status", "error", "error_category", "last_report", "stage", "finished_at", "heals",
-            "llm_seconds", "judge_seconds",
-        )  # fmt: skip
+        fields = (*fields, "stage", "finished_at", "heals", "llm_seconds", "judge_seconds")
         # Only a running job: one the reaper already failed as worker_lost keeps that reason.
         if not GenerationJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(**{name: getattr(job, name) for name in fields}):
             job.refresh_from_db()
-            return job
-        logger.info("generation job %s failed (%s): %s", job.pk, category, error)
-        return job
+            return False
+        return True
 
 
 __all__ = ["STAGES", "UNUSABLE_ANSWER_KINDS", "agents_for_provider", "request_for", "run_pipeline"]

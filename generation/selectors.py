@@ -22,6 +22,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from generation.catalog_provider import NO_CATALOG_MATCH
 from generation.models import FINISHED_STATUSES, AgentName, AgentStep, GenerationJob, JobStatus
 
 User = AbstractBaseUser | AnonymousUser
@@ -88,6 +89,8 @@ def stage_label(job: GenerationJob) -> str:
         return "Done: the capsule passed the judge"
     if job.status == JobStatus.FAILED:
         return "Stopped: no capsule passed the judge"
+    if job.status == JobStatus.NO_MATCH:
+        return "Stopped: no catalog exercise fits this request"
     if job.status == JobStatus.QUEUED:
         return _STAGE_LABELS[""]
     key = job.stage.strip().lower()
@@ -193,6 +196,9 @@ def step_view(step: AgentStep) -> StepView:
     if judgement is not None:
         ok = judgement.passed
         outcome = "Passed" if ok else f"Failed: {judgement.category.replace('_', ' ') or 'see the report'}"
+    elif step.error_kind == NO_CATALOG_MATCH:
+        ok = False
+        outcome = "No fitting exercise"
     elif step.error or step.error_kind:
         ok = False
         outcome = f"Failed: {(step.error_kind or 'error').replace('_', ' ')}"
@@ -246,6 +252,8 @@ def _announcement(job: GenerationJob, steps: Sequence[StepView]) -> str:
         return "Finished: the capsule passed the judge and is ready."
     if job.status == JobStatus.FAILED:
         return "Finished: generation failed. The last report is shown."
+    if job.status == JobStatus.NO_MATCH:
+        return "Finished: the offline catalog has no exercise about this topic. The closest ones are offered."
     if not steps:
         return stage_label(job)
     last = steps[-1]

@@ -1,5 +1,6 @@
-"""Generation writes: create a job (forced choice + limits), retry it, run it (the pipeline), keep its
-heartbeat, and fail the jobs whose worker was lost.
+"""Generation writes: create a job (forced choice + limits), retry it, take a suggested catalog exercise
+instead of a request the catalog had nothing for, run it (the pipeline), keep its heartbeat, and fail the
+jobs whose worker was lost.
 
 The pipeline itself — Pedagogist → Coder → judge → Debugger → judge … — lives in generation/pipeline.py;
 `generation_run(job)` is the entry point the django-q2 task calls.
@@ -74,8 +75,11 @@ def generation_job_create(
     difficulty: str,
     prompt: str,
     retry_of: GenerationJob | None = None,
+    catalog_pick: str = "",
 ) -> GenerationJob:
-    """Validate the request, enforce the per-creator limits, save a queued job and enqueue it on commit."""
+    """Validate the request, enforce the per-creator limits, save a queued job and enqueue it on commit.
+
+    `catalog_pick`: the title of a catalog exercise the job takes exactly (offline, whatever the provider)."""
     from generation.tasks import enqueue_generation_job  # tasks import services: break the cycle here
 
     prompt = prompt.strip()
@@ -94,8 +98,9 @@ def generation_job_create(
             language=language,
             difficulty=difficulty,
             prompt=prompt,
-            provider=llm_provider(),
+            provider="catalog" if catalog_pick else llm_provider(),
             retry_of=retry_of,
+            catalog_pick=catalog_pick,
         )
         # robust: with the broker unreachable the job is still saved (and the creator sees it queued); the log says
         # why and generation_jobs_resend_stuck sends it once the broker is back.
@@ -111,13 +116,34 @@ def generation_job_retry(*, job: GenerationJob, actor: AbstractBaseUser) -> Gene
         raise ApplicationError("Only a failed job can be retried.", code="not_failed")
     return generation_job_create(
         creator=actor, capsule_type=job.capsule_type, language=job.language,
-        difficulty=job.difficulty, prompt=job.prompt, retry_of=job,
+        difficulty=job.difficulty, prompt=job.prompt, retry_of=job, catalog_pick=job.catalog_pick,
+    )  # fmt: skip
+
+
+def generation_job_take_suggestion(*, job: GenerationJob, actor: AbstractBaseUser, title: str) -> GenerationJob:
+    """A new job that takes exactly one of the exercises a no-match job offered (by its title).
+
+    The new job asks for that exercise's own type, language and difficulty, with its title as the topic, so
+    its page says what it is; the pipeline pins the catalog to it (generation/pipeline.py)."""
+    from generation.catalog import blueprint_by_title  # loading the catalog validates every blueprint: only when used
+
+    if job.creator_id != actor.pk:
+        raise ApplicationError("Only the job's creator can take one of its suggestions.", code="forbidden")
+    if job.status != JobStatus.NO_MATCH:
+        raise ApplicationError("Only a job the catalog had no exercise for offers suggestions.", code="no_suggestions")
+    offered = {str(suggestion.get("title", "")).casefold() for suggestion in job.suggestions if isinstance(suggestion, dict)}
+    blueprint = blueprint_by_title(title) if title.strip().casefold() in offered else None
+    if blueprint is None:
+        raise ValidationFailed.for_fields({"title": "is not one of the exercises this job offered"}, subject="The choice")
+    return generation_job_create(
+        creator=actor, capsule_type=blueprint.capsule_type, language=blueprint.language,
+        difficulty=blueprint.difficulty, prompt=blueprint.title, catalog_pick=blueprint.title,
     )  # fmt: skip
 
 
 def generation_job_fail(*, job: GenerationJob, error: str, category: str = "") -> GenerationJob:
     """End a job as failed with a reason (the task's last resort when the pipeline itself crashed)."""
-    GenerationJob.objects.filter(pk=job.pk).exclude(status__in=(JobStatus.SUCCEEDED,)).update(
+    GenerationJob.objects.filter(pk=job.pk).exclude(status__in=(JobStatus.SUCCEEDED, JobStatus.NO_MATCH)).update(
         status=JobStatus.FAILED, error=error[:5000], error_category=category, stage="", finished_at=timezone.now()
     )
     job.refresh_from_db()

@@ -4,6 +4,10 @@ Every job view calls `selectors.get_job_for_owner` first (404 for anyone but the
 polls itself with htmx every second: a poll that carries the current fingerprint gets 204 (htmx swaps
 nothing), a changed job gets the progress partial, and a finished job's partial has no trigger, so polling
 stops. Without JavaScript the page refreshes itself (<meta refresh> inside <noscript>) until the job ends.
+
+A job the offline catalog had no exercise for (status no_match) offers the closest exercises, each with a
+button (`job_take_suggestion`, POST) that starts a job for exactly that exercise, and a link back to the
+form prefilled with the request (`refine_url`) to change it.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -26,10 +31,18 @@ from codecapsule.views import HtmxHttpRequest
 from generation import selectors
 from generation.forms import GenerationForm
 from generation.llm import llm_provider
-from generation.services import generation_job_create, generation_job_reap_if_lost, generation_job_retry
+from generation.models import GenerationJob
+from generation.services import (
+    generation_job_create,
+    generation_job_reap_if_lost,
+    generation_job_retry,
+    generation_job_take_suggestion,
+)
 
 # How many of the creator's latest jobs the form page lists under the form.
 RECENT_JOBS_ON_FORM = 5
+# The request fields the form can be prefilled with (`?type=CODE&language=python&...`, the refine link).
+PREFILL_FIELDS = ("type", "language", "difficulty", "prompt")
 
 
 def _offline() -> bool:
@@ -39,7 +52,10 @@ def _offline() -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def generation_create(request: HtmxHttpRequest) -> HttpResponse:
-    form = GenerationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        form = GenerationForm(request.POST)
+    else:  # a refine link prefills the form; the values are only initial, validated when posted
+        form = GenerationForm(initial={name: request.GET[name] for name in PREFILL_FIELDS if name in request.GET})
     if request.method == "POST" and form.is_valid():
         try:
             job = generation_job_create(creator=request.user, **form.service_arguments())
@@ -82,7 +98,13 @@ def job_detail(request: HtmxHttpRequest, job_id: UUID) -> HttpResponse:
     job = selectors.get_job_for_owner(request.user, job_id)
     job = generation_job_reap_if_lost(job=job)  # a dead worker's job shows as failed, not running forever
     progress = selectors.job_progress_view(job)
-    context: dict[str, Any] = {"job": job, "progress": progress, "offline": job.provider == "catalog"}
+    context: dict[str, Any] = {
+        "job": job,
+        "progress": progress,
+        "offline": job.provider == "catalog",
+        "offline_notice": job.provider == "catalog" and _offline(),  # not once a model has been connected since
+        "refine_url": refine_url(job),
+    }
     if request.htmx and not request.htmx.history_restore_request:
         if request.GET.get("v") == progress.fingerprint:
             response = HttpResponse(status=204)  # nothing changed: htmx swaps nothing and keeps polling
@@ -106,6 +128,27 @@ def job_retry(request: HtmxHttpRequest, job_id: UUID) -> HttpResponse:
         return redirect("generation:job_detail", job_id=job.pk)
     messages.success(request, "Trying again with the same request.")
     return redirect("generation:job_detail", job_id=retry.pk)
+
+
+def refine_url(job: GenerationJob) -> str:
+    """The form, prefilled with the job's request, to change it."""
+    query = QueryDict(mutable=True)
+    query.update({"type": job.capsule_type, "language": job.language, "difficulty": job.difficulty, "prompt": job.prompt})
+    return f"{reverse('generation:create')}?{query.urlencode()}"
+
+
+@login_required
+@require_POST
+def job_take_suggestion(request: HtmxHttpRequest, job_id: UUID) -> HttpResponse:
+    """Start a job for exactly one of the exercises a no-match job offered (404 for anyone but its creator)."""
+    job = selectors.get_job_for_owner(request.user, job_id)
+    try:
+        taken = generation_job_take_suggestion(job=job, actor=request.user, title=request.POST.get("title", ""))
+    except ApplicationError as exc:  # not offered by this job, not a no-match job, or the creator's limits
+        messages.error(request, exc.message)
+        return redirect("generation:job_detail", job_id=job.pk)
+    messages.success(request, f"Taking the catalog exercise “{taken.catalog_pick}”.")
+    return redirect("generation:job_detail", job_id=taken.pk)
 
 
 @login_required

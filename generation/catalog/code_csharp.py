@@ -72,8 +72,9 @@ the number `n`.
         "test_cases": [
             _test("divisible by 3", "Console.WriteLine(Solution.FizzBuzz(3));", "Fizz\n"),
             _test("divisible by 5", "Console.WriteLine(Solution.FizzBuzz(10));", "Buzz\n"),
-            _test("divisible by both", "Console.WriteLine(Solution.FizzBuzz(30));", "FizzBuzz\n", hidden=True),
-            _test("neither", "Console.WriteLine(Solution.FizzBuzz(7));", "7\n", hidden=True),
+            _test("divisible by both", "Console.WriteLine(Solution.FizzBuzz(30));", "FizzBuzz\n"),
+            _test("neither", "Console.WriteLine(Solution.FizzBuzz(7));", "7\n"),
+            _test("a larger multiple of three", "Console.WriteLine(Solution.FizzBuzz(99));", "Fizz\n", hidden=True),
             _test(
                 "the first fifteen numbers",
                 "var said = new List<string>();\nfor (int i = 1; i <= 15; i++) said.Add(Solution.FizzBuzz(i));\n"

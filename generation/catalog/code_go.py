@@ -72,9 +72,10 @@ Write `SumDigits(n int) int` that returns the **sum of the decimal digits** of `
         "test_cases": [
             _test("three digits", "fmt.Println(SumDigits(123))", "6\n"),
             _test("a single digit", "fmt.Println(SumDigits(7))", "7\n"),
-            _test("zero", "fmt.Println(SumDigits(0))", "0\n", hidden=True),
-            _test("all nines", "fmt.Println(SumDigits(9999))", "36\n", hidden=True),
-            _test("a negative number", "fmt.Println(SumDigits(-45))", "9\n", hidden=True),
+            _test("zero", "fmt.Println(SumDigits(0))", "0\n"),
+            _test("all nines", "fmt.Println(SumDigits(9999))", "36\n"),
+            _test("a negative number", "fmt.Println(SumDigits(-45))", "9\n"),
+            _test("another negative number", "fmt.Println(SumDigits(-908))", "17\n", hidden=True),
             _test("zeros inside the number", "fmt.Println(SumDigits(1000001))", "2\n", hidden=True),
         ],
     },
@@ -167,7 +168,7 @@ Julius Caesar hid messages by shifting every letter a fixed number of places dow
             _test("a simple shift", 'fmt.Println(Encrypt("abc", 1))', "bcd\n"),
             _test("case and punctuation", 'fmt.Println(Encrypt("Hello, World!", 3))', "Khoor, Zruog!\n"),
             _test("wrapping around", 'fmt.Println(Encrypt("xyz XYZ", 3))', "abc ABC\n", hidden=True),
-            _test("a negative shift", 'fmt.Println(Encrypt("bcd", -1))', "abc\n", hidden=True),
+            _test("a negative shift", 'fmt.Println(Encrypt("bcd", -1))', "abc\n"),
             _test("a shift larger than the alphabet", 'fmt.Println(Encrypt("Go 1.19", 27))', "Hp 1.19\n", hidden=True),
             _test("non-ASCII letters stay", 'fmt.Println(Encrypt("café", 1))', "dbgé\n", hidden=True),
             _test(

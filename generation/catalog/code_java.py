@@ -80,7 +80,6 @@ it returns `true` when `text` is a palindrome and `false` otherwise.
                 "punctuation and case are ignored",
                 'System.out.println(Solution.isPalindrome("A man, a plan, a canal: Panama"));',
                 "true\n",
-                hidden=True,
             ),
             _test("the empty string", 'System.out.println(Solution.isPalindrome(""));', "true\n", hidden=True),
             _test("two different letters", 'System.out.println(Solution.isPalindrome("ab"));', "false\n", hidden=True),
@@ -163,7 +162,7 @@ exactly once** in `text`, or `-1` when every character repeats.
         "test_cases": [
             _test("the first character is unique", 'System.out.println(Solution.firstUnique("leetcode"));', "0\n"),
             _test("a later character", 'System.out.println(Solution.firstUnique("loveleetcode"));', "2\n"),
-            _test("nothing is unique", 'System.out.println(Solution.firstUnique("aabb"));', "-1\n", hidden=True),
+            _test("nothing is unique", 'System.out.println(Solution.firstUnique("aabb"));', "-1\n"),
             _test("the empty string", 'System.out.println(Solution.firstUnique(""));', "-1\n", hidden=True),
             _test("case matters", 'System.out.println(Solution.firstUnique("aAa"));', "1\n", hidden=True),
             _test(

@@ -59,7 +59,7 @@ titleCase("  two  spaces")      // "  Two  Spaces"
             _test("mixed case is fixed", 'console.log(titleCase("jAVAsCRIPT is FUN"));', "Javascript Is Fun\n"),
             _test("an empty string", 'console.log("[" + titleCase("") + "]");', "[]\n", hidden=True),
             _test("a one-letter word", 'console.log(titleCase("a"));', "A\n", hidden=True),
-            _test("spaces are kept", 'console.log("[" + titleCase("  two  spaces") + "]");', "[  Two  Spaces]\n", hidden=True),
+            _test("spaces are kept", 'console.log("[" + titleCase("  two  spaces") + "]");', "[  Two  Spaces]\n"),
         ],
     },
     "topics": ["string", "text", "capitalize", "title case", "uppercase", "words", "headline", "map", "split", "join"],

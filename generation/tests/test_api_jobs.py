@@ -15,7 +15,7 @@ STEP_KEYS = {"position", "agent", "model", "parsed_ok", "latency_ms", "tokens", 
 JOB_KEYS = {
     "job_id", "status_url", "status", "stage", "type", "language", "difficulty", "prompt", "provider", "heals",
     "quality_score", "error", "error_category", "created_at", "started_at", "finished_at", "steps", "capsule",
-    "last_report",
+    "last_report", "catalog_pick", "suggestions",
 }  # fmt: skip
 
 

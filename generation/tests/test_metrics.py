@@ -60,7 +60,7 @@ def test_counts_by_status_and_success_rate_over_the_week(jobs):
 
     assert metrics.jobs == 7
     assert shares(metrics.by_status) == {
-        "queued": (1, 14.3), "running": (1, 14.3), "succeeded": (2, 28.6), "failed": (3, 42.9),
+        "queued": (1, 14.3), "running": (1, 14.3), "succeeded": (2, 28.6), "failed": (3, 42.9), "no_match": (0, 0.0),
     }  # fmt: skip
     assert (metrics.finished, metrics.failed, metrics.success_percent) == (5, 3, 40.0)
 

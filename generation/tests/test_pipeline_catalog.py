@@ -168,7 +168,7 @@ class WatchingAgents(CatalogAgents):
 
 @pytest.mark.django_db(transaction=True)
 def test_no_transaction_is_open_during_an_agent_call_and_each_step_is_committed_before_the_next(owner):
-    job = new_job(owner, prompt="fizzbuzz")
+    job = new_job(owner, difficulty="medium", prompt="word frequencies")
     agents = WatchingAgents(job.pk)
 
     job = run_pipeline(job, agents=agents)

@@ -1,9 +1,11 @@
 """Create with AI in a real browser (Playwright + Debian's Chromium, as tests/browser/): the language options
 follow the type through htmx, a submitted request becomes a validated capsule, and the job page polls itself
-without reloading, shows the steps as they land, and stops polling when the job has finished."""
+without reloading, shows the steps as they land, and stops polling when the job has finished. A request the
+offline catalog has nothing for offers the closest exercises, and taking one makes a capsule."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -86,4 +88,26 @@ def test_the_job_page_shows_steps_as_they_land_and_stops_polling_when_the_job_en
     time.sleep(2.5)  # two and a half polling periods
     assert len(polls) == polls_when_finished, "polling must stop once the job has finished"
     assert page.locator("#job-progress[hx-trigger]").count() == 0
+    assert javascript_errors == []
+
+
+def test_a_request_the_catalog_has_nothing_for_offers_the_closest_exercises_and_one_can_be_taken(
+    page: Page, javascript_errors: list[str], live_server, owner  # noqa: F811
+):
+    log_in(page, live_server)
+    page.goto(live_server.url + reverse("generation:create"))
+    page.get_by_label("Type").select_option("DATABASE")
+    page.get_by_label("Difficulty").select_option("hard")
+    page.get_by_label("What should it be about?").fill("second highest salary")
+    page.get_by_role("button", name="Generate capsule").click()
+
+    result = page.locator("[data-no-match]")
+    expect(result).to_contain_text("The offline catalog has no exercise about “second highest salary” in SQL.")
+    expect(page.locator(".job-status").first).to_have_text("No catalog match")
+    expect(result.get_by_role("link", name="Change the request")).to_have_attribute("href", re.compile("prompt=second"))
+    page.get_by_role("button", name="Take “Top earners in every department”").click()
+
+    taken = GenerationJob.objects.get(catalog_pick="Top earners in every department")
+    expect(page).to_have_url(live_server.url + reverse("generation:job_detail", kwargs={"job_id": taken.pk}))
+    expect(page.get_by_role("link", name="Open “Top earners in every department”")).to_be_visible()
     assert javascript_errors == []

@@ -306,7 +306,8 @@ def test_a_retry_over_the_limit_is_refused_with_a_message(client, owner, make_jo
 
 
 def test_a_retry_runs_the_real_pipeline_to_a_capsule(client, owner, make_job, django_capture_on_commit_callbacks):
-    failed = make_job(owner, status=JobStatus.FAILED, capsule_type="DATABASE", language="sql", prompt="customers per city")
+    failed = make_job(owner, status=JobStatus.FAILED, capsule_type="DATABASE", language="sql", difficulty="medium",
+                      prompt="customers who never placed an order")  # fmt: skip
     client.force_login(owner)
 
     with django_capture_on_commit_callbacks(execute=True):
