@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from feedback.models import CreatorEdit, FineTuneJob
+from feedback.models import CreatorEdit, FineTuneJob, NetCorrection
 
 # Characters of a value shown in the list; the change page shows it whole.
 _LIST_VALUE_CHARS = 80
@@ -64,6 +64,40 @@ class CreatorEditAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a record of what happened: shown, never edited
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(NetCorrection)
+class NetCorrectionAdmin(admin.ModelAdmin):
+    """What counts as a correction: what the AI wrote against the latest validated value (feedback.net).
+    Read-only: the rows are recomputed by every save that leaves the capsule validated."""
+
+    list_display = ("corrected_at", "capsule", "field_path", "edit_type", "agent", "original", "corrected")
+    list_filter = ("edit_type", "capsule_type", "language", "agent")
+    search_fields = ("capsule__title", "field_path")
+    list_select_related = ("capsule",)
+    date_hierarchy = "corrected_at"
+    fields = (
+        ("capsule", "field_path", "edit_type"),
+        ("generation_job", "agent"),
+        ("capsule_type", "language", "corrected_at"),
+        "original_value_pretty",
+        "corrected_value_pretty",
+    )
+    readonly_fields = tuple(name for row in fields for name in (row if isinstance(row, tuple) else (row,)))
+
+    original = CreatorEditAdmin.original
+    corrected = CreatorEditAdmin.corrected
+    original_value_pretty = CreatorEditAdmin.original_value_pretty
+    corrected_value_pretty = CreatorEditAdmin.corrected_value_pretty
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -1,20 +1,26 @@
-"""What the creator edits say (issue #7 part 3): frequencies, the weekly trend, failure categories, and
+"""What the creators' corrections say (issue #7 part 3): frequencies, the weekly trend, failure categories, and
 rule-based suggestions for the agents' prompts.
+
+A correction here is a NetCorrection: a field whose value in the capsule's latest validated state differs from
+what the generation job wrote (feedback.net). The raw CreatorEdit rows are the audit trail and are not counted:
+a field broken and fixed back is no correction, a field changed twice is one. Each correction is placed in time
+by its corrected_at (when the field reached its final value in a validated state). "Edits" in the names and
+keys below (total_edits, by_edit_type, …) are kept for the API's contract and mean these corrections.
 
 Reads only; every count is aggregated in the database and the number of queries does not grow with the data:
 
-1. edits of the period grouped by (edit_type, field_path, capsule_type, language, agent) — every frequency and
+1. corrections of the period grouped by (edit_type, field_path, capsule_type, language, agent) — every frequency and
    every suggestion rule is derived from these groups in Python (field paths are normalised there, since
    `test_cases[2]` → `test_cases[*]` is not portable SQL);
-2. edits of the last TREND_WEEKS ISO weeks grouped by (week, edit_type);
+2. corrections of the last TREND_WEEKS ISO weeks grouped by (week, edit_type);
 3. capsules (updated in the period) whose judge report did not pass, by category;
 4. failed generation jobs of the period, by error_category;
 5. the judge's failing reports inside generation jobs of the period (what the Debugger was asked to heal), by
    category.
 
-`pattern_examples` adds one query: the few latest edits of each top pattern (a window function).
+`pattern_examples` adds one query: the few latest corrections of each top pattern (a window function).
 
-Scope: `scope_edits(user)` — staff read everyone's edits, a creator their own (CreatorEdit.creator); failures
+Scope: `scope_corrections(user)` — staff read everyone's, a creator those of their own capsules; failures
 follow the same rule (all capsules and jobs for staff, the creator's own otherwise).
 
 The result is a JSON-ready dict (stored as is by feedback.insights_store, returned by GET /api/feedback/insights):
@@ -39,7 +45,7 @@ from django.db.models.expressions import Window
 from django.utils import timezone
 
 from capsules.models import Capsule, CapsuleType, Language
-from feedback.models import CreatorEdit, EditAgent, EditType
+from feedback.models import CreatorEdit, EditAgent, EditType, NetCorrection
 from generation.models import AgentName, AgentStep, GenerationJob, JobStatus
 
 User = AbstractBaseUser | AnonymousUser
@@ -51,7 +57,7 @@ DEFAULT_DAYS = 30
 TREND_WEEKS = 12
 # Rows kept per frequency table (the rest are counted in the total, not listed).
 TOP_ROWS = 10
-UNATTRIBUTED = "unattributed"  # the agent key of edits no agent can be credited with (CreatorEdit.agent NULL)
+UNATTRIBUTED = "unattributed"  # the agent key of corrections no agent can be credited with (agent NULL)
 
 # --- Suggestion thresholds --------------------------------------------------------------------------------
 # Below this many edits in the period nothing is a pattern yet: no suggestion at all.
@@ -63,6 +69,7 @@ LOGIC_FIX_SHARE = 0.20
 TESTS_ADDED_SHARE = 0.15
 HINTS_SHARE = 0.20
 STATEMENT_SHARE = 0.20
+VISIBILITY_SHARE = 0.15
 # The Debugger rule: its share of the edits credited to an agent (Coder or Debugger).
 DEBUGGER_SHARE = 0.40
 # A language (or agent) is named in a suggestion when it holds at least this share of the rule's edits.
@@ -105,6 +112,16 @@ def scope_edits(user: User | None) -> QuerySet[CreatorEdit]:
     return CreatorEdit.objects.filter(creator=user)
 
 
+def scope_corrections(user: User | None) -> QuerySet[NetCorrection]:
+    """Net corrections `user` may analyse: everyone's for staff (and None), those of their own capsules otherwise
+    (a correction belongs to the capsule's latest state, whoever saved it)."""
+    if user is None or user.is_staff:
+        return NetCorrection.objects.all()
+    if not user.is_authenticated:
+        return NetCorrection.objects.none()
+    return NetCorrection.objects.filter(capsule__creator=user)
+
+
 def _scope_capsules(user: User | None) -> QuerySet[Capsule]:
     return Capsule.objects.all() if user is None or user.is_staff else Capsule.objects.filter(creator=user)
 
@@ -128,10 +145,10 @@ class Group:
     count: int
 
 
-def edit_groups(edits: QuerySet[CreatorEdit], *, since: datetime, until: datetime) -> list[Group]:
+def edit_groups(corrections: QuerySet[NetCorrection], *, since: datetime, until: datetime) -> list[Group]:
     """Query 1; groups whose paths normalise alike are merged."""
     rows = (
-        edits.filter(created_at__gte=since, created_at__lte=until)
+        corrections.filter(corrected_at__gte=since, corrected_at__lte=until)
         .order_by()
         .values_list("edit_type", "field_path", "capsule_type", "language", "agent")
         .annotate(n=Count("id"))
@@ -181,15 +198,15 @@ def _week_start(moment: datetime) -> date:
     return local - timedelta(days=local.weekday())
 
 
-def weekly_trend(edits: QuerySet[CreatorEdit], *, now: datetime) -> list[dict[str, Any]]:
-    """Query 2: edits per ISO week (Monday to Sunday, in TIME_ZONE) for the last TREND_WEEKS weeks, oldest
+def weekly_trend(corrections: QuerySet[NetCorrection], *, now: datetime) -> list[dict[str, Any]]:
+    """Query 2: corrections per ISO week (Monday to Sunday, in TIME_ZONE) for the last TREND_WEEKS weeks, oldest
     first, every week present (zero when nothing happened), each with its counts by edit type."""
     first = _week_start(now) - timedelta(weeks=TREND_WEEKS - 1)
     first_moment = timezone.make_aware(datetime.combine(first, datetime.min.time()))
     rows = (
-        edits.filter(created_at__gte=first_moment, created_at__lte=now)
+        corrections.filter(corrected_at__gte=first_moment, corrected_at__lte=now)
         .order_by()
-        .annotate(week=TruncWeek("created_at"))
+        .annotate(week=TruncWeek("corrected_at"))
         .values_list("week", "edit_type")
         .annotate(n=Count("id"))
     )
@@ -323,6 +340,15 @@ EDIT_RULES: tuple[EditRule, ...] = (
         "rewrite the title or the problem statement",
         "State the input and the expected output format precisely, with one worked example, in short sentences a beginner can follow.",
     ),
+    EditRule(
+        "visibility",
+        frozenset({EditType.VISIBILITY}),
+        VISIBILITY_SHARE,
+        AgentName.CODER,
+        "switch tests between visible and hidden",
+        "Keep the simple tests that show the expected format visible; hide the edge cases and the tests a "
+        "hard-coded answer would fail.",
+    ),
 )
 
 # Advice for the judge categories the Coder can do something about (judges.reports.Category).
@@ -443,8 +469,8 @@ def feedback_insights(*, user: User | None, days: int, now: datetime | None = No
     """The insights of `user`'s scope (None: everyone, for the task) over the last `days` days, in five queries."""
     now = now or timezone.now()
     since = period_since(days, now)
-    edits = scope_edits(user)
-    groups = edit_groups(edits, since=since, until=now)
+    corrections = scope_corrections(user)
+    groups = edit_groups(corrections, since=since, until=now)
     failures = failure_categories(user, since=since, until=now)
     return {
         "scope": "all" if user is None else scope_of(user),
@@ -452,7 +478,7 @@ def feedback_insights(*, user: User | None, days: int, now: datetime | None = No
         "since": since.isoformat(),
         "generated_at": now.isoformat(),
         **frequencies(groups),
-        "weekly_trend": weekly_trend(edits, now=now),
+        "weekly_trend": weekly_trend(corrections, now=now),
         "failure_categories": failures,
         "suggestions": suggest_improvements(groups, failures),
         "llm_summary": None,
@@ -463,13 +489,17 @@ def feedback_insights(*, user: User | None, days: int, now: datetime | None = No
 
 
 def pattern_examples(
-    edits: QuerySet[CreatorEdit], *, edit_types: Sequence[str], since: datetime, per_type: int = EXAMPLES_PER_PATTERN
-) -> dict[str, list[CreatorEdit]]:
-    """The `per_type` latest edits of each type in `edit_types`, in one query (ROW_NUMBER per type)."""
+    corrections: QuerySet[NetCorrection],
+    *,
+    edit_types: Sequence[str],
+    since: datetime,
+    per_type: int = EXAMPLES_PER_PATTERN,
+) -> dict[str, list[NetCorrection]]:
+    """The `per_type` latest corrections of each type in `edit_types`, in one query (ROW_NUMBER per type)."""
     if not edit_types:
         return {}
     ranked = (
-        edits.filter(edit_type__in=edit_types, created_at__gte=since)
+        corrections.filter(edit_type__in=edit_types, corrected_at__gte=since)
         .select_related("capsule")
         .only(
             "id",
@@ -478,16 +508,16 @@ def pattern_examples(
             "corrected_value",
             "edit_type",
             "language",
-            "created_at",
+            "corrected_at",
             "capsule__id",
             "capsule__title",
             "capsule__creator",
         )  # fmt: skip
-        .annotate(rank=Window(RowNumber(), partition_by=[F("edit_type")], order_by=[F("created_at").desc(), F("id")]))
+        .annotate(rank=Window(RowNumber(), partition_by=[F("edit_type")], order_by=[F("corrected_at").desc(), F("id")]))
         .filter(rank__lte=per_type)
         .order_by("edit_type", "rank")
     )
-    examples: dict[str, list[CreatorEdit]] = {edit_type: [] for edit_type in edit_types}
+    examples: dict[str, list[NetCorrection]] = {edit_type: [] for edit_type in edit_types}
     for edit in ranked:
         examples[edit.edit_type].append(edit)
     return examples

@@ -66,7 +66,10 @@ class InsightsSerializer(serializers.Serializer):
     days = serializers.IntegerField()
     since = serializers.DateTimeField()
     generated_at = serializers.DateTimeField(help_text="When these numbers were computed.")
-    total_edits = serializers.IntegerField()
+    total_edits = serializers.IntegerField(
+        help_text="Net corrections: fields whose latest validated value differs from what the AI wrote (an edit "
+        "undone later does not count, a field changed twice counts once)."
+    )
     by_edit_type = ShareSerializer(many=True)
     by_field = ShareSerializer(many=True, help_text="Field paths with list indexes as `[*]`.")
     by_capsule_type = ShareSerializer(many=True)
@@ -105,9 +108,10 @@ class InsightsView(APIView):
         operation_id="feedback_insights_retrieve",
         summary="Feedback insights",
         description=(
-            "Frequencies of creator edits by type, field, capsule type, language and agent over the period; the "
+            "Frequencies of creators' net corrections (the generation job's output against the capsule's latest "
+            "validated state) by type, field, capsule type, language and agent over the period; the "
             "weekly trend; the judge's top failure categories; and suggested prompt improvements. Staff see "
-            "everyone's edits (`scope: all`), anyone else their own (`scope: mine`)."
+            "everyone's (`scope: all`), anyone else those of their own capsules (`scope: mine`)."
         ),
         parameters=[
             OpenApiParameter(

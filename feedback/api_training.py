@@ -32,8 +32,13 @@ class ByCapsuleTypeSerializer(serializers.Serializer):
 
 class TrainingSummarySerializer(serializers.Serializer):
     examples = serializers.IntegerField(help_text="Lines the JSONL has.")
-    capsules_considered = serializers.IntegerField(help_text="Capsules with at least one creator edit.")
+    capsules_considered = serializers.IntegerField(
+        help_text="Capsules whose latest validated state differs from what the AI wrote (edits undone later do not count)."
+    )
     skipped_moderated = serializers.IntegerField(help_text="Rejected or flagged by moderation.")
+    skipped_not_validated = serializers.IntegerField(
+        help_text="Their latest save did not pass the judge (a broken capsule is never training data)."
+    )
     skipped_no_job = serializers.IntegerField(help_text="Not made by a generation job (written by hand or imported).")
     skipped_no_idea = serializers.IntegerField(help_text="Their job recorded no Pedagogist idea.")
     skipped_request_changed = serializers.IntegerField(help_text="Their type or language is no longer the job's.")
@@ -55,7 +60,8 @@ class TrainingDataView(APIView):
             "`{\"messages\": [system, user, assistant]}`, where the system message is the Coder's role prompt, "
             "the user message the generation request with the Pedagogist's idea, and the assistant message the "
             "corrected capsule in the Coder's JSON answer shape. Only capsules that came from a generation job, "
-            "were edited, and pass the judge now; identical examples once. Staff export everyone's capsules, "
+            "whose latest validated state differs from the AI's output (an edit undone later is no correction), "
+            "whose latest save is validated, and that pass the judge now; identical examples once. Staff export everyone's capsules, "
             "a creator only their own. Every edited capsule is judged (verdicts are cached while it is "
             "unchanged), so a large export can take a while. `?summary=1` returns the counts as JSON instead."
         ),

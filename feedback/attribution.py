@@ -26,7 +26,7 @@ from generation.models import GenerationJob
 
 class AgentAttribution:
     def __init__(self, drafts: list[tuple[str, Mapping[str, Any]]]):
-        self._drafts = [(agent, _normalised(draft)) for agent, draft in drafts]
+        self._drafts = [(agent, normalised_draft(draft)) for agent, draft in drafts]
 
     @classmethod
     def for_job(cls, job: GenerationJob | None) -> AgentAttribution:
@@ -49,7 +49,7 @@ def _value(draft: Mapping[str, Any], path: str) -> Any:
     return None if value is MISSING else value
 
 
-def _normalised(draft: Mapping[str, Any]) -> Mapping[str, Any]:
+def normalised_draft(draft: Mapping[str, Any]) -> Mapping[str, Any]:
     """The draft in the stored BaseCapsule shape; as it is when it does not validate (a failed draft)."""
     try:
         parsed = parse_capsule(draft)

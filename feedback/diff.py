@@ -28,6 +28,7 @@ Edit types (the first rule that matches wins; `i` is any index)
 | 1  | config_data.test_cases[i]                              | item added                          | test_added          |
 | 2  | config_data.test_cases[i]                              | item removed                        | test_removed        |
 | 3  | config_data.test_cases[i].expected_output              | any change                          | expected_output_fix |
+| 3b | config_data.test_cases[i].is_hidden                    | any change                          | visibility          |
 | 4  | config_data.hints[i]                                   | added                               | hint_added          |
 | 5  | config_data.hints[i]                                   | changed or removed                  | hint_changed        |
 | 6  | title, problem_statement_md                            | any change                          | statement_rewrite   |
@@ -42,7 +43,7 @@ Edit types (the first rule that matches wins; `i` is any index)
 |    |                                                        | compile_error                       |                     |
 | 10 | the same paths                                         | otherwise (also: no old value)      | logic_fix           |
 | 11 | anything else: difficulty, capsule_type,               |                                     | other               |
-|    | runtime_config…, a test's description / is_hidden /    |                                     |                     |
+|    | runtime_config…, a test's description /                |                                     |                     |
 |    | compare / tolerance, setup_script, environment_config… |                                     |                     |
 
 "Does not parse" (rule 9), by the language of the capsule before the edit:
@@ -230,6 +231,8 @@ def _test_case_edit_type(
         return EditType.TEST_REMOVED
     if len(rest) == 2 and rest[1] == "expected_output":
         return EditType.EXPECTED_OUTPUT_FIX
+    if len(rest) == 2 and rest[1] == "is_hidden":
+        return EditType.VISIBILITY
     if len(rest) == 2 and rest[1] == "test_call":
         return _code_edit_type(change, language=language, last_report=last_report)
     return EditType.OTHER

@@ -2,8 +2,8 @@
 
 Who sees what
 -------------
-* Staff see everyone's edits: the global snapshot of the period, when it is fresh (computed after the newest
-  edit and within SNAPSHOT_MAX_AGE); otherwise the insights are computed live (feedback.analysis, five
+* Staff see everyone's corrections: the global snapshot of the period, when it is fresh (computed after the newest
+  edit and correction, and within SNAPSHOT_MAX_AGE); otherwise the insights are computed live (feedback.analysis, five
   aggregated queries) and the stored LLM summary is carried over. So a stopped queue makes pages slower,
   never stale.
 * A creator sees their own edits only: always computed live, never an LLM summary (one model call per
@@ -48,7 +48,8 @@ SUMMARY_INSTRUCTIONS = (
     "You review the corrections that creators made to programming exercises written by AI agents: the "
     "Pedagogist (the idea and the statement), the Coder (the whole capsule: statement, reference solution, "
     "boilerplate, tests, hints) and the Debugger (repairs after the judge rejects a draft). You get aggregated "
-    "counts of the edits and of the judge's rejections, plus rule-based suggestions already derived from them. "
+    "counts of the net corrections (what the AI wrote against the latest version the judge passed) and of the "
+    "judge's rejections, plus rule-based suggestions already derived from them. "
     "Write `summary`: three to five plain sentences on what the agents most often get wrong and what matters "
     "most. Write `prompt_changes`: at most five concrete instructions to add to a named agent's prompt, each "
     "starting with the agent's name and a colon. Do not invent numbers that are not in the data."
@@ -79,6 +80,8 @@ def insights_for(*, user: User, days: int, now: datetime | None = None) -> dict[
 def _is_fresh(snapshot: FeedbackSnapshot, now: datetime) -> bool:
     if snapshot.computed_at < now - SNAPSHOT_MAX_AGE:
         return False
+    # The edits, not the NetCorrection rows: every save that changes the corrections records edits in the same
+    # transaction, and a save that undoes a correction deletes its row, leaving only the edit as a trace.
     return not CreatorEdit.objects.filter(created_at__gt=snapshot.computed_at).exists()
 
 

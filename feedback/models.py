@@ -1,9 +1,10 @@
 """Creator edits: every correction a creator makes to a capsule, one row per changed leaf (DESIGN.md §2, issue #7).
 
 Rows are written by feedback.services: by the edit listener that capsule_update calls on every save (dashboard,
-API, admin, import) and by POST /api/feedback/edit for clients that track edits themselves. They are the raw
-material of the later analysis, training-data export and fine-tuning (issue #7 parts 3-6), so each row carries
-what those need without joins into JSON: the generation job the capsule came from (its request and AgentStep
+API, admin, import) and by POST /api/feedback/edit for clients that track edits themselves. They are the audit
+trail: every save as it happened. What counts as a correction for the analysis, the training-data export and
+fine-tuning is the net change (NetCorrection, below): an edit undone later is in this table but is no
+correction. Each row carries what a reader needs without joins into JSON: the generation job the capsule came from (its request and AgentStep
 outputs), the agent that wrote the corrected value when known, and the capsule's type and language.
 """
 
@@ -27,6 +28,9 @@ class EditType(models.TextChoices):
     EXPECTED_OUTPUT_FIX = "expected_output_fix", "Expected output fix"
     TEST_ADDED = "test_added", "Test added"
     TEST_REMOVED = "test_removed", "Test removed"
+    # A test switched between visible and hidden (config_data.test_cases[i].is_hidden): a choice about what the
+    # learner sees, not a fix of what the test checks, so it is counted apart from "other".
+    VISIBILITY = "visibility", "Test visibility"
     HINT_ADDED = "hint_added", "Hint added"
     HINT_CHANGED = "hint_changed", "Hint changed"
     STATEMENT_REWRITE = "statement_rewrite", "Statement rewrite"
@@ -104,6 +108,52 @@ class CreatorEdit(models.Model):
             # Per-capsule reads and the duplicate check of POST /api/feedback/edit.
             models.Index(fields=["capsule", "field_path", "created_at"]),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.field_path} ({self.get_edit_type_display()})"
+
+
+class NetCorrection(models.Model):
+    """One field whose value in the capsule's latest validated state differs from what the AI wrote.
+
+    CreatorEdit is the audit trail: every save's changes as they happened, including a field broken and then
+    put back, or changed twice. What counts as a correction (the insights and the training set) is the NET
+    change: the generation job's output (its last Coder or Debugger draft, the one it saved) against the
+    capsule's latest state that the judge passed. feedback.services.net_corrections_refresh replaces a
+    capsule's rows whenever a save leaves it validated, so the rows always describe the last validated state:
+    a later save that breaks the capsule leaves them as they were, and a field restored to the AI's value has
+    no row. A capsule no generation job made has none (there is no AI output to correct).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No index of its own: the unique (capsule, field_path) constraint below starts with it.
+    capsule = models.ForeignKey(Capsule, on_delete=models.CASCADE, related_name="net_corrections", db_index=False)
+    field_path = models.CharField(max_length=255)
+    original_value = models.JSONField(null=True, blank=True, help_text="What the AI wrote; null: the path was added.")
+    corrected_value = models.JSONField(
+        null=True, blank=True, help_text="The value in the latest validated state; null: the path was removed."
+    )
+    edit_type = models.CharField(max_length=24, choices=EditType.choices)
+    generation_job = models.ForeignKey(
+        GenerationJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="net_corrections"
+    )
+    agent = models.CharField(
+        max_length=12, choices=EditAgent.choices, null=True, blank=True, help_text="The agent that wrote the original value."
+    )
+    # The AI output's type and language: the version that was corrected.
+    capsule_type = models.CharField(max_length=16, choices=CapsuleType.choices)
+    language = models.CharField(max_length=16, choices=Language.choices)
+    corrected_at = models.DateTimeField(
+        default=timezone.now, help_text="When the field reached this corrected value in a validated state."
+    )
+
+    class Meta:
+        ordering = ["-corrected_at"]
+        indexes = [
+            models.Index(fields=["corrected_at"]),
+            models.Index(fields=["edit_type", "corrected_at"]),
+        ]
+        constraints = [models.UniqueConstraint(fields=["capsule", "field_path"], name="one_net_correction_per_field")]
 
     def __str__(self) -> str:
         return f"{self.field_path} ({self.get_edit_type_display()})"

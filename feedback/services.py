@@ -6,6 +6,10 @@ changed leaf (feedback.diff), so the edits commit or roll back with the capsule:
 or the judge's preconditions never reaches the hook, and a no-op save yields no changes. Creating a capsule is
 not an edit (capsule_create does not call the hook).
 
+Net corrections. The same listener then brings the capsule's NetCorrection rows up to date when the save
+leaves the capsule validated (net_corrections_refresh; feedback.net explains the net change): the insights and
+the training set read those rows, so an edit undone later, or a save that broke the capsule, is no correction.
+
 Analysis. A save that records edits asks for one analysis when its transaction commits
 (`_analysis_on_commit`): at most one callback per transaction, however many capsules it saves, and
 feedback.tasks.enqueue_analysis debounces bursts across transactions.
@@ -29,8 +33,9 @@ from capsules.models import Capsule
 from codecapsule.errors import ValidationFailed
 from feedback.attribution import AgentAttribution
 from feedback.diff import CONTENT_KEYS, Change, ChangeKind, diff_capsules, infer_edit_type, is_valid_path, path_parts
-from feedback.models import CreatorEdit, EditSource, EditType
-from feedback.selectors import edits_of_field_since, generation_job_for_capsule
+from feedback.models import CreatorEdit, EditSource, EditType, NetCorrection
+from feedback.net import ai_output, capsule_content, is_validated_state, net_changes
+from feedback.selectors import edits_of_field_since, generation_job_for_capsule, job_drafts
 from feedback.tasks import enqueue_analysis
 
 SEED_SOURCE = "seed"  # capsules/management/commands/seed_demo.py
@@ -53,6 +58,9 @@ def capsule_edited(event: CapsuleEdited) -> None:
         after=event.after,
         previous_report=event.previous_report,
     )
+    # Even when nothing changed: a save (or a judge-again hook with before == after) that finds the capsule
+    # validated makes its current state the latest validated one.
+    net_corrections_refresh(capsule=event.capsule)
 
 
 def creator_edits_record(
@@ -106,6 +114,62 @@ def _analysis_on_commit() -> None:
     if any(callback is enqueue_analysis for _, callback, _ in connection.run_on_commit):
         return
     transaction.on_commit(enqueue_analysis, robust=True)
+
+
+# --- Net corrections ------------------------------------------------------------------------------------
+
+
+def net_corrections_refresh(*, capsule: Capsule) -> list[NetCorrection] | None:
+    """Replace `capsule`'s NetCorrection rows by the net change from its generation job's output to its
+    current state, when that state is validated; None (nothing written) when it is not.
+
+    The capsule must be the row as just saved (status and judge report current). Not validated: the rows stay
+    those of the last validated state, so a broken capsule never becomes the corrected version. No job or no
+    recorded draft: no AI output was corrected, so the capsule has no rows. A row whose path and corrected value
+    are unchanged keeps its corrected_at, so that re-saving a capsule does not move its corrections in time.
+    """
+    if not is_validated_state(capsule):
+        return None
+    job = generation_job_for_capsule(capsule)
+    drafts = job_drafts(job) if job is not None else []
+    original = ai_output(drafts)
+    changes = net_changes(original, capsule_content(capsule)) if original is not None else []
+    with transaction.atomic():
+        previous = {row.field_path: row for row in NetCorrection.objects.filter(capsule=capsule)}
+        NetCorrection.objects.filter(capsule=capsule).delete()
+        if not changes:
+            return []
+        attribution = AgentAttribution(drafts)
+        language = original["runtime_config"]["language"]
+        rows = [_net_correction(capsule, job, change, language, original, attribution, previous) for change in changes]
+        return NetCorrection.objects.bulk_create(rows)
+
+
+def _net_correction(
+    capsule: Capsule,
+    job: Any,
+    change: Change,
+    language: str,
+    original: Mapping[str, Any],
+    attribution: AgentAttribution,
+    previous: Mapping[str, NetCorrection],
+) -> NetCorrection:
+    earlier = previous.get(change.path)
+    unchanged = earlier is not None and _same_json(earlier.corrected_value, change.corrected)
+    return NetCorrection(
+        capsule=capsule,
+        field_path=change.path,
+        original_value=change.original,
+        corrected_value=change.corrected,
+        # No last report: the AI output passed the judge (the pipeline saves nothing else), so only code that
+        # does not parse makes a syntax fix.
+        edit_type=infer_edit_type(change, language=language),
+        generation_job=job,
+        agent=attribution.agent_for(change.path, change.original),
+        capsule_type=original["capsule_type"],
+        language=language,
+        corrected_at=earlier.corrected_at if unchanged else timezone.now(),
+    )
 
 
 # --- Reported by a client -------------------------------------------------------------------------------

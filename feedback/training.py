@@ -14,9 +14,14 @@ Coder is asked for that schema (structured outputs), so that is what it must lea
 timestamps, status or creator; a DATABASE capsule's seed SQL and hidden dataset are read back from storage into it.
 
 Which capsules count (in this order; the summary counts each reason for leaving one out):
-1. It has at least one CreatorEdit (a person corrected it), and the caller may export it: staff (or no user,
+1. It has at least one NetCorrection: its latest validated state differs from what the AI wrote (feedback.net).
+   A capsule whose edits were all undone (broken, then fixed back) has none and is not considered: the example
+   would teach the model nothing it did not already write. And the caller may export it: staff (or no user,
    e.g. a management command) everyone's, a creator only their own; `owner` narrows to one creator.
 2. Not rejected or flagged by moderation (skipped_moderated): staff said the content is bad.
+2b. Its latest state is validated (skipped_not_validated; feedback.net.is_validated_state): a capsule saved
+   broken after its corrections is mid-edit, and a broken capsule must never become training data. The
+   example is the capsule as it is now, so only a validated "now" qualifies.
 3. It came from a generation job (skipped_no_job) whose Pedagogist idea was recorded (skipped_no_idea), and
    still has the job's type and language (skipped_request_changed): otherwise there is no request to learn from.
 4. It passes the judge now (skipped_not_passing). The stored validation_report is the verdict of whatever judge
@@ -44,7 +49,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from capsules.hooks import judge_capsule
 from capsules.models import Capsule, CapsuleStatus, CapsuleType
 from capsules.selectors import capsule_base_dict
-from feedback.models import CreatorEdit
+from feedback.models import NetCorrection
+from feedback.net import is_validated_state
 from feedback.selectors import generation_job_for_capsule
 from generation.agents import coder
 from generation.agents.base import GenerationRequest
@@ -62,6 +68,7 @@ class TrainingSet:
     examples: list[Example] = field(default_factory=list)
     capsules_considered: int = 0
     skipped_moderated: int = 0
+    skipped_not_validated: int = 0
     skipped_no_job: int = 0
     skipped_no_idea: int = 0
     skipped_request_changed: int = 0
@@ -74,6 +81,7 @@ class TrainingSet:
             "examples": len(self.examples),
             "capsules_considered": self.capsules_considered,
             "skipped_moderated": self.skipped_moderated,
+            "skipped_not_validated": self.skipped_not_validated,
             "skipped_no_job": self.skipped_no_job,
             "skipped_no_idea": self.skipped_no_idea,
             "skipped_request_changed": self.skipped_request_changed,
@@ -123,8 +131,8 @@ def training_set_summary(user: AbstractBaseUser | None = None, *, owner: Abstrac
 
 
 def edited_capsules(*, user: AbstractBaseUser | None = None, owner: AbstractBaseUser | None = None) -> QuerySet[Capsule]:
-    """Capsules with at least one CreatorEdit that `user` may export, oldest first (a stable file order)."""
-    capsules = Capsule.objects.filter(Exists(CreatorEdit.objects.filter(capsule=OuterRef("pk"))))
+    """Capsules with at least one net correction that `user` may export, oldest first (a stable file order)."""
+    capsules = Capsule.objects.filter(Exists(NetCorrection.objects.filter(capsule=OuterRef("pk"))))
     if user is not None and not user.is_staff:
         capsules = capsules.filter(creator=user)
     if owner is not None:
@@ -143,6 +151,9 @@ def example_for_capsule(capsule: Capsule) -> Example | None:
 def _example_for(capsule: Capsule, training: TrainingSet) -> Example | None:
     if capsule.status in _MODERATED_OUT:
         training.skipped_moderated += 1
+        return None
+    if not is_validated_state(capsule):
+        training.skipped_not_validated += 1
         return None
     job = generation_job_for_capsule(capsule)
     if job is None:

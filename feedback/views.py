@@ -1,5 +1,5 @@
-"""The feedback dashboard `/feedback/` (issue #7 part 6): edits over time and by type, the top patterns with
-example diffs, suggested prompt changes, the training-set size and the fine-tuning card.
+"""The feedback dashboard `/feedback/` (issue #7 part 6): corrections over time and by type, the top patterns with
+example diffs (what the AI wrote against the latest validated value: feedback.net), suggested prompt changes, the training-set size and the fine-tuning card.
 
 Staff see everyone's edits, a creator their own (feedback.insights_store.insights_for). The charts are drawn on
 the server (SVG and CSS bars, each with a table for screen readers and for exact numbers): no script.
@@ -27,10 +27,11 @@ from feedback.analysis import (
     line_diff,
     pattern_examples,
     period_since,
+    scope_corrections,
     scope_edits,
 )
 from feedback.insights_store import insights_for
-from feedback.models import CreatorEdit, EditType
+from feedback.models import EditType, NetCorrection
 
 # The weekly chart's SVG coordinates: one slot per week, bars filling BAR_SHARE of it.
 CHART_HEIGHT = 100
@@ -71,7 +72,7 @@ def week_bars(trend: list[dict[str, Any]]) -> tuple[list[WeekBar], int]:
 
 @dataclass(frozen=True)
 class Example:
-    edit: CreatorEdit
+    edit: NetCorrection
     lines: list[DiffLine]
     truncated: bool
 
@@ -86,10 +87,10 @@ class Pattern:
 
 
 def top_patterns(user: Any, insights: dict[str, Any]) -> list[Pattern]:
-    """The TOP_PATTERNS most frequent edit types of the period, each with its latest edits as line diffs."""
+    """The TOP_PATTERNS most frequent edit types of the period, each with its latest corrections as line diffs."""
     rows = insights["by_edit_type"][:TOP_PATTERNS]
     since = parse_datetime(insights["since"]) or period_since(insights["days"], timezone.now())
-    examples = pattern_examples(scope_edits(user), edit_types=[row["key"] for row in rows], since=since)
+    examples = pattern_examples(scope_corrections(user), edit_types=[row["key"] for row in rows], since=since)
     patterns = []
     for row in rows:
         shown = []
@@ -119,7 +120,9 @@ def _training_and_finetune(user: Any) -> tuple[dict[str, Any] | None, dict[str, 
 @require_GET
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     days = dashboard_days(request.GET.get("days"))
-    has_edits = scope_edits(request.user).exists()
+    # Recorded edits, or corrections of the creator's capsules that someone else (staff) saved: either way
+    # there is something to analyse, even when every edit was undone (then the counts are zero).
+    has_edits = scope_edits(request.user).exists() or scope_corrections(request.user).exists()
     context: dict[str, Any] = {"days": days, "periods": PERIODS, "has_edits": has_edits}
     if has_edits:
         insights = insights_for(user=request.user, days=days)

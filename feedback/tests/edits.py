@@ -1,4 +1,4 @@
-"""Handmade CreatorEdit and GenerationJob rows for the analysis, API and dashboard tests (placed in time, typed, attributed)."""
+"""Handmade CreatorEdit, NetCorrection and GenerationJob rows for the analysis, API and dashboard tests (placed in time, typed, attributed)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from capsules.models import Capsule
-from feedback.models import CreatorEdit, EditSource, EditType
+from feedback.models import CreatorEdit, EditSource, EditType, NetCorrection
 from generation.models import AgentStep, GenerationJob
 
 
@@ -37,6 +37,35 @@ def make_edit(
         capsule_type=capsule_type or capsule.capsule_type,
         language=language or capsule.language,
         created_at=timezone.now() - ago,
+    )
+
+
+def make_correction(
+    capsule: Capsule,
+    *,
+    edit_type: str = EditType.EXPECTED_OUTPUT_FIX,
+    field_path: str | None = None,
+    original: Any = "5\n",
+    corrected: Any = "5",
+    agent: str | None = "coder",
+    language: str | None = None,
+    capsule_type: str | None = None,
+    ago: timedelta = timedelta(hours=1),
+) -> NetCorrection:
+    """A net correction, as analysis reads them. A capsule has one per field: without `field_path`, the next
+    test's expected_output (they all count as `config_data.test_cases[*].expected_output`)."""
+    if field_path is None:
+        field_path = f"config_data.test_cases[{NetCorrection.objects.filter(capsule=capsule).count()}].expected_output"
+    return NetCorrection.objects.create(
+        capsule=capsule,
+        field_path=field_path,
+        original_value=original,
+        corrected_value=corrected,
+        edit_type=edit_type,
+        agent=agent,
+        capsule_type=capsule_type or capsule.capsule_type,
+        language=language or capsule.language,
+        corrected_at=timezone.now() - ago,
     )
 
 

@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from capsules.services import capsule_update
 from capsules.tests.samples import capsule_data
-from feedback.models import CreatorEdit
+from feedback.models import CreatorEdit, EditType, NetCorrection
+from feedback.tests.edits import make_correction
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +95,29 @@ def test_staff_see_fine_tuning_jobs_read_only(staff):
     assert client.post(f"/admin/feedback/finetunejob/{job.pk}/change/", {"status": "succeeded"}).status_code == 403
     job.refresh_from_db()
     assert job.status == "running"
+
+
+# --- Net corrections ----------------------------------------------------------------------------------------
+
+
+def test_the_edit_type_filters_offer_test_visibility(staff_client, edits):
+    for changelist in (CHANGELIST, reverse("admin:feedback_netcorrection_changelist")):
+        page = staff_client.get(changelist).content.decode()
+
+        assert "?edit_type__exact=visibility" in page and "Test visibility" in page
+
+
+def test_net_corrections_are_listed_filtered_by_type_and_read_only(staff_client, owner, make_capsule):
+    capsule = make_capsule(owner)
+    make_correction(capsule, edit_type=EditType.VISIBILITY, field_path="config_data.test_cases[1].is_hidden", original=True, corrected=False)
+    make_correction(capsule, edit_type=EditType.STATEMENT_REWRITE, field_path="title", original="AI title", corrected="Kept title")
+    changelist = reverse("admin:feedback_netcorrection_changelist")
+
+    visibility = staff_client.get(changelist, {"edit_type__exact": "visibility"}).content.decode()
+    everything = staff_client.get(changelist).content.decode()
+
+    assert "config_data.test_cases[1].is_hidden" in visibility and "Kept title" not in visibility
+    assert "Kept title" in everything
+    correction = NetCorrection.objects.get(field_path="title")
+    assert staff_client.post(reverse("admin:feedback_netcorrection_delete", args=[correction.pk]), {"post": "yes"}).status_code == 403
+    assert NetCorrection.objects.filter(pk=correction.pk).exists()

@@ -17,11 +17,11 @@ from feedback.analysis import (
     line_diff,
     normalise_field_path,
     pattern_examples,
-    scope_edits,
+    scope_corrections,
     suggest_improvements,
 )
 from feedback.models import EditType
-from feedback.tests.edits import make_edit, make_job
+from feedback.tests.edits import make_correction, make_job
 from generation.tests.conftest import WRONG_OUTPUT_REPORT
 
 pytestmark = pytest.mark.django_db
@@ -42,10 +42,10 @@ def test_field_paths_are_grouped_with_list_indexes_normalised():
 
 def test_frequencies_count_the_periods_edits_by_type_field_capsule_type_language_and_agent(owner, make_capsule):
     code, sql = make_capsule(owner, "CODE"), make_capsule(owner, "DATABASE")
-    make_edit(code, field_path="config_data.test_cases[0].expected_output", agent="coder")
-    make_edit(code, field_path="config_data.test_cases[1].expected_output", agent="debugger")
-    make_edit(sql, edit_type=EditType.LOGIC_FIX, field_path="config_data.reference_solution", agent=None)
-    make_edit(code, edit_type=EditType.HINT_ADDED, field_path="config_data.hints[2]", ago=timedelta(days=20))
+    make_correction(code, field_path="config_data.test_cases[0].expected_output", agent="coder")
+    make_correction(code, field_path="config_data.test_cases[1].expected_output", agent="debugger")
+    make_correction(sql, edit_type=EditType.LOGIC_FIX, field_path="config_data.reference_solution", agent=None)
+    make_correction(code, edit_type=EditType.HINT_ADDED, field_path="config_data.hints[2]", ago=timedelta(days=20))
 
     week = feedback_insights(user=owner, days=7)
     month = feedback_insights(user=owner, days=30)
@@ -64,10 +64,10 @@ def test_the_weekly_trend_lists_the_last_twelve_iso_weeks_oldest_first_with_coun
     capsule = make_capsule(owner)
     now = timezone.now()
     this_monday = timezone.localtime(now).date() - timedelta(days=timezone.localtime(now).weekday())
-    make_edit(capsule, ago=timedelta(minutes=1))
-    make_edit(capsule, edit_type=EditType.LOGIC_FIX, ago=timedelta(minutes=2))
-    make_edit(capsule, ago=timedelta(weeks=3))
-    make_edit(capsule, ago=timedelta(weeks=13))  # before the twelve weeks
+    make_correction(capsule, ago=timedelta(minutes=1))
+    make_correction(capsule, edit_type=EditType.LOGIC_FIX, ago=timedelta(minutes=2))
+    make_correction(capsule, ago=timedelta(weeks=3))
+    make_correction(capsule, ago=timedelta(weeks=13))  # before the twelve weeks
 
     trend = feedback_insights(user=owner, days=90, now=now)["weekly_trend"]
 
@@ -82,8 +82,8 @@ def test_the_weekly_trend_lists_the_last_twelve_iso_weeks_oldest_first_with_coun
 
 
 def test_a_creator_analyses_only_their_own_edits_and_staff_everyones(owner, other_creator, staff, make_capsule):
-    make_edit(make_capsule(owner))
-    make_edit(make_capsule(other_creator), edit_type=EditType.LOGIC_FIX)
+    make_correction(make_capsule(owner))
+    make_correction(make_capsule(other_creator), edit_type=EditType.LOGIC_FIX)
 
     assert rows(feedback_insights(user=owner, days=7)["by_edit_type"]) == {"expected_output_fix": 1}
     assert rows(feedback_insights(user=other_creator, days=7)["by_edit_type"]) == {"logic_fix": 1}
@@ -231,7 +231,7 @@ def test_suggestions_come_strongest_first():
 def test_the_insights_take_five_queries_whatever_the_number_of_edits(owner, make_capsule, django_assert_num_queries, edits):
     capsule = make_capsule(owner)
     for index in range(edits):
-        make_edit(capsule, field_path=f"config_data.test_cases[{index}].expected_output", ago=timedelta(days=index))
+        make_correction(capsule, field_path=f"config_data.test_cases[{index}].expected_output", ago=timedelta(days=index))
     make_job(owner, status="failed", error_category="timeout", steps=[{"agent": "judge", "report": WRONG_OUTPUT_REPORT}])
 
     with django_assert_num_queries(5):
@@ -246,13 +246,13 @@ def test_the_insights_take_five_queries_whatever_the_number_of_edits(owner, make
 def test_pattern_examples_are_the_latest_edits_of_each_type_in_one_query(owner, other_creator, make_capsule, django_assert_num_queries):
     capsule = make_capsule(owner)
     for hours in (5, 1, 3, 2):
-        make_edit(capsule, original=f"{hours} hours ago", ago=timedelta(hours=hours))
-    make_edit(capsule, edit_type=EditType.LOGIC_FIX, original="logic")
-    make_edit(make_capsule(other_creator), original="someone else's", ago=timedelta(minutes=1))
+        make_correction(capsule, original=f"{hours} hours ago", ago=timedelta(hours=hours))
+    make_correction(capsule, edit_type=EditType.LOGIC_FIX, original="logic")
+    make_correction(make_capsule(other_creator), original="someone else's", ago=timedelta(minutes=1))
     since = timezone.now() - timedelta(days=7)
 
     with django_assert_num_queries(1):
-        examples = pattern_examples(scope_edits(owner), edit_types=["expected_output_fix", "logic_fix"], since=since, per_type=3)
+        examples = pattern_examples(scope_corrections(owner), edit_types=["expected_output_fix", "logic_fix"], since=since, per_type=3)
         shown = {key: [edit.original_value for edit in edits] for key, edits in examples.items()}
 
     assert shown == {"expected_output_fix": ["1 hours ago", "2 hours ago", "3 hours ago"], "logic_fix": ["logic"]}

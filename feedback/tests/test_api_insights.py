@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from feedback.insights_store import feedback_snapshots_refresh
 from feedback.models import EditType, FeedbackSnapshot
-from feedback.tests.edits import make_edit
+from feedback.tests.edits import make_correction, make_edit
 
 pytestmark = pytest.mark.django_db
 
@@ -47,9 +47,9 @@ def test_a_period_it_does_not_offer_is_a_400_naming_days(owner_api, days):
 
 def test_a_creator_gets_their_own_edits_over_the_period_they_ask_for(owner, other_creator, make_capsule):
     capsule = make_capsule(owner)
-    make_edit(capsule)
-    make_edit(capsule, edit_type=EditType.HINT_CHANGED, field_path="config_data.hints[0]", ago=timedelta(days=10))
-    make_edit(make_capsule(other_creator), edit_type=EditType.LOGIC_FIX)
+    make_correction(capsule)
+    make_correction(capsule, edit_type=EditType.HINT_CHANGED, field_path="config_data.hints[0]", ago=timedelta(days=10))
+    make_correction(make_capsule(other_creator), edit_type=EditType.LOGIC_FIX)
 
     week = api_as(owner).get(URL, {"days": 7}).json()
     month = api_as(owner).get(f"{URL}/", {"days": 30}).json()
@@ -69,7 +69,7 @@ def test_the_default_period_is_thirty_days(owner_api):
 def test_a_creators_insights_take_five_queries(owner, make_capsule, django_assert_num_queries):
     capsule = make_capsule(owner)
     for index in range(6):
-        make_edit(capsule, field_path=f"config_data.test_cases[{index}].expected_output")
+        make_correction(capsule, field_path=f"config_data.test_cases[{index}].expected_output")
     client = api_as(owner)
 
     with django_assert_num_queries(5):
@@ -83,8 +83,8 @@ def test_staff_get_everyones_edits_from_the_fresh_snapshot_in_two_queries(
     owner, other_creator, staff, make_capsule, settings, django_assert_num_queries
 ):
     settings.LLM_PROVIDER = "catalog"
-    make_edit(make_capsule(owner))
-    make_edit(make_capsule(other_creator), edit_type=EditType.LOGIC_FIX)
+    make_correction(make_capsule(owner))
+    make_correction(make_capsule(other_creator), edit_type=EditType.LOGIC_FIX)
     feedback_snapshots_refresh()
     FeedbackSnapshot.objects.filter(days=7).update(
         insights={**FeedbackSnapshot.objects.get(days=7).insights, "llm_summary": {"text": "stored"}}
@@ -102,11 +102,12 @@ def test_staff_get_everyones_edits_from_the_fresh_snapshot_in_two_queries(
 def test_staff_get_live_numbers_with_the_stored_summary_when_an_edit_came_after_the_snapshot(owner, staff, make_capsule, settings):
     settings.LLM_PROVIDER = "catalog"
     capsule = make_capsule(owner)
-    make_edit(capsule)
+    make_correction(capsule)
     feedback_snapshots_refresh(now=timezone.now() - timedelta(minutes=5))
     summary = {"text": "stored", "prompt_changes": [], "model": "m", "days": 30, "generated_at": timezone.now().isoformat()}
     FeedbackSnapshot.objects.filter(days=7).update(insights={**FeedbackSnapshot.objects.get(days=7).insights, "llm_summary": summary})
-    make_edit(capsule, edit_type=EditType.SYNTAX_FIX, ago=timedelta(seconds=1))
+    make_correction(capsule, edit_type=EditType.SYNTAX_FIX, ago=timedelta(seconds=1))
+    make_edit(capsule, edit_type=EditType.SYNTAX_FIX, ago=timedelta(seconds=1))  # the save that made it
 
     body = api_as(staff).get(URL, {"days": 7}).json()
 
@@ -115,7 +116,7 @@ def test_staff_get_live_numbers_with_the_stored_summary_when_an_edit_came_after_
 
 
 def test_staff_get_live_numbers_when_no_analysis_has_run_yet(owner, staff, make_capsule):
-    make_edit(make_capsule(owner))
+    make_correction(make_capsule(owner))
 
     body = api_as(staff).get(URL, {"days": 90}).json()
 
@@ -124,7 +125,7 @@ def test_staff_get_live_numbers_when_no_analysis_has_run_yet(owner, staff, make_
 
 def test_a_snapshot_older_than_a_missed_daily_run_is_not_trusted(owner, staff, make_capsule, settings):
     settings.LLM_PROVIDER = "catalog"
-    make_edit(make_capsule(owner), ago=timedelta(days=3))
+    make_correction(make_capsule(owner), ago=timedelta(days=3))
     feedback_snapshots_refresh(now=timezone.now() - timedelta(days=2))
 
     body = api_as(staff).get(URL, {"days": 7}).json()

@@ -107,7 +107,7 @@ def test_an_api_put_records_each_changed_leaf_once(owner_api, owner, make_capsul
     assert owner_api.put(api_url(capsule), body, format="json").status_code == 200
 
     assert recorded(capsule) == [
-        ("config_data.test_cases[1].is_hidden", True, False, EditType.OTHER, "api"),
+        ("config_data.test_cases[1].is_hidden", True, False, EditType.VISIBILITY, "api"),
         (
             "config_data.test_cases[2]",
             None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -13,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from feedback.models import EditType
-from feedback.tests.edits import make_edit
+from feedback.tests.edits import make_correction
 
 pytestmark = pytest.mark.django_db
 
@@ -51,8 +52,8 @@ def test_a_creator_without_edits_sees_the_empty_state_and_the_training_card(clie
 def test_the_page_charts_edits_per_week_and_by_type_with_tables(client, owner, make_capsule):
     capsule = make_capsule(owner)
     for _ in range(3):
-        make_edit(capsule)
-    make_edit(capsule, edit_type=EditType.LOGIC_FIX, field_path="config_data.reference_solution", ago=timedelta(weeks=2))
+        make_correction(capsule)
+    make_correction(capsule, edit_type=EditType.LOGIC_FIX, field_path="config_data.reference_solution", ago=timedelta(weeks=2))
 
     html = page(client, owner, days=30)
 
@@ -67,7 +68,7 @@ def test_the_page_charts_edits_per_week_and_by_type_with_tables(client, owner, m
 
 def test_the_top_patterns_show_recent_edits_as_line_diffs_with_labels_for_screen_readers(client, owner, make_capsule):
     capsule = make_capsule(owner, title="Sum of a list")
-    make_edit(capsule, edit_type=EditType.LOGIC_FIX, field_path="config_data.reference_solution",
+    make_correction(capsule, edit_type=EditType.LOGIC_FIX, field_path="config_data.reference_solution",
               original="def total(xs):\n    return sum(xs) + 1\n", corrected="def total(xs):\n    return sum(xs)\n")  # fmt: skip
 
     html = page(client, owner)
@@ -82,7 +83,7 @@ def test_the_top_patterns_show_recent_edits_as_line_diffs_with_labels_for_screen
 def test_a_strong_pattern_shows_its_suggested_prompt_change(client, owner, make_capsule):
     capsule = make_capsule(owner)
     for index in range(5):
-        make_edit(capsule, field_path=f"config_data.test_cases[{index}].expected_output")
+        make_correction(capsule, field_path=f"config_data.test_cases[{index}].expected_output")
 
     html = page(client, owner)
 
@@ -90,8 +91,8 @@ def test_a_strong_pattern_shows_its_suggested_prompt_change(client, owner, make_
 
 
 def test_a_creator_sees_only_their_own_edits_and_staff_see_everyones(client, owner, other_creator, staff, make_capsule):
-    make_edit(make_capsule(owner), original="owner's original")
-    make_edit(make_capsule(other_creator, title="Someone else's capsule"), original="other's original")
+    make_correction(make_capsule(owner), original="owner's original")
+    make_correction(make_capsule(other_creator, title="Someone else's capsule"), original="other's original")
 
     mine = page(client, owner)
     everyone = page(client, staff)
@@ -102,7 +103,7 @@ def test_a_creator_sees_only_their_own_edits_and_staff_see_everyones(client, own
 
 
 def test_a_period_it_does_not_offer_falls_back_to_thirty_days(client, owner, make_capsule):
-    make_edit(make_capsule(owner))
+    make_correction(make_capsule(owner))
 
     assert 'aria-current="page">30 days' in page(client, owner, days=12)
 
@@ -123,12 +124,34 @@ def test_the_number_of_queries_does_not_grow_with_the_edits(client, owner, make_
         return len(captured)
 
     for index in range(2):
-        make_edit(capsule, field_path=f"config_data.test_cases[{index}].expected_output")
-    make_edit(capsule, edit_type=EditType.LOGIC_FIX, field_path="config_data.reference_solution")
+        make_correction(capsule, field_path=f"config_data.test_cases[{index}].expected_output")
+    make_correction(capsule, edit_type=EditType.LOGIC_FIX, field_path="config_data.reference_solution")
     few = queries()
     for index in range(20):
-        make_edit(capsule, edit_type=EditType.HINT_CHANGED if index % 2 else EditType.SYNTAX_FIX,
+        make_correction(capsule, edit_type=EditType.HINT_CHANGED if index % 2 else EditType.SYNTAX_FIX,
                   field_path=f"config_data.hints[{index}]", ago=timedelta(days=index))  # fmt: skip
     many = queries()
 
     assert many == few
+
+
+def test_the_page_shows_no_template_comment_text(client, owner, make_capsule):
+    empty = page(client, owner)
+    make_correction(make_capsule(owner))
+    full = page(client, owner)
+
+    for html in (empty, full):
+        assert "{#" not in html and "#}" not in html
+        assert "The fine-tuning panel" not in html  # the comment above the panel's include
+
+
+def test_no_feedback_template_has_a_multi_line_brace_hash_comment():
+    """Django's {# #} comment is single-line: a second line makes the whole comment page text."""
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    found = [
+        f"{path.name}: {match.group(0)[:40]!r}"
+        for path in templates.rglob("*.html")
+        for match in re.finditer(r"\{#.*?#\}", path.read_text(), re.S)
+        if "\n" in match.group(0)
+    ]
+    assert found == []

@@ -36,6 +36,20 @@ def test_rule_2_a_removed_test_is_test_removed():
     assert edit_type("config_data.test_cases[0]", {"description": "x"}, None, ChangeKind.REMOVED) == EditType.TEST_REMOVED
 
 
+# Rule 3b: test visibility
+
+
+@pytest.mark.parametrize(("original", "corrected"), [(False, True), (True, False)])
+def test_rule_3b_making_a_test_hidden_or_visible_is_visibility(original, corrected):
+    assert edit_type("config_data.test_cases[3].is_hidden", original, corrected) == EditType.VISIBILITY
+    assert EditType.VISIBILITY.label == "Test visibility"
+
+
+def test_rule_3b_only_a_tests_own_is_hidden_is_visibility():
+    assert edit_type("config_data.is_hidden", False, True) == EditType.OTHER
+    assert edit_type("config_data.test_cases[0].description", "is_hidden", "x") == EditType.OTHER
+
+
 # Rule 3: expected outputs
 
 
@@ -161,7 +175,6 @@ def test_rule_10_code_added_where_there_was_none_is_a_logic_fix():
         "runtime_config.language",
         "runtime_config.runtime_tier",
         "config_data.test_cases[0].description",
-        "config_data.test_cases[0].is_hidden",
         "config_data.test_cases[0].compare",
         "config_data.setup_script",
         "config_data.environment_config.disk_image_url",

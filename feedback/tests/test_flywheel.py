@@ -14,12 +14,12 @@ from django_q.conf import Conf
 from capsules.models import Capsule
 from capsules.tests.test_views_edit import page_post
 from feedback.finetune import finetune_start
-from feedback.models import CreatorEdit, FineTuneStatus
+from feedback.models import CreatorEdit, FineTuneStatus, NetCorrection
 from generation.models import GenerationJob, JobStatus
 from generation.services import generation_job_create
 from tests.fake_openai import FakeOpenAI
 
-NEW_STATEMENT = "Count the vowels (a, e, i, o, u) in `text`, upper or lower case, and return the count."
+NEW_STATEMENT = "Count the words of `text`: runs of characters between spaces, tabs or line breaks."
 
 
 @pytest.mark.django_db
@@ -30,7 +30,7 @@ def test_a_generated_capsule_edited_on_the_dashboard_becomes_a_fine_tuning_job(
     settings.LLM_PROVIDER = "catalog"
     monkeypatch.setattr(Conf, "SYNC", True)
     with django_capture_on_commit_callbacks(execute=True):
-        job = generation_job_create(creator=owner, capsule_type="CODE", language="python", difficulty="easy", prompt="vowels")
+        job = generation_job_create(creator=owner, capsule_type="CODE", language="python", difficulty="easy", prompt="count words")
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED, job.error
     capsule = job.result_capsule
@@ -47,7 +47,11 @@ def test_a_generated_capsule_edited_on_the_dashboard_becomes_a_fine_tuning_job(
         "problem_statement_md", "statement_rewrite", "dashboard", job
     )
 
-    # 3. It shows on the feedback dashboard and in the insights API.
+    # 3. It shows on the feedback dashboard and in the insights API, as a net correction of the job's output.
+    [correction] = NetCorrection.objects.all()
+    assert (correction.field_path, correction.corrected_value, correction.generation_job) == (
+        "problem_statement_md", NEW_STATEMENT, job
+    )
     dashboard = creator.get(reverse("feedback:dashboard")).content.decode()
     assert "problem_statement_md" in dashboard
     insights = creator.get("/api/feedback/insights?days=7").json()

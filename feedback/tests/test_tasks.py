@@ -15,7 +15,8 @@ from capsules.services import capsule_update
 from feedback import tasks
 from feedback.insights_store import feedback_snapshots_refresh
 from feedback.models import CreatorEdit, FeedbackSnapshot
-from feedback.tests.edits import make_edit
+from feedback.tests.edits import make_correction
+from feedback.tests.training_samples import generated_capsule
 from tests.fake_openai import malformed, reply
 
 pytestmark = pytest.mark.django_db
@@ -51,8 +52,8 @@ def edited(capsule, **changes):
 # --- Enqueued after edits ---------------------------------------------------------------------------------
 
 
-def test_saving_a_capsule_edit_enqueues_exactly_one_analysis_on_commit(owner, make_capsule, django_capture_on_commit_callbacks):
-    capsule = make_capsule(owner)
+def test_saving_a_capsule_edit_enqueues_exactly_one_analysis_on_commit(owner, django_capture_on_commit_callbacks):
+    capsule = generated_capsule(owner)  # an AI output, so the edits are corrections of it
     data = edited(capsule, title="Find the maximum", problem_statement_md="Return the maximum of a list.")
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -74,7 +75,8 @@ def test_an_edit_reported_by_a_client_enqueues_an_analysis_too(owner, owner_api,
         assert owner_api.post("/api/feedback/edit", body, format="json").status_code == 201
 
     assert len(analysis_callbacks(callbacks)) == 1
-    assert FeedbackSnapshot.objects.get(days=30).insights["total_edits"] == 1
+    # The analysis ran; it counts net corrections of saved capsules, and a report alone changes no capsule.
+    assert FeedbackSnapshot.objects.get(days=30).insights["total_edits"] == 0
 
 
 def test_a_transaction_saving_several_capsules_enqueues_one_analysis(owner, make_capsule, django_capture_on_commit_callbacks):
@@ -113,8 +115,8 @@ def test_a_burst_of_commits_enqueues_one_analysis_until_the_debounce_window_ends
 
 def test_the_task_stores_the_global_insights_of_every_period(owner, other_creator, make_capsule, settings):
     settings.LLM_PROVIDER = "catalog"
-    make_edit(make_capsule(owner))
-    make_edit(make_capsule(other_creator))
+    make_correction(make_capsule(owner))
+    make_correction(make_capsule(other_creator))
 
     from django_q.tasks import async_task
 
@@ -129,9 +131,9 @@ def test_the_task_stores_the_global_insights_of_every_period(owner, other_creato
 def test_the_task_replaces_the_previous_snapshots(owner, make_capsule, settings):
     settings.LLM_PROVIDER = "catalog"
     capsule = make_capsule(owner)
-    make_edit(capsule)
+    make_correction(capsule)
     assert tasks.analyse_feedback() == "analysed: 1 edits in 7 days, 1 edits in 30 days, 1 edits in 90 days"
-    make_edit(capsule)
+    make_correction(capsule)
 
     tasks.analyse_feedback()
 
@@ -149,7 +151,7 @@ def test_a_daily_schedule_runs_the_analysis():
 
 
 def test_with_a_provider_the_analysis_stores_an_llm_summary_on_every_period_and_reuses_it(owner, make_capsule, fake_openai):
-    make_edit(make_capsule(owner))
+    make_correction(make_capsule(owner))
     fake_openai.script(reply(SUMMARY))
 
     feedback_snapshots_refresh()
@@ -165,7 +167,7 @@ def test_with_a_provider_the_analysis_stores_an_llm_summary_on_every_period_and_
 
 
 def test_a_failed_summary_call_keeps_the_rule_based_insights(owner, make_capsule, fake_openai):
-    make_edit(make_capsule(owner))
+    make_correction(make_capsule(owner))
     fake_openai.script(malformed("not json"), malformed("still not json"))  # the answer, then its one repair
 
     feedback_snapshots_refresh()

@@ -89,7 +89,7 @@ def test_a_generated_capsule_nobody_edited_is_not_an_example(owner):
     assert training_set_summary()["capsules_considered"] == 0
 
 
-def test_an_edited_capsule_that_fails_the_judge_is_left_out(owner):
+def test_an_edit_that_fails_the_judge_is_no_correction_and_no_example(owner):
     capsule = generated_capsule(owner)
     tests = capsule.config_data["test_cases"]
     tests[0] = {**tests[0], "expected_output": "6\n"}  # wrong: the reference prints 5
@@ -97,8 +97,21 @@ def test_an_edited_capsule_that_fails_the_judge_is_left_out(owner):
 
     summary = training_set_summary()
 
-    assert summary["examples"] == 0
-    assert summary["skipped_not_passing"] == 1
+    assert (summary["examples"], summary["capsules_considered"]) == (0, 0)
+
+
+def test_a_corrected_capsule_whose_latest_save_is_not_validated_is_left_out(owner):
+    capsule = corrected_capsule(owner, "Find the maximum")  # a validated correction: an example so far
+    assert len(training_examples()) == 1
+    tests = capsule.config_data["test_cases"]
+    tests[0] = {**tests[0], "expected_output": "6\n"}  # then saved broken: the judge fails it
+    broken = corrected(capsule, config_data={"test_cases": tests})
+    assert broken.status == "draft"
+
+    summary = training_set_summary()
+
+    assert (summary["examples"], summary["capsules_considered"], summary["skipped_not_validated"]) == (0, 1, 1)
+    assert training.training_set_build().jsonl() == b""
 
 
 def test_it_judges_each_capsule_again_rather_than_trusting_the_stored_report(owner, monkeypatch):
@@ -123,7 +136,16 @@ def test_a_verdict_is_reused_until_the_capsule_changes(owner, monkeypatch):
 
 
 def test_a_capsule_written_by_hand_is_left_out(owner, make_capsule):
-    corrected(make_capsule(owner), title="Find the maximum")
+    corrected(make_capsule(owner), title="Find the maximum")  # no AI output: nothing it corrects
+
+    summary = training_set_summary()
+
+    assert (summary["examples"], summary["capsules_considered"], summary["skipped_no_job"]) == (0, 0, 0)
+
+
+def test_a_capsule_whose_job_was_deleted_after_its_correction_is_left_out(owner):
+    capsule = corrected_capsule(owner, "Find the maximum")
+    capsule.generation_jobs.all().delete()
 
     summary = training_set_summary()
 
@@ -185,6 +207,7 @@ def test_the_summary_counts_examples_by_capsule_type(owner):
         "examples": 3,
         "capsules_considered": 3,
         "skipped_moderated": 0,
+        "skipped_not_validated": 0,
         "skipped_no_job": 0,
         "skipped_no_idea": 0,
         "skipped_request_changed": 0,
