@@ -116,6 +116,11 @@ class Capsule(models.Model):
     status = models.CharField(max_length=12, choices=CapsuleStatus.choices, default=CapsuleStatus.DRAFT)
     is_public = models.BooleanField(default=False)
     validation_report = models.JSONField(null=True, blank=True)
+    # The moderator's reason for the current rejected/flagged status, and when it was set (capsule_moderate
+    # writes both with the ModerationAction that records the same note). Kept on the row, not only in the
+    # audit trail, so the creator's capsule list shows each reason without a query per capsule.
+    moderation_reason = models.TextField(blank=True)
+    moderated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -133,6 +138,11 @@ class Capsule(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_moderated(self) -> bool:
+        """Rejected or flagged: hidden from everyone but its creator, who is told why (moderation_reason)."""
+        return self.status in MODERATED_STATUSES
 
 
 class ModerationAction(models.Model):

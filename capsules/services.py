@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from capsules.hooks import judge_capsule, notify_capsule_edited
-from capsules.models import Capsule, CapsuleStatus, ModerationAction
+from capsules.models import MODERATED_STATUSES, Capsule, CapsuleStatus, ModerationAction
 from capsules.schemas import CapsuleDraft, CapsuleValidationError, DatabaseConfig, parse_capsule
 from capsules.selectors import capsule_base_dict
 from capsules.seed_sql import seed_sql_exists, seed_sql_name, seed_sql_store
@@ -206,31 +206,68 @@ def capsule_delete(*, capsule: Capsule, actor: AbstractBaseUser) -> None:
     capsule.delete()
 
 
+# Moderation that hides a capsule from everyone but its creator must say why: the creator reads the reason on
+# their capsule page and list, and it is the note of the audit trail's record.
+_REASON_REQUIRED = (ModerationAction.Action.REJECT, ModerationAction.Action.FLAG)
+MODERATION_REASON_MAX_LENGTH = 2000
+
+
+def moderation_reason_error(*, action: str, note: str) -> str | None:
+    """Why `note` cannot go with `action` (None when it can): the admin's form and capsule_moderate agree."""
+    if ModerationAction.Action(action) in _REASON_REQUIRED and not note.strip():
+        return "Give a reason: the creator sees it on their capsule."
+    if len(note.strip()) > MODERATION_REASON_MAX_LENGTH:
+        return f"Keep the reason under {MODERATION_REASON_MAX_LENGTH} characters."
+    return None
+
+
+def _ensure_can_publish(capsule: Capsule) -> None:
+    if not (capsule.validation_report or {}).get("passed"):
+        raise ApplicationError(
+            "Only a capsule that passed the judge can be published: validate it first.", code="not_validated"
+        )
+    # Refused rather than made public: is_public is the creator's choice (they may keep a capsule for their own
+    # courses), and a published private capsule would look released ("Published · Private") while no learner
+    # outside the creator's own courses could ever see it.
+    if not capsule.is_public:
+        raise ApplicationError(
+            "A private capsule cannot be published: only its creator can make it public.",
+            code="private",
+        )
+
+
 def capsule_moderate(
     *, capsule: Capsule, actor: AbstractBaseUser, action: str, note: str = ""
 ) -> ModerationAction | None:
-    """Set a capsule's moderation status and record who did it and when. Staff only.
+    """Set a capsule's moderation status and record who did it, when and why. Staff only.
 
     Returns None (and records nothing) when the capsule already has the target status. Publishing needs a
-    passing judge report: learners only ever see capsules that were proven to work.
+    passing judge report (learners only ever see capsules that were proven to work) and a public capsule.
+    Rejecting and flagging need a reason (`note`): it is stored with the record and on the capsule, where
+    its creator reads it; the status, the reason and the record are written in one transaction.
     """
     if not actor.is_staff:
         raise PermissionDenied("Only staff can moderate capsules.")
+    note = note.strip()
+    problem = moderation_reason_error(action=action, note=note)
+    if problem is not None:
+        raise ValidationFailed(problem, fields={"note": problem})
     target = _MODERATION_TARGET[ModerationAction.Action(action)]
     with transaction.atomic():
         locked = Capsule.objects.select_for_update().get(pk=capsule.pk)
         if locked.status == target:
             return None
-        if target == CapsuleStatus.PUBLISHED and not (locked.validation_report or {}).get("passed"):
-            raise ApplicationError(
-                "Only a capsule that passed the judge can be published: validate it first.", code="not_validated"
-            )
+        if target == CapsuleStatus.PUBLISHED:
+            _ensure_can_publish(locked)
         record = ModerationAction.objects.create(
             capsule=locked, actor=actor, action=action, from_status=locked.status, to_status=target, note=note
         )
         locked.status = target
-        locked.save(update_fields=["status", "updated_at"])
-    capsule.status = target
+        # A reason explains a hidden capsule; one that is back in draft or published has none to show.
+        locked.moderation_reason = note if target in MODERATED_STATUSES else ""
+        locked.moderated_at = record.created_at
+        locked.save(update_fields=["status", "moderation_reason", "moderated_at", "updated_at"])
+    capsule.status, capsule.moderation_reason, capsule.moderated_at = target, locked.moderation_reason, locked.moderated_at
     return record
 
 

@@ -219,6 +219,14 @@ class Theme:
     DEFAULT = "auto"
 
 
+def step_range_message(total_steps: int) -> str:
+    """The start-step error, also handed to share.js so the page says the same thing without a round trip."""
+    if total_steps <= 1:
+        count = "no steps learners see yet; start at step 1" if total_steps == 0 else "1 step; start at step 1"
+        return f"This course has {count}."
+    return f"This course has {total_steps} steps; choose 1–{total_steps}."
+
+
 class EmbedOptionsForm(forms.Form):
     """The share page's advanced embed options (a GET form). `step` runs 1..the number of steps."""
 
@@ -231,7 +239,12 @@ class EmbedOptionsForm(forms.Form):
         # An unchecked box sends nothing, so "progress" missing means off only when the form was submitted.
         submitted = data is not None and any(name in data for name in ("step", "theme", "progress"))
         super().__init__(data if submitted else None)
-        self.fields["step"] = forms.IntegerField(label="Start at step", min_value=1, max_value=max(total_steps, 1), initial=1)
+        self.step_range_message = step_range_message(total_steps)
+        # One message for every wrong start step (too small, too big, not a number): it says what is allowed.
+        messages = {code: self.step_range_message for code in ("min_value", "max_value", "invalid", "required")}
+        self.fields["step"] = forms.IntegerField(
+            label="Start at step", min_value=1, max_value=max(total_steps, 1), initial=1, error_messages=messages
+        )
         self.order_fields(self.field_order)
 
     def options(self) -> dict[str, Any]:

@@ -33,9 +33,12 @@ def staff_client(staff) -> Client:
     return client
 
 
-def run_action(client: Client, action: str, capsules: list[Capsule]) -> Any:
+def run_action(client: Client, action: str, capsules: list[Capsule], **extra: str) -> Any:
+    """Post an action; reject and flag get a reason from their intermediate page unless `reason` is given."""
+    if action in ("reject", "flag"):
+        extra = {"apply": "1", "reason": "Copied from a textbook", **extra}
     return client.post(
-        CHANGELIST, {"action": action, "_selected_action": [str(c.pk) for c in capsules]}, follow=True
+        CHANGELIST, {"action": action, "_selected_action": [str(c.pk) for c in capsules], **extra}, follow=True
     )
 
 
@@ -133,8 +136,8 @@ def test_the_changelist_shows_capsules_and_filters_and_searches_them(staff_clien
 def test_each_moderation_action_changes_the_status_and_records_who_and_when(
     staff_client, staff, owner, make_capsule, action, start, target, message
 ):
-    capsules = [make_capsule(owner, status=start, title=f"Capsule {n}") for n in range(2)]
-    untouched = make_capsule(owner, status=start, title="Not selected")
+    capsules = [make_capsule(owner, status=start, title=f"Capsule {n}", is_public=True) for n in range(2)]
+    untouched = make_capsule(owner, status=start, title="Not selected", is_public=True)
     before = timezone.now()
 
     response = run_action(staff_client, action, capsules)
@@ -154,8 +157,8 @@ def test_each_moderation_action_changes_the_status_and_records_who_and_when(
 def test_an_action_reports_capsules_that_already_had_the_status_and_records_nothing_for_them(
     staff_client, owner, make_capsule
 ):
-    validated = make_capsule(owner, status=CapsuleStatus.VALIDATED, title="Validated")
-    published = make_capsule(owner, status="published", title="Already out")
+    validated = make_capsule(owner, status=CapsuleStatus.VALIDATED, title="Validated", is_public=True)
+    published = make_capsule(owner, status="published", title="Already out", is_public=True)
 
     response = run_action(staff_client, "publish", [validated, published])
 
@@ -164,7 +167,7 @@ def test_an_action_reports_capsules_that_already_had_the_status_and_records_noth
 
 
 def test_publishing_refuses_a_capsule_that_did_not_pass_the_judge(staff_client, owner, make_capsule):
-    good = make_capsule(owner, title="Proven")
+    good = make_capsule(owner, title="Proven", is_public=True)
     broken = make_capsule(owner, title="Broken", config_data={**capsule_data()["config_data"], "reference_solution": "def find_largest(numbers):\n    return 0\n"})
     assert broken.status == CapsuleStatus.DRAFT
 
@@ -204,7 +207,7 @@ def test_the_change_page_shows_the_rendered_statement_the_report_and_the_moderat
 
 
 def test_the_moderation_history_cannot_be_edited_from_the_change_page(staff_client, staff, owner, make_capsule):
-    capsule = make_capsule(owner)
+    capsule = make_capsule(owner, is_public=True)
     capsule_moderate(capsule=capsule, actor=staff, action="publish")
 
     response = staff_client.get(change_url(capsule))
@@ -360,7 +363,7 @@ def test_deleting_in_the_admin_removes_the_capsule(staff_client, owner, make_cap
 
 def test_the_moderation_audit_trail_is_read_only(staff_client, staff, owner, make_capsule):
     capsule = make_capsule(owner)
-    record = capsule_moderate(capsule=capsule, actor=staff, action="reject")
+    record = capsule_moderate(capsule=capsule, actor=staff, action="reject", note="Not an exercise")
 
     listing = staff_client.get(reverse("admin:capsules_moderationaction_changelist"))
     add = staff_client.get(reverse("admin:capsules_moderationaction_add"))

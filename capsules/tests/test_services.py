@@ -122,7 +122,7 @@ def test_another_creator_cannot_update_or_delete(owner, other_creator, make_caps
 
 
 def test_moderation_records_who_when_and_the_transition(owner, staff, make_capsule):
-    capsule = make_capsule(owner, status=CapsuleStatus.VALIDATED)
+    capsule = make_capsule(owner, status=CapsuleStatus.VALIDATED, is_public=True)
     record = capsule_moderate(capsule=capsule, actor=staff, action="publish", note="looks good")
     capsule.refresh_from_db()
     assert capsule.status == CapsuleStatus.PUBLISHED

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.template.defaultfilters import pluralize
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
@@ -46,7 +48,7 @@ from playlists.selectors import (
     addable_capsules,
     embed_token,
     get_playlist_for_owner,
-    learner_visible_items,
+    items_with_learner_visibility,
     playlist_items_in_order,
     playlists_owned_by,
     with_hidden_reasons,
@@ -96,6 +98,7 @@ class BuilderStep:
     capsule: Capsule | None
     errors: list[str] = field(default_factory=list)
     autofocus: str = ""  # "up" or "down": the button to focus after a no-JavaScript move
+    course_owner_id: Any = None  # the builder's user: only their own capsules' moderation reasons are shown
 
     @property
     def title(self) -> str:
@@ -109,6 +112,23 @@ class BuilderStep:
     @property
     def hidden_label(self) -> str:
         return HiddenReason(self.hidden_reason).label if self.hidden_reason else ""
+
+    @property
+    def moderation_reason(self) -> str:
+        """What the moderator wrote, for a step hidden by moderation that is the course owner's own capsule
+        (another creator's reason is between them and the moderators)."""
+        capsule = self.capsule
+        if self.hidden_reason != HiddenReason.MODERATED or capsule is None or capsule.creator_id != self.course_owner_id:
+            return ""
+        return capsule.moderation_reason
+
+
+def reach_summary(visible: int, total: int) -> str:
+    """The step count the builder and the share page both show: "4 steps", or "3 of 4 steps reach learners"
+    when the embed skips some (it numbers only the steps learners see)."""
+    if visible == total:
+        return f"{total} step{pluralize(total)}"
+    return f"{visible} of {total} step{pluralize(total)} reach{'es' if total == 1 else ''} learners"
 
 
 @login_required
@@ -147,12 +167,15 @@ def _builder(request: HtmxHttpRequest, *, playlist: Playlist | None) -> HttpResp
             capsule_ids, announcement, moved = _apply_action(request.user, playlist, capsule_ids, form.action)
 
     steps = _steps(request.user, playlist, capsule_ids, form.step_errors, moved)
+    hidden_steps = [step for step in steps if step.hidden_reason]
     context = {
         "playlist": playlist,
         "form": form,
         "filters": filters,
         "filter_form_id": FILTER_FORM_ID,
         "steps": steps,
+        "hidden_steps": hidden_steps,
+        "step_summary": reach_summary(len(steps) - len(hidden_steps), len(steps)),
         "announcement": announcement,
         "can_save": bool(steps),
         **_pool_context(request.user, filters, set(capsule_ids)),
@@ -171,12 +194,15 @@ def _filter_data(request: HtmxHttpRequest) -> QueryDict:
 
 
 def _pool_context(user: AbstractBaseUser, filters: CapsulePoolFilterForm, added: set[UUID]) -> dict[str, Any]:
-    """The capsules of the left column: at most PLAYLIST_BUILDER_CAPSULES matches, newest first."""
-    matches = filters.filter(addable_capsules(user)).select_related("creator").order_by("-created_at", "pk")
+    """The capsules of the left column: at most PLAYLIST_BUILDER_CAPSULES matches, newest first. Each says
+    whether the course's learners would see it as a step (`hidden_reason`), for builder.js's count."""
+    addable = with_hidden_reasons(addable_capsules(user), course_owner_id=user.pk)
+    matches = filters.filter(addable).select_related("creator").order_by("-created_at", "pk")
     limit = settings.PLAYLIST_BUILDER_CAPSULES
     pool = list(matches[: limit + 1])
     for capsule in pool:
         capsule.in_playlist = capsule.pk in added
+        capsule.hidden_label = HiddenReason(capsule.hidden_reason).label if capsule.hidden_reason else ""
     return {
         "pool": pool[:limit],
         "pool_truncated": len(pool) > limit,
@@ -211,7 +237,13 @@ def _steps(
 ) -> list[BuilderStep]:
     capsules = _known_capsules(user, playlist, ids)
     steps = [
-        BuilderStep(position=index + 1, capsule_id=capsule_id, capsule=capsules.get(capsule_id), errors=errors.get(index, []))
+        BuilderStep(
+            position=index + 1,
+            capsule_id=capsule_id,
+            capsule=capsules.get(capsule_id),
+            errors=errors.get(index, []),
+            course_owner_id=user.pk,
+        )
         for index, capsule_id in enumerate(ids)
     ]
     if moved is not None:
@@ -296,19 +328,28 @@ def embed_path(playlist: Playlist, *, step: int = 1, theme: str = Theme.DEFAULT,
     return f"{path}?{urlencode(params)}" if params else path
 
 
-def embed_url(playlist: Playlist, **options: Any) -> str:
-    return settings.SITE_URL + embed_path(playlist, **options)
+def embed_url(playlist: Playlist, *, site_url: str | None = None, **options: Any) -> str:
+    return (site_url or settings.SITE_URL) + embed_path(playlist, **options)
 
 
-def embed_code(playlist: Playlist, *, step: int = 1, theme: str = Theme.DEFAULT, show_progress: bool = True) -> str:
+def embed_code(
+    playlist: Playlist,
+    *,
+    step: int = 1,
+    theme: str = Theme.DEFAULT,
+    show_progress: bool = True,
+    site_url: str | None = None,
+) -> str:
     """The HTML a creator pastes into a blog: one iframe for the whole course, then embed.js, which sizes
-    the iframe to its content (without it the iframe keeps its height and scrolls)."""
-    return _embed_code_for_src(playlist, embed_url(playlist, step=step, theme=theme, show_progress=show_progress))
+    the iframe to its content (without it the iframe keeps its height and scrolls). Both load from
+    `site_url`, SITE_URL unless the share page says otherwise (EmbedOrigin)."""
+    src = embed_url(playlist, site_url=site_url, step=step, theme=theme, show_progress=show_progress)
+    return _embed_code_for_src(playlist, src, site_url=site_url)
 
 
-def _embed_code_for_src(playlist: Playlist, src: str) -> str:
+def _embed_code_for_src(playlist: Playlist, src: str, *, site_url: str | None = None) -> str:
     return oembed_helpers.embed_code(
-        site_url=settings.SITE_URL,
+        site_url=site_url or settings.SITE_URL,
         src=src,
         title=f"Interactive Learning Playlist: {playlist.title}",
         width="100%",
@@ -320,38 +361,130 @@ def _embed_code_for_src(playlist: Playlist, src: str) -> str:
 # --- Share ------------------------------------------------------------------------------------------------
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> str:
+    """`scheme://host[:port]` of a URL, lower-cased and without the scheme's default port, for comparing."""
+    parts = urlsplit(url)
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{scheme}://{host}" if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{scheme}://{host}:{port}"
+
+
+@dataclass(frozen=True)
+class EmbedOrigin:
+    """Where the share page's embed codes load from, and the warning when that is not where the page is served.
+
+    Codes point at SITE_URL: a blog reaches the site there, whatever address the creator uses. But a SITE_URL
+    that differs from the page's own origin (another port or host) makes a code that shows a broken frame once
+    pasted, with nothing to say why; so the page says so. In development (DEBUG) the code is built from the
+    serving origin instead, so that it works where it is being tried out.
+    """
+
+    base: str
+    served_from: str
+    site_url: str
+
+    @classmethod
+    def for_request(cls, request: HtmxHttpRequest) -> EmbedOrigin:
+        served_from = _origin(request.build_absolute_uri("/"))
+        site_url = settings.SITE_URL
+        differs = served_from != _origin(site_url)
+        return cls(base=served_from if differs and settings.DEBUG else site_url, served_from=served_from, site_url=site_url)
+
+    @property
+    def warning(self) -> str:
+        if self.served_from == _origin(self.site_url):
+            return ""
+        mismatch = f"This page is served from {self.served_from} but embed codes point at {self.site_url} (SITE_URL)."
+        if self.base != self.site_url:
+            return (
+                f"{mismatch} In development (DEBUG) the code below uses {self.served_from}, this page’s own origin, so it "
+                "works where you try it; set SITE_URL to the address learners reach before you deploy."
+            )
+        return (
+            f"{mismatch} Pasted into a blog, the code loads the course from {self.site_url}: where learners cannot reach "
+            "that address they see a broken frame. Set SITE_URL to the site’s public address, or open this page there."
+        )
+
+
+@dataclass(frozen=True)
+class ShareStep:
+    """One of the playlist's items as the share page lists the ones the embed skips."""
+
+    position: int
+    title: str
+    hidden_reason: str
+    moderation_reason: str
+
+    @property
+    def hidden_label(self) -> str:
+        return HiddenReason(self.hidden_reason).label
+
+
+def _skipped_steps(playlist: Playlist) -> tuple[int, list[ShareStep]]:
+    """How many items the playlist has, and the ones its learners do not see with why (one query; the same
+    rule as the builder's labels and the embed's numbering, capsules.models.course_hidden_reason)."""
+    items = list(items_with_learner_visibility(playlist))
+    skipped = [
+        ShareStep(
+            position=position,
+            # The title only, as the builder and the playlist API name a capsule another creator took back.
+            title=item.capsule.title,
+            hidden_reason=item.hidden_reason,
+            # The moderator's words reach the capsule's creator only: here, when the course owner wrote it.
+            moderation_reason=item.capsule.moderation_reason
+            if item.hidden_reason == HiddenReason.MODERATED and item.capsule.creator_id == playlist.creator_id
+            else "",
+        )
+        for position, item in enumerate(items, start=1)
+        if item.hidden_reason
+    ]
+    return len(items), skipped
+
+
 @login_required
 @require_GET
 def playlist_share(request: HtmxHttpRequest, playlist_id: UUID) -> HttpResponse:
     playlist = get_playlist_for_owner(request.user, playlist_id)
     # The embed numbers only the steps learners see (selectors.learner_visible_items), so the start step does too.
-    total_steps = learner_visible_items(playlist).count()
+    item_count, skipped = _skipped_steps(playlist)
+    total_steps = item_count - len(skipped)
     form = EmbedOptionsForm(request.GET, total_steps=total_steps)
     options = form.options()
+    origin = EmbedOrigin.for_request(request)
     context = {
         "playlist": playlist,
         "form": form,
         "total_steps": total_steps,
-        "code": embed_code(playlist, **options),
+        "skipped_steps": skipped,
+        "step_summary": reach_summary(total_steps, item_count),
+        "origin_warning": origin.warning,
+        "code": embed_code(playlist, site_url=origin.base, **options),
         # share.js rebuilds the code from these as the options change, the same way embed_code does.
-        "code_template": _embed_code_for_src(playlist, EMBED_SRC_PLACEHOLDER),
+        "code_template": _embed_code_for_src(playlist, EMBED_SRC_PLACEHOLDER, site_url=origin.base),
         "src_placeholder": EMBED_SRC_PLACEHOLDER,
-        "site_url": settings.SITE_URL,
+        "site_url": origin.base,
         "embed_base": reverse("playlists:embed_playlist", args=[playlist.pk]),
         "token": "" if playlist.is_public else embed_token(playlist),
-        "direct_url": embed_url(playlist, **options),
+        "direct_url": embed_url(playlist, site_url=origin.base, **options),
         # Same origin as this page: the dashboard's CSP frames only 'self', whatever SITE_URL says.
         "preview_path": embed_path(playlist, **options),
-        "gallery_url": _gallery_url(playlist),
+        "gallery_url": _gallery_url(playlist, site_url=origin.base),
         "embed_height": settings.EMBED_DEFAULT_HEIGHT,
     }
     return render(request, "playlists/playlist_share.html", context)
 
 
-def _gallery_url(playlist: Playlist) -> str:
+def _gallery_url(playlist: Playlist, *, site_url: str) -> str:
     if not playlist.is_public:
         return ""
-    return settings.SITE_URL + reverse("playlists:gallery_playlist", args=[playlist.pk])
+    return site_url + reverse("playlists:gallery_playlist", args=[playlist.pk])
 
 
 # --- Delete -----------------------------------------------------------------------------------------------

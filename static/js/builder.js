@@ -55,12 +55,33 @@
       step.querySelector('[data-action="up"]').disabled = index === 0;
       step.querySelector('[data-action="down"]').disabled = index === items.length - 1;
     });
-    form.querySelector("[data-step-count]").textContent = items.length + (items.length === 1 ? " step" : " steps");
+    showReach(form, items);
     form.querySelector("[data-steps-empty]").hidden = items.length > 0;
     form.querySelectorAll("[data-pool] [data-capsule-id]").forEach(function (card) {
       markCard(card, ids[card.dataset.capsuleId] === true);
     });
     updateSave(form);
+  }
+
+  // The count the share page shows too (reach_summary on the server): "4 steps", or "3 of 4 steps reach
+  // learners" while some steps are hidden from them, with the note that says the embed skips those.
+  function plural(count) {
+    return count === 1 ? " step" : " steps";
+  }
+
+  function showReach(form, items) {
+    var total = items.length;
+    var hidden = items.filter(function (step) {
+      return Boolean(step.dataset.stepHidden);
+    }).length;
+    var visible = total - hidden;
+    form.querySelector("[data-step-count]").textContent =
+      hidden === 0 ? total + plural(total) : visible + " of " + total + plural(total) + (total === 1 ? " reaches" : " reach") + " learners";
+    var note = form.querySelector("[data-hidden-note]");
+    if (note) {
+      note.hidden = hidden === 0;
+      note.querySelector("[data-hidden-count]").textContent = hidden + plural(hidden);
+    }
   }
 
   function markCard(card, added) {
@@ -105,7 +126,19 @@
     });
     badge.className = "badge badge--" + card.dataset.type;
     badge.textContent = card.dataset.typeLabel;
+    if (card.dataset.hiddenReason) markHidden(step, card);
     return step;
+  }
+
+  // A capsule learners would not see (e.g. the creator's own draft): the step says so, as the server's does.
+  function markHidden(step, card) {
+    var tag = document.createElement("span");
+    tag.className = "tag tag--hidden step__hidden";
+    tag.dataset.hiddenReason = card.dataset.hiddenReason;
+    tag.textContent = "Hidden from learners: " + card.dataset.hiddenLabel;
+    step.querySelector(".step__title").after(tag);
+    step.dataset.stepHidden = card.dataset.hiddenReason;
+    step.classList.add("step--hidden");
   }
 
   // --- The buttons (the keyboard and screen-reader way to do everything dragging does) ----------------

@@ -26,13 +26,36 @@
       .replace(/'/g, "&#x27;");
   }
 
+  // The start step's error under its field, in the server's words (data-step-error): a step the course does
+  // not have is refused out loud, and the code keeps the last valid options meanwhile.
+  function showStepError(stepInput, valid) {
+    var field = stepInput.closest(".field");
+    var list = field.querySelector(".errorlist");
+    field.classList.toggle("field--invalid", !valid);
+    stepInput.setAttribute("aria-invalid", valid ? "false" : "true");
+    if (valid) {
+      if (list) list.remove();
+      return;
+    }
+    if (!list) {
+      list = document.createElement("ul");
+      list.className = "errorlist";
+      list.id = stepInput.id + "_error";
+      list.appendChild(document.createElement("li"));
+      stepInput.after(list);
+    }
+    list.firstElementChild.textContent = form.dataset.stepError;
+    var described = (stepInput.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    if (described.indexOf(list.id) === -1) stepInput.setAttribute("aria-describedby", described.concat(list.id).join(" "));
+  }
+
   // step, theme, progress as the form holds them; null while the step is not a step of the playlist.
   function options() {
     var stepInput = form.elements.step;
     var step = Number(stepInput.value);
     var max = Number(stepInput.max) || 1;
-    var validStep = Number.isInteger(step) && step >= 1 && step <= max;
-    stepInput.setAttribute("aria-invalid", validStep ? "false" : "true");
+    var validStep = stepInput.value.trim() !== "" && Number.isInteger(step) && step >= 1 && step <= max;
+    showStepError(stepInput, validStep);
     if (!validStep) return null;
     return { step: step, theme: form.elements.theme.value, progress: form.elements.progress.checked };
   }
