@@ -72,8 +72,9 @@ Write a function `count_vowels(text)` that returns **how many vowels** a piece o
         "test_cases": [
             {"description": "a short word", "test_call": "print(count_vowels(\"hello\"))", "expected_output": "2\n", "is_hidden": False},
             {"description": "no vowels at all", "test_call": "print(count_vowels(\"Sky\"))", "expected_output": "0\n", "is_hidden": False},
-            {"description": "capital vowels count too", "test_call": "print(count_vowels(\"AEIOU xyz\"))", "expected_output": "5\n", "is_hidden": True},
+            {"description": "capital vowels count too", "test_call": "print(count_vowels(\"AEIOU xyz\"))", "expected_output": "5\n", "is_hidden": False},
             {"description": "a whole sentence", "test_call": "print(count_vowels(\"The quick brown fox jumps over the lazy dog!\"))", "expected_output": "11\n", "is_hidden": True},
+            {"description": "y is not a vowel", "test_call": "print(count_vowels(\"rhythm & blues\"))", "expected_output": "2\n", "is_hidden": True},
         ],
     },
 }
@@ -123,7 +124,7 @@ is_balanced("((")        → False   # never closed
             {"description": "nested brackets", "test_call": "print(is_balanced(\"([]{})\"))", "expected_output": "True\n", "is_hidden": False},
             {"description": "closed in the wrong order", "test_call": "print(is_balanced(\"([)]\"))", "expected_output": "False\n", "is_hidden": False},
             {"description": "other characters are ignored", "test_call": "print(is_balanced(\"def f(x): return [x, {1: 2}]\"))", "expected_output": "True\n", "is_hidden": False},
-            {"description": "never closed", "test_call": "print(is_balanced(\"((\"))", "expected_output": "False\n", "is_hidden": True},
+            {"description": "never closed", "test_call": "print(is_balanced(\"((\"))", "expected_output": "False\n", "is_hidden": False},
             {"description": "a closing bracket first", "test_call": "print(is_balanced(\"]\"))", "expected_output": "False\n", "is_hidden": True},
             {"description": "the empty string", "test_call": "print(is_balanced(\"\"))", "expected_output": "True\n", "is_hidden": True},
         ],

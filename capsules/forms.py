@@ -27,6 +27,7 @@ from capsules.schemas import (
     SQL_DIALECTS,
     allowed_runtime_tiers,
     base_runtime_tier,
+    tier_label,
 )
 from capsules.seed_sql import SeedSqlMissing, seed_sql_read
 
@@ -150,8 +151,13 @@ class RowForm(forms.Form):
         label_code_editors(self)
 
     def is_blank(self) -> bool:
+        """Nothing typed in the row's visible cells (what a hidden field carries over does not make a row)."""
         cleaned = getattr(self, "cleaned_data", {})
-        return all(not str(value).strip() for value in cleaned.values() if not isinstance(value, bool))
+        return all(
+            not str(value).strip()
+            for name, value in cleaned.items()
+            if not isinstance(value, bool) and not self.fields[name].widget.is_hidden
+        )
 
     def row_data(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -168,15 +174,28 @@ class TestCaseRowForm(RowForm):
     test_call = ExactTextField(label="Test call", widget=mono_textarea(2))
     expected_output = ExactTextField(label="Expected output", widget=mono_textarea(2))
     is_hidden = forms.BooleanField(required=False, label="Hidden")
+    # Left to the schema's limit (300 characters) so that its message lands on this cell like every other.
+    failure_message = forms.CharField(
+        required=False, label="Hint on failure",
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Optional: shown when this test fails"}),
+    )  # fmt: skip
+    # How the output is compared (trim/exact/numeric, with a tolerance) is set through the API or imports; the
+    # table carries it through an edit unchanged rather than dropping it, and the schema checks it as always.
+    compare = forms.CharField(required=False, widget=forms.HiddenInput)
+    tolerance = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def row_data(self) -> dict[str, Any]:
         cleaned = self.cleaned_data
-        return {
+        row = {
             "description": cleaned["description"],
             "test_call": cleaned["test_call"],
             "expected_output": cleaned["expected_output"],
             "is_hidden": cleaned["is_hidden"],
         }
+        for key in ("compare", "tolerance"):
+            if cleaned[key].strip():
+                row[key] = cleaned[key].strip()
+        return _with_failure_message(row, cleaned["failure_message"])
 
 
 class SchemaTableRowForm(RowForm):
@@ -198,15 +217,25 @@ class TaskRowForm(RowForm):
     description = ExactTextField(widget=forms.Textarea(attrs={"rows": 3}))
     validation_script = ExactTextField(label="Validation script", widget=code_textarea(rows=3, language="bash"))
     solution_commands = ExactTextField(label="Solution commands", widget=code_textarea(rows=3, language="bash"))
+    failure_message = forms.CharField(
+        required=False, label="Hint on failure",
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Optional: shown when the check fails"}),
+    )  # fmt: skip
 
     def row_data(self) -> dict[str, Any]:
         cleaned = self.cleaned_data
-        return {
+        row = {
             "task_id": cleaned["task_id"],
             "description": cleaned["description"],
             "validation_script": cleaned["validation_script"],
             "solution_commands": cleaned["solution_commands"],
         }
+        return _with_failure_message(row, cleaned["failure_message"])
+
+
+def _with_failure_message(row: dict[str, Any], message: str) -> dict[str, Any]:
+    """A row's optional hint for learners who fail it; a blank cell leaves it out (capsules/schemas.py)."""
+    return {**row, "failure_message": message} if message.strip() else row
 
 
 # --- The capsule forms ---------------------------------------------------------------------------------
@@ -283,7 +312,10 @@ class CapsuleForm(forms.Form):
     runtime_tier = forms.ChoiceField(
         required=False,
         label="Runtime tier",
-        help_text="The sandbox that judges the capsule. Extended tiers have larger time and memory limits.",
+        help_text=(
+            "Where the capsule runs: our sandbox with standard or larger (extended) limits, or one of the seed's "
+            "tiers — wasm-* tiers run in the server sandbox until in-browser runtimes exist."
+        ),
     )
     difficulty = forms.ChoiceField(required=False, choices=Difficulty.choices)
     is_public = forms.BooleanField(
@@ -340,7 +372,7 @@ class CapsuleForm(forms.Form):
 
     def _tier_choices(self) -> list[tuple[str, list[tuple[str, str]]]]:
         return [
-            (Language(code).label, [(tier, tier) for tier in allowed_runtime_tiers(code)])
+            (Language(code).label, [(tier, tier_label(tier)) for tier in allowed_runtime_tiers(code)])
             for code in LANGUAGES_BY_TYPE[self.capsule_type]
         ]
 
@@ -563,11 +595,15 @@ class DatabaseCapsuleForm(CapsuleForm):
             self.fields[name].widget.attrs.update({"data-language": dialect, "data-language-from": "id_dialect"})
 
     def _tier_choices(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        # A tier of every dialect (the seed's server-sql) is listed once, after the dialects' own tiers.
         labels = dict(self.base_fields["dialect"].choices)
-        return [
-            (labels[dialect], [(tier, tier) for tier in allowed_runtime_tiers("sql", dialect)])
-            for dialect in SQL_DIALECTS
+        per_dialect = {dialect: allowed_runtime_tiers("sql", dialect) for dialect in SQL_DIALECTS}
+        shared = [tier for tier in per_dialect["sqlite"] if all(tier in tiers for tiers in per_dialect.values())]
+        groups = [
+            (labels[dialect], [(tier, tier_label(tier)) for tier in tiers if tier not in shared])
+            for dialect, tiers in per_dialect.items()
         ]
+        return [*groups, ("Any dialect", [(tier, tier_label(tier)) for tier in shared])]
 
     def _stored_sql(self, url: str) -> str | None:
         """The stored SQL a URL names: "" for no URL, None when it is missing from storage."""

@@ -20,6 +20,15 @@ Additions, each needed by the judge (documented in the README's data section):
 * TestCase.compare / tolerance — optional output comparison: "trim" (the default when absent: line
                                 endings and trailing whitespace normalized), "exact", or "numeric"
                                 (numbers equal within `tolerance`).
+* TestCase.failure_message    — optional, at most 300 characters: the author's hint for a learner whose code
+                                fails this test ("check upper-case vowels"). It is in an attempt's result
+                                only for a test that ran and failed — the one way a hidden test says more
+                                than its verdict — and never in learner_safe_config. It must not give away
+                                the test's call or expected output: the author writes it for learners.
+* TerminalTask.failure_message — optional, at most 200 characters: shown under "Not done yet" when the
+                                task's check fails. A validation script's own output is never shown: it
+                                runs in the learner's workspace, which can make it print what it must not
+                                (judges/workspace.py, "Why a check's output is never shown").
 
 `parse_capsule()` is the one validation entry point for every write path (API, forms, admin, import).
 Its errors are field paths such as `config_data.test_cases[1].expected_output: Field required`.
@@ -32,7 +41,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Union
 
 from django.conf import settings
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from capsules.models import CapsuleType, Difficulty
 
@@ -43,8 +52,15 @@ LANGUAGES_BY_TYPE: dict[str, tuple[str, ...]] = {
 }
 SQL_DIALECTS = ("sqlite", "postgresql")
 
-# The runtime tier names the sandboxed runtime that judges the capsule. Each language has a standard tier
-# and an "-extended" one with larger limits for heavier exercises (the judge reads the suffix).
+# The runtime tier says where a capsule runs (the seed's BaseCapsule `runtime_tier`). Two vocabularies are
+# accepted on every write path (API, dashboard form, admin, import), and stored as given:
+#
+# * Ours: one tier per language naming the sandbox that judges it (`sandbox-python`, `sandbox-sqlite`, …) and an
+#   "-extended" variant with larger time and memory limits for heavier exercises (the judge reads the suffix).
+# * The seed's: `wasm-python` (Python that may run in the learner's browser), `server-sql` (SQL on the server,
+#   either dialect) and `wasm-linux` (a shell that may run in the browser). DESIGN.md §5 gives `wasm-*` tiers a
+#   browser Run; until the browser runtimes exist they run on the server sandbox with the standard limits, and
+#   TIER_DESCRIPTIONS says so wherever a creator picks a tier.
 _BASE_TIER = {
     "python": "sandbox-python",
     "javascript": "sandbox-node",
@@ -54,10 +70,17 @@ _BASE_TIER = {
     "bash": "sandbox-bash",
 }
 EXTENDED_TIER_SUFFIX = "-extended"
-
-NonEmpty = Annotated[str, StringConstraints(min_length=1)]
-Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=63)]
-TaskId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length=64)]
+SEED_TIERS: dict[str, tuple[str, ...]] = {
+    "wasm-python": ("python",),
+    "server-sql": ("sql",),
+    "wasm-linux": ("bash",),
+}
+_ON_THE_SERVER_FOR_NOW = "runs in the server sandbox for now (the in-browser runtime is not built yet)"
+TIER_DESCRIPTIONS: dict[str, str] = {
+    "wasm-python": f"Python meant for the learner's browser; {_ON_THE_SERVER_FOR_NOW}.",
+    "server-sql": "SQL run on the server, on the capsule's dialect (SQLite or PostgreSQL).",
+    "wasm-linux": f"A Linux shell meant for the learner's browser; {_ON_THE_SERVER_FOR_NOW}.",
+}
 
 
 def base_runtime_tier(language: str, dialect: str | None = None) -> str:
@@ -66,9 +89,43 @@ def base_runtime_tier(language: str, dialect: str | None = None) -> str:
     return _BASE_TIER[language]
 
 
-def allowed_runtime_tiers(language: str, dialect: str | None = None) -> tuple[str, str]:
+def allowed_runtime_tiers(language: str, dialect: str | None = None) -> tuple[str, ...]:
+    """Every tier a capsule of `language` may name; the first is the default."""
     base = base_runtime_tier(language, dialect)
-    return base, base + EXTENDED_TIER_SUFFIX
+    seed = tuple(tier for tier, languages in SEED_TIERS.items() if language in languages)
+    return (base, base + EXTENDED_TIER_SUFFIX, *seed)
+
+
+def is_extended_tier(tier: str) -> bool:
+    """Whether the judge gives this tier its larger limits."""
+    return tier.endswith(EXTENDED_TIER_SUFFIX)
+
+
+_SHORT_NOTES = {"wasm-python": "server sandbox for now", "server-sql": "either dialect", "wasm-linux": "server sandbox for now"}
+
+
+def tier_label(tier: str) -> str:
+    """The tier as a choice in a form: its name and a few words on what it means."""
+    if tier in _SHORT_NOTES:
+        return f"{tier} (seed tier; {_SHORT_NOTES[tier]})"
+    return f"{tier} ({'larger' if is_extended_tier(tier) else 'standard'} limits)"
+
+
+def describe_tier(tier: str) -> str:
+    """One line a creator reads next to the tier's name."""
+    if tier in TIER_DESCRIPTIONS:
+        return TIER_DESCRIPTIONS[tier]
+    if is_extended_tier(tier):
+        return "Our server sandbox with larger time and memory limits."
+    return "Our server sandbox with the standard limits."
+
+
+NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+# Blank means "none" (a form's empty cell); surrounding whitespace is not part of a message.
+FailureMessage = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+TaskFailureMessage = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=63)]
+TaskId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length=64)]
 
 
 class _Strict(BaseModel):
@@ -89,6 +146,12 @@ class TestCase(_Strict):
     is_hidden: bool = False
     compare: Literal["trim", "exact", "numeric"] | None = None  # None means "trim"
     tolerance: Annotated[float, Field(ge=0)] | None = None  # for "numeric"; the judge's default when None
+    failure_message: FailureMessage | None = None  # shown only in a failing attempt's result (module docstring)
+
+    @field_validator("failure_message")
+    @classmethod
+    def _blank_message_is_none(cls, value: str | None) -> str | None:
+        return value or None
 
 
 class CodeConfig(_Strict):
@@ -138,6 +201,12 @@ class TerminalTask(_Strict):
     description: NonEmpty
     validation_script: NonEmpty
     solution_commands: NonEmpty
+    failure_message: TaskFailureMessage | None = None  # shown when the check fails (module docstring)
+
+    @field_validator("failure_message")
+    @classmethod
+    def _blank_message_is_none(cls, value: str | None) -> str | None:
+        return value or None
 
 
 class TerminalConfig(_Strict):
@@ -305,7 +374,9 @@ def learner_safe_config(capsule_type: str, config_data: Mapping[str, Any]) -> di
 
     Built from an allow-list, so a field added to a config later stays private until added here.
     Never included: reference solutions, hidden tests' calls, outputs and descriptions, seed SQL and its
-    URL, the hidden dataset (hidden_seed_sql and its URL), validation scripts, solution commands, setup scripts.
+    URL, the hidden dataset (hidden_seed_sql and its URL), validation scripts, solution commands, setup scripts,
+    and the failure messages of tests and tasks (an attempt's result carries one only when its test or task
+    fails: judges/grading.py).
     """
     hints = list(config_data.get("hints", []))
     if capsule_type == CapsuleType.CODE:

@@ -1,15 +1,20 @@
 """Judge endpoints: re-validate a capsule (its owner) and grade a learner's attempt (anyone who may read it).
 
     POST /api/capsules/<id>/validate   → {"status": ..., "report": ValidationReport}
-    POST /api/capsules/<id>/attempts   {"code": "..."} → AttemptResult (per-test verdicts; hidden: verdict only)
+    POST /api/capsules/<id>/validate?dry_run=1, or with a capsule body
+                                       → {"status", "dry_run": true, "would_be_status", "report"}; nothing saved
+    POST /api/capsules/<id>/attempts   {"code": "..."} → AttemptResult (per-test verdicts in words; a failing hidden test:
+                                       its verdict and the author's hint, never its call or output)
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -17,11 +22,16 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from capsules.selectors import get_capsule_for_owner, get_capsule_for_reader
+from capsules import services
+from capsules.api import CapsuleInputSerializer, capsule_patch_merge
+from capsules.models import Capsule
+from capsules.schemas import CapsuleDraft
+from capsules.selectors import capsule_base_dict, get_capsule_for_owner, get_capsule_for_reader
 from capsules.services import capsule_validate
 from codecapsule.errors import RetryLater, ValidationFailed, error_responses
 from codecapsule.net import client_address
 from codecapsule.admission import creator_judgement, learner_attempt
+from judges.gate import validate
 from judges.grading import AttemptResult, grade_attempt
 from judges.sandbox import SandboxError
 
@@ -91,24 +101,85 @@ class CapsuleAttemptView(APIView):
         return Response(result.model_dump(mode="json", exclude_none=True) | {"score": result.score})
 
 
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
+
+
+def _dry_run_flag(value: str | None) -> bool:
+    if value is None or value.lower() in _FALSE:
+        return False
+    if value.lower() in _TRUE:
+        return True
+    raise ValidationFailed.for_fields({"dry_run": "must be 1 or 0 (true or false)"})
+
+
+def _has_body(data: Any) -> bool:
+    """A request that carries a capsule (or anything that is not an empty object, which is then refused)."""
+    return not (isinstance(data, Mapping) and not data)
+
+
+def dry_run_draft(*, capsule: Capsule, body: Any) -> CapsuleDraft:
+    """`capsule` with `body` merged on it as PATCH merges (None: the capsule as saved), checked as a save checks
+    it: schema errors are ValidationFailed (400, field paths)."""
+    current = capsule_base_dict(capsule)
+    data = capsule_patch_merge(current, body) if body is not None else current
+    return services.capsule_validate_for_save(data=data)
+
+
+def dry_run_judgement(*, capsule: Capsule, draft: CapsuleDraft) -> tuple[str, dict[str, Any]]:
+    """The status a save of `draft` would give `capsule`, and the judge's report; nothing is written. The rules
+    are the ones its save would apply (a capsule refused for lacking a hidden dataset keeps those of new ones)."""
+    report = validate(draft, new=services._held_to_new_rules(capsule)).model_dump(mode="json")
+    would_be = services.status_after_judging(
+        capsule.status, passed=report["passed"], conclusive=report.get("category") != services.INCONCLUSIVE_CATEGORY
+    )
+    return would_be, report
+
+
 class CapsuleValidateView(APIView):
-    """Run the quality gate on a saved capsule again; its owner only. The report and status are saved."""
+    """Run the quality gate on a capsule; its owner only.
+
+    Without a body: the saved capsule is judged again and the report and status are saved. With `?dry_run=1`, or
+    with a capsule body (merged onto the saved capsule as PATCH merges it: top-level keys replace, config_data as
+    a whole, runtime_config key by key), the judgement is only returned: nothing is saved — no status change, no
+    edit record, no stored report."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        request=None,
+        request=CapsuleInputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "dry_run", OpenApiTypes.BOOL, OpenApiParameter.QUERY, required=False,
+                description="Judge without saving anything (implied by a request body).",
+            ),  # fmt: skip
+        ],
         responses={
             200: OpenApiResponse(
-                inline_serializer("ValidationResult", {"status": serializers.CharField(), "report": serializers.DictField()}),
-                description="The capsule's new status and the judge's ValidationReport.",
+                inline_serializer(
+                    "ValidationResult",
+                    {
+                        "status": serializers.CharField(),
+                        "report": serializers.DictField(),
+                        "dry_run": serializers.BooleanField(required=False),
+                        "would_be_status": serializers.CharField(required=False),
+                    },
+                ),
+                description="The capsule's status (new, or unchanged for a dry run, with the status a save would give "
+                "it) and the judge's ValidationReport, every problem in `problems`.",
             ),
-            **error_responses(401, 403, 404, 429),
+            **error_responses(400, 401, 403, 404, 429),
         },
-        summary="Validate a capsule",
+        summary="Validate a capsule, or check a changed one without saving",
     )
     def post(self, request: Request, capsule_id: str) -> Response:
         capsule = get_capsule_for_owner(request.user, capsule_id)
+        body = request.data if _has_body(request.data) else None
+        dry_run = _dry_run_flag(request.query_params.get("dry_run")) or body is not None
+        draft = dry_run_draft(capsule=capsule, body=body) if dry_run else None  # a bad body is refused before judging
+        # A check costs a sandbox job like a save: the same admission control.
         with creator_judgement(user_id=request.user.pk, address=client_address(request)):
-            report = capsule_validate(capsule=capsule, actor=request.user)
-        return Response({"status": capsule.status, "report": report})
+            if draft is None:
+                report = capsule_validate(capsule=capsule, actor=request.user)
+                return Response({"status": capsule.status, "report": report})
+            would_be, report = dry_run_judgement(capsule=capsule, draft=draft)
+        return Response({"status": capsule.status, "dry_run": True, "would_be_status": would_be, "report": report})

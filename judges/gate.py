@@ -21,7 +21,7 @@ from typing import Any
 from capsules.models import Capsule, CapsuleType
 from capsules.schemas import CapsuleDraft, CapsuleValidationError, parse_capsule
 from capsules.selectors import capsule_base_dict
-from judges.reports import ValidationReport
+from judges.reports import Problem, ValidationReport
 from judges.sandbox import SandboxError, SandboxUnavailable
 from judges.validators.code import validate_code
 from judges.validators.database import validate_database
@@ -47,10 +47,12 @@ def as_draft(target: Capsule | CapsuleDraft | Mapping[str, Any]) -> CapsuleDraft
 
 def _invalid_config(target: Any, exc: CapsuleValidationError) -> ValidationReport:
     data = target if isinstance(target, Mapping) else {}
+    message = f"The capsule does not fit its schema: {exc}"
     return ValidationReport(
         passed=False,
         category="invalid_config",
-        message=f"The capsule does not fit its schema: {exc}",
+        message=message,
+        problems=[Problem(category="invalid_config", message=message)],
         capsule_type=str(data.get("capsule_type", "")),
         language=str((data.get("runtime_config") or {}).get("language", "")) if isinstance(data.get("runtime_config"), Mapping) else "",
     )
@@ -79,6 +81,7 @@ def validate(target: Capsule | CapsuleDraft | Mapping[str, Any], *, new: bool = 
         passed=False,
         category="sandbox_error",
         message=message,
+        problems=[Problem(category="sandbox_error", message=message)],
         capsule_type=draft.capsule_type,
         language=draft.language,
         seconds=round(time.monotonic() - started, 4),

@@ -25,6 +25,11 @@ Two modes: `submit` grades, `run` lets a learner try their work without a verdic
   score 1 or 0. DATABASE run: the query's result grid on the visible data only — no comparison, no verdict.
 * TERMINAL: a fresh workspace, the setup script, the learner's commands, then every task's check; score = tasks
   passed / total (both modes: the terminal workspace has its own Check per task).
+
+Feedback beyond the verdict: a test or task may carry its author's `failure_message` (capsules/schemas.py). It is
+in the result only for a test that ran and failed (so, for a hidden test, only on Submit) or a task whose check
+failed; it is the author's text, never anything a job printed. Every verdict comes with `verdict_label`, its
+name in words for learners (the code itself stays, for clients that read it).
 """
 
 from __future__ import annotations
@@ -63,6 +68,22 @@ HIDDEN_DATA_MESSAGE = (
 
 Mode = Literal["run", "submit"]
 
+# A verdict as a learner reads it. The codes stay in the API and in the pages' data attributes.
+VERDICT_LABELS = {
+    "AC": "Passed",
+    "WA": "Wrong answer",
+    "TLE": "Time limit exceeded",
+    "MLE": "Memory limit exceeded",
+    "RE": "Runtime error",
+    "CE": "Compile error",
+    "OLE": "Output too long",
+    "NR": "Not run",  # an earlier test ran out of time or memory, or the attempt's time was up
+}
+
+
+def verdict_label(verdict: str) -> str:
+    return VERDICT_LABELS.get(verdict, verdict)
+
 
 class GradedTest(BaseModel):
     index: int
@@ -76,12 +97,16 @@ class GradedTest(BaseModel):
     actual: str | None = None
     stderr: str | None = None
     message: str | None = None
+    verdict_label: str = ""
+    # The author's hint for this test (capsules/schemas.py), only when it ran and failed: see the module docstring.
+    failure_message: str | None = None
 
 
 class GradedTask(BaseModel):
     task_id: str
     description: str
     passed: bool
+    failure_message: str | None = None  # the author's hint, only when the task's check failed
 
 
 class QueryResult(BaseModel):
@@ -232,16 +257,30 @@ def _hidden_results(secret: JobResult | None, hidden: list[tuple[int, TestCase]]
 
 
 def _graded_test(index: int, case: TestCase, result: TestResult | tuple[str, bool]) -> GradedTest:
-    """A hidden test's verdict only: never its call, expected output or what the learner's code printed for it."""
+    """A hidden test's verdict (and its author's hint when it failed) only: never its call, expected output or what
+    the learner's code printed for it."""
     if case.is_hidden:
         verdict, passed = result if isinstance(result, tuple) else (result.verdict.value, result.passed)
-        return GradedTest(index=index, is_hidden=True, verdict=verdict, passed=passed)
+        return GradedTest(
+            index=index, is_hidden=True, verdict=verdict, passed=passed, verdict_label=verdict_label(verdict),
+            failure_message=_failure_message(case, verdict, passed),
+        )  # fmt: skip
     assert isinstance(result, TestResult)
+    verdict = result.verdict.value
     return GradedTest(
-        index=index, is_hidden=False, verdict=result.verdict.value, passed=result.passed,
+        index=index, is_hidden=False, verdict=verdict, passed=result.passed, verdict_label=verdict_label(verdict),
         description=case.description, call=case.test_call, expected=case.expected_output,
         actual=result.stdout, stderr=result.stderr, message=result.message or None,
+        failure_message=_failure_message(case, verdict, result.passed),
     )  # fmt: skip
+
+
+def _failure_message(case: TestCase, verdict: str, passed: bool) -> str | None:
+    """The author's hint for a test that ran and failed. A test that was not run (NR) says nothing: nothing is
+    known of how the code does on it."""
+    if passed or verdict == "NR":
+        return None
+    return case.failure_message
 
 
 def _code_message(passed: int, total: int, mode: Mode, hidden: int) -> str:
@@ -395,4 +434,6 @@ def _grade_terminal(attempt: Attempt, config: TerminalConfig, commands: str) -> 
 
 
 def _graded_task(task: TerminalTask, passed: bool) -> GradedTask:
-    return GradedTask(task_id=task.task_id, description=task.description, passed=passed)
+    """Pass or fail, and on a fail the author's declared hint: never what the check printed (judges/workspace.py,
+    "Why a check's output is never shown")."""
+    return GradedTask(task_id=task.task_id, description=task.description, passed=passed, failure_message=None if passed else task.failure_message)

@@ -3,6 +3,10 @@
 One ValidationReport per judgement. It is stored on the capsule (`validation_report`), returned by the
 validate API and read by the Debugger agent, so `message` is one plain sentence and every test or task
 outcome carries the call, the expected and the actual output.
+
+`problems` lists EVERY problem the gate found in one judgement (a missing hidden test does not hide a syntax
+error in the same save); `category` and `message` repeat the first of them, so readers that know only one
+problem (the generation pipeline, the admin, validate_capsules) keep working.
 """
 
 from __future__ import annotations
@@ -33,6 +37,10 @@ Category = Literal[
     "invalid_config",
     # A new DATABASE capsule without a hidden dataset: learners could pass by pasting the visible rows.
     "missing_hidden_dataset",
+    # A CODE statement shows an example call that no visible test makes, or gives it another result than the
+    # visible test expects: learners would trust an example nothing checks.
+    "statement_example_untested",
+    "statement_example_mismatch",
 ]
 
 # NR: not run — the job stopped before this test (an earlier test ran out of time or memory, or the attempt's
@@ -91,6 +99,15 @@ class ExpectedResult(BaseModel):
     ordered: bool
 
 
+class Problem(BaseModel):
+    """One thing the gate refuses, with the test (its 0-based index in test_cases) or task it is about."""
+
+    category: Category
+    message: str
+    test_index: int | None = None
+    task_id: str | None = None
+
+
 class ValidationReport(BaseModel):
     passed: bool
     category: Category | None = None
@@ -105,7 +122,11 @@ class ValidationReport(BaseModel):
     hidden_expected_result: ExpectedResult | None = None
     # What passed but deserves the creator's attention (e.g. an older DATABASE capsule without a hidden dataset).
     warnings: list[str] = Field(default_factory=list)
+    # Every problem found, in the order the gate found them; empty when it passed. The first one is also
+    # `category` / `message`.
+    problems: list[Problem] = Field(default_factory=list)
     seconds: float = 0.0
 
     def first_failure(self) -> TestOutcome | None:
         return next((test for test in self.tests if test.verdict != "AC"), None)
+

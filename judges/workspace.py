@@ -30,6 +30,16 @@ What does not (as after a reboot): environment variables and shell variables, al
 background processes (killed at the end of each command), /tmp and /dev/shm. Commands cannot read stdin
 (it is /dev/null) and there is no terminal, so full-screen programs (vim, top) do not work.
 
+Why a check's output is never shown: a failed Check says "Not done yet" and, if the task's author declared one,
+the task's `failure_message` — never a line the validation script printed. The script runs in the learner's
+workspace, on files the learner made, and the learner can make it print what must stay hidden: a file it reads
+with a shell builtin (`$(< answer.txt)`, `read`) can be a symlink to /proc/self/environ, and in the checker shell
+(or a subshell forked from it) that is the environment it started with — the validation script itself, which the
+harness hands over in a variable (judges/runtimes/harness.py, "Checks"); a program it runs gets its arguments (a
+`grep` pattern, an expected value); and a careless script echoes what it expected. Filtering the output cannot
+tell a reason from a leak; the author's declared sentence is the only reason that is safe by construction
+(tests/hostile/test_checks_stay_hidden.py tries each of these).
+
 Concurrency: a command holds a lease on the row (`busy_until`, set by one conditional UPDATE) and saves only
 if the row's `version` is still the one it read; a second command meanwhile is refused with WorkspaceBusy.
 No database transaction or row lock is held while a sandbox runs (seconds; and on SQLite a write
@@ -104,6 +114,7 @@ class TaskCheck:
     task_id: str
     description: str
     passed: bool
+    failure_message: str | None = None  # the author's declared hint, only when the check failed (see the docstring)
 
 
 class WorkspaceBusy(Conflict):
@@ -512,7 +523,8 @@ def workspace_check(*, workspace: TerminalWorkspace, task_id: str | None = None)
     """Run the validation script of `task_id` (or of every task, in order) against the saved workspace.
 
     Each script starts from the saved state (restored again before each one) in the home directory, as
-    the gate runs them, and nothing is saved back. Learner-safe: only ids, descriptions and pass/fail.
+    the gate runs them, and nothing is saved back. Learner-safe: only ids, descriptions, pass/fail and, for a
+    failed check, the task's declared failure_message (never the script's output: see the module docstring).
     """
     config = _config(workspace.capsule)
     tasks = [task for task in config.tasks if task_id is None or task.task_id == task_id]
@@ -533,7 +545,13 @@ def workspace_check(*, workspace: TerminalWorkspace, task_id: str | None = None)
     for number, task in enumerate(tasks):
         _ensure_restored(outcome, 2 * number, limits, row)
         check = shell_step(outcome, 2 * number + 1, limits, index=2 * number + 1)
-        checks.append(TaskCheck(task_id=task.task_id, description=task.description, passed=check_passed(check)))
+        passed = check_passed(check)
+        checks.append(
+            TaskCheck(
+                task_id=task.task_id, description=task.description, passed=passed,
+                failure_message=None if passed else task.failure_message,
+            )
+        )  # fmt: skip
     TerminalWorkspace.objects.filter(pk=row.pk).update(expires_at=_expiry(timezone.now()))
     return checks
 

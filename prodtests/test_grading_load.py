@@ -132,7 +132,7 @@ def test_sleeping_submissions_from_one_address_leave_an_honest_learner_elsewhere
     assert all(answer.seconds < 5 for answer in hostile), [round(a.seconds, 2) for a in hostile]
     assert sum(answer.status == 200 for answer in hostile) >= 1  # judged: its first test ran out of time...
     judged = next(answer for answer in hostile if answer.status == 200)
-    assert "Took too long" in judged.body and "Not run" in judged.body  # ...and the rest were not run
+    assert "Time limit exceeded" in judged.body and "Not run" in judged.body  # ...and the rest were not run
     refused = [answer for answer in hostile if answer.status == 429]
     assert len(refused) + sum(a.status == 200 for a in hostile) == HOSTILE_LEARNERS
     assert refused and all(answer.retry_after for answer in refused)

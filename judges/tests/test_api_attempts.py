@@ -32,8 +32,50 @@ def test_an_anonymous_learner_gets_per_test_verdicts_and_a_score(api_client, pub
     assert visible == {
         "index": 0, "is_hidden": False, "verdict": "AC", "passed": True, "description": "three numbers",
         "call": "print(find_largest([1, 5, 2]))", "expected": "5\n", "actual": "5\n", "stderr": "",
+        "verdict_label": "Passed",
     }
-    assert hidden == {"index": 1, "is_hidden": True, "verdict": "WA", "passed": False}
+    assert hidden == {"index": 1, "is_hidden": True, "verdict": "WA", "passed": False, "verdict_label": "Wrong answer"}
+
+
+def _with_failure_messages(capsule, *messages: str | None):
+    """The capsule's tests given these authors' hints (None: none), saved as parse_capsule would store them."""
+    config = capsule.config_data
+    for case, message in zip(config["test_cases"], messages, strict=True):
+        if message is not None:
+            case["failure_message"] = message
+    capsule.config_data = config
+    capsule.save(update_fields=["config_data"])
+    return capsule
+
+
+def test_a_failing_hidden_test_carries_its_authors_hint_and_nothing_else(api_client, published):
+    _with_failure_messages(published, None, "Check lists whose largest number comes last.")
+    hidden_case = capsule_data()["config_data"]["test_cases"][1]
+    body = api_client.post(url(published), {"code": HALF_RIGHT}, format="json").json()
+
+    hidden = body["tests"][1]
+    assert hidden == {
+        "index": 1, "is_hidden": True, "verdict": "WA", "passed": False, "verdict_label": "Wrong answer",
+        "failure_message": "Check lists whose largest number comes last.",
+    }  # fmt: skip
+    assert hidden_case["test_call"] not in json.dumps(body)
+    assert "failure_message" not in body["tests"][0]  # the visible test has none, and passed
+
+
+def test_a_passing_hidden_test_keeps_its_hint_to_itself(api_client, published):
+    _with_failure_messages(published, "visible-hint-marker", "hidden-hint-marker")
+    text = json.dumps(api_client.post(url(published), {"code": CORRECT}, format="json").json())
+    assert "hint-marker" not in text
+
+
+def test_a_run_never_shows_a_hidden_tests_hint(published):
+    # Run grades the visible tests only: a hidden test's hint needs a Submit that fails it.
+    from judges.grading import grade_attempt
+
+    _with_failure_messages(published, None, "hidden-hint-marker")
+    result = grade_attempt(capsule=published, code="def find_largest(numbers):\n    return 0\n", mode="run")
+    assert "hidden-hint-marker" not in result.model_dump_json()
+    assert grade_attempt(capsule=published, code="def find_largest(numbers):\n    return 0\n").tests[1].failure_message == "hidden-hint-marker"
 
 
 def test_a_hidden_tests_call_and_expected_output_never_appear(api_client, published):

@@ -24,6 +24,7 @@ STEP_NAMES = [
     "reference solution passes every test",
     "starting code compiles and fails at least one test",
     "a second run of the reference agrees",
+    "every example in the statement is a visible test",
 ]
 
 
@@ -55,7 +56,7 @@ def test_a_capsule_whose_reference_passes_and_whose_starting_code_fails_passes_w
         "The reference solution passes all 2 tests (1 hidden), the starting code fails test 1, and a second run agrees."
     )
     assert [(step.name, step.ok) for step in report.steps] == [(name, True) for name in STEP_NAMES]
-    assert [step.detail for step in report.steps] == ["1 visible, 1 hidden", "2/2 tests pass", "fails test 1", "same verdicts and outputs"]
+    assert [step.detail for step in report.steps] == ["1 visible, 1 hidden", "2/2 tests pass", "fails test 1", "same verdicts and outputs", "0 examples, each a visible test"]
     assert [(t.call, t.expected, t.actual, t.verdict, t.is_hidden) for t in report.tests] == [
         ("print(find_largest([1, 5, 2]))", "5\n", "5\n", "AC", False),
         ("print(find_largest([-3, -1, -7]))", "-1\n", "-1\n", "AC", True),
@@ -77,14 +78,19 @@ def test_starting_code_that_does_not_compile_is_refused_because_learners_start_f
 # --- The reference does not compile ------------------------------------------------------------------
 
 
-def test_a_python_reference_with_a_syntax_error_is_a_syntax_error_and_nothing_else_runs():
+def test_a_python_reference_with_a_syntax_error_is_a_syntax_error_and_the_one_problem():
     report = judged(reference("    return max(numbers"))
 
     assert (report.passed, report.category) == (False, "syntax_error")
     assert report.message.startswith("The reference solution does not compile:")
     assert 'File "solution.py", line 2' in report.message  # where it is
-    assert [(step.name, step.ok) for step in report.steps] == [(STEP_NAMES[0], True), (STEP_NAMES[1], False)]
+    assert [(step.name, step.ok) for step in report.steps] == [
+        (STEP_NAMES[0], True), (STEP_NAMES[1], False), (STEP_NAMES[2], True), (STEP_NAMES[3], True), (STEP_NAMES[4], True)
+    ]
+    # the starting code's probe (already in the job) is all that is read of it: it compiles and fails test 1
+    assert report.steps[2].detail == "fails test 1"
     assert [test.verdict for test in report.tests] == ["CE", "CE"]
+    assert [problem.category for problem in report.problems] == ["syntax_error"]
 
 
 def test_a_syntax_error_message_says_what_the_error_is():
@@ -130,7 +136,9 @@ def test_a_wrong_expected_output_is_wrong_output_naming_the_test_its_call_the_ex
         1, "print(find_largest([-3, -1, -7]))", "-3\n", "-1\n", "WA"
     )
     assert report.tests[0].verdict == "AC"
-    assert len(report.steps) == 2  # the starting code and the second run are not judged against a broken reference
+    assert [(problem.category, problem.test_index) for problem in report.problems] == [("wrong_output", 1)]
+    # the starting code fails test 1 in its probe; no further job runs it against a broken reference
+    assert report.steps[2].detail == "fails test 1"
 
 
 def test_a_reference_that_raises_is_a_runtime_error_naming_the_call_and_the_exception():
@@ -207,7 +215,7 @@ def test_starting_code_that_hangs_on_the_first_test_fails_it(settings):
     assert (report.passed, report.steps[2].detail) == (True, "fails test 1")
 
 
-def test_a_capsule_without_a_hidden_test_is_missing_hidden_test_and_nothing_runs():
+def test_a_capsule_without_a_hidden_test_is_missing_hidden_test_and_the_reference_still_runs():
     data = code_capsule()
     data["config_data"]["test_cases"][1]["is_hidden"] = False
 
@@ -215,11 +223,13 @@ def test_a_capsule_without_a_hidden_test_is_missing_hidden_test_and_nothing_runs
 
     assert (report.passed, report.category) == (False, "missing_hidden_test")
     assert "add at least one hidden test" in report.message
-    assert [(step.name, step.ok, step.detail) for step in report.steps] == [(STEP_NAMES[0], False, "2 visible, 0 hidden")]
-    assert report.tests == []
+    assert (report.steps[0].name, report.steps[0].ok, report.steps[0].detail) == (STEP_NAMES[0], False, "2 visible, 0 hidden")
+    assert [step.ok for step in report.steps[1:]] == [True, True, True, True]
+    assert [test.verdict for test in report.tests] == ["AC", "AC"]
+    assert [problem.category for problem in report.problems] == ["missing_hidden_test"]
 
 
-def test_a_capsule_without_a_visible_test_is_missing_visible_test_and_nothing_runs():
+def test_a_capsule_without_a_visible_test_is_missing_visible_test_and_the_reference_still_runs():
     data = code_capsule()
     data["config_data"]["test_cases"][0]["is_hidden"] = True
 
@@ -228,7 +238,7 @@ def test_a_capsule_without_a_visible_test_is_missing_visible_test_and_nothing_ru
     assert (report.passed, report.category) == (False, "missing_visible_test")
     assert "add at least one visible test" in report.message
     assert report.steps[0].detail == "0 visible, 2 hidden"
-    assert report.tests == []
+    assert [test.verdict for test in report.tests] == ["AC", "AC"]
 
 
 # --- Determinism -------------------------------------------------------------------------------------
@@ -360,3 +370,82 @@ def test_a_record_that_does_not_fit_its_schema_is_invalid_config_without_running
     assert (report.passed, report.category, report.capsule_type, report.language) == (False, "invalid_config", "CODE", "python")
     assert "expected_output" in report.message
     assert report.steps == [] and report.tests == []
+
+
+# --- Every problem at once ---------------------------------------------------------------------------
+
+
+def test_a_missing_hidden_test_does_not_hide_a_syntax_error_in_the_same_save():
+    data = reference("    return max(numbers")
+    data["config_data"]["test_cases"][1]["is_hidden"] = False
+
+    report = judged(data)
+
+    assert [problem.category for problem in report.problems] == ["missing_hidden_test", "syntax_error"]
+    assert (report.category, report.message) == (report.problems[0].category, report.problems[0].message)
+
+
+def test_every_failing_reference_test_is_listed_with_its_index():
+    data = code_capsule(
+        reference_solution="def find_largest(numbers):\n    return min(numbers)\n",
+        test_cases=[
+            {"description": "three numbers", "test_call": "print(find_largest([1, 5, 2]))", "expected_output": "5\n", "is_hidden": False},
+            {"description": "one number", "test_call": "print(find_largest([4]))", "expected_output": "4\n", "is_hidden": False},
+            {"description": "negative numbers", "test_call": "print(find_largest([-3, -1, -7]))", "expected_output": "-1\n", "is_hidden": True},
+        ],
+    )
+
+    report = judged(data)
+
+    assert [(problem.category, problem.test_index) for problem in report.problems] == [("wrong_output", 0), ("wrong_output", 2)]
+    assert "test 3 (negative numbers): print(find_largest([-3, -1, -7])) printed '-7\\n' but '-1\\n' was expected" in report.problems[1].message
+
+
+def test_a_starting_code_that_does_not_compile_is_reported_alongside_a_reference_failure():
+    data = code_capsule(boilerplate_code="def find_largest(numbers)\n    pass\n")
+    data["config_data"]["test_cases"][1]["expected_output"] = "-3\n"
+
+    report = judged(data)
+
+    assert [problem.category for problem in report.problems] == ["wrong_output", "syntax_error"]
+    assert report.problems[1].message.startswith("The starting code does not compile")
+
+
+def test_tests_a_time_limit_kept_from_running_are_one_problem():
+    data = code_capsule(
+        reference_solution="def find_largest(numbers):\n    if numbers == [0]:\n        while True:\n            pass\n    return max(numbers)\n",
+        test_cases=[
+            {"description": "three numbers", "test_call": "print(find_largest([1, 5, 2]))", "expected_output": "5\n", "is_hidden": False},
+            {"description": "zero hangs", "test_call": "print(find_largest([0]))", "expected_output": "0\n", "is_hidden": False},
+            {"description": "later one", "test_call": "print(find_largest([2, 3]))", "expected_output": "3\n", "is_hidden": True},
+            {"description": "later two", "test_call": "print(find_largest([-3, -1]))", "expected_output": "-1\n", "is_hidden": True},
+        ],
+    )
+
+    report = judged(data)
+
+    assert [(problem.category, problem.test_index) for problem in report.problems] == [("timeout", 1), ("timeout", 2)]
+    assert report.problems[1].message.startswith("Tests 3, 4 did not run")
+    assert not any(problem.category == "flaky" for problem in report.problems)
+
+
+def test_a_statement_example_that_no_visible_test_makes_is_refused_naming_it():
+    data = code_capsule()
+    data["problem_statement_md"] = "Write `find_largest(numbers)`.\n\n* `find_largest([1, 5, 2])` → `5`\n* `find_largest([-3, -1, -7])` → `-1`\n"
+
+    report = judged(data)
+
+    assert (report.passed, report.category) == (False, "statement_example_untested")
+    assert "find_largest([-3, -1, -7])" in report.message and "only a hidden test" in report.message
+    assert report.steps[-1].detail == "2 examples, 1 not matched by a visible test"
+
+
+def test_a_statement_example_whose_result_disagrees_with_its_visible_test_is_a_mismatch():
+    data = code_capsule()
+    data["problem_statement_md"] = "Write `find_largest(numbers)`: `find_largest([1, 5, 2])` returns `2`."
+
+    report = judged(data)
+
+    assert (report.passed, report.category) == (False, "statement_example_mismatch")
+    assert report.problems[0].test_index == 0
+    assert "visible test 1 (three numbers) expects '5'" in report.message

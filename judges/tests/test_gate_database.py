@@ -302,15 +302,29 @@ def test_a_reference_query_using_random_is_flaky():
 # --- The hidden dataset: required of new capsules ---------------------------------------------------
 
 
-def test_a_new_capsule_without_a_hidden_dataset_is_missing_hidden_dataset_and_nothing_runs(sandbox_jobs):
+def test_a_new_capsule_without_a_hidden_dataset_is_missing_hidden_dataset_and_only_the_visible_data_is_judged(sandbox_jobs):
     report = judged(without_hidden_dataset())
 
     assert (report.passed, report.category) == (False, "missing_hidden_dataset")
     assert report.message == MISSING_HIDDEN_DATASET_MESSAGE
     assert "add `hidden_seed_sql`" in report.message and "same tables and columns" in report.message
-    assert [(step.name, step.ok, step.detail) for step in report.steps] == [("a hidden dataset is given", False, "no hidden_seed_sql")]
+    assert report.steps[0].name == "a hidden dataset is given" and not report.steps[0].ok
+    assert [problem.category for problem in report.problems] == ["missing_hidden_dataset"]
     assert report.expected_result is None and report.hidden_expected_result is None
-    assert sandbox_jobs == []
+    # one job judges the visible data (so every other problem is listed too); no second run confirms a refused capsule
+    assert len(sandbox_jobs) == 1
+
+
+def test_a_missing_hidden_dataset_does_not_hide_a_broken_reference_or_schema(sandbox_jobs):
+    data = without_hidden_dataset()
+    data["config_data"]["reference_solution"] = "SELEC name FROM customers;"
+    data["config_data"]["schema_info"][0]["columns"].append("email (TEXT)")
+
+    report = judged(data)
+
+    assert [problem.category for problem in report.problems] == ["missing_hidden_dataset", "syntax_error", "schema_mismatch"]
+    assert "customers has no column email" in report.problems[2].message
+    assert len(sandbox_jobs) == 1
 
 
 def test_a_blank_hidden_dataset_counts_as_none():

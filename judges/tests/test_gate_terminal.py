@@ -177,3 +177,16 @@ def test_without_pass_or_fail_on_the_last_line_the_exit_status_decides():
 
     assert report.passed, report.message
     assert report.tasks[0].output_before == report.tasks[0].output_after == "pass comes first\nchecking"
+
+
+# --- Every problem at once ---------------------------------------------------------------------------
+
+
+def test_every_failing_task_is_listed_not_only_the_first():
+    report = judged(terminal_capsule(("echo pass", "true"), ("test -d notes", "mkdir notes"), ("ls report.txt", "touch report.md")))
+
+    assert [(problem.category, problem.task_id) for problem in report.problems] == [
+        ("task_already_passing", "t1"), ("task_unsolvable", "t3")
+    ]
+    assert (report.category, report.message) == (report.problems[0].category, report.problems[0].message)
+    assert [step.name for step in report.steps] == STEP_NAMES[:1]  # no second session confirms a refused capsule

@@ -7,13 +7,17 @@ test; the boilerplate runs last because it may hang by design (an empty loop). O
 needs of the boilerplate, and starting code fails the first test almost always: so the batch runs it on the
 first test only, and the other tests run (in a job of their own) only when it passes that one.
 
-Steps, each recorded in the report:
+Steps, each recorded in the report. Every problem found is listed (ValidationReport.problems): a missing hidden
+test does not stop the reference from running, and every failing test is named — only the tests a limit kept
+from running are summed up in one problem.
 1. The tests: at least one visible and one hidden (hidden tests keep learners from hard-coding answers).
-2. The reference solution: compiled once, every test run; any failure is reported with the failing call,
+2. The reference solution: compiled once, every test run; each failure is reported with the failing call,
    the expected and the actual output, and the error — what the Debugger agent needs to fix it.
 3. The boilerplate: it must compile (learners start from it) and fail at least one test, or learners have
-   nothing to do.
+   nothing to do. When the reference fails, only its probe (already run) is read: whether it compiles.
 4. A second run of the reference must give the same verdicts and outputs (no randomness or timing).
+5. Every example call the statement shows is a visible test, with the result the statement gives
+   (judges/validators/examples.py; no sandbox needed).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from judges.reports import CATEGORY_OF_VERDICT, TestOutcome, ValidationReport
 from judges.runtimes import Budget, JobResult, TestResult, TestSpec, run_code_batch, run_code_tests
 from judges.runtimes.compare import DEFAULT_TOLERANCE, CompareMode
 from judges.validators.common import ReportBuilder, quote
+from judges.validators.examples import example_problems
 
 # Languages whose "compile" step is only a syntax check: a failure there is a syntax error.
 INTERPRETED = {"python", "javascript", "bash"}
@@ -87,10 +92,6 @@ def describe_failure(case: TestCase, result: TestResult, number: int) -> str:
     return f"{where} — {detail}"
 
 
-def run_fingerprint(job: JobResult) -> list[tuple[str, str]]:
-    return [(test.verdict.value, test.stdout) for test in job.tests]
-
-
 def validate_code(draft: CapsuleDraft) -> ValidationReport:
     config = draft.config
     assert isinstance(config, CodeConfig)
@@ -103,9 +104,9 @@ def validate_code(draft: CapsuleDraft) -> ValidationReport:
         step.ok = bool(hidden and visible)
         step.detail = f"{visible} visible, {hidden} hidden"
     if not visible:
-        return report.fail("missing_visible_test", "Every test is hidden: add at least one visible test so learners see an example.")
+        report.problem("missing_visible_test", "Every test is hidden: add at least one visible test so learners see an example.")
     if not hidden:
-        return report.fail("missing_hidden_test", "Every test is visible: add at least one hidden test so learners cannot pass by matching the examples.")
+        report.problem("missing_hidden_test", "Every test is visible: add at least one hidden test so learners cannot pass by matching the examples.")
 
     specs = test_specs(cases)
     limits = limits_for(draft.language, extended=draft.runtime_tier.endswith("-extended"))
@@ -120,59 +121,100 @@ def validate_code(draft: CapsuleDraft) -> ValidationReport:
         report.tests = test_outcomes(cases, first)
         step.ok = first.passed
         step.detail = f"{sum(t.passed for t in first.tests)}/{len(cases)} tests pass"
-    if not first.compiled:
-        compiler = first.compile
-        message = compiler.message if compiler else "The reference solution does not compile."
-        error_line = compiler_error_line(compiler.stderr if compiler else "")
-        return report.fail(
-            compile_category(draft.language),
-            f"The reference solution does not compile: {message}" + (f" ({error_line[:300]})" if error_line else ""),
-        )
-    failing = next((result for result in first.tests if not result.passed), None)
-    if failing is not None:
-        case = cases[failing.index]
-        return report.fail(
-            CATEGORY_OF_VERDICT[failing.verdict.value],
-            "The reference solution fails " + describe_failure(case, failing, failing.index + 1),
-        )
+    _reference_problems(report, draft.language, cases, first)
 
     with report.step("starting code compiles and fails at least one test") as step:
-        starting, failing = judge_starting_code(draft.language, config.boilerplate_code, specs, probe, limits)
+        # Only a passing reference makes the starting code's other tests worth a job of their own; otherwise its
+        # probe (already run) still says whether it compiles.
+        if first.passed:
+            starting, failing = judge_starting_code(draft.language, config.boilerplate_code, specs, probe, limits)
+        else:
+            starting, failing = probe, (0 if probe.tests and probe.tests[0].verdict.value not in ("AC", "NR") else None)
         step.ok = starting.compiled and failing is not None
         if not starting.compiled:
             step.detail = "does not compile"
+        elif failing is not None:
+            step.detail = f"fails test {failing + 1}"
         else:
-            step.detail = f"fails test {failing + 1}" if failing is not None else "passes every test"
+            step.detail = "passes every test" if first.passed else "not judged: the reference fails"
     if not starting.compiled:
         error_line = compiler_error_line(starting.compile.stderr if starting.compile else "")
-        return report.fail(
+        report.problem(
             compile_category(draft.language),
             "The starting code does not compile, so learners would begin with an error"
             + (f": {error_line[:300]}" if error_line else "."),
         )
-    if failing is None:
-        return report.fail(
+    elif failing is None and first.passed:
+        report.problem(
             "boilerplate_passes", "The starting code already passes every test, so learners would have nothing to do."
         )
 
     with report.step("a second run of the reference agrees") as step:
-        disagreements = [
-            index for index, (a, b) in enumerate(zip(run_fingerprint(first), run_fingerprint(second), strict=True)) if a != b
-        ]
+        disagreements = run_disagreements(first, second) if first.compiled else []
         step.ok = not disagreements
         step.detail = "same verdicts and outputs" if not disagreements else f"tests {', '.join(str(i + 1) for i in disagreements)} differ"
-    if disagreements:
-        index = disagreements[0]
-        return report.fail(
+    for index in disagreements:
+        report.problem(
             "flaky",
             f"Test {index + 1} ({cases[index].description}) gave different results on two runs of the reference: "
             f"{quote(first.tests[index].stdout)} then {quote(second.tests[index].stdout)}; tests must be deterministic.",
+            test_index=index,
         )
 
-    return report.passed(
+    with report.step("every example in the statement is a visible test") as step:
+        shown, example_issues = example_problems(draft.problem_statement_md, cases, config.reference_solution)
+        step.ok = not example_issues
+        step.detail = f"{shown} example{'s' if shown != 1 else ''}, {len(example_issues)} not matched by a visible test" if example_issues else f"{shown} example{'s' if shown != 1 else ''}, each a visible test"
+    for issue in example_issues:
+        report.problem(issue.category, issue.message, test_index=issue.test_index)
+
+    return report.finish(
         f"The reference solution passes all {len(cases)} tests ({hidden} hidden), the starting code fails "
-        f"test {failing + 1}, and a second run agrees."
+        f"test {(failing or 0) + 1}, and a second run agrees."
     )
+
+
+def _reference_problems(report: ReportBuilder, language: str, cases: list[TestCase], first: JobResult) -> None:
+    """One problem per failing test of the reference (the tests a limit kept from running: one problem for all)."""
+    if not first.compiled:
+        compiler = first.compile
+        message = compiler.message if compiler else "The reference solution does not compile."
+        error_line = compiler_error_line(compiler.stderr if compiler else "")
+        report.problem(
+            compile_category(language),
+            f"The reference solution does not compile: {message}" + (f" ({error_line[:300]})" if error_line else ""),
+        )
+        return
+    not_run = [result.index for result in first.tests if result.verdict.value == "NR"]
+    for result in first.tests:
+        if not result.passed and result.verdict.value != "NR":
+            report.problem(
+                CATEGORY_OF_VERDICT[result.verdict.value],
+                "The reference solution fails " + describe_failure(cases[result.index], result, result.index + 1),
+                test_index=result.index,
+            )
+    if not_run:
+        numbers = ", ".join(str(index + 1) for index in not_run)
+        report.problem(
+            "timeout",
+            f"Test{'s' if len(not_run) > 1 else ''} {numbers} did not run: the judge stops at the first test that runs "
+            "out of time or memory, so fix that one first.",
+            test_index=not_run[0],
+        )
+
+
+# A test that ran out of time or memory (or never ran) in either run says nothing about determinism.
+_LIMIT_VERDICTS = {"TLE", "MLE", "NR", "OLE"}
+
+
+def run_disagreements(first: JobResult, second: JobResult) -> list[int]:
+    """The tests whose verdict or output differ between two runs of the reference (limits left out)."""
+    return [
+        index
+        for index, (a, b) in enumerate(zip(first.tests, second.tests, strict=True))
+        if a.verdict.value not in _LIMIT_VERDICTS and b.verdict.value not in _LIMIT_VERDICTS
+        and (a.verdict.value, a.stdout) != (b.verdict.value, b.stdout)
+    ]
 
 
 STOP_AT_FIRST_LIMIT = Budget(stop_on_limit=True)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from judges.reports import Category, ReportStep, TaskOutcome, TestOutcome, ValidationReport
+from judges.reports import Category, Problem, ReportStep, TaskOutcome, TestOutcome, ValidationReport
 
 SHOWN_OUTPUT_CHARS = 200  # how much of an output a report sentence quotes
 
@@ -19,13 +19,18 @@ def quote(text: str, limit: int = SHOWN_OUTPUT_CHARS) -> str:
 
 @dataclass
 class ReportBuilder:
-    """Collects steps and outcomes while a validator works, then makes the one report."""
+    """Collects steps, outcomes and problems while a validator works, then makes the one report.
+
+    A validator records every problem it finds (`problem`) and goes on wherever what it already ran still says
+    something; `fail` records a last problem after which nothing more can be judged (a seed that does not run).
+    `finish` makes the report: failed with every problem (the first is its category and message), or passed."""
 
     capsule_type: str
     language: str
     steps: list[ReportStep] = field(default_factory=list)
     tests: list[TestOutcome] = field(default_factory=list)
     tasks: list[TaskOutcome] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
 
     @contextmanager
@@ -49,12 +54,30 @@ class ReportBuilder:
             steps=self.steps,
             tests=self.tests,
             tasks=self.tasks,
+            problems=self.problems,
             seconds=round(time.monotonic() - self.started, 4),
             **extra,
         )
 
+    def problem(self, category: Category, message: str, *, test_index: int | None = None, task_id: str | None = None) -> None:
+        self.problems.append(Problem(category=category, message=message, test_index=test_index, task_id=task_id))
+
+    @property
+    def has_problems(self) -> bool:
+        return bool(self.problems)
+
     def fail(self, category: Category, message: str, **extra: object) -> ValidationReport:
-        return self._report(False, category, message, **extra)
+        """Record a problem after which nothing more can be judged, and make the failed report."""
+        self.problem(category, message)
+        return self.finish("", **extra)
+
+    def finish(self, passed_message: str, **extra: object) -> ValidationReport:
+        """The report: failed with every recorded problem (the first one is its category and message), else
+        passed with `passed_message`."""
+        if self.problems:
+            first = self.problems[0]
+            return self._report(False, first.category, first.message, **extra)
+        return self._report(True, None, passed_message, **extra)
 
     def passed(self, message: str, **extra: object) -> ValidationReport:
-        return self._report(True, None, message, **extra)
+        return self.finish(message, **extra)

@@ -2,8 +2,11 @@
 description that matches the real tables, and a hidden dataset on which the reference's result differs.
 
 Steps, each recorded in the report:
-1. A NEW capsule (`new=True`: being created) without a hidden dataset fails at once, category
-   missing_hidden_dataset: learners are graded on the visible and the hidden dataset (DESIGN.md §5, "earned,
+Every problem found is listed (ValidationReport.problems); only a seed that does not run ends the judgement
+early, and the second runs (jobs 3 and 4) only confirm a capsule that passed everything else.
+
+1. A NEW capsule (`new=True`: being created) without a hidden dataset fails, category
+   missing_hidden_dataset (the visible data is still judged, so every other problem is listed too): learners are graded on the visible and the hidden dataset (DESIGN.md §5, "earned,
    not pasted"), and without the hidden one a query that lists the visible answer's rows as literals passes.
    A saved capsule judged again (`new=False`) passes without one, with a warning in the report.
 2. Job 1: seed a fresh database and run, each on its own copy: the reference query and the starting query if
@@ -29,11 +32,12 @@ hidden dataset is judged before either second run.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from capsules.schemas import CapsuleDraft, DatabaseConfig
 from capsules.seed_sql import SeedSqlMissing, seed_sql_read
-from judges.limits import limits_for
+from judges.limits import Limits, limits_for
 from judges.reports import CATEGORY_OF_VERDICT, ExpectedResult, ValidationReport
 from judges.runtimes import SQL_ENGINES, SqlBatchResult, SqlColumn, SqlResult
 from judges.sql_compare import results_match
@@ -176,7 +180,7 @@ def validate_database(draft: CapsuleDraft, *, new: bool = True) -> ValidationRep
     if hidden_seed is None and new:
         with report.step("a hidden dataset is given") as step:
             step.ok, step.detail = False, "no hidden_seed_sql"
-        return report.fail("missing_hidden_dataset", MISSING_HIDDEN_DATASET_MESSAGE)
+        report.problem("missing_hidden_dataset", MISSING_HIDDEN_DATASET_MESSAGE)
 
     starting = config.boilerplate_code.strip()
     queries = [config.reference_solution] + ([starting] if starting else [])
@@ -193,82 +197,31 @@ def validate_database(draft: CapsuleDraft, *, new: bool = True) -> ValidationRep
     with report.step("reference query returns rows") as step:
         step.ok = reference.ok and reference.row_count > 0
         step.detail = f"{reference.row_count} rows, {len(reference.columns)} columns" if reference.ok else (reference.error or "")
-    if not reference.ok:
-        return report.fail(query_failure_category(reference), f"The reference query fails: {reference.error}")
-    if reference.truncated:
-        return report.fail("output_limit", f"The reference query returns {reference.row_count} rows; at most {limits.sql_max_rows} can be graded.")
-    if reference.row_count == 0:
-        return report.fail("empty_result", "The reference query returns no rows, so any empty answer would pass; check its WHERE clause or the seed data.")
+    _reference_problems(report, reference, limits.sql_max_rows, where="")
 
     with report.step("schema_info matches the real tables") as step:
         problems = schema_differences(config, batch)
         step.ok = not problems
         step.detail = "; ".join(problems) or "every table and column described"
     if problems:
-        return report.fail(
+        report.problem(
             "schema_mismatch",
             f"schema_info does not match the seeded database: {'; '.join(problems)}. The real tables are {_tables_text(batch.tables)}.",
         )
 
-    if starting:
+    if starting and reference.ok:
         with report.step("starting query does not already give the answer") as step:
             result = batch.results[1]
             step.ok = not (result.ok and results_match(expected=reference, actual=result).matches)
             step.detail = "differs from the reference" if step.ok else "same result as the reference"
         if not step.ok:
-            return report.fail("boilerplate_passes", "The starting query already returns the expected result, so learners would have nothing to do.")
+            report.problem("boilerplate_passes", "The starting query already returns the expected result, so learners would have nothing to do.")
 
-    hidden_reference: SqlResult | None = None
-    if hidden_seed is not None:
-        with report.step("the hidden dataset has the same tables and columns") as step:
-            hidden_batch = engine(hidden_seed, [config.reference_solution], limits)
-            differences = dataset_differences(batch, hidden_batch) if hidden_batch.seed_ok else []
-            step.ok = hidden_batch.seed_ok and not differences
-            step.detail = (
-                f"seed failed: {hidden_batch.seed_error}" if not hidden_batch.seed_ok
-                else "; ".join(differences) or f"{len(hidden_batch.tables)} tables, the same columns"
-            )  # fmt: skip
-        if not hidden_batch.seed_ok:
-            return report.fail(_seed_failure_category(hidden_batch.seed_error), f"The hidden dataset's seed SQL fails: {hidden_batch.seed_error}")
-        if differences:
-            return report.fail(
-                "schema_mismatch",
-                f"The hidden dataset must create exactly the tables and columns of the visible seed: {'; '.join(differences)}. "
-                f"The visible seed creates {_tables_text(batch.tables)}.",
-            )
+    hidden_reference = _judge_hidden_dataset(report, engine, config, hidden_seed, batch, reference, limits) if hidden_seed is not None else None
 
-        hidden_reference = hidden_batch.results[0]
-        with report.step("reference query returns rows on the hidden dataset") as step:
-            step.ok = hidden_reference.ok and hidden_reference.row_count > 0 and not hidden_reference.truncated
-            step.detail = (
-                f"{hidden_reference.row_count} rows, {len(hidden_reference.columns)} columns" if hidden_reference.ok
-                else (hidden_reference.error or "")
-            )  # fmt: skip
-        if not hidden_reference.ok:
-            return report.fail(query_failure_category(hidden_reference), f"The reference query fails on the hidden dataset: {hidden_reference.error}")
-        if hidden_reference.truncated:
-            return report.fail(
-                "output_limit",
-                f"The reference query returns {hidden_reference.row_count} rows on the hidden dataset; at most {limits.sql_max_rows} can be graded.",
-            )
-        if hidden_reference.row_count == 0:
-            return report.fail(
-                "empty_result",
-                "The reference query returns no rows on the hidden dataset, so an empty answer would pass there; "
-                "add rows to the hidden dataset that the query selects.",
-            )
-
-        with report.step("the hidden result differs from the visible result") as step:
-            step.ok = not results_match(expected=hidden_reference, actual=reference).matches
-            step.detail = "differs" if step.ok else "same result on both datasets"
-        if not step.ok:
-            return report.fail(
-                "missing_hidden_dataset",
-                f"The reference query returns the same result on the hidden dataset as on the visible data "
-                f"({_rows(reference.row_count)}), so a query that lists the visible rows as literals would pass both. "
-                "Change the hidden dataset's rows (other values, more or fewer rows that match) so that the "
-                "reference's result there differs from its visible result.",
-            )
+    # The second runs only confirm a capsule that passed everything else: a refused one needs no more jobs.
+    if report.has_problems:
+        return report.finish("")
 
     with report.step("a second run of the reference agrees") as step:
         again = engine(seed, [config.reference_solution], limits).results[0]
@@ -303,3 +256,77 @@ def validate_database(draft: CapsuleDraft, *, new: bool = True) -> ValidationRep
         expected_result=_expected(reference),
         hidden_expected_result=_expected(hidden_reference),
     )
+
+
+def _reference_problems(report: ReportBuilder, result: SqlResult, max_rows: int, *, where: str) -> bool:
+    """Record what is wrong with the reference's result (`where`: "" or " on the hidden dataset"); True if nothing."""
+    if not result.ok:
+        report.problem(query_failure_category(result), f"The reference query fails{where}: {result.error}")
+    elif result.truncated:
+        report.problem("output_limit", f"The reference query returns {result.row_count} rows{where}; at most {max_rows} can be graded.")
+    elif result.row_count == 0:
+        report.problem(
+            "empty_result",
+            "The reference query returns no rows on the hidden dataset, so an empty answer would pass there; add rows to the "
+            "hidden dataset that the query selects." if where else
+            "The reference query returns no rows, so any empty answer would pass; check its WHERE clause or the seed data.",
+        )  # fmt: skip
+    else:
+        return True
+    return False
+
+
+def _judge_hidden_dataset(
+    report: ReportBuilder,
+    engine: Callable[..., SqlBatchResult],
+    config: DatabaseConfig,
+    hidden_seed: str,
+    batch: SqlBatchResult,
+    reference: SqlResult,
+    limits: Limits,
+) -> SqlResult | None:
+    """Job 2: the hidden dataset's tables, the reference's result there, and that it differs from the visible one.
+    Returns the hidden result when it is usable (for the second run), else None."""
+    with report.step("the hidden dataset has the same tables and columns") as step:
+        hidden_batch = engine(hidden_seed, [config.reference_solution], limits)
+        differences = dataset_differences(batch, hidden_batch) if hidden_batch.seed_ok else []
+        step.ok = hidden_batch.seed_ok and not differences
+        step.detail = (
+            f"seed failed: {hidden_batch.seed_error}" if not hidden_batch.seed_ok
+            else "; ".join(differences) or f"{len(hidden_batch.tables)} tables, the same columns"
+        )  # fmt: skip
+    if not hidden_batch.seed_ok:
+        report.problem(_seed_failure_category(hidden_batch.seed_error), f"The hidden dataset's seed SQL fails: {hidden_batch.seed_error}")
+        return None
+    if differences:
+        report.problem(
+            "schema_mismatch",
+            f"The hidden dataset must create exactly the tables and columns of the visible seed: {'; '.join(differences)}. "
+            f"The visible seed creates {_tables_text(batch.tables)}.",
+        )
+        return None  # the reference's result on other tables says nothing yet
+
+    hidden_reference = hidden_batch.results[0]
+    with report.step("reference query returns rows on the hidden dataset") as step:
+        step.ok = hidden_reference.ok and hidden_reference.row_count > 0 and not hidden_reference.truncated
+        step.detail = (
+            f"{hidden_reference.row_count} rows, {len(hidden_reference.columns)} columns" if hidden_reference.ok
+            else (hidden_reference.error or "")
+        )  # fmt: skip
+    if not _reference_problems(report, hidden_reference, limits.sql_max_rows, where=" on the hidden dataset"):
+        return None
+    if not (reference.ok and reference.row_count > 0 and not reference.truncated):
+        return hidden_reference  # nothing visible to compare with
+
+    with report.step("the hidden result differs from the visible result") as step:
+        step.ok = not results_match(expected=hidden_reference, actual=reference).matches
+        step.detail = "differs" if step.ok else "same result on both datasets"
+    if not step.ok:
+        report.problem(
+            "missing_hidden_dataset",
+            f"The reference query returns the same result on the hidden dataset as on the visible data "
+            f"({_rows(reference.row_count)}), so a query that lists the visible rows as literals would pass both. "
+            "Change the hidden dataset's rows (other values, more or fewer rows that match) so that the "
+            "reference's result there differs from its visible result.",
+        )
+    return hidden_reference

@@ -4,7 +4,7 @@ before its solution commands run and pass after; tasks run in order.
 A check passes when its last line of output is `pass` (the seed's convention), or, when it prints
 neither `pass` nor `fail` last, when it exits with status 0.
 
-Steps, each recorded in the report:
+Steps, each recorded in the report; every task's problem is listed (ValidationReport.problems), not the first:
 1. One session: setup, then per task: check (must fail), solution commands, check (must pass).
 2. A second session must give the same pass/fail pattern (no randomness or timing in the checks).
 """
@@ -79,19 +79,24 @@ def validate_terminal(draft: CapsuleDraft) -> ValidationReport:
     for number, (task, outcome) in enumerate(zip(config.tasks, report.tasks, strict=True)):
         before, solution, after = session.steps[number * STEPS_PER_TASK : (number + 1) * STEPS_PER_TASK]
         if not outcome.failed_before:
-            return report.fail(
+            report.problem(
                 "task_already_passing",
                 f"Task {task.task_id}'s check already passes before its solution runs, so it proves nothing "
                 f"(it printed {quote(outcome.output_before)}).",
+                task_id=task.task_id,
             )
         if not outcome.passed_after:
             limit = CATEGORY_OF_VERDICT.get(after.verdict.value) if after.verdict.value not in ("AC", "RE") else None
             solution_note = "" if solution.ok else f" The solution commands themselves failed: {solution.message} {quote(_output(solution))}."
-            return report.fail(
+            report.problem(
                 limit or "task_unsolvable",
                 f"Task {task.task_id}'s check still fails after its solution commands ran "
                 f"(it printed {quote(outcome.output_after)}, exit status {after.exit_code}).{solution_note}",
+                task_id=task.task_id,
             )
+    # The second session only confirms a capsule whose every task works: a refused one needs no more jobs.
+    if report.has_problems:
+        return report.finish("")
 
     with report.step("a second session agrees") as step:
         again = run_shell_session(config.setup_script, steps, limits, budget=STOP_AT_FIRST_LIMIT)

@@ -82,6 +82,7 @@ RESET_DONE_MESSAGE = "Workspace reset — your files are back to how the exercis
 CONFIRM_RESET_MESSAGE = "Reset your workspace? Every file you made or changed is deleted and the exercise starts over."
 UNCONFIRMED_RESET_MESSAGE = "Confirm the reset first: nothing was changed."
 NO_SUCH_TASK_MESSAGE = "This exercise has no such task. Reload it to see its tasks."
+HINT_PREFIX = "Hint from the author:"  # before a failed task's declared failure_message
 
 
 def scrollback_chars() -> int:
@@ -125,6 +126,7 @@ class TaskState:
     task_id: str
     description: str
     passed: bool | None = None  # None: not checked (in this answer)
+    failure_message: str = ""  # the author's hint for a failed check (judges/workspace.py: never the script's output)
 
 
 @dataclass(frozen=True)
@@ -168,11 +170,17 @@ class TerminalState:
 
 def task_states(config: dict[str, Any], checks: list[TaskCheck] | None = None) -> list[TaskState]:
     """The capsule's tasks (learner-safe: ids and descriptions) with the results of `checks`."""
-    results = {check.task_id: check.passed for check in checks or []}
-    return [
-        TaskState(number=number, task_id=task["task_id"], description=task["description"], passed=results.get(task["task_id"]))
-        for number, task in enumerate(config.get("tasks", []), start=1)
-    ]
+    results = {check.task_id: check for check in checks or []}
+    states = []
+    for number, task in enumerate(config.get("tasks", []), start=1):
+        check = results.get(task["task_id"])
+        states.append(
+            TaskState(
+                number=number, task_id=task["task_id"], description=task["description"],
+                passed=check.passed if check else None, failure_message=(check.failure_message or "") if check else "",
+            )
+        )  # fmt: skip
+    return states
 
 
 def saved_cwd(capsule: Capsule | UUID, learner_key: str) -> str:
@@ -334,6 +342,8 @@ def check_message(checks: list[TaskCheck], *, every_task: bool, completion: Comp
     if not every_task:
         check = checks[0]
         message = f"Task {check.task_id}: {'done' if check.passed else 'not done yet'}."
+        if check.failure_message:
+            message += f" {HINT_PREFIX} {check.failure_message}"
     else:
         passed = sum(check.passed for check in checks)
         message = f"All {len(checks)} tasks done." if passed == len(checks) else f"{passed} of {len(checks)} tasks done."
@@ -342,6 +352,13 @@ def check_message(checks: list[TaskCheck], *, every_task: bool, completion: Comp
     if completion.course_complete:
         return f"{message} Course complete!"
     return f"{message} Step {completion.step} complete." if completion.total > 1 else f"{message} Exercise complete."
+
+
+def _task_json(check: TaskCheck) -> dict[str, Any]:
+    body: dict[str, Any] = {"task_id": check.task_id, "description": check.description, "passed": check.passed}
+    if check.failure_message:
+        body["failure_message"] = check.failure_message
+    return body
 
 
 def _check(request: HtmxHttpRequest, target: WorkspaceTarget) -> HttpResponse:
@@ -377,7 +394,7 @@ def _check(request: HtmxHttpRequest, target: WorkspaceTarget) -> HttpResponse:
         shown = [TaskCheck(task_id=task["task_id"], description=task["description"], passed=True) for task in config["tasks"]]
     message = check_message(checks, every_task=task_id is None, completion=completion)
     state = _state(request, target, cwd=cwd[-1], tasks=task_states(config, shown), check_summary=message)
-    tasks_json = [{"task_id": check.task_id, "description": check.description, "passed": check.passed} for check in checks]
+    tasks_json = [_task_json(check) for check in checks]
     json_body = {"tasks": tasks_json, "all_passed": every_task_passes}
     return workspace_response(
         request, target, results_template=CHECK_TEMPLATE, context={"term": state}, json_body=json_body,

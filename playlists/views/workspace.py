@@ -43,7 +43,7 @@ from capsules.selectors import get_capsule_for_reader
 from codecapsule.views import HtmxHttpRequest
 from codecapsule.net import client_address
 from codecapsule.admission import InFlight, learner_attempt
-from judges.grading import AttemptResult, GradedTest, Mode, grade_attempt
+from judges.grading import AttemptResult, GradedTest, Mode, grade_attempt, verdict_label
 from judges.sandbox import SandboxError
 from playlists.models import LearnerProgress, Playlist
 from playlists.selectors import EmbedStep, embed_step, get_playlist_for_embed, learner_progress
@@ -324,16 +324,6 @@ UNAVAILABLE_TEMPLATE = "playlists/embed/workspace/_result_unavailable.html"
 UNAVAILABLE_MESSAGE = "Grading is unavailable right now — your code is kept; Retry"
 # A form-encoded body: percent-encoding makes each byte of code up to three characters, plus the other fields.
 FORM_OVERHEAD_BYTES = 4096
-VERDICT_LABELS = {
-    "AC": "Passed",
-    "WA": "Wrong answer",
-    "TLE": "Took too long",
-    "MLE": "Used too much memory",
-    "RE": "Runtime error",
-    "CE": "Did not compile",
-    "OLE": "Printed too much",
-    "NR": "Not run",  # an earlier test ran out of time or memory, or the attempt's time was up
-}
 
 
 def _declared_too_large(request: HtmxHttpRequest) -> bool:
@@ -440,7 +430,9 @@ class ShownTest:
     number: int  # 1-based, among all of the capsule's tests
     is_hidden: bool
     passed: bool
+    verdict: str  # the code ("WA"): a data attribute for scripts and styles; learners read verdict_label
     verdict_label: str
+    failure_message: str = ""  # the author's hint; grading sets it only for a test that failed
     description: str = ""
     call: str = ""
     expected: str = ""
@@ -453,8 +445,9 @@ class ShownTest:
 
 def _shown_test(test: GradedTest) -> ShownTest:
     shown = ShownTest(
-        number=test.index + 1, is_hidden=test.is_hidden, passed=test.passed, verdict_label=VERDICT_LABELS.get(test.verdict, test.verdict)
-    )
+        number=test.index + 1, is_hidden=test.is_hidden, passed=test.passed, verdict=test.verdict,
+        verdict_label=test.verdict_label or verdict_label(test.verdict), failure_message=test.failure_message or "",
+    )  # fmt: skip
     if test.is_hidden:
         return shown
     expected, actual = test.expected or "", test.actual or ""

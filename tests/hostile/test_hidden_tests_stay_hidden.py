@@ -130,7 +130,7 @@ def test_the_attempts_api_carries_nothing_hidden(learner, exercise):
     answer = learner.attempt(capsule, language.spy)
 
     hidden = [test for test in answer["tests"] if test["is_hidden"]]
-    assert [set(test) for test in hidden] == [{"index", "is_hidden", "verdict", "passed"}] * 2
+    assert [set(test) for test in hidden] == [{"index", "is_hidden", "verdict", "passed", "verdict_label"}] * 2
     # Judged (not skipped): the spy's printing makes them wrong answers, and that is all the learner learns.
     assert [test["verdict"] for test in hidden] == ["WA", "WA"]
     assert visible_call_found(json.dumps(answer))
