@@ -8,7 +8,9 @@ capsules_owned_by for the list). htmx requests get a fragment of the same templa
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.conf import settings
@@ -17,13 +19,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from capsules import selectors, services
 from capsules.forms import CAPSULE_FORMS, CapsuleFilterForm, CapsuleForm
-from capsules.models import Capsule, CapsuleType
-from capsules.schemas import learner_safe_config
+from capsules.hooks import judge_capsule
+from capsules.models import Capsule, CapsuleStatus, CapsuleType
+from capsules.schemas import describe_tier, learner_safe_config
 from capsules.seed_sql import SeedSqlMissing, seed_sql_read
 from codecapsule.admission import creator_judgement
 from codecapsule.errors import ApplicationError
@@ -62,13 +67,22 @@ def capsule_detail(request: HtmxHttpRequest, capsule_id: UUID) -> HttpResponse:
         # Readers who do not own the capsule get the one learner-safe view (DESIGN.md §4).
         "config": capsule.config_data if is_owner else learner_safe_config(capsule.capsule_type, capsule.config_data),
     }
+    context["tier_description"] = describe_tier(capsule.runtime_tier)
+    # Hints are Markdown, as learners see them (render_markdown sanitises: creators and LLMs write them).
+    context["hints_html"] = [render_markdown(hint) for hint in context["config"].get("hints", [])]
     if is_owner:
         context.update(_owner_extras(capsule))
     return render(request, "capsules/capsule_detail.html", context)
 
 
 def _owner_extras(capsule: Capsule) -> dict[str, Any]:
-    extras: dict[str, Any] = {"report": capsule.validation_report, "report_json": None, "seed_sql": None}
+    extras: dict[str, Any] = {
+        "report": capsule.validation_report,
+        "report_json": None,
+        "seed_sql": None,
+        "problems": report_problems(capsule.validation_report),
+        "embed": embed_details(capsule),
+    }
     if capsule.validation_report is not None:
         extras["report_json"] = json.dumps(capsule.validation_report, indent=2, sort_keys=True)
     if capsule.capsule_type == CapsuleType.DATABASE:
@@ -89,6 +103,8 @@ def capsule_new(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx and "add_row" in request.GET:
         return _new_row(request, form_class)
     form = form_class(request.POST if request.method == "POST" else None)
+    if _wants_check(request):
+        return _check_response(request, form, capsule=None)
     if form.ready_to_save:
         try:
             with creator_judgement(user_id=request.user.pk, address=client_address(request)):
@@ -96,7 +112,7 @@ def capsule_new(request: HtmxHttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form.add_service_errors(exc.fields or {"__all__": exc.message})
         else:
-            messages.success(request, f"Created “{capsule.title}”. It is a draft until it has been validated.")
+            _announce_save(request, capsule, created=True)
             return redirect("capsules:detail", capsule_id=capsule.pk)
     return render(request, "capsules/capsule_form.html", {"form": form, "capsule": None})
 
@@ -109,6 +125,8 @@ def capsule_edit(request: HtmxHttpRequest, capsule_id: UUID) -> HttpResponse:
     if request.htmx and "add_row" in request.GET:
         return _new_row(request, form_class)
     form = form_class(request.POST if request.method == "POST" else None, capsule=capsule)
+    if _wants_check(request):
+        return _check_response(request, form, capsule=capsule)
     if form.ready_to_save:
         try:
             with creator_judgement(user_id=request.user.pk, address=client_address(request)):
@@ -116,9 +134,102 @@ def capsule_edit(request: HtmxHttpRequest, capsule_id: UUID) -> HttpResponse:
         except ApplicationError as exc:
             form.add_service_errors(exc.fields or {"__all__": exc.message})
         else:
-            messages.success(request, f"Saved “{capsule.title}”.")
+            _announce_save(request, capsule, created=False)
             return redirect("capsules:detail", capsule_id=capsule.pk)
     return render(request, "capsules/capsule_form.html", {"form": form, "capsule": capsule})
+
+
+# --- Saving honestly, and checking without saving ------------------------------------------------------------
+
+# The judge's category for "could not run at all" (services.INCONCLUSIVE_CATEGORY): nothing was proven either way.
+_INCONCLUSIVE = services.INCONCLUSIVE_CATEGORY
+
+
+def report_problems(report: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    """Every problem of a stored report: its `problems`, or for a report stored before the judge listed them all,
+    its one category and message."""
+    if not report or report.get("passed"):
+        return []
+    if report.get("problems"):
+        return list(report["problems"])
+    return [{"category": report.get("category"), "message": report.get("message", "")}]
+
+
+def _problem_count(count: int) -> str:
+    return f"{count} problem{'' if count == 1 else 's'}"
+
+
+def _announce_save(request: HtmxHttpRequest, capsule: Capsule, *, created: bool) -> None:
+    """Say what the save did, honestly: a capsule the judge refused is a warning naming how many problems it has
+    (listed on the capsule page), never a green "Saved"."""
+    report = capsule.validation_report or {}
+    verb = "Created" if created else "Saved"
+    if report.get("passed"):
+        messages.success(request, f"{verb} “{capsule.title}” — validated: the judge ran it and it passes.")
+    elif report.get("category") == _INCONCLUSIVE:
+        messages.warning(request, f"{verb} “{capsule.title}”, but the judge could not run it: {report.get('message', '')}")
+    elif report:
+        status = "as draft" if capsule.status == CapsuleStatus.DRAFT else f"({capsule.get_status_display().lower()})"
+        count = len(report_problems(report))
+        messages.warning(request, f"{verb} {status} — {_problem_count(count)}: see {'it' if count == 1 else 'them'} below.")
+    else:
+        messages.info(request, f"{verb} “{capsule.title}”. It is a draft until it has been validated.")
+
+
+def _wants_check(request: HtmxHttpRequest) -> bool:
+    """The form's Check button: judge the posted (unsaved) capsule and show the whole report."""
+    return request.method == "POST" and "check" in request.POST
+
+
+def _judged_as_new(capsule: Capsule | None) -> bool:
+    """The rules the save would apply (see services.capsule_update): a new capsule's, or a saved one's."""
+    return capsule is None or services._held_to_new_rules(capsule)
+
+
+def _check_response(request: HtmxHttpRequest, form: CapsuleForm, *, capsule: Capsule | None) -> HttpResponse:
+    """Run the gate on the form's data without writing anything (no status, no edit record, no stored report).
+
+    It costs a sandbox job like a save, so it goes through the same admission control. htmx gets the report's
+    fragment; a plain form post gets the whole page, the form as posted and the report above its buttons."""
+    check: dict[str, Any] = {"report": None, "problems": []}
+    if form.is_bound and form.row_action is None and form.is_valid():
+        try:
+            draft = services.capsule_validate_for_save(data=form.capsule_data())
+            with creator_judgement(user_id=request.user.pk, address=client_address(request)):
+                report = judge_capsule(draft, new=_judged_as_new(capsule))
+        except ApplicationError as exc:
+            form.add_service_errors(exc.fields or {"__all__": exc.message})
+        else:
+            check = {"report": report, "problems": report_problems(report)}
+    context = {"form": form, "capsule": capsule, "check": check, "checked": True}
+    return _fragment_or_page(request, "capsules/capsule_form.html", "check_result", context)
+
+
+# --- The capsule's embed code (owner) ----------------------------------------------------------------------
+
+
+def embed_details(capsule: Capsule) -> dict[str, Any]:
+    """The single-capsule embed: its iframe code (the snippet the playlist share page gives, for one capsule), its
+    oEmbed URL, and whether learners can open it yet (only a published public capsule is shown to them)."""
+    site_url = settings.SITE_URL
+    src = f"{site_url}{reverse('playlists:embed_capsule', kwargs={'capsule_id': capsule.pk})}"
+    code = format_html(
+        '<iframe src="{}" title="{}" width="100%" height="{}" frameborder="0" style="border:0;max-width:100%" '
+        'loading="lazy" allow="clipboard-write"></iframe>\n'
+        '<script src="{}" async></script>',
+        src,
+        f"Interactive exercise: {capsule.title}",
+        settings.EMBED_DEFAULT_HEIGHT,
+        f"{site_url}{reverse('playlists:embed_script')}",
+    )
+    oembed = f"{site_url}{reverse('playlists:oembed')}?{urlencode({'url': src, 'format': 'json'})}"
+    return {
+        "src": src,
+        "code": code,
+        "oembed_url": oembed,
+        "preview_url": reverse("playlists:embed_capsule", kwargs={"capsule_id": capsule.pk}),
+        "visible_to_learners": capsule.status == CapsuleStatus.PUBLISHED and capsule.is_public,
+    }
 
 
 def _new_row(request: HtmxHttpRequest, form_class: type[CapsuleForm]) -> HttpResponse:

@@ -103,7 +103,10 @@ def test_it_saves_an_edit_and_redirects_to_the_detail_page_with_a_message(client
     )
     response = client.post(edit_url(capsule), data, follow=True)
     assert response.redirect_chain == [(reverse("capsules:detail", args=[capsule.pk]), 302)]
-    assert "Saved “Find the largest number, again”." in response.content.decode()
+    # Both tests are visible now: the judge refuses it, and the message says so (a warning, never a green "Saved").
+    page = response.content.decode()
+    assert '<p class="message message--warning">Saved as draft — 1 problem: see it below.</p>' in page
+    assert "message--success" not in page
     capsule.refresh_from_db()
     assert capsule.title == "Find the largest number, again"
     assert capsule.config_data["hints"] == ["Only one hint"]
@@ -202,6 +205,39 @@ def test_it_saves_terminal_tasks_and_keeps_the_environment_it_does_not_show(clie
     assert capsule.config_data["tasks"][1]["task_id"] == "make-notes"
     assert capsule.config_data["tasks"][1]["solution_commands"] == "mkdir -p notes\n"
     assert capsule.config_data["environment_config"] == {"disk_image_url": "https://example.com/disk.img"}
+
+
+def test_an_edit_keeps_how_each_test_compares_its_output(client, owner, make_capsule):
+    capsule = make_capsule(owner, "CODE")
+    tests = [dict(test) for test in capsule.config_data["test_cases"]]
+    tests[0] |= {"compare": "numeric", "tolerance": 0.001}
+    tests[1] |= {"compare": "exact"}
+    Capsule.objects.filter(pk=capsule.pk).update(config_data={**capsule.config_data, "test_cases": tests})
+    client.force_login(owner)
+
+    assert client.post(edit_url(capsule), page_post(client, edit_url(capsule), title="Renamed")).status_code == 302
+
+    capsule.refresh_from_db()
+    assert capsule.title == "Renamed"
+    assert [(t.get("compare"), t.get("tolerance")) for t in capsule.config_data["test_cases"]][:2] == [
+        ("numeric", 0.001),
+        ("exact", None),
+    ]
+
+
+def test_a_row_whose_visible_cells_are_cleared_is_dropped_with_what_it_carried(client, owner, make_capsule):
+    capsule = make_capsule(owner, "CODE")
+    tests = [dict(test) for test in capsule.config_data["test_cases"]]
+    tests.append({**tests[0], "description": "extra", "compare": "exact"})
+    Capsule.objects.filter(pk=capsule.pk).update(config_data={**capsule.config_data, "test_cases": tests})
+    client.force_login(owner)
+    last = len(tests) - 1
+    cleared = {f"test_cases-{last}-{name}": "" for name in ("description", "test_call", "expected_output")}
+
+    assert client.post(edit_url(capsule), page_post(client, edit_url(capsule), **cleared)).status_code == 302
+
+    capsule.refresh_from_db()
+    assert [t["description"] for t in capsule.config_data["test_cases"]] == [t["description"] for t in tests[:-1]]
 
 
 # --- Rows: htmx and no JavaScript ------------------------------------------------------------------------
