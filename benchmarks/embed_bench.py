@@ -21,6 +21,15 @@ a learner downloads to see it.
 4. Prints the embed page's weight: its HTML plus every stylesheet and script it references (<link href>,
    <script src>), raw and gzip-compressed (level 6, as a typical server compresses), in KB.
 
+5. With --phone, instead of 3 and 4: the learner's first load of the embed on a phone. Chromium (Debian's, as the
+   browser tests) with Playwright's descriptor of a Pixel 7 (412x915 viewport, device scale 2.625, touch, a
+   mobile user agent) and its CPU slowed down four times (CDP Emulation.setCPUThrottlingRate 4, Lighthouse's
+   mid-range phone); the network is loopback, as it is. Each of --phone-runs visits starts a fresh browser
+   context (nothing cached, no learner yet) and loads step 1, then loads step 2 again in the same context (a
+   repeat visit: static files cached). Prints the median and worst time to first byte, first contentful paint,
+   DOMContentLoaded, load, and the time until the code editor is ready (CodeMirror loads on demand), plus the
+   bytes transferred and the requests made.
+
 Targets: p99 at most 50 ms at 50 clients, page weight at most 60 KB (gzip). The exit status is 0 whether or not
 the targets are met (this is a report), 1 when any request failed (a status other than 200, or a broken
 connection), 2 when the benchmark could not run.
@@ -40,6 +49,7 @@ The whole run takes about 90 s:
 
     .venv/bin/python benchmarks/embed_bench.py [--clients 50] [--seconds 10] [--baseline 3] [--warmup 2]
                                                [--session 10] [--workers 3] [--threads 4]
+    .venv/bin/python benchmarks/embed_bench.py --phone [--phone-runs 5]        (about 60 s)
 """
 
 from __future__ import annotations
@@ -534,6 +544,78 @@ def add_load_arguments(parser: argparse.ArgumentParser, *, seconds: float, basel
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
 
 
+# --- A phone's first load (--phone) -------------------------------------------------------------------------
+
+PHONE_DEVICE = "Pixel 7"  # a Chromium device in Playwright's descriptors
+CPU_SLOWDOWN = 4  # Lighthouse's factor for a mid-range phone on a desktop CPU
+EDITOR_TIMEOUT_MS = 60_000
+# What the page itself measured, in ms from the navigation's start (Navigation and Paint Timing), and what
+# it downloaded (transferSize: 0 for a file from the cache).
+PAGE_TIMINGS_JS = """() => {
+  const nav = performance.getEntriesByType("navigation")[0];
+  const paint = performance.getEntriesByName("first-contentful-paint")[0];
+  const resources = performance.getEntriesByType("resource");
+  return {
+    ttfb: nav.responseStart, fcp: paint ? paint.startTime : null, dcl: nav.domContentLoadedEventEnd, load: nav.loadEventEnd,
+    transferred: nav.transferSize + resources.reduce((sum, entry) => sum + entry.transferSize, 0),
+    requests: 1 + resources.length,
+  };
+}"""
+PHONE_METRICS = (("ttfb", "time to first byte"), ("fcp", "first contentful paint"), ("dcl", "DOMContentLoaded"),
+                 ("load", "load"), ("editor", "code editor ready"))  # fmt: skip
+
+
+def phone_visit(page, url: str) -> dict[str, float]:
+    """Load `url` and wait for its code editor; the page's own timings."""
+    page.goto(url, wait_until="load")
+    ready = page.wait_for_function(
+        "() => document.querySelector('#workspace .cm-editor') && performance.now()", timeout=EDITOR_TIMEOUT_MS
+    )
+    timings = page.evaluate(PAGE_TIMINGS_JS)
+    timings["editor"] = ready.json_value()
+    return timings
+
+
+def phone_loads(port: int, path: str, runs: int) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
+    """`runs` first visits (a fresh context each) and the repeat visit after each."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    first, repeat = [], []
+    base = f"http://{HOST}:{port}"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        for _ in range(runs):
+            context = browser.new_context(**playwright.devices[PHONE_DEVICE])
+            page = context.new_page()
+            context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
+            first.append(phone_visit(page, f"{base}{path}?step=1"))
+            repeat.append(phone_visit(page, f"{base}{path}?step=2"))
+            context.close()
+        browser.close()
+    return first, repeat
+
+
+def print_phone_loads(label: str, visits: list[dict[str, float]]) -> None:
+    print(f"{label} ({len(visits)} visits)")
+    print(f"  {'':<26} {'median ms':>10} {'worst ms':>10}")
+    for key, name in PHONE_METRICS:
+        values = sorted(visit[key] for visit in visits if visit[key] is not None)
+        if values:
+            print(f"  {name:<26} {percentile(values, 0.5):>10.0f} {values[-1]:>10.0f}")
+    transferred = sorted(visit["transferred"] for visit in visits)
+    print(f"  {'transferred (KB)':<26} {percentile(transferred, 0.5) / 1024:>10.1f} {transferred[-1] / 1024:>10.1f}")
+    print(f"  {'requests':<26} {percentile(sorted(visit['requests'] for visit in visits), 0.5):>10.0f}")
+
+
+def run_phone(server: Server, playlist_id: str, runs: int) -> None:
+    print(f"phone: Playwright's {PHONE_DEVICE}, CPU slowed {CPU_SLOWDOWN}x (CDP Emulation.setCPUThrottlingRate), network as is (loopback)")
+    first, repeat = phone_loads(server.port, f"/embed/playlist/{playlist_id}", runs)
+    print_phone_loads("first visit: step 1, nothing cached", first)
+    print_phone_loads("repeat visit: step 2, same browser", repeat)
+
+
 def frontend_built() -> bool:
     if Path(ROOT, "static/vendor/htmx.min.js").exists():
         return True
@@ -553,6 +635,8 @@ def describe_setup(stack: Stack, args: argparse.Namespace, setup_seconds: float)
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_load_arguments(parser, seconds=10, baseline=3)
+    parser.add_argument("--phone", action="store_true", help="measure a phone's first load of the embed instead of the load test")
+    parser.add_argument("--phone-runs", type=int, default=5, help="first visits with --phone (default 5)")
     args = parser.parse_args()
 
     if not frontend_built():
@@ -562,6 +646,9 @@ def main() -> int:
         small, large = seed()
         with gunicorn(stack, workers=args.workers, threads=args.threads, probe_path=f"/api/playlists/{small}/embed?step=1") as server:
             print(describe_setup(stack, args, time.perf_counter() - began))
+            if args.phone:
+                run_phone(server, small, args.phone_runs)
+                return 0
             print(
                 f"random steps; each client is one learner after another ({args.session} requests on a keep-alive "
                 f"connection, then a new one); {args.warmup:g} s warm-up, then {args.baseline:g} s with one "

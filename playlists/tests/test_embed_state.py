@@ -55,7 +55,9 @@ def test_a_new_learner_gets_a_random_signed_key_in_the_answer_its_header_and_a_l
     assert body["learner_key"] == cookie.value == response["X-Learner-Key"]
     assert cookie["samesite"] == "Lax" and not cookie["secure"] and cookie["httponly"]
     assert cookie["max-age"] == settings.EMBED_LEARNER_COOKIE_AGE
-    assert body == {"learner_key": cookie.value, "position": 1, "completed_steps": [], "course_complete": False, "terminal_prompt": None}
+    assert body == {
+        "learner_key": cookie.value, "position": 1, "completed_steps": [], "course_complete": False, "terminal_prompt": None, "draft": None
+    }
     assert Client().get(state_url(course)).json()["learner_key"] != cookie.value
     assert_never_stored(response)
 
@@ -228,7 +230,7 @@ def test_a_capsules_state_is_the_learner_key_and_its_terminals_saved_directory(c
     _, terminal = terminal_course
     saved_workspace(terminal, KEY, "/home/learner/notes")
     response = client.get(capsule_state_url(terminal), headers={"X-Learner-Key": learner_token(KEY)})
-    assert response.json() == {"learner_key": learner_token(KEY), "terminal_prompt": "learner:~/notes$"}
+    assert response.json() == {"learner_key": learner_token(KEY), "terminal_prompt": "learner:~/notes$", "draft": None}
     assert_never_stored(response)
     fresh = Client().get(capsule_state_url(terminal))
     assert fresh.json()["terminal_prompt"] is None and fresh.cookies[settings.EMBED_LEARNER_COOKIE]

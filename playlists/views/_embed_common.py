@@ -28,6 +28,7 @@ from uuid import UUID
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.db.models import Min, Q
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -41,7 +42,7 @@ from codecapsule.markdown import render_markdown
 from codecapsule.net import client_address
 from codecapsule.views import HtmxHttpRequest
 from judges.models import TerminalWorkspace
-from playlists.models import LearnerProgress
+from playlists.models import LearnerEvent, LearnerProgress
 from playlists.selectors import EmbedStep, StepSummary
 from playlists.views._embed_cache import keep_private
 
@@ -390,17 +391,77 @@ def course_complete(steps: list[StepSummary], completed: set[str]) -> bool:
     return bool(steps) and all(str(summary.item_id) in completed for summary in steps)
 
 
+@dataclass(frozen=True)
+class StepOutcome:
+    """One line of the completion summary: how a step went for the learner."""
+
+    position: int
+    title: str
+    done: bool
+    time_taken: str  # from the learner's first view of the step to its completion; "" when not known
+
+
+def format_duration(seconds: float) -> str:
+    """A learner-facing span: "40 s", "3 min 20 s", "2 h 5 min", "3 days"."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{hours // 24} days"
+
+
+def completion_summary(step: EmbedStep, progress: LearnerProgress) -> list[StepOutcome]:
+    """Each step of the course as the learner did it, in one grouped query of their events: the first time they
+    viewed the step and the time the judge passed it. A step completed before any view was recorded (an event
+    lost to the network, a post without JavaScript) has no time rather than a wrong one."""
+    completed = completed_item_ids(progress)
+    times = {
+        str(row["item_id"]): row
+        for row in LearnerEvent.objects.filter(
+            playlist_id=step.playlist.pk, learner_key=progress.learner_key, item_id__in=[s.item_id for s in step.steps]
+        )
+        .values("item_id")
+        .annotate(
+            first_view=Min("created_at", filter=Q(verb=LearnerEvent.Verb.VIEWED)),
+            done_at=Min("created_at", filter=Q(verb=LearnerEvent.Verb.STEP_COMPLETED)),
+        )
+    }
+    outcomes = []
+    for summary in step.steps:
+        row = times.get(str(summary.item_id), {})
+        first_view, done_at = row.get("first_view"), row.get("done_at")
+        known = first_view is not None and done_at is not None and done_at >= first_view
+        outcomes.append(
+            StepOutcome(
+                position=summary.position,
+                title=summary.title,
+                done=str(summary.item_id) in completed,
+                time_taken=format_duration((done_at - first_view).total_seconds()) if known else "",
+            )
+        )
+    return outcomes
+
+
 def course_context(step: EmbedStep, options: EmbedOptions, progress: LearnerProgress | None) -> dict[str, Any]:
     """The course around a step: header, dots, footer (navigation, completion, the jump menu).
 
     The badge rule (issue #6): "Course Completed" only once every step is complete, on any step; on the last
-    step otherwise "You reached the end — N of M steps complete" with links to the steps still open.
+    step otherwise "You reached the end — N of M steps complete" with links to the steps still open. A learner
+    who completed the course gets its summary (completion_summary); the page everyone shares has no learner.
     """
     completed = completed_item_ids(progress)
     links = step_links(step, options, completed)
     playlist = step.playlist
     open_links = [link for link in links if not link.is_completed]
+    is_complete = course_complete(step.steps, completed)
     return {
+        "completion_steps": completion_summary(step, progress) if is_complete and progress is not None else [],
+        "completion_time": _course_time(progress) if is_complete and progress is not None else "",
         "playlist": playlist,
         "step": step,
         "links": links,
@@ -413,11 +474,18 @@ def course_context(step: EmbedStep, options: EmbedOptions, progress: LearnerProg
         "document_title": f"{step.capsule.title} · Step {step.position} of {step.total} · {playlist.title}",
         "events_url": events_url(playlist.pk, options),
         "state_url": playlist_state_url(playlist.pk, options),
-        "course_complete": course_complete(step.steps, completed),
+        "course_complete": is_complete,
         "completed_count": len(links) - len(open_links),
         "open_links": open_links[:OPEN_STEP_LINKS],
         "more_open_steps": max(0, len(open_links) - OPEN_STEP_LINKS),
     }
+
+
+def _course_time(progress: LearnerProgress) -> str:
+    """From the learner's first step in the course to its completion."""
+    if progress.completed_at is None or progress.started_at is None:
+        return ""
+    return format_duration((progress.completed_at - progress.started_at).total_seconds())
 
 
 def events_url(playlist_id: UUID, options: EmbedOptions) -> str:

@@ -10,7 +10,8 @@ are the same markup but never stored.
 
 What is a learner's own comes from `…/state` (embed_playlist_state, embed_capsule_state), which
 static/js/embed-frame.js asks once a page is up: their signed key (minted, and set as the cookie, for a new
-learner), where they left off, the steps they completed, and a terminal step's saved directory. The learner's
+learner), where they left off, the steps they completed, a terminal step's saved directory and an editor step's
+saved code (views/drafts.py). The learner's
 view of a step is recorded by a separate POST (`…/events`). So a course page costs one query when its
 rendering is cached (the playlist and the stamp of its content) and three when it is not (plus the step titles
 and the current capsule), whatever the playlist's length.
@@ -53,6 +54,7 @@ from playlists.selectors import (
     embed_step,
     get_playlist_for_embed,
     get_playlist_with_embed_stamp,
+    learner_draft,
     learner_progress,
     learner_step_ids,
     may_embed,
@@ -63,6 +65,7 @@ from playlists.selectors import (
 )
 from playlists.services import progress_record_view
 from playlists.views._embed_cache import course_steps, etag_of, keep_private, not_modified, rendered, share
+from playlists.views.drafts import DRAFTED_TYPES
 from playlists.views._embed_common import (
     LEARNER_KEY_HEADER,
     RATE_WINDOW_SECONDS,
@@ -199,6 +202,15 @@ def _state_response(request: HtmxHttpRequest, learner: Learner, data: dict) -> J
     return keep_private(response)
 
 
+def _draft_state(learner: Learner, capsule_id: UUID, capsule_type: str) -> dict | None:
+    """The learner's server-side draft of an editor step (views/drafts.py) for workspace.js to restore, or None.
+    A learner minted just now has none: no query."""
+    if not learner.known or capsule_type not in DRAFTED_TYPES:
+        return None
+    code = learner_draft(learner.key, capsule_id)
+    return {"capsule_id": str(capsule_id), "code": code} if code is not None else None
+
+
 def _state_not_found() -> JsonResponse:
     return keep_private(JsonResponse({"error": "Playlist or step not found"}, status=404))
 
@@ -208,11 +220,12 @@ def embed_playlist_state(request: HtmxHttpRequest, playlist_id: UUID) -> JsonRes
     """`GET /embed/playlist/<id>/state?step=N&token=…` → the learner's own part of a course page:
 
         {"learner_key": "<signed key>", "position": 3, "completed_steps": [1, 2], "course_complete": false,
-         "terminal_prompt": "learner:~/data$" | null}
+         "terminal_prompt": "learner:~/data$" | null, "draft": {"capsule_id": "…", "code": "…"} | null}
 
     `position` is where the learner left off (1 for a new learner, or when the course has since shrunk below it);
     `completed_steps` numbers their completed items as the course is now; `terminal_prompt` is the directory of
-    their saved workspace when step N is a TERMINAL step. Access is the page's (public, token, or owner). The
+    their saved workspace when step N is a TERMINAL step; `draft` their saved code when it is a CODE or DATABASE
+    step (views/drafts.py). Access is the page's (public, token, or owner). The
     learner is learner_of's: a new one is minted here, and told by the cookie and X-Learner-Key.
     """
     options = EmbedOptions.from_query(request.GET)
@@ -229,29 +242,34 @@ def embed_playlist_state(request: HtmxHttpRequest, playlist_id: UUID) -> JsonRes
     completed = completed_item_ids(progress)
     completed_steps = [position for position, (item_id, _, _) in enumerate(steps, start=1) if str(item_id) in completed]
     position = progress.position if progress is not None and 1 <= progress.position <= len(steps) else 1
-    prompt = None
-    if wanted is not None and 1 <= wanted <= len(steps) and steps[wanted - 1][2] == CapsuleType.TERMINAL:
-        prompt = saved_prompt(steps[wanted - 1][1], learner.key)
+    prompt = draft = None
+    if wanted is not None and 1 <= wanted <= len(steps):
+        _item_id, capsule_id, capsule_type = steps[wanted - 1]
+        if capsule_type == CapsuleType.TERMINAL:
+            prompt = saved_prompt(capsule_id, learner.key)
+        draft = _draft_state(learner, capsule_id, capsule_type)
     data = {
         "position": position,
         "completed_steps": completed_steps,
         "course_complete": bool(steps) and len(completed_steps) == len(steps),
         "terminal_prompt": prompt,
+        "draft": draft,
     }
     return _state_response(request, learner, data)
 
 
 @require_safe
 def embed_capsule_state(request: HtmxHttpRequest, capsule_id: UUID) -> JsonResponse:
-    """`GET /embed/capsule/<id>/state` → `{"learner_key": …, "terminal_prompt": … | null}` for a capsule embedded
-    on its own (no course progress)."""
+    """`GET /embed/capsule/<id>/state` → `{"learner_key": …, "terminal_prompt": … | null, "draft": … | null}` for a
+    capsule embedded on its own (no course progress)."""
     try:
         capsule = get_capsule_for_reader(request.user, capsule_id)
     except Http404:
         return _state_not_found()
     learner = learner_of(request)
     prompt = saved_prompt(capsule.pk, learner.key) if learner.known and capsule.capsule_type == CapsuleType.TERMINAL else None
-    return _state_response(request, learner, {"terminal_prompt": prompt})
+    draft = _draft_state(learner, capsule.pk, capsule.capsule_type)
+    return _state_response(request, learner, {"terminal_prompt": prompt, "draft": draft})
 
 
 # --- Learner events ---------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@
 // their extensions unrecognisable to our editors.
 import { EditorView, basicSetup } from "codemirror";
 import { Compartment, EditorState } from "@codemirror/state";
+import { ViewPlugin, keymap, showPanel } from "@codemirror/view";
+import { indentWithTab } from "@codemirror/commands";
 import { oneDark } from "@codemirror/theme-one-dark";
 import sharedModules from "codecapsule:shared-modules";
 import languageFiles from "codecapsule:language-files";
@@ -57,6 +59,52 @@ function prefersDark() {
   return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
 }
 
+// The editor's colours follow the system theme while it is open: where no theme is pinned (the embed's
+// ?theme=auto, the site without a choice on the toggle), a switch to dark mode at sunset recolours the page
+// through CSS, and the open editors with it. Each live editor is in `liveViews` while it exists.
+const liveViews = new Set();
+const themes = new WeakMap(); // view → its theme compartment
+
+function themeFor() {
+  return prefersDark() ? oneDark : [];
+}
+
+const followTheme = ViewPlugin.define((view) => {
+  liveViews.add(view);
+  return { destroy: () => liveViews.delete(view) };
+});
+
+if (window.matchMedia) {
+  const query = window.matchMedia("(prefers-color-scheme: dark)");
+  if (query.addEventListener) {
+    query.addEventListener("change", () => {
+      liveViews.forEach((view) => {
+        const theme = themes.get(view);
+        if (theme) view.dispatch({ effects: theme.reconfigure(themeFor()) });
+      });
+    });
+  }
+}
+
+// Tab indents, as in any code editor. Keyboard users are not trapped: Escape then Tab (within two seconds)
+// moves focus on, CodeMirror's own tab-focus behaviour. The hint under the editor says so, and the editable
+// area names it as its description so a screen reader announces it on entry. The hint is a bottom panel of
+// the editor, so it lives and goes with the editor's own DOM (a rebuild, a history snapshot's repair).
+const TAB_HINT = "Tab indents. To leave the editor, press Esc then Tab.";
+let hintCount = 0;
+
+function tabHint(textarea) {
+  const id = `${textarea.id || "editor"}-tab-hint-${++hintCount}`;
+  const panel = () => {
+    const dom = document.createElement("p");
+    dom.className = "cm-tab-hint";
+    dom.id = id;
+    dom.textContent = TAB_HINT;
+    return { dom, top: false };
+  };
+  return { id, extension: showPanel.of(panel) };
+}
+
 function attach(textarea) {
   if (textarea.dataset.editorAttached) return null;
   textarea.dataset.editorAttached = "1";
@@ -72,15 +120,26 @@ function attach(textarea) {
         textarea.dispatchEvent(new Event("input", { bubbles: true }));
       }
     }),
-    EditorView.contentAttributes.of({ "aria-label": textarea.getAttribute("aria-label") || textarea.name }),
     // A module already loaded (another editor, or this one before a rebuild) applies at once.
     language.of(module && modulesLoaded[module] ? modulesLoaded[module](name) : []),
   ];
-  if (prefersDark()) extensions.push(oneDark);
+  const contentAttributes = { "aria-label": textarea.getAttribute("aria-label") || textarea.name };
+  // A read-only editor leaves Tab alone (indenting it would do nothing), so it needs no way out either.
+  const hint = textarea.readOnly ? null : tabHint(textarea);
+  if (hint) {
+    extensions.push(keymap.of([indentWithTab]), hint.extension);
+    // After the field's own descriptions (its help text, its errors, the workspace's keys), which the hidden
+    // textarea can no longer give.
+    contentAttributes["aria-describedby"] = [textarea.getAttribute("aria-describedby"), hint.id].filter(Boolean).join(" ");
+  }
+  extensions.push(EditorView.contentAttributes.of(contentAttributes));
+  const theme = new Compartment();
+  extensions.push(theme.of(themeFor()), followTheme);
   if (textarea.readOnly) extensions.push(EditorState.readOnly.of(true));
   const view = new EditorView({
     state: EditorState.create({ doc: textarea.value, extensions }),
   });
+  themes.set(view, theme);
   textarea.after(view.dom);
   textarea.hidden = true;
   if (module && !modulesLoaded[module]) {
