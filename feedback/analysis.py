@@ -1,4 +1,4 @@
-"""What the creators' corrections say (issue #7 part 3): frequencies, the weekly trend, failure categories, and
+"""What the creators' corrections say: frequencies, the weekly trend, failure categories, and
 rule-based suggestions for the agents' prompts.
 
 A correction here is a NetCorrection: a field whose value in the capsule's latest validated state differs from

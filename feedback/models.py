@@ -224,7 +224,7 @@ class FineTuneJob(models.Model):
         return self.status == FineTuneStatus.SUCCEEDED and bool(self.fine_tuned_model)
 
 
-# --- Analysis (issue #7 part 3) ------------------------------------------------------------------------------
+# --- Analysis ------------------------------------------------------------------------------
 
 
 class FeedbackSnapshot(models.Model):

@@ -1,4 +1,4 @@
-"""The feedback dashboard `/feedback/` (issue #7 part 6): corrections over time and by type, the top patterns with
+"""The feedback dashboard `/feedback/`: corrections over time and by type, the top patterns with
 example diffs (what the AI wrote against the latest validated value: feedback.net), suggested prompt changes, the training-set size and the fine-tuning card.
 
 Staff see everyone's edits, a creator their own (feedback.insights_store.insights_for). The charts are drawn on
