@@ -187,6 +187,14 @@ def _held_to_new_rules(capsule: Capsule) -> bool:
     return (capsule.validation_report or {}).get("category") == MISSING_HIDDEN_DATASET_CATEGORY
 
 
+def capsule_check(*, draft: CapsuleDraft, existing: Capsule | None) -> tuple[str, dict[str, Any]]:
+    """What saving `draft` (checked by capsule_validate_for_save) would do, without writing anything: the status
+    it would give the capsule and the judge's report, under the rules that save would apply (a new capsule's
+    for `existing` None). The edit page's Check and the validate API's dry run."""
+    report = judge_capsule(draft, new=existing is None or _held_to_new_rules(existing))
+    return _status_from_report(existing.status if existing else CapsuleStatus.DRAFT, report), report
+
+
 def capsule_validate(*, capsule: Capsule, actor: AbstractBaseUser) -> dict[str, Any]:
     """Judge a saved capsule again and record the report and the resulting status (validate API, admin,
     revalidate command). Returns the report."""

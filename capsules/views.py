@@ -26,7 +26,6 @@ from django.views.decorators.http import require_http_methods
 
 from capsules import selectors, services
 from capsules.forms import CAPSULE_FORMS, CapsuleFilterForm, CapsuleForm
-from capsules.hooks import judge_capsule
 from capsules.models import Capsule, CapsuleStatus, CapsuleType
 from capsules.schemas import describe_tier, learner_safe_config
 from capsules.seed_sql import SeedSqlMissing, seed_sql_read
@@ -181,11 +180,6 @@ def _wants_check(request: HtmxHttpRequest) -> bool:
     return request.method == "POST" and "check" in request.POST
 
 
-def _judged_as_new(capsule: Capsule | None) -> bool:
-    """The rules the save would apply (see services.capsule_update): a new capsule's, or a saved one's."""
-    return capsule is None or services._held_to_new_rules(capsule)
-
-
 def _check_response(request: HtmxHttpRequest, form: CapsuleForm, *, capsule: Capsule | None) -> HttpResponse:
     """Run the gate on the form's data without writing anything (no status, no edit record, no stored report).
 
@@ -196,7 +190,7 @@ def _check_response(request: HtmxHttpRequest, form: CapsuleForm, *, capsule: Cap
         try:
             draft = services.capsule_validate_for_save(data=form.capsule_data())
             with creator_judgement(user_id=request.user.pk, address=client_address(request)):
-                report = judge_capsule(draft, new=_judged_as_new(capsule))
+                _, report = services.capsule_check(draft=draft, existing=capsule)
         except ApplicationError as exc:
             form.add_service_errors(exc.fields or {"__all__": exc.message})
         else:

@@ -31,7 +31,6 @@ from capsules.services import capsule_validate
 from codecapsule.errors import RetryLater, ValidationFailed, error_responses
 from codecapsule.net import client_address
 from codecapsule.admission import creator_judgement, learner_attempt
-from judges.gate import validate
 from judges.grading import AttemptResult, grade_attempt
 from judges.sandbox import SandboxError
 
@@ -125,16 +124,6 @@ def dry_run_draft(*, capsule: Capsule, body: Any) -> CapsuleDraft:
     return services.capsule_validate_for_save(data=data)
 
 
-def dry_run_judgement(*, capsule: Capsule, draft: CapsuleDraft) -> tuple[str, dict[str, Any]]:
-    """The status a save of `draft` would give `capsule`, and the judge's report; nothing is written. The rules
-    are the ones its save would apply (a capsule refused for lacking a hidden dataset keeps those of new ones)."""
-    report = validate(draft, new=services._held_to_new_rules(capsule)).model_dump(mode="json")
-    would_be = services.status_after_judging(
-        capsule.status, passed=report["passed"], conclusive=report.get("category") != services.INCONCLUSIVE_CATEGORY
-    )
-    return would_be, report
-
-
 class CapsuleValidateView(APIView):
     """Run the quality gate on a capsule; its owner only.
 
@@ -181,5 +170,5 @@ class CapsuleValidateView(APIView):
             if draft is None:
                 report = capsule_validate(capsule=capsule, actor=request.user)
                 return Response({"status": capsule.status, "report": report})
-            would_be, report = dry_run_judgement(capsule=capsule, draft=draft)
+            would_be, report = services.capsule_check(draft=draft, existing=capsule)
         return Response({"status": capsule.status, "dry_run": True, "would_be_status": would_be, "report": report})

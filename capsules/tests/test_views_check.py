@@ -82,11 +82,11 @@ def test_a_check_without_javascript_returns_the_whole_page_with_the_form_as_post
 
 
 def test_a_check_of_an_invalid_form_lists_the_form_errors_and_judges_nothing(client, owner, make_capsule, monkeypatch):
-    from capsules import views
+    from capsules import services
 
     capsule = make_capsule(owner)
     client.force_login(owner)
-    monkeypatch.setattr(views, "judge_capsule", lambda *a, **k: pytest.fail("an invalid form is not judged"))
+    monkeypatch.setattr(services, "judge_capsule", lambda *a, **k: pytest.fail("an invalid form is not judged"))
     data = page_post(client, edit_url(capsule), title="", check="1")
 
     fragment = client.post(edit_url(capsule), data, HTTP_HX_REQUEST="true").content.decode()
