@@ -1,4 +1,4 @@
-"""The offline catalog (issue #4, item 4): hand-written capsule blueprints and the topic matcher.
+"""The offline catalog: hand-written capsule blueprints and the topic matcher.
 
 When no network model is configured (LLM_PROVIDER=catalog), the Pedagogist picks the blueprint closest to
 the creator's prompt and returns its idea; the Coder returns its capsule. Every blueprint is a complete
@@ -11,12 +11,12 @@ each one with the judge's gate.
     blueprint.idea           # BlueprintIdea: title, learning_objectives, concepts, description, difficulty_rationale
     blueprint.capsule_data() # a fresh deep copy of the BaseCapsule dict (safe to change)
 
-The data lives in one module per type and language (code_python.py, ..., database.py, terminal.py), each a
-`BLUEPRINTS` list of dicts: the capsule's keys (title, capsule_type, problem_statement_md, runtime_config,
-difficulty, config_data) plus `topics` (keywords and short phrases for matching) and `idea` (the Pedagogist's
-CapsuleIdea fields except the title, which is the capsule's). Loading validates every capsule with
-capsules.schemas.parse_capsule, so a broken blueprint fails loudly (CatalogError) the first time the catalog
-is used, not when a creator happens to draw it.
+The data lives in one YAML file per exercise under exercises/<language>/ (see exercises/README.md): the
+capsule's keys (title, capsule_type, problem_statement_md, runtime_config, difficulty, config_data) plus
+`topics` (keywords and short phrases for matching) and `idea` (the Pedagogist's CapsuleIdea fields except the
+title, which is the capsule's). loader.py reads them and checks each against the capsule schema
+(capsules.schemas.parse_capsule) and the catalog's own, so a broken exercise fails loudly (CatalogError, with
+its file and field path) the first time the catalog is used, not when a creator happens to draw it.
 
 How pick_blueprint chooses (all deterministic):
 
@@ -47,31 +47,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from capsules.schemas import LANGUAGES_BY_TYPE, CapsuleValidationError, parse_capsule
-from generation.catalog import code_csharp, code_go, code_java, code_javascript, code_python, database, terminal
+from capsules.schemas import LANGUAGES_BY_TYPE
+from generation.catalog import loader
+from generation.catalog.loader import BlueprintIdea, CatalogError, Exercise
 from generation.catalog.topics import GENERIC_WORDS, KEYWORDS, STOPWORDS, SYNONYM_GROUPS
 
 DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
-DATA_MODULES = (code_python, code_javascript, code_java, code_csharp, code_go, database, terminal)
-_CATALOG_KEYS = ("topics", "idea")
-
-
-class CatalogError(Exception):
-    """A blueprint in the catalog data is broken (invalid capsule, bad metadata, duplicate title)."""
-
-
-class BlueprintIdea(BaseModel):
-    """What the Pedagogist returns for a catalog pick: the fields of its CapsuleIdea."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    title: str = Field(min_length=1)
-    learning_objectives: tuple[str, ...] = Field(min_length=1)
-    concepts: tuple[str, ...] = Field(min_length=1)
-    description: str = Field(min_length=1)
-    difficulty_rationale: str = Field(min_length=1)
 
 
 @dataclass(frozen=True)
@@ -158,28 +139,12 @@ def terms_of(text: str) -> list[str]:
 # --- Loading ----------------------------------------------------------------------------------------
 
 
-def _blueprint_from(raw: Mapping[str, Any], source: str) -> Blueprint:
-    title = raw.get("title", "<untitled>")
-    where = f"catalog blueprint {title!r} ({source})"
-    missing = [key for key in (*_CATALOG_KEYS, "difficulty") if key not in raw]
-    if missing:
-        raise CatalogError(f"{where}: missing {', '.join(missing)}")
-    capsule = {key: copy.deepcopy(value) for key, value in raw.items() if key not in _CATALOG_KEYS}
-    try:
-        draft = parse_capsule(capsule)
-    except CapsuleValidationError as exc:
-        raise CatalogError(f"{where}: not a valid capsule: {exc}") from exc
-    topics = raw["topics"]
-    if not isinstance(topics, list) or not topics or not all(isinstance(t, str) and t.strip() for t in topics):
-        raise CatalogError(f"{where}: topics must be a non-empty list of keywords")
-    try:
-        idea = BlueprintIdea(title=draft.title, **raw["idea"])
-    except (TypeError, ValidationError) as exc:
-        raise CatalogError(f"{where}: bad idea: {exc}") from exc
+def _blueprint_from(exercise: Exercise) -> Blueprint:
+    draft, idea = exercise.draft, exercise.idea
     title_terms = set(terms_of(draft.title))
     topic_terms: set[str] = set()
     phrases = []
-    for topic in (*topics, *KEYWORDS.get(draft.title, ())):
+    for topic in (*exercise.topics, *KEYWORDS.get(draft.title, ())):
         terms = terms_of(topic)
         topic_terms.update(terms)
         if len(terms) > 1:
@@ -190,9 +155,9 @@ def _blueprint_from(raw: Mapping[str, Any], source: str) -> Blueprint:
         capsule_type=draft.capsule_type,
         language=draft.language,
         difficulty=draft.difficulty,
-        topics=tuple(topics),
+        topics=exercise.topics,
         idea=idea,
-        _capsule=capsule,
+        _capsule=exercise.capsule,
         terms=frozenset(title_terms | topic_terms | concept_terms),
         phrases=tuple(phrases),
         title_terms=frozenset(title_terms),
@@ -203,22 +168,12 @@ def _blueprint_from(raw: Mapping[str, Any], source: str) -> Blueprint:
 
 @cache
 def catalog_blueprints() -> tuple[Blueprint, ...]:
-    """Every blueprint, validated, in catalog order (Python, JavaScript, Java, C#, Go, SQL, Bash).
+    """Every blueprint, validated, in catalog order (Python, JavaScript, Java, C#, Go, SQL, Bash); the files
+    are read once, the first time the catalog is used.
 
-    Raises CatalogError naming the blueprint when one is broken or two share a title.
+    Raises CatalogError naming the file when one is broken or two share a title.
     """
-    blueprints: list[Blueprint] = []
-    seen: dict[str, str] = {}
-    for module in DATA_MODULES:
-        source = module.__name__.rsplit(".", 1)[-1]
-        for raw in module.BLUEPRINTS:
-            blueprint = _blueprint_from(raw, source)
-            key = blueprint.title.casefold()
-            if key in seen:
-                raise CatalogError(f"catalog blueprint {blueprint.title!r} ({source}): title already used in {seen[key]}")
-            seen[key] = source
-            blueprints.append(blueprint)
-    return tuple(blueprints)
+    return tuple(_blueprint_from(exercise) for exercise in loader.load_exercises())
 
 
 def blueprint_by_title(title: str) -> Blueprint | None:
@@ -491,7 +446,6 @@ def closest_blueprints(*, capsule_type: str, language: str, difficulty: str, pro
 
 
 __all__ = [
-    "DATA_MODULES",
     "DIFFICULTIES",
     "Blueprint",
     "BlueprintIdea",

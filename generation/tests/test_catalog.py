@@ -11,15 +11,17 @@ from __future__ import annotations
 import copy
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 import judges
 from capsules.schemas import LANGUAGES_BY_TYPE, parse_capsule
 from generation import catalog
+from generation.catalog import loader
 from generation.catalog import (
-    DATA_MODULES,
     DIFFICULTIES,
     Blueprint,
     CatalogError,
@@ -29,11 +31,12 @@ from generation.catalog import (
     rank_blueprints,
     terms_of,
 )
+from generation.catalog.loader import EXERCISES_DIR, SECTIONS, exercise_files, load_exercises, read_exercises
 from judges.runtimes import SQL_ENGINES, TestSpec, Verdict, run_code_tests
 from judges.sql_compare import results_match
 
 # Parametrized from the raw data, so a broken blueprint fails its own test instead of the collection.
-RAW_BLUEPRINTS: list[dict[str, Any]] = [raw for module in DATA_MODULES for raw in module.BLUEPRINTS]
+RAW_BLUEPRINTS: list[dict[str, Any]] = [raw for _, raw in read_exercises()]
 ALL = [pytest.param(raw["title"], id=raw["title"]) for raw in RAW_BLUEPRINTS]
 CODE = [pytest.param(raw["title"], id=raw["title"]) for raw in RAW_BLUEPRINTS if raw["capsule_type"] == "CODE"]
 DATABASE = [pytest.param(raw["title"], id=raw["title"]) for raw in RAW_BLUEPRINTS if raw["capsule_type"] == "DATABASE"]
@@ -141,20 +144,107 @@ def test_capsule_data_is_a_fresh_copy_each_time():
     assert "topics" not in first and "idea" not in first  # catalog metadata is not part of the capsule
 
 
-def test_a_broken_blueprint_fails_loudly_when_the_catalog_loads(fresh_catalog, monkeypatch):
+def write_exercise(root: Path, source: str, data: Any) -> Path:
+    path = root / source
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_a_broken_blueprint_fails_loudly_when_the_catalog_loads(fresh_catalog, monkeypatch, tmp_path):
     broken = copy.deepcopy(RAW_BLUEPRINTS[0])
     del broken["config_data"]["reference_solution"]
-    monkeypatch.setattr(DATA_MODULES[0], "BLUEPRINTS", [broken])
+    write_exercise(tmp_path, "python/01-count-words.yaml", broken)
+    monkeypatch.setattr(loader, "EXERCISES_DIR", tmp_path)
 
-    with pytest.raises(CatalogError, match=r"Count the words in a sentence.*reference_solution: Field required"):
+    with pytest.raises(CatalogError, match=r"python/01-count-words\.yaml \('Count the words in a sentence'\): config_data\.reference_solution: Field required"):
         catalog_blueprints()
 
 
-def test_a_title_used_twice_fails_loudly_when_the_catalog_loads(fresh_catalog, monkeypatch):
-    monkeypatch.setattr(DATA_MODULES[0], "BLUEPRINTS", [RAW_BLUEPRINTS[0], copy.deepcopy(RAW_BLUEPRINTS[0])])
+def test_a_title_used_twice_fails_loudly_when_the_catalog_loads(fresh_catalog, monkeypatch, tmp_path):
+    write_exercise(tmp_path, "python/01-count-words.yaml", RAW_BLUEPRINTS[0])
+    write_exercise(tmp_path, "python/02-count-words-again.yaml", RAW_BLUEPRINTS[0])
+    monkeypatch.setattr(loader, "EXERCISES_DIR", tmp_path)
 
-    with pytest.raises(CatalogError, match="title already used"):
+    with pytest.raises(CatalogError, match=r"python/02-count-words-again\.yaml .*title already used in python/01-count-words\.yaml"):
         catalog_blueprints()
+
+
+def test_every_exercise_file_loads_in_catalog_order():
+    exercises = load_exercises()
+
+    assert [exercise.source for exercise in exercises] == [path.relative_to(EXERCISES_DIR).as_posix() for path in exercise_files()]
+    assert [exercise.draft.title for exercise in exercises] == [bp.title for bp in catalog_blueprints()]
+    assert sorted({exercise.source.split("/")[0] for exercise in exercises}) == sorted(SECTIONS)
+    languages = [SECTIONS.index(bp.language) for bp in catalog_blueprints()]
+    assert languages == sorted(languages)  # Python first, Bash last
+
+
+def test_multi_line_code_keeps_its_tabs_and_final_newline():
+    reference = blueprint("Caesar cipher").capsule_data()["config_data"]["reference_solution"]
+
+    assert "\n\toffset := (int(r-base) + shift) % 26\n" in reference and reference.endswith("}\n")
+
+
+@pytest.mark.parametrize(
+    ("change", "reported"),
+    [
+        (lambda raw: raw["idea"].__setitem__("concepts", []), r"idea\.concepts: List should have at least 1 item"),
+        (lambda raw: raw["topics"].__setitem__(2, "  "), r"topics\[2\]: must not be blank"),
+        (lambda raw: raw["idea"].__setitem__("title", "Another title"), r"idea\.title: Extra inputs are not permitted"),
+        (lambda raw: raw.pop("difficulty"), r"difficulty: Field required"),
+        (lambda raw: raw.__setitem__("topic", ["typo"]), r"topic: Extra inputs are not permitted"),
+        (lambda raw: raw["config_data"]["test_cases"][1].pop("test_call"), r"config_data\.test_cases\[1\]\.test_call: Field required"),
+        (lambda raw: raw["runtime_config"].__setitem__("language", "javascript"), r"runtime_config\.language: 'javascript' does not belong in python/"),
+    ],
+    ids=["empty concepts", "blank topic", "idea with a title", "no difficulty", "unknown key", "test without call", "wrong directory"],
+)
+def test_a_bad_exercise_file_is_reported_with_its_name_and_field_path(tmp_path, change, reported):
+    raw = copy.deepcopy(RAW_BLUEPRINTS[0])
+    change(raw)
+    write_exercise(tmp_path, "python/01-count-words.yaml", raw)
+
+    with pytest.raises(CatalogError, match=r"catalog exercise python/01-count-words\.yaml \('Count the words in a sentence'\): .*" + reported):
+        load_exercises(tmp_path)
+
+
+def test_every_problem_of_a_file_is_reported_at_once(tmp_path):
+    raw = copy.deepcopy(RAW_BLUEPRINTS[0])
+    del raw["topics"]
+    del raw["config_data"]["reference_solution"]
+    write_exercise(tmp_path, "python/01-count-words.yaml", raw)
+
+    with pytest.raises(CatalogError, match=r"topics: Field required; config_data\.reference_solution: Field required"):
+        load_exercises(tmp_path)
+
+
+def test_a_file_that_is_not_yaml_is_reported_with_its_name_and_line(tmp_path):
+    (tmp_path / "sql").mkdir()
+    (tmp_path / "sql" / "01-broken.yaml").write_text("title: Broken\ntopics: [unclosed\n", encoding="utf-8")
+
+    with pytest.raises(CatalogError, match=r"catalog exercise sql/01-broken\.yaml: not YAML: line 3, column 1: expected ',' or '\]'"):
+        load_exercises(tmp_path)
+
+
+def test_a_file_that_is_not_a_mapping_is_reported(tmp_path):
+    write_exercise(tmp_path, "go/01-list.yaml", ["title", "topics"])
+
+    with pytest.raises(CatalogError, match=r"catalog exercise go/01-list\.yaml: expected a mapping of fields, got list"):
+        load_exercises(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("stray", "reported"),
+    [
+        ("python/01-count-words.yml", r"python: not an exercise file \(\.yaml\): 01-count-words\.yml"),
+        ("pyton/01-count-words.yaml", r"not a language directory of the catalog: pyton"),
+    ],
+)
+def test_a_file_the_loader_would_skip_is_an_error_not_a_missing_exercise(tmp_path, stray, reported):
+    write_exercise(tmp_path, stray, RAW_BLUEPRINTS[0])
+
+    with pytest.raises(CatalogError, match=reported):
+        load_exercises(tmp_path)
 
 
 # --- Every blueprint is proven by the judge ---------------------------------------------------------------
