@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -43,9 +42,8 @@ from capsules.selectors import (
 from capsules.services import capsule_create, capsule_delete, capsule_update
 from codecapsule.admission import creator_judgement
 from codecapsule.errors import ValidationFailed, error_responses
+from codecapsule.http import User
 from codecapsule.net import client_address
-
-User = AbstractBaseUser | AnonymousUser
 
 
 # --- Capsule output ------------------------------------------------------------------------------------

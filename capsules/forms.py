@@ -3,7 +3,7 @@
 A capsule form only collects what the creator typed and builds the API's BaseCapsule dict from it. The
 pydantic schemas (reached through the create/update services) stay the one judge of validity, so most
 fields are optional here; the services' error paths (`config_data.test_cases[1].expected_output`) are
-mapped back onto the field or table row they came from by `add_service_errors`.
+mapped back onto the field or table row they came from by `add_service_error` (codecapsule.http).
 
 Table rows (test cases, schema tables, terminal tasks) are a Django formset. Their indices may have gaps:
 htmx appends rows with ever-growing indices and the page's script removes rows from the page. Posted data
@@ -30,6 +30,7 @@ from capsules.schemas import (
     tier_label,
 )
 from capsules.seed_sql import SeedSqlMissing, seed_sql_read
+from codecapsule.http import ServiceErrorsForm
 
 # Messages from pydantic that read badly on a form; everything else is shown as the schema wrote it.
 _FRIENDLIER = {
@@ -290,7 +291,7 @@ def renumber_rows(data: QueryDict, prefix: str, action: RowAction | None = None)
     return renumbered
 
 
-class CapsuleForm(forms.Form):
+class CapsuleForm(ServiceErrorsForm):
     """The fields every capsule type shares. Subclasses add their config fields and one table of rows."""
 
     capsule_type: ClassVar[str]
@@ -411,18 +412,20 @@ class CapsuleForm(forms.Form):
 
     # --- Errors ---
 
-    def add_service_errors(self, fields: Mapping[str, str]) -> None:
-        """Put each `path: message` of a ValidationFailed on the form field or table cell it names."""
-        for path, raw_message in fields.items():
-            message = _FRIENDLIER.get(raw_message, raw_message)
-            if (name := self._field_for_path(path, message)) is not None:
-                self.add_error(name, message)
-            elif (match := _ROW_ERROR_PATH.match(path)) and match["key"] == self.rows_key:
-                self._add_row_error(int(match["index"]), match["field"], match["rest"] or "", message)
-            elif path == f"config_data.{self.rows_key}" or self._is_rows_error(path, message):
-                self.rows_errors.append(message)
-            else:
-                self.add_error(None, message if path == "__all__" else f"{path}: {message}")
+    def friendlier_message(self, path: str, message: str) -> str:
+        return _FRIENDLIER.get(message, message)
+
+    def place_service_error(self, path: str, message: str) -> bool:
+        """A schema path lands on the form field or table cell it names, or above the table."""
+        if (name := self._field_for_path(path, message)) is not None:
+            self.add_error(name, message)
+        elif (match := _ROW_ERROR_PATH.match(path)) and match["key"] == self.rows_key:
+            self._add_row_error(int(match["index"]), match["field"], match["rest"] or "", message)
+        elif path == f"config_data.{self.rows_key}" or self._is_rows_error(path, message):
+            self.rows_errors.append(message)
+        else:
+            return False
+        return True
 
     def _field_for_path(self, path: str, message: str) -> str | None:
         top_level = {

@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
 from capsules.models import Capsule, CapsuleType
 from capsules.seed_sql import SeedSqlMissing, seed_sql_read
-
-User = AbstractBaseUser | AnonymousUser
+from codecapsule.http import User
 
 
 def capsules_readable_by(user: User) -> QuerySet[Capsule]:

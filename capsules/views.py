@@ -20,7 +20,6 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
@@ -33,17 +32,7 @@ from codecapsule.admission import creator_judgement
 from codecapsule.errors import ApplicationError
 from codecapsule.markdown import render_markdown
 from codecapsule.net import client_address
-from codecapsule.views import HtmxHttpRequest
-
-
-def _fragment_or_page(request: HtmxHttpRequest, template: str, fragment: str, context: dict[str, Any]) -> HttpResponse:
-    """The whole page, or only `fragment` of it for an htmx request (not for htmx's history restore,
-    which needs a whole page). Vary on HX-Request so a cache never serves one for the other."""
-    if request.htmx and not request.htmx.history_restore_request:
-        template = f"{template}#{fragment}"
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+from codecapsule.http import HtmxHttpRequest, render_page_or_fragment
 
 
 @login_required
@@ -53,7 +42,7 @@ def capsule_list(request: HtmxHttpRequest) -> HttpResponse:
     capsules = selectors.capsule_list(queryset=owned, **filters.selector_filters())
     page = Paginator(capsules, settings.CAPSULE_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"filters": filters, "page": page, "has_any": page.paginator.count > 0 or owned.exists()}
-    return _fragment_or_page(request, "capsules/capsule_list.html", "results", context)
+    return render_page_or_fragment(request, "capsules/capsule_list.html", "results", context)
 
 
 def capsule_detail(request: HtmxHttpRequest, capsule_id: UUID) -> HttpResponse:
@@ -109,7 +98,7 @@ def capsule_new(request: HtmxHttpRequest) -> HttpResponse:
             with creator_judgement(user_id=request.user.pk, address=client_address(request)):
                 capsule = services.capsule_create(creator=request.user, data=form.capsule_data())
         except ApplicationError as exc:
-            form.add_service_errors(exc.fields or {"__all__": exc.message})
+            form.add_service_error(exc)
         else:
             _announce_save(request, capsule, created=True)
             return redirect("capsules:detail", capsule_id=capsule.pk)
@@ -131,7 +120,7 @@ def capsule_edit(request: HtmxHttpRequest, capsule_id: UUID) -> HttpResponse:
             with creator_judgement(user_id=request.user.pk, address=client_address(request)):
                 capsule = services.capsule_update(capsule=capsule, actor=request.user, data=form.capsule_data(), source="dashboard")
         except ApplicationError as exc:
-            form.add_service_errors(exc.fields or {"__all__": exc.message})
+            form.add_service_error(exc)
         else:
             _announce_save(request, capsule, created=False)
             return redirect("capsules:detail", capsule_id=capsule.pk)
@@ -192,11 +181,11 @@ def _check_response(request: HtmxHttpRequest, form: CapsuleForm, *, capsule: Cap
             with creator_judgement(user_id=request.user.pk, address=client_address(request)):
                 _, report = services.capsule_check(draft=draft, existing=capsule)
         except ApplicationError as exc:
-            form.add_service_errors(exc.fields or {"__all__": exc.message})
+            form.add_service_error(exc)
         else:
             check = {"report": report, "problems": report_problems(report)}
     context = {"form": form, "capsule": capsule, "check": check, "checked": True}
-    return _fragment_or_page(request, "capsules/capsule_form.html", "check_result", context)
+    return render_page_or_fragment(request, "capsules/capsule_form.html", "check_result", context)
 
 
 # --- The capsule's embed code (owner) ----------------------------------------------------------------------

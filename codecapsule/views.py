@@ -1,8 +1,4 @@
-"""Site-wide pages: the landing page for visitors and creator sign-up.
-
-`HtmxHttpRequest` is the request type every page view is annotated with: django-htmx's middleware sets
-`request.htmx`, and django-htmx does not ship the annotated request class itself (its docs suggest this one).
-"""
+"""Site-wide pages: the landing page for visitors and creator sign-up."""
 
 from __future__ import annotations
 
@@ -11,14 +7,11 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
-from django_htmx.middleware import HtmxDetails
 
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
+from codecapsule.http import HtmxHttpRequest
 
 
 class SignupForm(UserCreationForm):

@@ -38,17 +38,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, F, QuerySet
 from django.db.models.functions import RowNumber, TruncWeek
 from django.db.models.expressions import Window
 from django.utils import timezone
 
 from capsules.models import Capsule, CapsuleType, Language
+from codecapsule.http import User
 from feedback.models import CreatorEdit, EditAgent, EditType, NetCorrection
 from generation.models import AgentName, AgentStep, GenerationJob, JobStatus
 
-User = AbstractBaseUser | AnonymousUser
 
 # The periods the API and the dashboard offer (days), and the dashboard's default.
 PERIODS: tuple[int, ...] = (7, 30, 90)

@@ -1,4 +1,4 @@
-"""Staff pages of fine-tuning (issue #7 part 5): start a job, follow it, choose its model for the Coder.
+"""Staff pages of fine-tuning: start a job, follow it, choose its model for the Coder.
 
 Every view calls `get_finetune_job_for_staff` / `ensure_staff` first: 403 for anyone but staff (the jobs train
 on every creator's capsules). The job page asks the provider for news on every view while the job is
@@ -13,13 +13,12 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from codecapsule.errors import ApplicationError
-from codecapsule.views import HtmxHttpRequest
+from codecapsule.http import HtmxHttpRequest, render_page_or_fragment
 from feedback import finetune
 from feedback.exports import training_export_open
 
@@ -63,11 +62,7 @@ def finetune_detail(request: HtmxHttpRequest, job_id: UUID) -> HttpResponse:
         "poll_seconds": FINE_TUNE_PAGE_POLL_SECONDS,
         "coder_job": finetune.coder_model_in_use(),
     }
-    template = "feedback/finetune_detail.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#status"
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
+    response = render_page_or_fragment(request, "feedback/finetune_detail.html", "status", context)
     response["Cache-Control"] = "no-store"
     return response
 

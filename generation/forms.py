@@ -1,4 +1,4 @@
-"""The forced-choice form of /create/ (issue #4 item 6): type, language and difficulty are mandatory selects
+"""The forced-choice form of /create/: type, language and difficulty are mandatory selects
 with nothing chosen in advance, plus the prompt.
 
 The language options follow the type: with htmx the page fetches the type's languages when the type changes;
@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from capsules.models import CapsuleType, Difficulty, Language
 from capsules.schemas import LANGUAGES_BY_TYPE
+from codecapsule.http import ServiceErrorsForm
 
 _TYPE_NOUNS = {
     CapsuleType.CODE: "Coding problem",
@@ -36,7 +37,7 @@ def language_choices(capsule_type: str) -> list[tuple[str, Any]]:
     return [placeholder, *groups]
 
 
-class GenerationForm(forms.Form):
+class GenerationForm(ServiceErrorsForm):
     type = forms.ChoiceField(
         label="Type",
         choices=[
@@ -110,14 +111,15 @@ class GenerationForm(forms.Form):
             )
         return cleaned
 
-    def add_service_errors(self, fields: dict[str, str], message: str) -> None:
-        """Field errors of ValidationFailed / TooManyJobs: they use this form's field names."""
-        if not fields:
-            self.add_error(None, message)
-        for name, text in fields.items():
-            if name == "language":
-                self._keep_language_field()
-            self.add_error(name if name in self.fields else None, text[:1].upper() + text[1:])
+    def friendlier_message(self, path: str, message: str) -> str:
+        return message[:1].upper() + message[1:]
+
+    def place_service_error(self, path: str, message: str) -> bool:
+        """ValidationFailed / TooManyJobs use this form's field names; anything else is about the whole form."""
+        if path == "language":
+            self._keep_language_field()
+        self.add_error(path if path in self.fields else None, message)
+        return True
 
     def _keep_language_field(self) -> None:
         # The load-time swap would replace the field and its error message: the creator must see the error.

@@ -16,16 +16,15 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from codecapsule.http import User
 from generation.catalog_provider import NO_CATALOG_MATCH
 from generation.models import FINISHED_STATUSES, AgentName, AgentStep, GenerationJob, JobStatus
 
-User = AbstractBaseUser | AnonymousUser
 
 # The periods the metrics page offers (days); anything else falls back to the default.
 METRICS_PERIODS: tuple[int, ...] = (1, 7, 30, 90)
@@ -60,7 +59,7 @@ def job_steps(job: GenerationJob) -> list[AgentStep]:
 
 # --- The progress page's view of a job -----------------------------------------------------------------
 
-# Share of the progress bar reached once each stage of the pipeline is done (issue #4 §3.1): the idea, the
+# Share of the progress bar reached once each stage of the pipeline is done: the idea, the
 # draft, the first judgement. The rest (up to PROGRESS_RUNNING_MAX) is spread over the healing budget, so
 # the bar only ever moves forward and reaches 100 only when the job has finished.
 PROGRESS_AFTER_IDEA = 20

@@ -27,7 +27,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from codecapsule.errors import ApplicationError
-from codecapsule.views import HtmxHttpRequest
+from codecapsule.http import HtmxHttpRequest, render_page_or_fragment, wants_fragment
 from generation import selectors
 from generation.forms import GenerationForm
 from generation.llm import llm_provider
@@ -60,7 +60,7 @@ def generation_create(request: HtmxHttpRequest) -> HttpResponse:
         try:
             job = generation_job_create(creator=request.user, **form.service_arguments())
         except ApplicationError as exc:  # ValidationFailed (field errors) or TooManyJobs (429 in the API)
-            form.add_service_errors(exc.fields, exc.message)
+            form.add_service_error(exc)
         else:
             return redirect("generation:job_detail", job_id=job.pk)
     recent = selectors.job_list(queryset=selectors.jobs_owned_by(request.user))[:RECENT_JOBS_ON_FORM]
@@ -105,14 +105,11 @@ def job_detail(request: HtmxHttpRequest, job_id: UUID) -> HttpResponse:
         "offline_notice": job.provider == "catalog" and _offline(),  # not once a model has been connected since
         "refine_url": refine_url(job),
     }
-    if request.htmx and not request.htmx.history_restore_request:
-        if request.GET.get("v") == progress.fingerprint:
-            response = HttpResponse(status=204)  # nothing changed: htmx swaps nothing and keeps polling
-        else:
-            response = render(request, "generation/job_detail.html#poll_response", context)
+    if wants_fragment(request) and request.GET.get("v") == progress.fingerprint:
+        response = HttpResponse(status=204)  # nothing changed: htmx swaps nothing and keeps polling
+        patch_vary_headers(response, ("HX-Request",))
     else:
-        response = render(request, "generation/job_detail.html", context)
-    patch_vary_headers(response, ("HX-Request",))
+        response = render_page_or_fragment(request, "generation/job_detail.html", "poll_response", context)
     response["Cache-Control"] = "no-store"
     return response
 

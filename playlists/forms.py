@@ -3,7 +3,7 @@
 The builder form only collects what the creator posted: details, the ordered capsule ids (hidden inputs named
 `capsule`, one per step) and which button was pressed. The playlist services stay the one judge of validity;
 their error paths (`title`, `items[2].capsule_id`) are mapped back onto the field or step they came from by
-`add_service_errors`.
+`add_service_error` (codecapsule.http).
 
 Every builder button is a real submit button with a name and value, so the page works without JavaScript:
 `add`, `remove_step`, `up` and `down` post the list back and the page is rendered again with the change applied
@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from django.utils.http import urlencode
 
 from capsules.models import Capsule, CapsuleType
+from codecapsule.http import ServiceErrorsForm
 from playlists.models import Playlist
 
 TITLE_PLACEHOLDER = "Playlist title (e.g., Python 101: The Complete Intro)"
@@ -95,7 +96,7 @@ def apply_step_action(capsule_ids: list[UUID], action: StepAction) -> tuple[list
     return ids, new_index + 1
 
 
-class PlaylistBuilderForm(forms.Form):
+class PlaylistBuilderForm(ServiceErrorsForm):
     # Not required here: the button stays usable without JavaScript, and the service says what is missing.
     title = forms.CharField(
         required=False,
@@ -160,19 +161,20 @@ class PlaylistBuilderForm(forms.Form):
             self.add_error(None, "The page did not say which version of the playlist it shows. Refresh it and try again.")
         return not self.errors and not self.steps_error
 
-    def add_service_errors(self, fields: Mapping[str, str]) -> None:
-        """Put each `path: message` of a ValidationFailed next to its field or step."""
-        for path, message in fields.items():
-            message = _FRIENDLIER.get((path, message), message)
-            step = _STEP_ERROR_PATH.match(path)
-            if step:
-                self.step_errors.setdefault(int(step["index"]), []).append(message)
-            elif path == "items":
-                self.steps_error = message
-            elif path in self.fields and path != "version":
-                self.add_error(path, message)
-            else:
-                self.add_error(None, f"{path}: {message}")
+    def friendlier_message(self, path: str, message: str) -> str:
+        return _FRIENDLIER.get((path, message), message)
+
+    def place_service_error(self, path: str, message: str) -> bool:
+        """A service's path lands next to its field or step (`version` is hidden: it goes on top)."""
+        if step := _STEP_ERROR_PATH.match(path):
+            self.step_errors.setdefault(int(step["index"]), []).append(message)
+        elif path == "items":
+            self.steps_error = message
+        elif path in self.fields and path != "version":
+            self.add_error(path, message)
+        else:
+            return False
+        return True
 
 
 class CapsulePoolFilterForm(forms.Form):

@@ -1,6 +1,6 @@
 """Reads of playlists: access helpers, the embed view of one step, progress.
 
-Visibility (DESIGN.md §4, issue #5):
+Visibility (DESIGN.md §4):
 - The owner reads and changes their playlists (get_playlist_for_owner).
 - A public playlist is embeddable by plain URL; a private one only with the signed token its embed code
   carries (get_playlist_for_embed). Anything else is a 404: we never reveal that a private one exists.
@@ -19,7 +19,6 @@ from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -42,9 +41,9 @@ from django.http import Http404
 from django.utils.crypto import constant_time_compare
 
 from capsules.models import MODERATED_STATUSES, Capsule, course_hidden_reason, visible_q
+from codecapsule.http import User
 from playlists.models import LearnerDraft, LearnerProgress, Playlist, PlaylistItem
 
-User = AbstractBaseUser | AnonymousUser
 
 _EMBED_TOKEN_SALT = "playlists.embed-token"
 

@@ -20,8 +20,14 @@ from capsules.forms import (
 from capsules.seed_sql import seed_sql_name
 from capsules.services import capsule_update
 from capsules.tests.samples import capsule_data
+from codecapsule.errors import ValidationFailed
 
 pytestmark = pytest.mark.django_db
+
+
+def add_service_errors(form, fields: dict[str, str]) -> None:
+    """What a view does with the service's ValidationFailed naming `fields`."""
+    form.add_service_error(ValidationFailed.for_fields(fields))
 
 
 def querydict(values: dict[str, Any]) -> QueryDict:
@@ -88,7 +94,7 @@ def test_it_maps_a_service_error_to_the_row_the_creator_sees_even_after_a_blank_
     form = CodeCapsuleForm(code_post())
     assert form.is_valid()
     form.capsule_data()  # config index 1 is the third row on the page: row 1 was blank
-    form.add_service_errors({"config_data.test_cases[1].expected_output": "Field required"})
+    add_service_errors(form, {"config_data.test_cases[1].expected_output": "Field required"})
     assert form.rows.forms[2].errors == {"expected_output": ["Field required"]}
     assert form.rows.forms[0].errors == {}
     assert [tuple(item) for item in form.error_summary()] == [
@@ -100,7 +106,7 @@ def test_it_maps_top_level_and_config_paths_onto_their_fields():
     form = CodeCapsuleForm(code_post())
     assert form.is_valid()
     form.capsule_data()
-    form.add_service_errors(
+    add_service_errors(form, 
         {
             "title": "String should have at least 1 character",
             "runtime_config.runtime_tier": "'x' is not a tier for python",
@@ -131,7 +137,7 @@ def test_it_points_a_column_error_at_its_line_in_the_columns_cell():
     )
     assert form.is_valid()
     form.capsule_data()
-    form.add_service_errors({"config_data.schema_info[0].columns[1]": "String should have at least 1 character"})
+    add_service_errors(form, {"config_data.schema_info[0].columns[1]": "String should have at least 1 character"})
     assert form.rows.forms[0].errors["columns"] == ["Line 2: This field is required."]
 
 
@@ -139,7 +145,7 @@ def test_it_puts_the_missing_seed_sql_error_on_the_seed_sql_field():
     form = DatabaseCapsuleForm(querydict({"language": "sql", "seed_sql": "   "}))
     assert form.is_valid()
     assert "seed_sql" not in form.capsule_data()["config_data"]
-    form.add_service_errors({"config_data": "provide seed_sql (the SQL that creates and fills the tables) or seed_sql_url"})
+    add_service_errors(form, {"config_data": "provide seed_sql (the SQL that creates and fills the tables) or seed_sql_url"})
     assert form.errors["seed_sql"] == ["provide seed_sql (the SQL that creates and fills the tables) or seed_sql_url"]
 
 
@@ -182,7 +188,7 @@ def test_it_puts_a_hidden_dataset_url_error_on_the_hidden_dataset_field():
     assert form.is_valid()
     form.capsule_data()
 
-    form.add_service_errors({"config_data.hidden_seed_sql_url": "names seed SQL that is not stored here; include hidden_seed_sql in the record"})
+    add_service_errors(form, {"config_data.hidden_seed_sql_url": "names seed SQL that is not stored here; include hidden_seed_sql in the record"})
 
     assert form.errors["hidden_seed_sql"] == ["names seed SQL that is not stored here; include hidden_seed_sql in the record"]
 
@@ -191,7 +197,7 @@ def test_it_reports_duplicate_task_ids_above_the_tasks_table():
     form = TerminalCapsuleForm(querydict({"language": "bash"}))
     assert form.is_valid()
     form.capsule_data()
-    form.add_service_errors({"config_data": "task_id 'a' is used twice"})
+    add_service_errors(form, {"config_data": "task_id 'a' is used twice"})
     assert form.rows_errors == ["task_id 'a' is used twice"]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import template
 
-from playlists.views.terminal import TerminalState, initial_state
+from playlists.terminal_state import TerminalState, initial_state
 
 register = template.Library()
 

@@ -1,4 +1,4 @@
-"""Completing steps and courses (issue #6 part 4): only a passing submit completes a step, recorded once; the
+"""Completing steps and courses: only a passing submit completes a step, recorded once; the
 course is complete when every step is; the badge shows only then, and the last step otherwise says how far
 the learner got. The shared glue in playlists/views/workspace.py: record_completion and the htmx answer
 with the step dots and footer out of band and the HX-Trigger events embed-frame.js forwards to the host."""
@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 KEY = "learner-key-0123456789abcdef"
 TOKEN = learner_token(KEY)
 LEARNER = Learner(key=KEY, token=TOKEN, known=True, in_cookie=False)
-SUMMARY = "playlists/embed/workspace/_result_summary.html"
+SUMMARY = "playlists/embed/workspace/_results.html#summary"
 
 
 def complete(playlist: Playlist, *positions: int, key: str = KEY) -> None:

@@ -22,7 +22,7 @@ from playlists.views.workspace import result_context
 
 pytestmark = pytest.mark.django_db
 
-RESULT_CODE = "playlists/embed/workspace/_result_code.html"
+RESULT_CODE = "playlists/embed/workspace/_results.html#code"
 WORDS = {
     "AC": "Passed", "WA": "Wrong answer", "TLE": "Time limit exceeded", "MLE": "Memory limit exceeded",
     "RE": "Runtime error", "CE": "Compile error", "OLE": "Output too long", "NR": "Not run",

@@ -40,7 +40,7 @@ from capsules.schemas import learner_safe_config
 from codecapsule.csp import allow_framing
 from codecapsule.markdown import render_markdown
 from codecapsule.net import client_address
-from codecapsule.views import HtmxHttpRequest
+from codecapsule.http import HtmxHttpRequest
 from judges.models import TerminalWorkspace
 from playlists.models import LearnerEvent, LearnerProgress
 from playlists.selectors import EmbedStep, StepSummary
@@ -450,7 +450,7 @@ def completion_summary(step: EmbedStep, progress: LearnerProgress) -> list[StepO
 def course_context(step: EmbedStep, options: EmbedOptions, progress: LearnerProgress | None) -> dict[str, Any]:
     """The course around a step: header, dots, footer (navigation, completion, the jump menu).
 
-    The badge rule (issue #6): "Course Completed" only once every step is complete, on any step; on the last
+    The badge rule: "Course Completed" only once every step is complete, on any step; on the last
     step otherwise "You reached the end — N of M steps complete" with links to the steps still open. A learner
     who completed the course gets its summary (completion_summary); the page everyone shares has no learner.
     """

@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from codecapsule.views import HtmxHttpRequest
+from codecapsule.http import HtmxHttpRequest
 from playlists.analytics import ANALYTICS_PERIODS, DailyActive, analytics_days
 from playlists.analytics import playlist_analytics as compute_playlist_analytics
 from playlists.selectors import get_playlist_for_owner

@@ -1,4 +1,4 @@
-"""Creator pages for playlists (issue #5 parts 3 and 4): the list, the builder, the share page with the embed
+"""Creator pages for playlists: the list, the builder, the share page with the embed
 code, and delete.
 
 Every view calls its access helper first (selectors.get_playlist_for_owner, or playlists_owned_by for the
@@ -31,8 +31,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from capsules.models import Capsule, HiddenReason
-from codecapsule.errors import ApplicationError, ValidationFailed
-from codecapsule.views import HtmxHttpRequest
+from codecapsule.errors import ApplicationError
+from codecapsule.http import HtmxHttpRequest, render_page_or_fragment, wants_fragment
 from playlists.forms import (
     FILTER_FORM_ID,
     CapsulePoolFilterForm,
@@ -62,18 +62,6 @@ BUILDER_TEMPLATE = "playlists/playlist_builder.html"
 EMBED_SRC_PLACEHOLDER = "EMBED_SRC"
 
 
-def _fragment_or_page(
-    request: HtmxHttpRequest, template: str, fragment: str, context: dict[str, Any], *, status: int = 200
-) -> HttpResponse:
-    """The whole page, or only `fragment` of it for an htmx request (not for htmx's history restore, which
-    needs a whole page). Vary on HX-Request so a cache never serves one for the other."""
-    if request.htmx and not request.htmx.history_restore_request:
-        template = f"{template}#{fragment}"
-    response = render(request, template, context, status=status)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
-
-
 # --- List -------------------------------------------------------------------------------------------------
 
 
@@ -82,7 +70,7 @@ def _fragment_or_page(
 def playlist_list(request: HtmxHttpRequest) -> HttpResponse:
     playlists = with_item_counts(playlists_owned_by(request.user)).order_by("-updated_at", "pk")
     page = Paginator(playlists, settings.PLAYLIST_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    return _fragment_or_page(request, "playlists/playlist_list.html", "results", {"page": page})
+    return render_page_or_fragment(request, "playlists/playlist_list.html", "results", {"page": page})
 
 
 # --- Builder ----------------------------------------------------------------------------------------------
@@ -149,7 +137,7 @@ def _builder(request: HtmxHttpRequest, *, playlist: Playlist | None) -> HttpResp
     2. A GET renders the saved playlist; a POST renders what was posted, after the button's change.
     3. A save that succeeds redirects to the share page; one that fails renders the errors (409 when stale)."""
     filters = CapsulePoolFilterForm(_filter_data(request))
-    if request.method == "GET" and request.htmx and not request.htmx.history_restore_request:
+    if request.method == "GET" and wants_fragment(request):
         added = set(PlaylistBuilderForm(request.GET).capsule_ids)
         return _render_pool(request, filters, added)
 
@@ -182,7 +170,7 @@ def _builder(request: HtmxHttpRequest, *, playlist: Playlist | None) -> HttpResp
     }
     # htmx swaps only 2xx answers, so the refused save it asked for stays 200 there.
     status = 409 if form.stale and not request.htmx else 200
-    return _fragment_or_page(request, BUILDER_TEMPLATE, "builder", context, status=status)
+    return render_page_or_fragment(request, BUILDER_TEMPLATE, "builder", context, status=status)
 
 
 def _filter_data(request: HtmxHttpRequest) -> QueryDict:
@@ -293,11 +281,8 @@ def _save(request: HtmxHttpRequest, form: PlaylistBuilderForm, playlist: Playlis
         return playlist_replace(playlist=playlist, actor=request.user, items=items, version=form.cleaned_data["version"], **form.details())
     except StalePlaylist:
         form.stale = True
-    except ApplicationError as exc:  # ValidationFailed names its fields; anything else is about the whole form
-        if isinstance(exc, ValidationFailed) and exc.fields:
-            form.add_service_errors(exc.fields)
-        else:
-            form.add_error(None, exc.message)
+    except ApplicationError as exc:
+        form.add_service_error(exc)
     if playlist is not None:
         playlist.refresh_from_db()  # the services updated the object before the rollback
     return None

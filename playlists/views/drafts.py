@@ -28,11 +28,12 @@ from django.views.decorators.http import require_POST
 from capsules.models import Capsule, CapsuleType
 from capsules.selectors import get_capsule_for_reader
 from codecapsule import jsonparse
-from codecapsule.views import HtmxHttpRequest
+from codecapsule.http import HtmxHttpRequest
 from playlists.selectors import embed_step, get_playlist_for_embed
 from playlists.services import draft_save
 from playlists.views._embed_cache import keep_private
 from playlists.views._embed_common import LEARNER_KEY_HEADER, RATE_WINDOW_SECONDS, learner_of, over_rate_limit, same_origin
+from playlists.views.workspace import declared_body_over
 
 # The capsule types whose workspace is an editor; a TERMINAL step keeps its work in its sandboxed directory.
 DRAFTED_TYPES = frozenset({CapsuleType.CODE, CapsuleType.DATABASE})
@@ -55,11 +56,7 @@ def _body_limit() -> int:
 
 def _body_too_large(request: HtmxHttpRequest) -> bool:
     """Refuse by the declared length before reading; a body without one (chunked) is measured once read."""
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return True
-    return declared > _body_limit() or len(request.body) > _body_limit()
+    return declared_body_over(request, _body_limit()) or len(request.body) > _body_limit()
 
 
 def _code_of(request: HtmxHttpRequest) -> str:
@@ -115,11 +112,10 @@ def _save(request: HtmxHttpRequest, find_capsule: Callable[[], Capsule]) -> Json
 
 @csrf_exempt
 @require_POST
-def step_draft(request: HtmxHttpRequest, playlist_id: UUID, step: int) -> JsonResponse:
+def save_draft(
+    request: HtmxHttpRequest, playlist_id: UUID | None = None, step: int | None = None, capsule_id: UUID | None = None
+) -> JsonResponse:
+    """`POST …/steps/<step>/draft` (a course step) or `POST /embed/capsule/<id>/draft` (a capsule on its own)."""
+    if capsule_id is not None:
+        return _save(request, lambda: get_capsule_for_reader(request.user, capsule_id))
     return _save(request, lambda: _step_capsule(request, playlist_id, step))
-
-
-@csrf_exempt
-@require_POST
-def capsule_draft(request: HtmxHttpRequest, capsule_id: UUID) -> JsonResponse:
-    return _save(request, lambda: get_capsule_for_reader(request.user, capsule_id))

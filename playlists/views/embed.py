@@ -45,7 +45,7 @@ from capsules.models import Capsule, CapsuleType
 from capsules.selectors import get_capsule_for_reader
 from codecapsule import jsonparse
 from codecapsule.csp import allow_framing
-from codecapsule.views import HtmxHttpRequest
+from codecapsule.http import HtmxHttpRequest, render_page_or_fragment, wants_fragment
 from playlists import oembed as oembed_helpers
 from playlists.models import Playlist
 from playlists.selectors import (
@@ -83,7 +83,7 @@ from playlists.views._embed_common import (
     single_capsule_location,
     step_location,
 )
-from playlists.views.terminal import saved_prompt
+from playlists.terminal_state import saved_prompt
 
 # `{"verb": "viewed", "step": 123}` is about 30 bytes; anything much larger is not from our frame script.
 EVENT_MAX_BYTES = 1024
@@ -135,7 +135,7 @@ def embed_playlist(request: HtmxHttpRequest, playlist_id: UUID) -> HttpResponse:
         if resume:  # even step 1 is missing: nothing to point the learner to
             return not_found(request, options, empty_course=True)
         return not_found(request, options, first_step_url=f"{request.path}?{options.query(step=1)}")
-    fragment = bool(request.htmx) and not request.htmx.history_restore_request
+    fragment = wants_fragment(request)
     etag = etag_of("course", embed_stamp(playlist), position, resume, fragment, options.theme, options.show_progress, options.token)
     shared = playlist.is_public
 
@@ -453,12 +453,7 @@ class AnnotatingPaginator(Paginator):
 def gallery(request: HtmxHttpRequest) -> HttpResponse:
     paginator = AnnotatingPaginator(public_playlists_with_steps(), settings.PLAYLIST_LIST_PAGE_SIZE, annotate=with_step_counts)
     page = paginator.get_page(request.GET.get("page"))
-    template = "playlists/gallery.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#results"
-    response = render(request, template, {"page": page})
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page_or_fragment(request, "playlists/gallery.html", "results", {"page": page})
 
 
 @require_safe

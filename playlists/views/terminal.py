@@ -1,4 +1,4 @@
-"""The TERMINAL workspace inside an embed (issue #6 part 3): a server-rendered command line backed by the
+"""The TERMINAL workspace inside an embed: a server-rendered command line backed by the
 learner's sandboxed workspace (judges/workspace.py), a Check per task, Check all, and Reset.
 
 Three endpoints per place a capsule can sit (a course step, or a capsule embedded alone), each a form post:
@@ -23,23 +23,22 @@ hidden `scrollback` field (capped), and the page that answers shows it followed 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, TypeVar
 from uuid import UUID
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from capsules.models import Capsule, CapsuleType
+from capsules.models import CapsuleType
 from capsules.schemas import learner_safe_config
 from codecapsule.errors import ApplicationError, ValidationFailed
-from codecapsule.views import HtmxHttpRequest
+from codecapsule.http import HtmxHttpRequest
 from judges.models import TerminalWorkspace
 from codecapsule.admission import InFlight
-from judges.sandbox import SANDBOX_HOME, SandboxError
+from judges.sandbox import SandboxError
 from judges.workspace import (
     CommandResult,
     TaskCheck,
@@ -51,11 +50,13 @@ from judges.workspace import (
     workspace_reset,
     workspace_run,
 )
+from playlists.terminal_state import Alert, Entry, TerminalState, prompt_of, saved_cwd, scrollback_chars, task_states
 from playlists.views.workspace import (
     NOT_FOUND_MESSAGE,
     Completion,
     WorkspaceTarget,
     complete_target,
+    declared_body_over,
     in_flight_refusal,
     judging,
     refusal,
@@ -67,11 +68,11 @@ from playlists.views.workspace import (
 
 T = TypeVar("T")
 
-PROMPT_USER = "learner"  # the sandbox's user name ($USER and $LOGNAME inside it)
-RUN_TEMPLATE = "playlists/embed/workspace/_terminal_run.html"
-CHECK_TEMPLATE = "playlists/embed/workspace/_terminal_check.html"
-RESET_TEMPLATE = "playlists/embed/workspace/_terminal_reset.html"
-ALERT_TEMPLATE = "playlists/embed/workspace/_terminal_alert.html"
+# The answers for htmx: partials of the terminal's own template.
+RUN_TEMPLATE = "playlists/embed/workspace/_terminal.html#run"
+CHECK_TEMPLATE = "playlists/embed/workspace/_terminal.html#check"
+RESET_TEMPLATE = "playlists/embed/workspace/_terminal.html#reset"
+ALERT_TEMPLATE = "playlists/embed/workspace/_terminal.html#alert"
 # Where an htmx client shows an error: the alert region of the form that posted.
 ALERT_TARGETS = {"run": "#term-alert", "reset": "#term-alert", "check": "#term-tasks-alert"}
 # A form-encoded body: percent-encoding makes each byte up to three characters, plus the other fields.
@@ -83,128 +84,6 @@ CONFIRM_RESET_MESSAGE = "Reset your workspace? Every file you made or changed is
 UNCONFIRMED_RESET_MESSAGE = "Confirm the reset first: nothing was changed."
 NO_SUCH_TASK_MESSAGE = "This exercise has no such task. Reload it to see its tasks."
 HINT_PREFIX = "Hint from the author:"  # before a failed task's declared failure_message
-
-
-def scrollback_chars() -> int:
-    """How much of the earlier log a post without JavaScript carries back and forth: the last few commands'
-    output (one command shows at most JUDGE_WORKSPACE_OUTPUT_BYTES)."""
-    return 2 * settings.JUDGE_WORKSPACE_OUTPUT_BYTES
-
-
-# --- What the terminal shows ---------------------------------------------------------------------------------
-
-
-def prompt_of(cwd: str) -> str:
-    """`learner:~/data$` for /home/learner/data, as bash's default prompt abbreviates the home directory."""
-    if cwd == SANDBOX_HOME:
-        where = "~"
-    elif cwd.startswith(SANDBOX_HOME + "/"):
-        where = "~" + cwd[len(SANDBOX_HOME) :]
-    else:
-        where = cwd
-    return f"{PROMPT_USER}:{where}$"
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One command in the scrollback log: the prompt it was typed at, the command, what it printed."""
-
-    prompt: str
-    command: str
-    output: str
-    exit_code: int | None
-    stopped: bool  # killed by a limit (time, memory, output): no exit status of its own
-
-    def as_text(self) -> str:
-        text = f"{self.prompt} {self.command}\n{self.output}"
-        return text if not text or text.endswith("\n") else text + "\n"
-
-
-@dataclass(frozen=True)
-class TaskState:
-    number: int  # 1-based; element ids use it (task ids are the creator's text)
-    task_id: str
-    description: str
-    passed: bool | None = None  # None: not checked (in this answer)
-    failure_message: str = ""  # the author's hint for a failed check (judges/workspace.py: never the script's output)
-
-
-@dataclass(frozen=True)
-class Alert:
-    message: str
-    status: int
-    action: str  # the post it answers ("run", "check", "reset"): its form shows the alert
-    retry: bool = False  # a Retry button posts the same again (a sandbox that is away)
-    retry_url: str = ""
-    task_id: str = ""  # a Check's task, for its Retry
-
-
-@dataclass(frozen=True)
-class TerminalState:
-    """Everything _terminal.html shows. The embed page's GET renders the default (initial_state); a post
-    renders what it did, for the page without JavaScript and for the htmx fragments alike."""
-
-    prompt: str
-    tasks: list[TaskState]
-    entries: list[Entry] = field(default_factory=list)  # new entries of this answer
-    scrollback: str = ""  # the earlier log as text (posts without JavaScript)
-    command: str = ""  # what the input holds: kept when the command was not run
-    alert: Alert | None = None
-    check_summary: str = ""
-    confirm_reset: bool = False
-    was_reset: bool = False
-    # The page everyone gets (no learner): the prompt shows the home directory until embed-frame.js puts in the
-    # learner's saved one from their state.
-    prompt_pending: bool = False
-
-    @property
-    def next_scrollback(self) -> str:
-        """What the hidden field carries to the next post: the earlier log and this answer's entries."""
-        text = self.scrollback + "".join(entry.as_text() for entry in self.entries)
-        return text[-scrollback_chars() :]
-
-    @property
-    def checked(self) -> list[TaskState]:
-        return [task for task in self.tasks if task.passed is not None]
-
-
-def task_states(config: dict[str, Any], checks: list[TaskCheck] | None = None) -> list[TaskState]:
-    """The capsule's tasks (learner-safe: ids and descriptions) with the results of `checks`."""
-    results = {check.task_id: check for check in checks or []}
-    states = []
-    for number, task in enumerate(config.get("tasks", []), start=1):
-        check = results.get(task["task_id"])
-        states.append(
-            TaskState(
-                number=number, task_id=task["task_id"], description=task["description"],
-                passed=check.passed if check else None, failure_message=(check.failure_message or "") if check else "",
-            )
-        )  # fmt: skip
-    return states
-
-
-def saved_cwd(capsule: Capsule | UUID, learner_key: str) -> str:
-    """Where the learner's live workspace for `capsule` stands (their home directory if they have none yet).
-    One indexed query; never makes a workspace (that runs the setup script in a sandbox)."""
-    cwd = (
-        TerminalWorkspace.objects.filter(capsule=capsule, learner_key=learner_key, expires_at__gt=timezone.now())
-        .values_list("cwd", flat=True)
-        .first()
-    )
-    return cwd or SANDBOX_HOME
-
-
-def initial_state(capsule: Capsule, config: dict[str, Any], learner_key: str) -> TerminalState:
-    """The terminal as the embed page first shows it: the learner's saved directory, nothing checked. Without a
-    learner (the shared page) the home directory, marked for embed-frame.js to replace."""
-    if not learner_key:
-        return TerminalState(prompt=prompt_of(SANDBOX_HOME), tasks=task_states(config), prompt_pending=True)
-    return TerminalState(prompt=prompt_of(saved_cwd(capsule, learner_key)), tasks=task_states(config))
-
-
-def saved_prompt(capsule_id: UUID, learner_key: str) -> str:
-    """The prompt of the learner's saved workspace for a capsule (the state endpoint's `terminal_prompt`)."""
-    return prompt_of(saved_cwd(capsule_id, learner_key))
 
 
 def _learner_safe_config(target: WorkspaceTarget) -> dict[str, Any]:
@@ -266,12 +145,9 @@ def command_problem(command: str) -> str | None:
 def _declared_too_large(request: HtmxHttpRequest) -> bool:
     """Refuse by the declared length before Django parses the form: a command and the carried log, each
     byte percent-encoded, and the other fields."""
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return True
     # A character of the log is up to 4 UTF-8 bytes, each up to 3 characters once encoded.
-    return declared > 3 * settings.JUDGE_WORKSPACE_MAX_COMMAND_BYTES + 12 * scrollback_chars() + FORM_OVERHEAD_BYTES
+    limit = 3 * settings.JUDGE_WORKSPACE_MAX_COMMAND_BYTES + 12 * scrollback_chars() + FORM_OVERHEAD_BYTES
+    return declared_body_over(request, limit)
 
 
 def _live_workspace(target: WorkspaceTarget, use: Callable[[TerminalWorkspace], T]) -> T:
@@ -476,41 +352,11 @@ def _terminal_post(request: HtmxHttpRequest, action: str, **where: Any) -> HttpR
 
 @csrf_exempt  # see views/workspace.py's docstring: Origin check, learner key, caps and rate limits instead
 @require_POST
-def step_terminal_run(request: HtmxHttpRequest, playlist_id: UUID, step: int) -> HttpResponse:
-    """`POST /embed/playlist/<id>/steps/<step>/terminal/run` (field `command`)."""
-    return _terminal_post(request, "run", playlist_id=playlist_id, step=step, capsule_id=None)
-
-
-@csrf_exempt
-@require_POST
-def step_terminal_check(request: HtmxHttpRequest, playlist_id: UUID, step: int) -> HttpResponse:
-    """`POST /embed/playlist/<id>/steps/<step>/terminal/check` (field `task`, or none: every task)."""
-    return _terminal_post(request, "check", playlist_id=playlist_id, step=step, capsule_id=None)
-
-
-@csrf_exempt
-@require_POST
-def step_terminal_reset(request: HtmxHttpRequest, playlist_id: UUID, step: int) -> HttpResponse:
-    """`POST /embed/playlist/<id>/steps/<step>/terminal/reset` (field `confirmed=yes`)."""
-    return _terminal_post(request, "reset", playlist_id=playlist_id, step=step, capsule_id=None)
-
-
-@csrf_exempt
-@require_POST
-def capsule_terminal_run(request: HtmxHttpRequest, capsule_id: UUID) -> HttpResponse:
-    """`POST /embed/capsule/<id>/terminal/run`."""
-    return _terminal_post(request, "run", playlist_id=None, step=None, capsule_id=capsule_id)
-
-
-@csrf_exempt
-@require_POST
-def capsule_terminal_check(request: HtmxHttpRequest, capsule_id: UUID) -> HttpResponse:
-    """`POST /embed/capsule/<id>/terminal/check`: all tasks passing tells the host `step-completed`."""
-    return _terminal_post(request, "check", playlist_id=None, step=None, capsule_id=capsule_id)
-
-
-@csrf_exempt
-@require_POST
-def capsule_terminal_reset(request: HtmxHttpRequest, capsule_id: UUID) -> HttpResponse:
-    """`POST /embed/capsule/<id>/terminal/reset`."""
-    return _terminal_post(request, "reset", playlist_id=None, step=None, capsule_id=capsule_id)
+def terminal_action(
+    request: HtmxHttpRequest, action: str, playlist_id: UUID | None = None, step: int | None = None, capsule_id: UUID | None = None
+) -> HttpResponse:
+    """A terminal post for a course step, `POST /embed/playlist/<id>/steps/<step>/terminal/<action>`, or a capsule
+    on its own, `POST /embed/capsule/<id>/terminal/<action>`; `action` comes from the URL pattern: `run` (field
+    `command`), `check` (field `task`, or none: every task; all passing completes the step, or for a capsule on
+    its own tells the host `step-completed`), `reset` (field `confirmed=yes`)."""
+    return _terminal_post(request, action, playlist_id=playlist_id, step=step, capsule_id=capsule_id)

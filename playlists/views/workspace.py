@@ -1,4 +1,4 @@
-"""The learner's workspace inside an embed (issue #6): the endpoints a step's workspace posts to, and the
+"""The learner's workspace inside an embed: the endpoints a step's workspace posts to, and the
 glue every capsule type's workspace shares — who may post, completing a step, and answering htmx, JSON
 and plain form posts alike.
 
@@ -40,7 +40,7 @@ from django.views.decorators.http import require_POST
 
 from capsules.models import Capsule, CapsuleType
 from capsules.selectors import get_capsule_for_reader
-from codecapsule.views import HtmxHttpRequest
+from codecapsule.http import HtmxHttpRequest
 from codecapsule.net import client_address
 from codecapsule.admission import InFlight, learner_attempt
 from judges.grading import AttemptResult, GradedTest, Mode, grade_attempt, verdict_label
@@ -67,8 +67,10 @@ from playlists.views._embed_common import (
 )
 
 NOT_FOUND_MESSAGE = "Playlist or step not found"
-STATUS_TEMPLATE = "playlists/embed/workspace/_status.html"
-OOB_TEMPLATE = "playlists/embed/workspace/_completion_oob.html"
+# The answers' pieces: partials of one template.
+RESULTS = "playlists/embed/workspace/_results.html"
+STATUS_TEMPLATE = f"{RESULTS}#status"
+OOB_TEMPLATE = f"{RESULTS}#completion_oob"
 
 
 # --- What a post works on -------------------------------------------------------------------------------------
@@ -132,7 +134,7 @@ def refusal(
     if wants_json(request):
         response: HttpResponse = embed_private(JsonResponse({"error": message}, status=status), request, learner)
     elif request.htmx:
-        html = render_to_string("playlists/embed/workspace/_refusal.html", context, request=request)
+        html = render_to_string(f"{RESULTS}#refusal", context, request=request)
         response = embed_private(HttpResponse(html, status=status), request, learner)
     else:
         response = embed_response(request, "playlists/embed/workspace/refusal_page.html", context, learner=learner, status=status)
@@ -317,22 +319,28 @@ def too_large(code: str) -> str | None:
 
 GRADED_TYPES = (CapsuleType.CODE, CapsuleType.DATABASE)
 RESULT_TEMPLATES = {
-    CapsuleType.CODE: "playlists/embed/workspace/_result_code.html",
-    CapsuleType.DATABASE: "playlists/embed/workspace/_result_database.html",
+    CapsuleType.CODE: f"{RESULTS}#code",
+    CapsuleType.DATABASE: f"{RESULTS}#database",
 }
-UNAVAILABLE_TEMPLATE = "playlists/embed/workspace/_result_unavailable.html"
+UNAVAILABLE_TEMPLATE = f"{RESULTS}#unavailable"
 UNAVAILABLE_MESSAGE = "Grading is unavailable right now — your code is kept; Retry"
 # A form-encoded body: percent-encoding makes each byte of code up to three characters, plus the other fields.
 FORM_OVERHEAD_BYTES = 4096
 
 
-def _declared_too_large(request: HtmxHttpRequest) -> bool:
-    """Refuse by the declared length before Django parses the form (whose own cap would answer a bare 400)."""
+def declared_body_over(request: HtmxHttpRequest, limit: int) -> bool:
+    """Whether the body's declared length is over `limit` (or unreadable): refused before Django parses the
+    body, whose own cap would answer a bare 400."""
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return True
-    return declared > 3 * settings.JUDGE_MAX_CODE_BYTES + FORM_OVERHEAD_BYTES
+    return declared > limit
+
+
+def _declared_too_large(request: HtmxHttpRequest) -> bool:
+    # A form-encoded byte of code is up to three characters.
+    return declared_body_over(request, 3 * settings.JUDGE_MAX_CODE_BYTES + FORM_OVERHEAD_BYTES)
 
 
 def _code_of(request: HtmxHttpRequest) -> str:
@@ -490,27 +498,12 @@ def result_context(result: AttemptResult) -> dict[str, Any]:
 
 @csrf_exempt  # see the module docstring: Origin check, learner key, caps and rate limits instead
 @require_POST
-def step_run(request: HtmxHttpRequest, playlist_id: UUID, step: int) -> HttpResponse:
-    """`POST /embed/playlist/<id>/steps/<step>/run` (form field `code`): the visible tests, or the query's grid."""
-    return _grading_post(request, "run", playlist_id=playlist_id, step=step, capsule_id=None)
+def grade(
+    request: HtmxHttpRequest, mode: Mode, playlist_id: UUID | None = None, step: int | None = None, capsule_id: UUID | None = None
+) -> HttpResponse:
+    """Run or Submit (form field `code`) for a course step, `POST /embed/playlist/<id>/steps/<step>/run|submit`,
+    or a capsule on its own, `POST /embed/capsule/<id>/run|submit`; `mode` comes from the URL pattern.
 
-
-@csrf_exempt
-@require_POST
-def step_submit(request: HtmxHttpRequest, playlist_id: UUID, step: int) -> HttpResponse:
-    """`POST /embed/playlist/<id>/steps/<step>/submit`: graded; passing completes the step."""
-    return _grading_post(request, "submit", playlist_id=playlist_id, step=step, capsule_id=None)
-
-
-@csrf_exempt
-@require_POST
-def capsule_run(request: HtmxHttpRequest, capsule_id: UUID) -> HttpResponse:
-    """`POST /embed/capsule/<id>/run`."""
-    return _grading_post(request, "run", playlist_id=None, step=None, capsule_id=capsule_id)
-
-
-@csrf_exempt
-@require_POST
-def capsule_submit(request: HtmxHttpRequest, capsule_id: UUID) -> HttpResponse:
-    """`POST /embed/capsule/<id>/submit`: graded; passing tells the host `step-completed` (no course progress)."""
-    return _grading_post(request, "submit", playlist_id=None, step=None, capsule_id=capsule_id)
+    Run shows the visible tests or the query's grid; a passing Submit completes the step (a capsule on its own
+    tells the host `step-completed`, with no course progress)."""
+    return _grading_post(request, mode, playlist_id=playlist_id, step=step, capsule_id=capsule_id)
