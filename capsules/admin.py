@@ -41,6 +41,7 @@ from capsules.services import (
     capsule_validate_for_save,
     moderation_reason_error,
 )
+from codecapsule.admin import ReadOnlyAdmin
 from codecapsule.errors import ApplicationError, ValidationFailed
 from codecapsule.markdown import render_markdown
 
@@ -164,7 +165,9 @@ def _form_field_for(path: str) -> str | None:
     return _PATH_FIELD.get(path)
 
 
-class ModerationActionInline(admin.TabularInline):
+class ModerationActionInline(ReadOnlyAdmin, admin.TabularInline):
+    """The capsule's moderation history: an audit trail is append-only (shown, never edited)."""
+
     model = ModerationAction
     fk_name = "capsule"
     verbose_name = "moderation action"
@@ -179,15 +182,6 @@ class ModerationActionInline(admin.TabularInline):
     @admin.display(description="from → to")
     def transition(self, obj: ModerationAction) -> str:
         return f"{obj.get_from_status_display()} → {obj.get_to_status_display()}"
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # an audit trail is append-only: shown, never edited
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def _stored_sql_preview(url: str | None) -> str:
@@ -385,7 +379,7 @@ class CapsuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
+class ModerationActionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The moderation audit trail across all capsules; read-only."""
 
     list_display = ("created_at", "capsule", "actor", "action", "from_status", "to_status", "note")
@@ -393,12 +387,3 @@ class ModerationActionAdmin(admin.ModelAdmin):
     search_fields = ("capsule__title", "actor__username", "note")
     list_select_related = ("capsule", "actor")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

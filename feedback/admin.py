@@ -6,10 +6,10 @@ import json
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from codecapsule.admin import ReadOnlyAdmin
 from feedback.models import CreatorEdit, FineTuneJob, NetCorrection
 
 # Characters of a value shown in the list; the change page shows it whole.
@@ -26,7 +26,7 @@ def _shortened(value: Any) -> str:
 
 
 @admin.register(CreatorEdit)
-class CreatorEditAdmin(admin.ModelAdmin):
+class CreatorEditAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("created_at", "capsule", "field_path", "edit_type", "source", "agent", "creator", "original", "corrected")
     list_filter = ("edit_type", "source", "capsule_type", "language", "agent")
     search_fields = ("capsule__title", "field_path", "creator__username")
@@ -59,18 +59,9 @@ class CreatorEditAdmin(admin.ModelAdmin):
     def corrected_value_pretty(self, obj: CreatorEdit) -> SafeString | str:
         return format_html("<pre>{}</pre>", _json_text(obj.corrected_value)) if obj.corrected_value is not None else "— (removed)"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # a record of what happened: shown, never edited
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(NetCorrection)
-class NetCorrectionAdmin(admin.ModelAdmin):
+class NetCorrectionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """What counts as a correction: what the AI wrote against the latest validated value (feedback.net).
     Read-only: the rows are recomputed by every save that leaves the capsule validated."""
 
@@ -93,30 +84,12 @@ class NetCorrectionAdmin(admin.ModelAdmin):
     original_value_pretty = CreatorEditAdmin.original_value_pretty
     corrected_value_pretty = CreatorEditAdmin.corrected_value_pretty
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(FineTuneJob)
-class FineTuneJobAdmin(admin.ModelAdmin):
+class FineTuneJobAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Read-only: jobs are started, polled and chosen for the Coder through feedback.finetune (the dashboard
     or manage.py start_fine_tune), never edited by hand."""
 
     list_display = ("created_at", "provider", "base_model", "status", "fine_tuned_model", "examples", "used_for_coder")
     list_filter = ("status", "provider", "used_for_coder")
     search_fields = ("provider_job_id", "fine_tuned_model", "base_model")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

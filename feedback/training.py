@@ -1,4 +1,4 @@
-"""Training data for fine-tuning the Coder: creators' corrected capsules as OpenAI chat examples (issue #7 part 4).
+"""Training data for fine-tuning the Coder: creators' corrected capsules as OpenAI chat examples.
 
 One example per edited capsule, in OpenAI's chat fine-tuning format, exactly as the Coder sees and answers:
 
@@ -138,11 +138,6 @@ def edited_capsules(*, user: AbstractBaseUser | None = None, owner: AbstractBase
     if owner is not None:
         capsules = capsules.filter(creator=owner)
     return capsules.order_by("created_at", "pk")
-
-
-def example_for_capsule(capsule: Capsule) -> Example | None:
-    """The training example of one capsule, or None when it does not qualify (see the module docstring)."""
-    return _example_for(capsule, TrainingSet())
 
 
 # --- One capsule -----------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_GET
 
-from codecapsule.views import HtmxHttpRequest
+from codecapsule.http import HtmxHttpRequest
 from feedback.analysis import (
     DEFAULT_DAYS,
     PERIODS,
@@ -30,8 +30,10 @@ from feedback.analysis import (
     scope_corrections,
     scope_edits,
 )
+from feedback.finetune import finetune_panel_context
 from feedback.insights_store import insights_for
 from feedback.models import EditType, NetCorrection
+from feedback.training import training_set_summary
 
 # The weekly chart's SVG coordinates: one slot per week, bars filling BAR_SHARE of it.
 CHART_HEIGHT = 100
@@ -101,18 +103,9 @@ def top_patterns(user: Any, insights: dict[str, Any]) -> list[Pattern]:
     return patterns
 
 
-def _training_and_finetune(user: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """The training-set summary and the fine-tuning card's context (feedback.training, feedback.finetune),
-    imported here so that this page does not break while those modules change."""
-    try:
-        from feedback.training import training_set_summary
-    except ImportError:
-        return None, None
+def _training_and_finetune(user: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The training-set summary and the fine-tuning card's context (feedback.training, feedback.finetune)."""
     summary = training_set_summary(user)
-    try:
-        from feedback.finetune import finetune_panel_context
-    except ImportError:
-        return summary, None
     return summary, finetune_panel_context(user, summary=summary)
 
 
@@ -141,6 +134,5 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         )
     training, finetune = _training_and_finetune(request.user)
     context.update(training=training, finetune=finetune)
-    if finetune is not None:
-        context.update(finetune)
+    context.update(finetune)
     return render(request, "feedback/dashboard.html", context)

@@ -1,4 +1,4 @@
-"""Generation jobs in the admin (issue #4 item 8): read-only, with their agent steps inline.
+"""Generation jobs in the admin: read-only, with their agent steps inline.
 
 Jobs are written by the generation services and the pipeline only, so the admin neither adds, changes nor
 deletes them or their steps; staff read them (filter by status, type, language, provider; search prompts,
@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from codecapsule.admin import ReadOnlyAdmin
 from generation.models import AgentStep, GenerationJob
 
 
@@ -25,18 +26,7 @@ def _pretty_json(value: Any) -> SafeString | str:
     return format_html('<pre class="generation-admin-json">{}</pre>', json.dumps(value, ensure_ascii=False, indent=2))
 
 
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class AgentStepInline(ReadOnlyAdminMixin, admin.StackedInline):
+class AgentStepInline(ReadOnlyAdmin, admin.StackedInline):
     model = AgentStep
     extra = 0
     can_delete = False
@@ -71,7 +61,7 @@ class AgentStepInline(ReadOnlyAdminMixin, admin.StackedInline):
 
 
 @admin.register(GenerationJob)
-class GenerationJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class GenerationJobAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     change_list_template = "generation/admin_job_change_list.html"
     inlines = [AgentStepInline]
     list_display = (

@@ -17,6 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django_q.tasks import async_task
 from rest_framework import status
 
 from capsules.schemas import LANGUAGES_BY_TYPE
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 DIFFICULTIES = ("easy", "medium", "hard")
 
-# A running job whose worker went silent (issue #8): what the creator reads, and the category metrics count.
+# A running job whose worker died mid-job: what the creator reads, and the category metrics count.
 WORKER_LOST_CATEGORY = "worker_lost"
 WORKER_LOST_ERROR = (
     "The worker running this job stopped before it finished (it was killed or lost); nothing was saved. Retry to run it again."
@@ -40,8 +41,20 @@ class TooManyJobs(ApplicationError):
     http_status = status.HTTP_429_TOO_MANY_REQUESTS
 
 
+def enqueue_generation_job(job: GenerationJob) -> None:
+    """Queue the task that runs `job` (generation/tasks.py); call it once the job's row is committed, or the
+    worker may not find it. The task is named by its dotted path, which is how django-q2 finds it in the worker
+    anyway, so this module never imports the tasks module (which imports this one)."""
+    async_task(
+        "generation.tasks.run_generation_job",
+        str(job.pk),
+        task_name=f"generation-{job.pk}",
+        timeout=settings.Q_TIMEOUT_SECONDS,
+    )
+
+
 def generation_request_errors(*, capsule_type: str, language: str, difficulty: str, prompt: str) -> dict[str, str]:
-    """Field errors of a generation request (empty when valid): the forced choice of issue #4."""
+    """Field errors of a generation request (empty when valid); type, language and difficulty are never guessed."""
     errors: dict[str, str] = {}
     if capsule_type not in LANGUAGES_BY_TYPE:
         errors["type"] = f"choose one of {', '.join(LANGUAGES_BY_TYPE)}"
@@ -80,8 +93,6 @@ def generation_job_create(
     """Validate the request, enforce the per-creator limits, save a queued job and enqueue it on commit.
 
     `catalog_pick`: the title of a catalog exercise the job takes exactly (offline, whatever the provider)."""
-    from generation.tasks import enqueue_generation_job  # tasks import services: break the cycle here
-
     prompt = prompt.strip()
     errors = generation_request_errors(capsule_type=capsule_type, language=language, difficulty=difficulty, prompt=prompt)
     if errors:
@@ -211,8 +222,6 @@ def generation_jobs_resend_stuck(*, now: datetime | None = None, limit: int = 10
     see generation_job_create). Nothing tells a lost task from one waiting behind a long queue, so the job is sent
     again, at most once per window (a cache key shared by every process); a duplicate task is harmless, because
     only one worker can claim a queued job (generation/pipeline.py `_claim`), the other one skips it."""
-    from generation.tasks import enqueue_generation_job  # tasks import services: break the cycle here
-
     now = now or timezone.now()
     window = settings.GENERATION_RESEND_QUEUED_AFTER_SECONDS
     stuck = GenerationJob.objects.filter(status=JobStatus.QUEUED, created_at__lt=now - timedelta(seconds=window))

@@ -14,7 +14,6 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import connection
-from django_q.tasks import async_task
 
 from generation.models import GenerationJob, JobStatus
 from generation.services import (
@@ -30,16 +29,6 @@ logger = logging.getLogger(__name__)
 # How long the task waits for the heartbeat thread to stop after the job ended: the thread only sleeps between
 # one-row UPDATEs, so a stuck database is the only reason to wait longer; the daemon thread dies with the process.
 HEARTBEAT_STOP_SECONDS = 5
-
-
-def enqueue_generation_job(job: GenerationJob) -> None:
-    # Called from transaction.on_commit: the worker must find the row.
-    async_task(
-        "generation.tasks.run_generation_job",
-        str(job.pk),
-        task_name=f"generation-{job.pk}",
-        timeout=settings.Q_TIMEOUT_SECONDS,
-    )
 
 
 class JobHeartbeat:

@@ -302,57 +302,6 @@ def playlist_replace(
     return playlist
 
 
-def playlist_reorder(
-    *, playlist: Playlist, actor: AbstractBaseUser, item_ids: Sequence[UUID | str], version: int | None = None
-) -> list[PlaylistItem]:
-    """Put the playlist's existing items in the order of `item_ids`, which must list each of them once."""
-    _ensure_owner(playlist, actor)
-    wanted = [_parse_uuid(item_id) for item_id in item_ids]
-    with transaction.atomic():
-        locked = _lock(playlist, version=version)
-        items = {item.pk: item for item in PlaylistItem.objects.filter(playlist=locked)}
-        if None in wanted or len(set(wanted)) != len(wanted) or set(wanted) != set(items):
-            raise _playlist_error({"item_ids": f"must list each of the playlist's {len(items)} items exactly once"})
-        ordered = [items[item_id] for item_id in wanted]
-        _write_orders(locked, ordered)
-        _bump(locked, playlist)
-    return ordered
-
-
-def playlist_add_item(
-    *, playlist: Playlist, actor: AbstractBaseUser, capsule: Capsule, position: int | None = None,
-    version: int | None = None,
-) -> PlaylistItem:
-    """Add a capsule at `position` (1-based; default: the end)."""  # fmt: skip
-    _ensure_owner(playlist, actor)
-    _check_addable(actor, [capsule.pk], path="capsule")
-    with transaction.atomic():
-        locked = _lock(playlist, version=version)
-        items = list(PlaylistItem.objects.filter(playlist=locked).order_by("order"))
-        if any(item.capsule_id == capsule.pk for item in items):
-            raise _playlist_error({"capsule_id": "is already in the playlist"})
-        top = max((item.order for item in items), default=0)
-        item = PlaylistItem.objects.create(playlist=locked, capsule=capsule, order=top + len(items) + 1)
-        index = len(items) if position is None else max(0, min(position - 1, len(items)))
-        items.insert(index, item)
-        _write_orders(locked, items)
-        _bump(locked, playlist)
-    return item
-
-
-def playlist_remove_item(
-    *, playlist: Playlist, actor: AbstractBaseUser, item_id: UUID | str, version: int | None = None
-) -> None:
-    _ensure_owner(playlist, actor)
-    with transaction.atomic():
-        locked = _lock(playlist, version=version)
-        deleted, _ = PlaylistItem.objects.filter(playlist=locked, pk=_parse_uuid(item_id)).delete()
-        if not deleted:
-            raise _playlist_error({"item_id": "is not an item of this playlist"})
-        _write_orders(locked, list(PlaylistItem.objects.filter(playlist=locked).order_by("order")))
-        _bump(locked, playlist)
-
-
 def playlist_delete(*, playlist: Playlist, actor: AbstractBaseUser) -> None:
     _ensure_owner(playlist, actor)
     playlist.delete()
@@ -375,7 +324,7 @@ def progress_record_view(*, playlist: Playlist, learner_key: str, step: int, ite
     """A learner looked at step `step`: move their position and append a `viewed` event.
 
     Looking completes nothing: a step is complete when the judge passes the learner's work
-    (progress_record_step_completed), and the course when every step is (issue #6).
+    (progress_record_step_completed), and the course when every step is.
     """
     with transaction.atomic():
         progress, _created = LearnerProgress.objects.select_for_update().get_or_create(

@@ -1,4 +1,4 @@
-"""Issue #8: a generation job whose task is lost in the broker before any worker took it (here: Redis flushed, as a
+"""A generation job whose task is lost in the broker before any worker took it (here: Redis flushed, as a
 Redis restarted without persistence leaves it) is not stuck for ever. The minutely sweep sends its task again once
 it has been queued for GENERATION_RESEND_QUEUED_AFTER_SECONDS, a real django-q2 cluster runs it to a saved capsule,
 and a duplicate task for the same job is skipped (one claim per job), so exactly one capsule exists."""
@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_q.brokers import get_broker
 
 from capsules.models import Capsule
-from generation import tasks
+from generation import services, tasks
 from generation.models import GenerationJob, JobStatus
 from generation.services import generation_job_create
 from generation.tests.test_pipeline_llm import GOOD, IDEA
@@ -57,7 +57,7 @@ def test_a_job_whose_task_was_lost_is_sent_again_and_runs_once(start_qcluster, s
 
         # A second copy of the task (sent while the first waited behind a long queue) runs nothing: the job is no
         # longer queued, and only a queued job can be claimed (the claim race itself: generation/tests/test_resend.py).
-        tasks.enqueue_generation_job(done)
+        services.enqueue_generation_job(done)
         wait_for(lambda: get_broker().queue_size() == 0, seconds=30, what="the duplicate task was taken", log=cluster.log_tail)
         time.sleep(2)
         assert list(Capsule.objects.values_list("pk", flat=True)) == [done.result_capsule_id]

@@ -1,4 +1,4 @@
-"""Issue #8: a queued job whose task was lost before any worker took it (Redis restarted without persistence, a
+"""A queued job whose task was lost before any worker took it (Redis restarted without persistence, a
 cluster killed holding fetched tasks, the broker down when the job was saved) is sent again by the minutely sweep
 (generation.services.generation_jobs_resend_stuck); a duplicate task is harmless because only one worker can
 claim a queued job (generation.pipeline._claim). prodtests/test_fault_queue.py loses a real task in Redis."""
@@ -29,7 +29,7 @@ def _window(settings):
 def sent(monkeypatch) -> list[str]:
     """The jobs whose task was (re)sent, instead of queueing them."""
     calls: list[str] = []
-    monkeypatch.setattr(tasks, "enqueue_generation_job", lambda job: calls.append(str(job.pk)))
+    monkeypatch.setattr(services, "enqueue_generation_job", lambda job: calls.append(str(job.pk)))
     return calls
 
 
@@ -60,7 +60,7 @@ def test_a_broker_still_down_is_tried_again_at_the_next_sweep(make_job, owner, m
         attempts.append(str(job.pk))
         raise ConnectionError("Redis is unreachable")
 
-    monkeypatch.setattr(tasks, "enqueue_generation_job", broker_down)
+    monkeypatch.setattr(services, "enqueue_generation_job", broker_down)
     assert generation_jobs_resend_stuck() == 0
     assert generation_jobs_resend_stuck() == 0
     assert attempts == [str(stuck.pk)] * 2
@@ -78,7 +78,7 @@ def test_a_job_saved_while_the_broker_is_down_stays_queued_for_the_sweep(owner, 
     def broker_down(job):
         raise ConnectionError("Redis is unreachable")
 
-    monkeypatch.setattr(tasks, "enqueue_generation_job", broker_down)
+    monkeypatch.setattr(services, "enqueue_generation_job", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         job = services.generation_job_create(creator=owner, capsule_type="CODE", language="python", difficulty="easy", prompt="sum")
 

@@ -33,8 +33,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from judges.sandbox.bwrap import SANDBOX_HOME, SANDBOX_JUDGE, SANDBOX_TMP, _bwrap_arguments
-from judges.sandbox.processes import _as_uid
+from judges.sandbox.bwrap import SANDBOX_HOME, SANDBOX_JUDGE, SANDBOX_TMP, bwrap_arguments
+from judges.sandbox.processes import as_uid
 
 logger = logging.getLogger(__name__)
 
@@ -150,8 +150,8 @@ class JavacServer:
         java = [f"{JAVA_HOME}/bin/java", *SERVER_FLAGS, "-cp", f"{SANDBOX_JUDGE}/jvm", SERVER_CLASS, SANDBOX_HOME, f"{SANDBOX_TMP}/classes"]
         if settings.JUDGE_ALLOW_UNSANDBOXED and not os.access(settings.JUDGE_BWRAP_PATH, os.X_OK):
             return None  # development without bubblewrap: compile in the job
-        arguments = _bwrap_arguments([], tmpfs_mb=256, env={"PATH": "/usr/bin:/bin", "HOME": SANDBOX_HOME, "LANG": "C.UTF-8"}, binds=[(str(classes), f"{SANDBOX_JUDGE}/jvm")])
-        command, user = _as_uid(settings.JUDGE_UID_BASE - 1 if os.geteuid() == 0 else None, [settings.JUDGE_BWRAP_PATH, *arguments, "--", *java])
+        arguments = bwrap_arguments([], tmpfs_mb=256, env={"PATH": "/usr/bin:/bin", "HOME": SANDBOX_HOME, "LANG": "C.UTF-8"}, binds=[(str(classes), f"{SANDBOX_JUDGE}/jvm")])
+        command, user = as_uid(settings.JUDGE_UID_BASE - 1 if os.geteuid() == 0 else None, [settings.JUDGE_BWRAP_PATH, *arguments, "--", *java])
         try:
             process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True, **user)
         except OSError as exc:

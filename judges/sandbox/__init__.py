@@ -1,10 +1,10 @@
-"""The sandbox every untrusted program runs in (DESIGN.md §5, issue #3 item 1).
+"""The sandbox every untrusted program runs in (DESIGN.md §5).
 
 A job runs as ONE bubblewrap sandbox; the runtimes (judges/runtimes/) put a small harness inside it that
 compiles once and then runs every test. This package only knows how to start a command in a sandbox and
 collect what it printed; it knows nothing about tests or languages.
 
-What a sandbox is (see `bwrap._bwrap_arguments` for the exact flags, all from bwrap(1) of bubblewrap 0.8):
+What a sandbox is (see `bwrap.bwrap_arguments` for the exact flags, all from bwrap(1) of bubblewrap 0.8):
 
 * new user, pid, network, ipc, uts and cgroup namespaces (`--unshare-all`): no network at all (only a
   loopback of its own), only its own processes in /proc; `--disable-userns` so the program cannot nest
@@ -20,7 +20,7 @@ What a sandbox is (see `bwrap._bwrap_arguments` for the exact flags, all from bw
   a fresh /proc and a minimal /dev;
 * an unprivileged host uid: when the server runs as root, the job's slot N runs as host uid
   JUDGE_UID_BASE + N (bwrap run by root maps the sandbox to uid 0, for which the kernel never enforces
-  RLIMIT_NPROC); the drop happens before bwrap starts (util-linux `setpriv`, see `processes._as_uid`).
+  RLIMIT_NPROC); the drop happens before bwrap starts (util-linux `setpriv`, see `processes.as_uid`).
 
 The rlimits (CPU, address space, processes, file size, open files) are applied by the harness inside,
 before any untrusted code runs, because they then bind every process of the job; the host adds the
@@ -40,26 +40,43 @@ as a plain process in a host temp directory, with the same limits but without is
                       stdin=job_bytes, files={"harness.py": source}, deadline=10.0)
         run.stdout, run.exit_code, run.timed_out ...
 
-The package, one concern per module (imports point down this list, except that slots.py asks pool.py for
-an idle warm sandbox's slot back; `from judges.sandbox import X` is the way in for the rest of the project):
+The package, one concern per module. Imports point down this list, with no exception: a job that finds every
+slot held gets an idle warm sandbox's slot back through a hook the pool registers with slots.py
+(`set_idle_slot_reclaimer`), not by importing the pool. `from judges.sandbox import X` is the way in for the
+rest of the project; the names after each module below are its internal API, what the modules further down
+(and a few judge internals, such as the javac server and the slot tests) use. Everything else, `_`-prefixed,
+stays inside its module; each module also forgets its own per-process state in a forked child.
 
-    errors.py     SandboxError, SandboxUnavailable
-    cgroups.py    each slot's memory and pids cgroup
-    bwrap.py      the sandbox's layout and the bubblewrap command line; base_environment()
-    processes.py  running as a slot's uid, processes_of_uid/kill_uid, stopping and reaping a sandbox
-    slots.py      the JUDGE_SLOTS slots: a uid and a lock file per job
-    status.py     whether bubblewrap works here; sandbox_status()
-    warm.py       warm sandboxes: started ahead of a job; set_warm_command()
-    pool.py       this process's pool of warm sandboxes and its thread; warm_pool()
+    errors.py     SandboxError, SandboxUnavailable, JudgeBusy
+    cgroups.py    each slot's memory and pids cgroup: SlotCgroup, slot_cgroup, enter_cgroup
+    bwrap.py      the sandbox's layout and the bubblewrap command line: SANDBOX_* paths, READABLE/EXECUTE_ONLY,
+                  HOST_ENV, memfds, bwrap_arguments, bwrap_command, write_all, base_environment()
+    processes.py  running as a slot's uid (as_uid), processes_of_uid/kill_uid, stopping and reaping a sandbox:
+                  stop_sandbox, open_sandbox_init, wait_exit, reap, kill_group
+    slots.py      the JUDGE_SLOTS slots, a uid and a lock file per job: Slot, SlotConfig, claim_slot,
+                  release_slot, acquire_slot (exported as judge_slot), set_idle_slot_reclaimer
+    status.py     whether bubblewrap works here: probe, sandbox_status()
+    warm.py       warm sandboxes, started ahead of a job: WarmKey, WarmSandbox, warm_shape, start_warm,
+                  set_warm_command()
+    pool.py       this process's pool of warm sandboxes and its thread: warm_pool()
     run.py        Sandbox (open, run) and SandboxRun
 """
 
-from judges.sandbox.bwrap import EXECUTE_ONLY, SANDBOX_HOME, SANDBOX_HOSTNAME, SANDBOX_JUDGE, SANDBOX_PATH, SANDBOX_TMP, SANDBOX_UID, base_environment
+from judges.sandbox.bwrap import (
+    EXECUTE_ONLY,
+    SANDBOX_HOME,
+    SANDBOX_HOSTNAME,
+    SANDBOX_JUDGE,
+    SANDBOX_PATH,
+    SANDBOX_TMP,
+    SANDBOX_UID,
+    base_environment,
+)
 from judges.sandbox.errors import JudgeBusy, SandboxError, SandboxUnavailable
 from judges.sandbox.pool import warm_pool
 from judges.sandbox.processes import kill_uid, processes_of_uid
 from judges.sandbox.run import Sandbox, SandboxRun
-from judges.sandbox.slots import _acquire_slot as judge_slot  # a slot alone, for judge work without a sandbox (PostgreSQL)
+from judges.sandbox.slots import acquire_slot as judge_slot  # a slot alone, for judge work without a sandbox (PostgreSQL)
 from judges.sandbox.status import sandbox_status
 from judges.sandbox.warm import set_warm_command
 

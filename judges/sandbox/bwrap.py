@@ -1,7 +1,7 @@
 """What a sandbox is: its layout (the paths inside it, the generated /etc files, the environments) and the
-bubblewrap command line that builds it (`_bwrap_arguments`, `_bwrap_command`, all flags from bwrap(1) of
+bubblewrap command line that builds it (`bwrap_arguments`, `bwrap_command`, all flags from bwrap(1) of
 bubblewrap 0.8). Shared by cold sandboxes (run.py), warm ones (warm.py) and the availability probe
-(status.py). Files reach the sandbox only as anonymous in-memory files (`_memfds`): no host path.
+(status.py). Files reach the sandbox only as anonymous in-memory files (`memfds`): no host path.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from contextlib import contextmanager
 from django.conf import settings
 
 from judges.limits import MB
-from judges.sandbox.cgroups import _SlotCgroup
-
+from judges.sandbox.cgroups import SlotCgroup
 
 # Paths inside the sandbox.
 SANDBOX_HOME = "/home/learner"  # the work directory: tmpfs, writable, the cwd of every run
@@ -39,7 +38,7 @@ _GROUP = f"learner:x:{SANDBOX_UID}:\n"
 _HOSTS = f"127.0.0.1\tlocalhost {SANDBOX_HOSTNAME}\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 
 # The environment of bwrap itself (and of the harness until it sets the program's own): nothing of ours.
-_HOST_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+HOST_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
 # Modes of the files a job passes in: readable, or (an execute-only program) runnable but not readable by the
@@ -49,7 +48,7 @@ EXECUTE_ONLY = "0111"
 
 
 @contextmanager
-def _memfds(files: Mapping[str, bytes], modes: Mapping[str, str] | None = None) -> Iterator[tuple[list[int], list[str]]]:
+def memfds(files: Mapping[str, bytes], modes: Mapping[str, str] | None = None) -> Iterator[tuple[list[int], list[str]]]:
     """Anonymous in-memory files for `--ro-bind-data`: bwrap copies them in; no path on the host. `modes` gives
     a file's mode by name (default READABLE); the mount is read-only, so not even its owner can chmod it."""
     modes = modes or {}
@@ -61,7 +60,7 @@ def _memfds(files: Mapping[str, bytes], modes: Mapping[str, str] | None = None) 
         for destination, (data, mode) in entries.items():
             fd = os.memfd_create("judge-data")
             fds.append(fd)
-            _write_all(fd, data)
+            write_all(fd, data)
             os.lseek(fd, 0, os.SEEK_SET)
             args += ["--perms", mode, "--ro-bind-data", str(fd), destination]
         yield fds, args
@@ -70,7 +69,7 @@ def _memfds(files: Mapping[str, bytes], modes: Mapping[str, str] | None = None) 
             os.close(fd)
 
 
-def _bwrap_arguments(data_args: list[str], *, tmpfs_mb: int, env: Mapping[str, str], binds: Sequence[tuple[str, str]] = ()) -> list[str]:
+def bwrap_arguments(data_args: list[str], *, tmpfs_mb: int, env: Mapping[str, str], binds: Sequence[tuple[str, str]] = ()) -> list[str]:
     size = str(tmpfs_mb * MB)
     args = [
         "--unshare-all",
@@ -110,12 +109,12 @@ def _bwrap_arguments(data_args: list[str], *, tmpfs_mb: int, env: Mapping[str, s
     return args
 
 
-def _bwrap_command(
+def bwrap_command(
     argv: Sequence[str],
     data_args: list[str],
     *,
     tmpfs_mb: int,
-    cgroup: _SlotCgroup | None,
+    cgroup: SlotCgroup | None,
     info_w: int,
     block_r: int | None,
     bwrap: str | None = None,
@@ -123,7 +122,7 @@ def _bwrap_command(
     """The whole bwrap command line of a job's sandbox (cold or warm: the same)."""
     return [
         bwrap or settings.JUDGE_BWRAP_PATH,
-        *_bwrap_arguments(
+        *bwrap_arguments(
             data_args,
             tmpfs_mb=tmpfs_mb,
             env={"PATH": SANDBOX_PATH, "HOME": SANDBOX_HOME, "LANG": "C.UTF-8"},
@@ -152,7 +151,7 @@ def base_environment(home: str = SANDBOX_HOME, tmp: str = SANDBOX_TMP) -> dict[s
     }
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         try:

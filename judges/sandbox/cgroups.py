@@ -1,7 +1,7 @@
 """Each slot's memory and pids cgroup (v1 or v2, where root may create cgroups; JUDGE_CGROUPS): it bounds a
 whole job's RAM and tmpfs (JUDGE_JOB_MEMORY_MB) and its processes, which rlimits cannot, and counts the
 kernel's OOM kills. Created once per slot and process; a sandbox waits on bwrap's --block-fd until both of
-bwrap's processes are in it (`_enter_cgroup`), so nothing of the job runs outside.
+bwrap's processes are in it (`enter_cgroup`), so nothing of the job runs outside.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ _CGROUP_NAME = "codecapsule-judge"
 
 
 @dataclass
-class _SlotCgroup:
+class SlotCgroup:
     """A slot's memory (and pids) cgroup: bounds a whole job's RAM and tmpfs, which rlimits cannot."""
 
     procs: list[str]  # cgroup.procs of each controller's directory (v1) or of the one directory (v2)
@@ -55,10 +55,10 @@ class _SlotCgroup:
 
 
 _cgroup_lock = threading.Lock()
-_cgroups: dict[int, _SlotCgroup | None] = {}
+_cgroups: dict[int, SlotCgroup | None] = {}
 
 
-def _slot_cgroup(uid: int | None, enabled: bool | None = None) -> _SlotCgroup | None:
+def slot_cgroup(uid: int | None, enabled: bool | None = None) -> SlotCgroup | None:
     """The cgroup of the slot whose uid is `uid`, created on first use; None where cgroups are off (`enabled`,
     default JUDGE_CGROUPS) or not ours to create (not root: then there is no slot uid either). Named after the
     uid, not the slot's number: each instance on the host has its own uids (slots.py), so two instances' jobs
@@ -75,7 +75,7 @@ def _slot_cgroup(uid: int | None, enabled: bool | None = None) -> _SlotCgroup | 
         return _cgroups[uid]
 
 
-def _create_cgroup(uid: int) -> _SlotCgroup:
+def _create_cgroup(uid: int) -> SlotCgroup:
     index = f"uid-{uid}"
     if os.path.exists(f"{_CGROUP_ROOT}/cgroup.controllers"):  # cgroup v2, unified
         parent = f"{_CGROUP_ROOT}/{_CGROUP_NAME}"
@@ -90,7 +90,7 @@ def _create_cgroup(uid: int) -> _SlotCgroup:
         if os.path.exists(f"{directory}/memory.swap.max"):
             _write(f"{directory}/memory.swap.max", "0")
         pids = f"{directory}/pids.max"
-        return _SlotCgroup([f"{directory}/cgroup.procs"], f"{directory}/memory.max", pids if os.path.exists(pids) else None, f"{directory}/memory.events")
+        return SlotCgroup([f"{directory}/cgroup.procs"], f"{directory}/memory.max", pids if os.path.exists(pids) else None, f"{directory}/memory.events")
     memory = f"{_CGROUP_ROOT}/memory/{_CGROUP_NAME}/{index}"  # cgroup v1
     os.makedirs(memory, exist_ok=True)
     procs = [f"{memory}/cgroup.procs"]
@@ -100,7 +100,7 @@ def _create_cgroup(uid: int) -> _SlotCgroup:
         os.makedirs(pids, exist_ok=True)
         procs.append(f"{pids}/cgroup.procs")
         pids_limit = f"{pids}/pids.max"
-    return _SlotCgroup(procs, f"{memory}/memory.limit_in_bytes", pids_limit, f"{memory}/memory.oom_control")
+    return SlotCgroup(procs, f"{memory}/memory.limit_in_bytes", pids_limit, f"{memory}/memory.oom_control")
 
 
 def _write(path: str, value: str) -> None:
@@ -108,7 +108,7 @@ def _write(path: str, value: str) -> None:
         handle.write(value)
 
 
-def _enter_cgroup(cgroup: _SlotCgroup | None, bwrap_pid: int, info: bytes, block_w: int | None) -> None:
+def enter_cgroup(cgroup: SlotCgroup | None, bwrap_pid: int, info: bytes, block_w: int | None) -> None:
     """Put bwrap and the sandbox's pid 1 into the slot's cgroup, then let the sandbox go on."""
     if block_w is None or cgroup is None:
         return
@@ -121,3 +121,12 @@ def _enter_cgroup(cgroup: _SlotCgroup | None, bwrap_pid: int, info: bytes, block
         os.write(block_w, b"x")
     except OSError:
         pass  # bwrap is gone already
+
+
+def _fresh_lock_in_child() -> None:
+    """A forked child starts with a fresh lock of the cgroups: a thread of the parent may have held it at the fork."""
+    global _cgroup_lock
+    _cgroup_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_fresh_lock_in_child)

@@ -1,7 +1,7 @@
 """The warm pool: this process's ready warm sandboxes (warm.py), kept by one background thread that starts
 replacements while jobs keep asking and ends idle ones; a job that finds every slot held makes it give one
-back (slots.py). Closed at exit; in a forked child it is forgotten, with the rest of the package's
-per-process state (slot locks held, probe and cgroup locks).
+back (slots.py calls it through `set_idle_slot_reclaimer`). Closed at exit; forgotten in a forked child (as
+slots.py, status.py and cgroups.py forget their own per-process state).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import time
 
 from django.conf import settings
 
-from judges.sandbox import cgroups, slots, status
 from judges.sandbox.errors import SandboxUnavailable
-from judges.sandbox.warm import _start_warm, _WarmKey, _WarmSandbox
+from judges.sandbox.slots import set_idle_slot_reclaimer
+from judges.sandbox.warm import WarmKey, WarmSandbox, start_warm
 
 logger = logging.getLogger("judges.sandbox")  # one logger for the whole package (its name before the split)
 
@@ -35,18 +35,18 @@ class _WarmPool:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
-        self._ready: list[_WarmSandbox] = []
+        self._ready: list[WarmSandbox] = []
         self._starting = 0
-        self._wanted: tuple[_WarmKey, list[str], dict[str, bytes]] | None = None
+        self._wanted: tuple[WarmKey, list[str], dict[str, bytes]] | None = None
         self._wanted_at = 0.0
         self._retry_at = 0.0
         self._thread: threading.Thread | None = None
         self._closed = False
 
-    def take(self, shape: tuple[_WarmKey, list[str], dict[str, bytes]]) -> _WarmSandbox | None:
+    def take(self, shape: tuple[WarmKey, list[str], dict[str, bytes]]) -> WarmSandbox | None:
         key = shape[0]
-        found: _WarmSandbox | None = None
-        stale: list[_WarmSandbox] = []
+        found: WarmSandbox | None = None
+        stale: list[WarmSandbox] = []
         with self._lock:
             if self._closed:
                 return None
@@ -101,7 +101,7 @@ class _WarmPool:
 
     def _keep_warm(self) -> None:
         while True:
-            expired: list[_WarmSandbox] = []
+            expired: list[WarmSandbox] = []
             shape = None
             with self._lock:
                 while True:
@@ -129,7 +129,7 @@ class _WarmPool:
             entry = None
             retry = self.RETRY_SECONDS
             try:
-                entry = _start_warm(*shape)
+                entry = start_warm(*shape)
             except SandboxUnavailable as exc:
                 logger.debug("judge: no warm sandboxes: %s", exc)
                 retry = self.UNAVAILABLE_RETRY_SECONDS
@@ -149,7 +149,7 @@ class _WarmPool:
                 _destroy_quietly(unwanted)
 
 
-def _destroy_quietly(entry: _WarmSandbox) -> None:
+def _destroy_quietly(entry: WarmSandbox) -> None:
     try:
         entry.destroy()
     except Exception:  # noqa: BLE001
@@ -168,27 +168,24 @@ def _close_pool_at_exit() -> None:
     _pool.close()
 
 
+def _evict_idle() -> bool:
+    """Give back the slot of one of this process's idle warm sandboxes (the pool of the moment: a forked child
+    has its own)."""
+    return _pool.evict_one()
+
+
 def _after_fork_in_child() -> None:
-    """A forked child (multiprocessing, a pre-forking server) must not use or hold its parent's
-    sandboxes and slots: forget them, close our copies of their descriptors (closing a copy of a slot's
-    lock file does not release the parent's lock, but keeping it would hold the slot after the parent
-    let it go), and start with fresh locks, which a thread of the parent may have held at the fork."""
+    """A forked child (multiprocessing, a pre-forking server) must not use its parent's sandboxes: forget them
+    and close our copies of their descriptors (their slots' lock files are closed by slots.py)."""
     global _pool
     parent, _pool = _pool, _WarmPool()
-    status._probe_lock = threading.Lock()  # the locks live in the modules that use them
-    cgroups._cgroup_lock = threading.Lock()
     for entry in list(parent._ready):
         try:
             entry.close_fds()
         except OSError:
             pass
-    for fd in list(slots._held_slot_fds):
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-    slots._held_slot_fds.clear()
 
 
+set_idle_slot_reclaimer(_evict_idle)
 atexit.register(_close_pool_at_exit)
 os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -1,6 +1,6 @@
-"""Host processes of a job: running a command as a slot's uid (`_as_uid`), finding and killing every
+"""Host processes of a job: running a command as a slot's uid (`as_uid`), finding and killing every
 process of a judge uid (`processes_of_uid`, `kill_uid`: a slot's uid is swept after an abnormal end), and
-the pidfd/wait4 helpers that stop a sandbox early (`_stop`) and reap bwrap (`_reap`). Shared by slots,
+the pidfd/wait4 helpers that stop a sandbox early (`stop_sandbox`) and reap bwrap (`reap`). Shared by slots,
 cold and warm sandboxes and the availability probe.
 """
 
@@ -13,14 +13,13 @@ import signal
 import subprocess
 import time
 
-from judges.sandbox.bwrap import _HOST_ENV
+from judges.sandbox.bwrap import HOST_ENV
 from judges.sandbox.errors import SandboxError
-
 
 _SETPRIV = "/usr/bin/setpriv"
 
 
-def _as_uid(uid: int | None, command: list[str]) -> tuple[list[str], dict]:
+def as_uid(uid: int | None, command: list[str]) -> tuple[list[str], dict]:
     """`command` and subprocess arguments that make it run as host uid `uid` (gid the same, no
     supplementary groups) from its first instruction on; unchanged when `uid` is None.
 
@@ -74,12 +73,12 @@ def kill_uid(uid: int, *, wait: float = 2.0) -> None:
     if uid == 0 or os.geteuid() != 0:
         raise SandboxError("kill_uid needs root and a judge uid")
     deadline = time.monotonic() + wait
-    command, drop = _as_uid(uid, ["/bin/kill", "-KILL", "-1"])
+    command, drop = as_uid(uid, ["/bin/kill", "-KILL", "-1"])
     while True:
         subprocess.run(
             command,
             **drop,
-            env=_HOST_ENV,
+            env=HOST_ENV,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -94,7 +93,7 @@ def kill_uid(uid: int, *, wait: float = 2.0) -> None:
 # --- Stopping and reaping a sandbox ----------------------------------------------------------------
 
 
-def _stop(proc: subprocess.Popen, sandbox_init: int | None) -> bool:
+def stop_sandbox(proc: subprocess.Popen, sandbox_init: int | None) -> bool:
     """End a sandbox early: kill its pid 1 (the kernel then kills the whole pid namespace and bwrap
     reaps it and exits), or, before bwrap has reported that pid, the whole process group.
     True if it ended through its pid 1 (nothing of it can be left), False if the group was killed."""
@@ -104,13 +103,13 @@ def _stop(proc: subprocess.Popen, sandbox_init: int | None) -> bool:
         except OSError:
             pass
         else:
-            if _wait_exit(proc.pid, 2.0):
+            if wait_exit(proc.pid, 2.0):
                 return True
-    _kill_group(proc.pid)
+    kill_group(proc.pid)
     return False
 
 
-def _open_sandbox_init(info: bytes) -> int | None:
+def open_sandbox_init(info: bytes) -> int | None:
     """A pidfd for the sandbox's pid 1 from bwrap's --info-fd JSON (None if not reported)."""
     try:
         pid = json.loads(info)["child-pid"]
@@ -119,14 +118,14 @@ def _open_sandbox_init(info: bytes) -> int | None:
         return None
 
 
-def _kill_group(pgid: int) -> None:
+def kill_group(pgid: int) -> None:
     try:
         os.killpg(pgid, signal.SIGKILL)
     except ProcessLookupError:
         pass
 
 
-def _wait_exit(pid: int, timeout: float) -> bool:
+def wait_exit(pid: int, timeout: float) -> bool:
     """Wait until child `pid` has exited, without reaping it (wait4 still gets its usage). False on timeout."""
     try:
         pidfd = os.pidfd_open(pid)
@@ -139,7 +138,7 @@ def _wait_exit(pid: int, timeout: float) -> bool:
         os.close(pidfd)
 
 
-def _reap(proc: subprocess.Popen) -> tuple[int | None, int | None, float]:
+def reap(proc: subprocess.Popen) -> tuple[int | None, int | None, float]:
     """wait4() the child: exit code or signal, and the CPU time of its whole reaped tree."""
     while True:
         try:

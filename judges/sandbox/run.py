@@ -20,25 +20,25 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from judges.limits import Limits
-from judges.sandbox import pool
 from judges.sandbox.bwrap import (
-    _HOST_ENV,
+    HOST_ENV,
     READABLE,
     SANDBOX_HOME,
     SANDBOX_JUDGE,
     SANDBOX_PATH,
     SANDBOX_TMP,
-    _bwrap_command,
-    _memfds,
-    _write_all,
     base_environment,
+    bwrap_command,
+    memfds,
+    write_all,
 )
-from judges.sandbox.cgroups import _enter_cgroup, _slot_cgroup, _SlotCgroup
+from judges.sandbox.cgroups import SlotCgroup, enter_cgroup, slot_cgroup
 from judges.sandbox.errors import SandboxError, SandboxUnavailable
-from judges.sandbox.processes import _as_uid, _open_sandbox_init, _reap, _stop, _wait_exit, kill_uid
-from judges.sandbox.slots import _acquire_slot, _release_slot, _Slot
-from judges.sandbox.status import _probe
-from judges.sandbox.warm import _warm_shape, _WarmSandbox
+from judges.sandbox.pool import warm_pool
+from judges.sandbox.processes import as_uid, kill_uid, open_sandbox_init, reap, stop_sandbox, wait_exit
+from judges.sandbox.slots import Slot, acquire_slot, release_slot
+from judges.sandbox.status import probe
+from judges.sandbox.warm import WarmSandbox, warm_shape
 
 logger = logging.getLogger("judges.sandbox")  # one logger for the whole package (its name before the split)
 
@@ -72,14 +72,14 @@ class Sandbox:
     """
 
     limits: Limits
-    slot: _Slot
+    slot: Slot
     sandboxed: bool
-    cgroup: _SlotCgroup | None = field(default=None, repr=False)
+    cgroup: SlotCgroup | None = field(default=None, repr=False)
     home: str = SANDBOX_HOME
     tmp: str = SANDBOX_TMP
     judge_dir: str = SANDBOX_JUDGE
     _host_root: str | None = field(default=None, repr=False)  # unsandboxed mode only
-    _warm: _WarmSandbox | None = field(default=None, repr=False)  # taken from the pool, not yet run
+    _warm: WarmSandbox | None = field(default=None, repr=False)  # taken from the pool, not yet run
 
     @classmethod
     @contextmanager
@@ -89,7 +89,7 @@ class Sandbox:
         `wait_seconds`: how long to wait for a free slot (default JUDGE_SLOT_WAIT_SECONDS, for background work);
         JudgeBusy when none came free by then. Learner requests wait JUDGE_LEARNER_SLOT_WAIT_SECONDS.
 
-        With `warm` (the default) and limits of the standard shape (see `_warm_shape`), the box takes a
+        With `warm` (the default) and limits of the standard shape (see `warm_shape`), the box takes a
         warm sandbox of this process when one is ready: its slot, and the sandbox itself for the first
         `run()` if that run's command and files are the ones it was started with; its memory cgroup gets
         this job's limits first. Otherwise (and for every other run) a sandbox starts cold, as always.
@@ -97,8 +97,8 @@ class Sandbox:
         Raises SandboxUnavailable before anything runs when bubblewrap cannot be used and
         settings.JUDGE_ALLOW_UNSANDBOXED is false.
         """
-        shape = _warm_shape(limits) if warm else None
-        entry = pool._pool.take(shape) if shape is not None else None
+        shape = warm_shape(limits) if warm else None
+        entry = warm_pool().take(shape) if shape is not None else None
         if entry is not None and entry.cgroup is not None:
             try:
                 entry.cgroup.configure(limits)
@@ -116,12 +116,12 @@ class Sandbox:
                 try:
                     box._drop_warm()
                 finally:
-                    _release_slot(entry.slot, clean=clean)
+                    release_slot(entry.slot, clean=clean)
             return
-        with _acquire_slot(wait_seconds) as slot:
-            reason = _probe(settings.JUDGE_BWRAP_PATH, slot)
+        with acquire_slot(wait_seconds) as slot:
+            reason = probe(settings.JUDGE_BWRAP_PATH, slot)
             if reason is None:
-                cgroup = _slot_cgroup(slot.uid)
+                cgroup = slot_cgroup(slot.uid)
                 if cgroup is not None:
                     try:
                         cgroup.configure(limits)
@@ -203,7 +203,7 @@ class Sandbox:
                 return self._run_warm(entry, stdin, deadline, stdout_cap, stderr_cap)
             if not entry.stop():
                 self.slot.needs_sweep = True
-        with _memfds(files if self.sandboxed else {}, modes) as (data_fds, data_args):
+        with memfds(files if self.sandboxed else {}, modes) as (data_fds, data_args):
             info_r = info_w = block_r = block_w = None
             if self.sandboxed:
                 # bwrap reports the host pid of the sandbox's pid 1 here: killing that process (rather than
@@ -213,9 +213,9 @@ class Sandbox:
                     # The sandbox waits on this pipe before it execs the command, until both of bwrap's
                     # processes are in the slot's cgroup: everything the command starts is then in it.
                     block_r, block_w = os.pipe()
-                command = _bwrap_command(argv, data_args, tmpfs_mb=self.limits.tmpfs_mb, cgroup=self.cgroup, info_w=info_w, block_r=block_r)
+                command = bwrap_command(argv, data_args, tmpfs_mb=self.limits.tmpfs_mb, cgroup=self.cgroup, info_w=info_w, block_r=block_r)
                 cwd = None
-                env = _HOST_ENV
+                env = HOST_ENV
             else:
                 for name, data in files.items():
                     path = os.path.join(self.judge_dir, name)
@@ -227,7 +227,7 @@ class Sandbox:
                 env = {"PATH": SANDBOX_PATH, "HOME": self.home, "LANG": "C.UTF-8"}
             stdin_fd = os.memfd_create("judge-stdin")
             try:
-                _write_all(stdin_fd, stdin)
+                write_all(stdin_fd, stdin)
                 os.lseek(stdin_fd, 0, os.SEEK_SET)
                 pass_fds = [*data_fds, *(fd for fd in (info_w, block_r) if fd is not None)]
                 return self._spawn_and_collect(command, cwd, env, stdin_fd, pass_fds, info_r, info_w, block_w, deadline, stdout_cap, stderr_cap)
@@ -244,7 +244,7 @@ class Sandbox:
             if not entry.stop():
                 self.slot.needs_sweep = True
 
-    def _run_warm(self, entry: _WarmSandbox, stdin: bytes, deadline: float, stdout_cap: int, stderr_cap: int) -> SandboxRun:
+    def _run_warm(self, entry: WarmSandbox, stdin: bytes, deadline: float, stdout_cap: int, stderr_cap: int) -> SandboxRun:
         """The job's run in a warm sandbox: bwrap and the command started long ago and wait on stdin."""
         started = time.monotonic()
         oom_before = self.cgroup.oom_kills() if self.cgroup is not None else 0
@@ -280,7 +280,7 @@ class Sandbox:
         """Owns info_r and info_w (closes both); writes to block_w once the sandbox may go on."""
         started = time.monotonic()
         oom_before = self.cgroup.oom_kills() if self.cgroup is not None else 0
-        command, drop = _as_uid(self.slot.uid, command)
+        command, drop = as_uid(self.slot.uid, command)
         try:
             proc = subprocess.Popen(
                 command,
@@ -376,8 +376,8 @@ class Sandbox:
                             info += chunk
                             if not chunk:
                                 selector.unregister(info_r)
-                                sandbox_init = _open_sandbox_init(info)
-                                _enter_cgroup(self.cgroup, proc.pid, info, block_w)
+                                sandbox_init = open_sandbox_init(info)
+                                enter_cgroup(self.cgroup, proc.pid, info, block_w)
                             continue
                         stream = key.fileobj
                         try:
@@ -395,15 +395,15 @@ class Sandbox:
                     if any(truncated.values()):
                         break
             if sandbox_init is None and info:
-                sandbox_init = _open_sandbox_init(info)
+                sandbox_init = open_sandbox_init(info)
             if not timed_out and not any(truncated.values()):
                 # Both pipes are closed, so the command has (almost always) exited; never wait past the deadline.
-                if not _wait_exit(proc.pid, max(end - time.monotonic(), 0.05)):
+                if not wait_exit(proc.pid, max(end - time.monotonic(), 0.05)):
                     timed_out = True
             stopped = timed_out or any(truncated.values())
             if stopped:
-                self._stop(proc, sandbox_init)
-            exit_code, signal_number, cpu = _reap(proc)
+                stop_sandbox(proc, sandbox_init)
+            exit_code, signal_number, cpu = reap(proc)
         finally:
             for fd in (sandbox_init, info_r, stdin_w, *close_after):
                 if fd is not None:
@@ -432,9 +432,6 @@ class Sandbox:
             sandboxed=self.sandboxed,
             uid=self.slot.uid,
         )
-
-    # Moved to processes.py (warm sandboxes stop the same way); kept here under its old name.
-    _stop = staticmethod(_stop)
 
 
 def _feed(fd: int, pending: memoryview) -> memoryview:

@@ -17,7 +17,7 @@ import random
 import stat
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +30,7 @@ from judges.sandbox.processes import kill_uid
 
 
 @dataclass(slots=True)
-class _Slot:
+class Slot:
     index: int
     uid: int | None  # None when the server is not root and cannot switch uid
     lock_fd: int
@@ -41,7 +41,7 @@ class _Slot:
 # --- Slots -------------------------------------------------------------------------------------------
 
 
-class _SlotConfig(NamedTuple):
+class SlotConfig(NamedTuple):
     """The slot settings, read once per claim (tests change settings while the warm pool's thread runs:
     a slot must never be taken from one directory with the uid of another)."""
 
@@ -50,7 +50,7 @@ class _SlotConfig(NamedTuple):
     uid_base: int
 
     @classmethod
-    def current(cls) -> _SlotConfig:
+    def current(cls) -> SlotConfig:
         return cls(settings.JUDGE_SLOT_DIR, settings.JUDGE_SLOTS, settings.JUDGE_UID_BASE)
 
 
@@ -72,6 +72,22 @@ def _private_dir(path: Path) -> Path:
 
 
 _held_slot_fds: set[int] = set()  # lock files of the slots this process holds (closed in a forked child)
+
+
+def _no_idle_slot() -> bool:
+    return False
+
+
+# What a claim that finds every slot held tries before it waits: make this process give back a slot it holds
+# idle (True if it did). The warm pool registers it (pool.py); a hook rather than an import, because the pool
+# imports this module.
+_reclaim_idle_slot: Callable[[], bool] = _no_idle_slot
+
+
+def set_idle_slot_reclaimer(reclaim: Callable[[], bool]) -> None:
+    """Register what gives back one of this process's idle slots when a job finds every slot held."""
+    global _reclaim_idle_slot
+    _reclaim_idle_slot = reclaim
 
 
 def _flock_slot(directory: Path, index: int) -> int | None:
@@ -99,7 +115,7 @@ def _flock_uid(uid: int) -> int | None:
     return _flock(_uid_lock_dir() / f"uid-{uid}.lock")
 
 
-def _take_slot(fd: int, index: int, uid_base: int, uid_fd: int | None) -> _Slot:
+def _take_slot(fd: int, index: int, uid_base: int, uid_fd: int | None) -> Slot:
     """Make a flocked slot ours: sweep its uid if the previous holder died, and mark it held."""
     held = [fd] + ([uid_fd] if uid_fd is not None else [])
     _held_slot_fds.update(held)
@@ -115,11 +131,11 @@ def _take_slot(fd: int, index: int, uid_base: int, uid_fd: int | None) -> _Slot:
         for each in held:
             os.close(each)
         raise
-    return _Slot(index=index, uid=uid, lock_fd=fd, uid_lock_fd=uid_fd)
+    return Slot(index=index, uid=uid, lock_fd=fd, uid_lock_fd=uid_fd)
 
 
-def _claim_slot(*, wait: bool, keep_free: int = 0, config: _SlotConfig | None = None, wait_seconds: float | None = None) -> _Slot | None:
-    """One of JUDGE_SLOTS slots, held until `_release_slot`.
+def claim_slot(*, wait: bool, keep_free: int = 0, config: SlotConfig | None = None, wait_seconds: float | None = None) -> Slot | None:
+    """One of JUDGE_SLOTS slots, held until `release_slot`.
 
     Locks are per open file, so threads of one process and separate processes (web workers, django-q
     workers, `validate_capsules --workers`) all exclude each other. `wait`: wait up to `wait_seconds`
@@ -127,7 +143,7 @@ def _claim_slot(*, wait: bool, keep_free: int = 0, config: _SlotConfig | None = 
     every slot is held; otherwise return None at once when no slot is free. `keep_free`: take a slot only
     if that many others are free too. `config`: the slot settings (default: the current ones).
     """
-    config = config or _SlotConfig.current()
+    config = config or SlotConfig.current()
     directory = _slot_dir(config.directory)
     count = config.count
     patience = settings.JUDGE_SLOT_WAIT_SECONDS if wait_seconds is None else wait_seconds
@@ -151,9 +167,7 @@ def _claim_slot(*, wait: bool, keep_free: int = 0, config: _SlotConfig | None = 
             return _take_slot(fd, index, config.uid_base, uid_fd)
         if not wait:
             return None
-        from judges.sandbox import pool  # here, not at the top: the pool's module imports this one
-
-        if pool._pool.evict_one():
+        if _reclaim_idle_slot():
             continue  # one of our own idle warm sandboxes gave its slot back
         if time.monotonic() > deadline:
             raise JudgeBusy(f"all {count} judge slots stayed busy for {patience:g} s")
@@ -176,7 +190,7 @@ def _others_free(directory: Path, count: int, taken: int, wanted: int) -> bool:
     return False
 
 
-def _release_slot(slot: _Slot, *, clean: bool = True) -> None:
+def release_slot(slot: Slot, *, clean: bool = True) -> None:
     """Give the slot back: first kill every process of its uid if the job ended abnormally."""
     try:
         if slot.uid is not None and (slot.needs_sweep or not clean):
@@ -191,13 +205,28 @@ def _release_slot(slot: _Slot, *, clean: bool = True) -> None:
 
 
 @contextmanager
-def _acquire_slot(wait_seconds: float | None = None) -> Iterator[_Slot]:
-    """Hold a slot (see `_claim_slot`) for the duration of a job; any exception sweeps its uid."""
-    slot = _claim_slot(wait=True, wait_seconds=wait_seconds)
+def acquire_slot(wait_seconds: float | None = None) -> Iterator[Slot]:
+    """Hold a slot (see `claim_slot`) for the duration of a job; any exception sweeps its uid."""
+    slot = claim_slot(wait=True, wait_seconds=wait_seconds)
     assert slot is not None
     clean = False
     try:
         yield slot
         clean = True
     finally:
-        _release_slot(slot, clean=clean)
+        release_slot(slot, clean=clean)
+
+
+def _forget_held_slots_in_child() -> None:
+    """A forked child (multiprocessing, a pre-forking server) must not hold its parent's slots: close our copies
+    of their lock files (closing a copy does not release the parent's lock, but keeping it would hold the slot
+    after the parent let it go)."""
+    for fd in list(_held_slot_fds):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _held_slot_fds.clear()
+
+
+os.register_at_fork(after_in_child=_forget_held_slots_in_child)

@@ -1,4 +1,4 @@
-"""Availability: whether bubblewrap can create a sandbox on this machine (`_probe`, before a job's cold
+"""Availability: whether bubblewrap can create a sandbox on this machine (`probe`, before a job's cold
 sandbox and before warm ones start; a success is remembered for the life of the process), and
 `sandbox_status()` for the health check (codecapsule/health.py) and `revalidate`.
 """
@@ -11,10 +11,9 @@ import threading
 
 from django.conf import settings
 
-from judges.sandbox.bwrap import _HOST_ENV, _bwrap_arguments, _memfds
-from judges.sandbox.processes import _as_uid
-from judges.sandbox.slots import _acquire_slot, _Slot
-
+from judges.sandbox.bwrap import HOST_ENV, bwrap_arguments, memfds
+from judges.sandbox.processes import as_uid
+from judges.sandbox.slots import Slot, acquire_slot
 
 # --- Availability ------------------------------------------------------------------------------------
 
@@ -22,7 +21,7 @@ _probe_lock = threading.Lock()
 _working_bwraps: set[str] = set()  # bwrap paths that created a sandbox once in this process
 
 
-def _probe(bwrap: str, slot: _Slot) -> str | None:
+def probe(bwrap: str, slot: Slot) -> str | None:
     """Why bwrap cannot sandbox on this machine, or None if it can.
 
     A success is remembered for the life of the process (~10 ms saved per job); a failure is not, so
@@ -33,10 +32,10 @@ def _probe(bwrap: str, slot: _Slot) -> str | None:
             return None
     if not os.path.isfile(bwrap) or not os.access(bwrap, os.X_OK):
         return f"bubblewrap was not found at JUDGE_BWRAP_PATH={bwrap!r} (install the Debian package 'bubblewrap')"
-    with _memfds({}) as (fds, data_args):
-        args, drop = _as_uid(slot.uid, [bwrap, *_bwrap_arguments(data_args, tmpfs_mb=1, env={}), "--", "/bin/true"])
+    with memfds({}) as (fds, data_args):
+        args, drop = as_uid(slot.uid, [bwrap, *bwrap_arguments(data_args, tmpfs_mb=1, env={}), "--", "/bin/true"])
         try:
-            done = subprocess.run(args, env=_HOST_ENV, pass_fds=fds, capture_output=True, timeout=10, check=False, **drop)
+            done = subprocess.run(args, env=HOST_ENV, pass_fds=fds, capture_output=True, timeout=10, check=False, **drop)
             reason = None if done.returncode == 0 else done.stderr.decode(errors="replace").strip() or f"exit {done.returncode}"
         except (OSError, subprocess.SubprocessError) as exc:
             reason = str(exc)
@@ -49,5 +48,14 @@ def _probe(bwrap: str, slot: _Slot) -> str | None:
 
 def sandbox_status() -> str | None:
     """None when jobs will run sandboxed; otherwise the reason they cannot (for health checks, admin)."""
-    with _acquire_slot() as slot:
-        return _probe(settings.JUDGE_BWRAP_PATH, slot)
+    with acquire_slot() as slot:
+        return probe(settings.JUDGE_BWRAP_PATH, slot)
+
+
+def _fresh_lock_in_child() -> None:
+    """A forked child starts with a fresh lock of the probe: a thread of the parent may have held it at the fork."""
+    global _probe_lock
+    _probe_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_fresh_lock_in_child)

@@ -1,5 +1,5 @@
 """Warm sandboxes: a sandbox started ahead of its job (bwrap plus the registered command, blocked on its
-stdin), what it may serve (`_WarmKey`, `_warm_shape`), and how one is started (`_start_warm`) and ended.
+stdin), what it may serve (`WarmKey`, `warm_shape`), and how one is started (`start_warm`) and ended.
 The pool that keeps them for this process is pool.py; the comment below says why and how.
 """
 
@@ -17,12 +17,12 @@ from typing import NamedTuple
 from django.conf import settings
 
 from judges.limits import Limits
-from judges.sandbox.bwrap import _HOST_ENV, _bwrap_command, _memfds
-from judges.sandbox.cgroups import _enter_cgroup, _slot_cgroup, _SlotCgroup
+from judges.sandbox.bwrap import HOST_ENV, bwrap_command, memfds
+from judges.sandbox.cgroups import SlotCgroup, enter_cgroup, slot_cgroup
 from judges.sandbox.errors import SandboxError, SandboxUnavailable
-from judges.sandbox.processes import _as_uid, _kill_group, _open_sandbox_init, _reap, _stop
-from judges.sandbox.slots import _claim_slot, _release_slot, _Slot, _SlotConfig
-from judges.sandbox.status import _probe
+from judges.sandbox.processes import as_uid, kill_group, open_sandbox_init, reap, stop_sandbox
+from judges.sandbox.slots import Slot, SlotConfig, claim_slot, release_slot
+from judges.sandbox.status import probe
 
 logger = logging.getLogger("judges.sandbox")  # one logger for the whole package (its name before the split)
 
@@ -36,7 +36,7 @@ logger = logging.getLogger("judges.sandbox")  # one logger for the whole package
 # and a replacement is started in the background. Each is used for exactly one job and then ends as a
 # cold one does (the harness exits, the namespace goes); one that is not used is killed. Never reused.
 #
-# Only for the standard shape (`_warm_shape`): what bwrap fixes at start (tmpfs size, binds, the
+# Only for the standard shape (`warm_shape`): what bwrap fixes at start (tmpfs size, binds, the
 # command and its files, the uid and cgroup scheme). Every other limit is per job and applied after the
 # job is taken: the cgroup's memory and pids limits by `Sandbox.open`, the rlimits by the harness once it
 # has read the job (before it runs anything untrusted), the wall-clock deadline by the host.
@@ -63,20 +63,20 @@ def set_warm_command(provider: Callable[[], tuple[list[str], dict[str, bytes]]])
     _warm_command = provider
 
 
-class _WarmKey(NamedTuple):
+class WarmKey(NamedTuple):
     """Everything fixed when a sandbox starts. A warm sandbox serves only a job whose key is equal (if
     the settings changed since it started, it is discarded), and it is started from its key alone."""
 
     bwrap: str
     cgroups: bool
     tmpfs_mb: int
-    slots: _SlotConfig
+    slots: SlotConfig
     euid: int
     argv: tuple[str, ...]
     files: tuple[tuple[str, bytes], ...]  # (name, sha256 of the content)
 
 
-def _warm_shape(limits: Limits) -> tuple[_WarmKey, list[str], dict[str, bytes]] | None:
+def warm_shape(limits: Limits) -> tuple[WarmKey, list[str], dict[str, bytes]] | None:
     """(key, argv, files) of the warm sandbox a job with `limits` may take, or None: it starts cold.
 
     Only the standard shape is kept warm: JUDGE_TMPFS_MB (no language overrides it); a job asking for
@@ -85,11 +85,11 @@ def _warm_shape(limits: Limits) -> tuple[_WarmKey, list[str], dict[str, bytes]] 
     if settings.JUDGE_WARM_SANDBOXES <= 0 or _warm_command is None or limits.tmpfs_mb != settings.JUDGE_TMPFS_MB:
         return None
     argv, files = _warm_command()
-    key = _WarmKey(
+    key = WarmKey(
         bwrap=settings.JUDGE_BWRAP_PATH,
         cgroups=bool(settings.JUDGE_CGROUPS),
         tmpfs_mb=settings.JUDGE_TMPFS_MB,
-        slots=_SlotConfig.current(),
+        slots=SlotConfig.current(),
         euid=os.geteuid(),
         argv=tuple(argv),
         files=tuple(sorted((name, _digest(data)) for name, data in files.items())),
@@ -108,10 +108,10 @@ def _digest(data: bytes) -> bytes:
     return digest
 
 
-class _WarmSandbox:
+class WarmSandbox:
     """A sandbox started ahead of its job: bwrap, and the command as its pid 1 blocked on stdin."""
 
-    def __init__(self, key: _WarmKey, slot: _Slot, cgroup: _SlotCgroup | None, proc: subprocess.Popen, stdin_w: int, sandbox_init: int, argv: list[str], files: dict[str, bytes]):
+    def __init__(self, key: WarmKey, slot: Slot, cgroup: SlotCgroup | None, proc: subprocess.Popen, stdin_w: int, sandbox_init: int, argv: list[str], files: dict[str, bytes]):
         self.key = key
         self.slot = slot
         self.cgroup = cgroup
@@ -155,8 +155,8 @@ class _WarmSandbox:
         """End it unused: kill its pid 1 (the namespace goes with it) and reap bwrap. True if it ended
         through its pid 1, so nothing of it can be left; False if its process group had to be killed."""
         try:
-            ended = _stop(self.proc, self._sandbox_init)
-            _reap(self.proc)
+            ended = stop_sandbox(self.proc, self._sandbox_init)
+            reap(self.proc)
             return ended
         finally:
             self.close_fds()
@@ -167,7 +167,7 @@ class _WarmSandbox:
         try:
             clean = self.stop()
         finally:
-            _release_slot(self.slot, clean=clean)
+            release_slot(self.slot, clean=clean)
 
     def close_fds(self) -> None:
         fds = (self._stdin_w, self._sandbox_init, self._bwrap)
@@ -180,7 +180,7 @@ class _WarmSandbox:
                 stream.close()
 
 
-def _start_warm(key: _WarmKey, argv: list[str], files: dict[str, bytes]) -> _WarmSandbox | None:
+def start_warm(key: WarmKey, argv: list[str], files: dict[str, bytes]) -> WarmSandbox | None:
     """Start one warm sandbox in a free slot, as `key` says (not the settings of the moment); None if
     too few slots are free. SandboxUnavailable if bwrap cannot sandbox here (jobs start cold, and the
     cold path reports why, or runs unsandboxed in development)."""
@@ -188,22 +188,22 @@ def _start_warm(key: _WarmKey, argv: list[str], files: dict[str, bytes]) -> _War
 
     # Warm sandboxes are for a lightly loaded judge: they take a slot only while at least half of the
     # others are free, so they never hold more than about half of the slots (of all processes together).
-    slot = _claim_slot(wait=False, keep_free=max(1, key.slots.count // 2), config=key.slots)
+    slot = claim_slot(wait=False, keep_free=max(1, key.slots.count // 2), config=key.slots)
     if slot is None:
         return None
     try:
-        reason = _probe(key.bwrap, slot)
+        reason = probe(key.bwrap, slot)
     except BaseException:
-        _release_slot(slot, clean=False)
+        release_slot(slot, clean=False)
         raise
     if reason is not None:
-        _release_slot(slot)
+        release_slot(slot)
         raise SandboxUnavailable(reason)
     proc: subprocess.Popen | None = None
     pipes: list[int] = []
     sandbox_init: int | None = None
     try:
-        cgroup = _slot_cgroup(slot.uid, key.cgroups)
+        cgroup = slot_cgroup(slot.uid, key.cgroups)
         if cgroup is not None:
             try:
                 cgroup.configure(limits_for("python"))  # until a job sets its own (Sandbox.open)
@@ -217,16 +217,16 @@ def _start_warm(key: _WarmKey, argv: list[str], files: dict[str, bytes]) -> _War
         if cgroup is not None:
             block_r, block_w = os.pipe()
             pipes += [block_r, block_w]
-        with _memfds(files) as (data_fds, data_args):
-            command, drop = _as_uid(
-                slot.uid, _bwrap_command(argv, data_args, tmpfs_mb=key.tmpfs_mb, cgroup=cgroup, info_w=info_w, block_r=block_r, bwrap=key.bwrap)
+        with memfds(files) as (data_fds, data_args):
+            command, drop = as_uid(
+                slot.uid, bwrap_command(argv, data_args, tmpfs_mb=key.tmpfs_mb, cgroup=cgroup, info_w=info_w, block_r=block_r, bwrap=key.bwrap)
             )
             proc = subprocess.Popen(
                 command,
                 stdin=stdin_r,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                env=_HOST_ENV,
+                env=HOST_ENV,
                 pass_fds=[*data_fds, *(fd for fd in (info_w, block_r) if fd is not None)],
                 close_fds=True,
                 start_new_session=True,
@@ -237,15 +237,15 @@ def _start_warm(key: _WarmKey, argv: list[str], files: dict[str, bytes]) -> _War
                 pipes.remove(fd)
                 os.close(fd)
         info = _read_to_end(info_r, timeout=10.0)
-        sandbox_init = _open_sandbox_init(info)
+        sandbox_init = open_sandbox_init(info)
         if sandbox_init is None:
             raise SandboxError(f"bwrap did not report its sandbox: {info[:200]!r}")
-        _enter_cgroup(cgroup, proc.pid, info, block_w)
+        enter_cgroup(cgroup, proc.pid, info, block_w)
         for fd in (info_r, block_w):
             if fd is not None:
                 pipes.remove(fd)
                 os.close(fd)
-        entry = _WarmSandbox(key, slot, cgroup, proc, stdin_w, sandbox_init, argv, files)
+        entry = WarmSandbox(key, slot, cgroup, proc, stdin_w, sandbox_init, argv, files)
         sandbox_init = None  # the entry's now, as is stdin_w
         pipes.remove(stdin_w)
         return entry
@@ -255,12 +255,12 @@ def _start_warm(key: _WarmKey, argv: list[str], files: dict[str, bytes]) -> _War
         if sandbox_init is not None:
             os.close(sandbox_init)
         if proc is not None:
-            _kill_group(proc.pid)
-            _reap(proc)
+            kill_group(proc.pid)
+            reap(proc)
             for stream in (proc.stdout, proc.stderr):
                 if stream is not None:
                     stream.close()
-        _release_slot(slot, clean=False)
+        release_slot(slot, clean=False)
         raise
 
 

@@ -1,4 +1,4 @@
-"""Hostile Python programs (issue #3 item 6): each ends with a clear verdict within its limit, leaves no
+"""Hostile Python programs: each ends with a clear verdict within its limit, leaves no
 process of its uid behind, and the next job runs normally."""
 
 from __future__ import annotations
@@ -252,9 +252,9 @@ def test_the_next_job_runs_normally(round_):
 def test_a_fork_bomb_of_memory_hogs_is_stopped_by_the_job_memory_limit():
     from django.conf import settings
 
-    from judges.sandbox.cgroups import _slot_cgroup
+    from judges.sandbox.cgroups import slot_cgroup
 
-    if _slot_cgroup(settings.JUDGE_UID_BASE) is None:
+    if slot_cgroup(settings.JUDGE_UID_BASE) is None:
         pytest.skip("no memory cgroups on this host: each process is still bounded by RLIMIT_AS")
     hogs = (
         "import os, time\n"

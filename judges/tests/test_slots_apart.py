@@ -12,7 +12,7 @@ import os
 import pytest
 from django.conf import settings
 
-from judges.sandbox.slots import _claim_slot, _release_slot, _SlotConfig
+from judges.sandbox.slots import SlotConfig, claim_slot, release_slot
 from tests.judge_slots import TEST_UID_RANGES
 
 ROOT = os.geteuid() == 0
@@ -27,14 +27,14 @@ def test_the_suite_judges_in_a_slot_directory_and_uid_range_of_its_own():
 @pytest.mark.skipif(not ROOT, reason="slot uids exist only when the server runs as root")
 def test_two_instances_with_overlapping_uids_never_use_one_uid_at_once(tmp_path):
     base = settings.JUDGE_UID_BASE + 60  # uids of this session's range its own slots do not use
-    first = _SlotConfig(str(tmp_path / "first"), 1, base)
-    second = _SlotConfig(str(tmp_path / "second"), 1, base)
-    held = _claim_slot(wait=False, config=first)
+    first = SlotConfig(str(tmp_path / "first"), 1, base)
+    second = SlotConfig(str(tmp_path / "second"), 1, base)
+    held = claim_slot(wait=False, config=first)
     assert held is not None and held.uid == base
     try:
-        assert _claim_slot(wait=False, config=second) is None  # the other instance's slot of that uid is busy
+        assert claim_slot(wait=False, config=second) is None  # the other instance's slot of that uid is busy
     finally:
-        _release_slot(held)
-    again = _claim_slot(wait=False, config=second)
+        release_slot(held)
+    again = claim_slot(wait=False, config=second)
     assert again is not None and again.uid == base
-    _release_slot(again)
+    release_slot(again)

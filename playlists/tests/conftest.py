@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 import pytest
 from django.contrib.auth.models import User
@@ -13,7 +14,7 @@ from capsules.models import Capsule
 from capsules.tests.samples import capsule_data
 from playlists.models import Playlist
 from playlists.selectors import playlist_steps
-from playlists.services import playlist_create, progress_record_step_completed
+from playlists.services import playlist_create, playlist_set_items, progress_record_step_completed
 
 
 def unjudged_capsule(creator: User, *, title: str, status: str = "validated", is_public: bool = False, capsule_type: str = "CODE") -> Capsule:
@@ -40,6 +41,21 @@ def complete_steps(playlist: Playlist, key: str, *positions: int) -> None:
             playlist=playlist, learner_key=key, step=position, item_id=steps[position - 1].item_id,
             all_item_ids=[step.item_id for step in steps],
         )  # fmt: skip
+
+
+def capsule_ids_in_order(playlist: Playlist) -> list[UUID]:
+    """The capsule of every step of `playlist`, hidden ones included, in step order: what a builder save sends."""
+    return list(playlist.items.order_by("order").values_list("capsule_id", flat=True))
+
+
+def reverse_steps(playlist: Playlist, actor: User) -> None:
+    """Save the steps in reverse order through the builder's service (a new version, as another tab's save)."""
+    playlist_set_items(playlist=playlist, actor=actor, capsule_ids=capsule_ids_in_order(playlist)[::-1])
+
+
+def append_step(playlist: Playlist, actor: User, capsule: Capsule) -> None:
+    """Save the steps with `capsule` added at the end, through the builder's service."""
+    playlist_set_items(playlist=playlist, actor=actor, capsule_ids=[*capsule_ids_in_order(playlist), capsule.pk])
 
 
 @pytest.fixture

@@ -13,14 +13,8 @@ from django.utils import timezone
 from playlists.analytics import DAILY_ACTIVE_DAYS, analytics_days, playlist_analytics
 from playlists.models import LearnerEvent, Playlist
 from playlists.selectors import playlist_steps
-from playlists.services import (
-    playlist_add_item,
-    playlist_create,
-    playlist_remove_item,
-    playlist_reorder,
-    progress_record_step_completed,
-    progress_record_view,
-)
+from playlists.services import playlist_create, playlist_set_items, progress_record_step_completed, progress_record_view
+from playlists.tests.conftest import append_step
 
 pytestmark = pytest.mark.django_db
 
@@ -123,9 +117,9 @@ def test_the_biggest_drop_is_between_the_steps_where_most_learners_stop(course):
 
 
 def test_after_a_reorder_each_step_keeps_the_history_of_its_capsule(course):
-    items = {step.title: step.item_id for step in playlist_steps(course.playlist)}
-    playlist_reorder(
-        playlist=course.playlist, actor=course.owner, item_ids=[items["Functions"], items["Variables"], items["Loops"]]
+    capsules = {step.title: step.capsule_id for step in playlist_steps(course.playlist)}
+    playlist_set_items(
+        playlist=course.playlist, actor=course.owner, capsule_ids=[capsules["Functions"], capsules["Variables"], capsules["Loops"]]
     )
 
     assert funnel(playlist_analytics(course.playlist)) == [
@@ -136,8 +130,8 @@ def test_after_a_reorder_each_step_keeps_the_history_of_its_capsule(course):
 
 
 def test_a_removed_step_leaves_the_funnel_but_its_learners_still_count(course):
-    loops = playlist_steps(course.playlist)[1]
-    playlist_remove_item(playlist=course.playlist, actor=course.owner, item_id=loops.item_id)
+    variables, _loops, functions = playlist_steps(course.playlist)
+    playlist_set_items(playlist=course.playlist, actor=course.owner, capsule_ids=[variables.capsule_id, functions.capsule_id])
 
     analytics = playlist_analytics(course.playlist)
 
@@ -147,7 +141,7 @@ def test_a_removed_step_leaves_the_funnel_but_its_learners_still_count(course):
 
 def test_a_new_step_starts_with_no_learners(course, make_capsule):
     capsule = make_capsule(course.owner, "CODE", title="Classes")
-    playlist_add_item(playlist=course.playlist, actor=course.owner, capsule=capsule)
+    append_step(course.playlist, course.owner, capsule)
 
     assert funnel(playlist_analytics(course.playlist))[-1] == (4, "Classes", 0, 0.0, 0)
 
@@ -265,7 +259,7 @@ def test_it_takes_four_queries_whatever_the_number_of_steps_and_events(course, m
     with django_assert_num_queries(4):
         playlist_analytics(course.playlist, days=30)
 
-    playlist_add_item(playlist=course.playlist, actor=course.owner, capsule=make_capsule(course.owner, "CODE", title="Classes"))
+    append_step(course.playlist, course.owner, make_capsule(course.owner, "CODE", title="Classes"))
     for number in range(20):
         for step in range(1, 5):
             open_step(course.playlist, f"learner-{number}", step)

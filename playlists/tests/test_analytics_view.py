@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from playlists.services import playlist_add_item, playlist_create
+from playlists.services import playlist_create
+from playlists.tests.conftest import append_step
 from playlists.tests.test_analytics import build_course, complete_step, move_events, open_step
 
 pytestmark = pytest.mark.django_db
@@ -187,7 +188,7 @@ def test_the_page_takes_the_same_queries_with_more_learners_and_steps(owner_clie
     with django_assert_num_queries(7):
         owner_client.get(analytics_url(course.playlist))
 
-    playlist_add_item(playlist=course.playlist, actor=course.owner, capsule=make_capsule(course.owner, "CODE", title="Classes"))
+    append_step(course.playlist, course.owner, make_capsule(course.owner, "CODE", title="Classes"))
     for number in range(15):
         for step in range(1, 5):
             open_step(course.playlist, f"learner-{number}", step)

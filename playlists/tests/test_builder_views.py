@@ -15,7 +15,8 @@ from django.urls import reverse
 
 from capsules.models import Capsule
 from playlists.models import Playlist, PlaylistItem
-from playlists.services import playlist_create, playlist_reorder
+from playlists.services import playlist_create, playlist_set_items
+from playlists.tests.conftest import capsule_ids_in_order, reverse_steps
 
 pytestmark = pytest.mark.django_db
 
@@ -219,7 +220,7 @@ def test_the_capsule_list_shows_at_most_the_configured_number(settings, owner, q
 
 
 def test_the_edit_builder_shows_the_steps_in_order_with_the_version_it_was_rendered_from(owner, course):
-    playlist_reorder(playlist=course, actor=owner, item_ids=list(reversed([i.pk for i in course.items.order_by("order")])))
+    reverse_steps(course, owner)
 
     response = logged_in(owner).get(edit_url(course))
 
@@ -359,7 +360,7 @@ def test_saving_an_edit_changes_details_and_order_together(owner, course, two_su
 
 def test_it_refuses_a_stale_save_and_saves_nothing(owner, course, two_sum, customers):
     rendered_version = course.version
-    playlist_reorder(playlist=course, actor=owner, item_ids=list(reversed([i.pk for i in course.items.order_by("order")])))
+    reverse_steps(course, owner)
 
     response = logged_in(owner).post(
         edit_url(course), builder_post(two_sum, customers, title="Renamed", version=rendered_version, save="1")
@@ -376,7 +377,7 @@ def test_it_refuses_a_stale_save_and_saves_nothing(owner, course, two_sum, custo
 
 
 def test_an_htmx_stale_save_gets_the_builder_fragment_with_the_message(owner, course, two_sum):
-    playlist_reorder(playlist=course, actor=owner, item_ids=[i.pk for i in course.items.order_by("order")])
+    playlist_set_items(playlist=course, actor=owner, capsule_ids=capsule_ids_in_order(course))  # same order, new version
 
     response = logged_in(owner).post(edit_url(course), builder_post(two_sum, version=1, save="1", q="", type=""), HTTP_HX_REQUEST="true")
 

@@ -18,8 +18,8 @@ from capsules.models import Capsule
 from judges.models import TerminalWorkspace
 from playlists.models import LearnerEvent, LearnerProgress, Playlist
 from playlists.selectors import embed_token, playlist_steps
-from playlists.services import playlist_add_item, playlist_create
-from playlists.tests.conftest import complete_steps, unjudged_capsule
+from playlists.services import playlist_create
+from playlists.tests.conftest import append_step, complete_steps, unjudged_capsule
 from playlists.views._embed_common import learner_token
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +118,7 @@ def test_every_step_complete_is_a_complete_course(client, course):
 def test_a_step_added_after_the_learner_finished_opens_the_course_again(client, course, owner, quick_capsules):
     complete(course, 1, 2, 3)
     extra = quick_capsules(owner, 1, prefix="Bonus", status="published", is_public=True)[0]
-    playlist_add_item(playlist=course, actor=owner, capsule=extra)
+    append_step(course, owner, extra)
     body = client.get(state_url(course), headers={"X-Learner-Key": learner_token(KEY)}).json()
     assert body["completed_steps"] == [1, 2, 3] and body["course_complete"] is False
 

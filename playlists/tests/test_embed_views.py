@@ -307,7 +307,8 @@ def test_another_creator_cannot_preview_a_private_course(client, other_creator, 
     assert client.get(embed_url(private_course)).status_code == 404
 
 
-PAGE_WEIGHT_LIMIT = 60 * 1024  # issue #5: HTML + CSS + scripts of the embed, gzipped
+# The embed's page-weight budget: HTML + CSS + scripts, gzipped, so a course embedded in a blog stays light.
+PAGE_WEIGHT_LIMIT = 60 * 1024
 
 
 def test_the_embed_page_with_its_stylesheet_and_scripts_stays_under_60_kb_gzipped(client, owner, quick_capsules):

@@ -1,4 +1,4 @@
-"""The playlist lists at scale (issue #8 part 6, benchmarks/scale_bench.py): the API list and the gallery take
+"""The playlist lists at scale (benchmarks/scale_bench.py): the API list and the gallery take
 the same queries however many playlists there are, and count items per row of the page (a correlated subquery)
 instead of grouping every playlist's items before cutting out one page."""
 

@@ -127,33 +127,21 @@ def test_a_capsule_unpublished_by_its_creator_may_stay_where_it_is(owner, other_
     assert titles_in_order(playlist) == [(1, "Mine 1"), (2, "Public 1")]
 
 
-# --- Reorder, add, remove --------------------------------------------------------------------------------
+def test_set_items_refuses_a_capsule_listed_twice_or_one_the_creator_may_not_add_and_changes_nothing(
+    owner, other_creator, quick_capsules, three_step_playlist
+):
+    ids = list(PlaylistItem.objects.filter(playlist=three_step_playlist).order_by("order").values_list("capsule_id", flat=True))
+    private_of_other = quick_capsules(other_creator, 1, prefix="Other")[0]
 
-
-def test_reorder_takes_a_permutation_of_the_items(owner, three_step_playlist):
-    items = list(PlaylistItem.objects.filter(playlist=three_step_playlist).order_by("order"))
-
-    services.playlist_reorder(playlist=three_step_playlist, actor=owner, item_ids=[items[1].pk, items[2].pk, items[0].pk])
-
-    assert titles_in_order(three_step_playlist) == [(1, "Step 2"), (2, "Step 3"), (3, "Step 1")]
     with pytest.raises(ValidationFailed) as caught:
-        services.playlist_reorder(playlist=three_step_playlist, actor=owner, item_ids=[items[0].pk, items[0].pk, items[1].pk])
-    assert caught.value.fields == {"item_ids": "must list each of the playlist's 3 items exactly once"}
+        services.playlist_set_items(playlist=three_step_playlist, actor=owner, capsule_ids=[ids[0], ids[0], ids[1]])
+    assert caught.value.fields == {"items": "lists a capsule more than once"}
+    with pytest.raises(ValidationFailed) as caught:
+        services.playlist_set_items(playlist=three_step_playlist, actor=owner, capsule_ids=[*ids, private_of_other.pk])
+    assert caught.value.fields == {"items[3].capsule_id": "is not one of your capsules or a published public capsule"}
 
-
-def test_add_inserts_at_a_position_and_remove_closes_the_gap(owner, quick_capsules, three_step_playlist):
-    extra = quick_capsules(owner, 1, prefix="Extra")[0]
-
-    services.playlist_add_item(playlist=three_step_playlist, actor=owner, capsule=extra, position=2)
-    assert titles_in_order(three_step_playlist) == [(1, "Step 1"), (2, "Extra 1"), (3, "Step 2"), (4, "Step 3")]
-
-    second = PlaylistItem.objects.get(playlist=three_step_playlist, order=3)
-    services.playlist_remove_item(playlist=three_step_playlist, actor=owner, item_id=second.pk)
-    assert titles_in_order(three_step_playlist) == [(1, "Step 1"), (2, "Extra 1"), (3, "Step 3")]
-    assert Playlist.objects.get().version == 3
-
-    with pytest.raises(ValidationFailed):
-        services.playlist_add_item(playlist=three_step_playlist, actor=owner, capsule=extra)
+    assert titles_in_order(three_step_playlist) == [(1, "Step 1"), (2, "Step 2"), (3, "Step 3")]
+    assert Playlist.objects.get().version == 1
 
 
 def test_long_playlists_reverse_without_breaking_the_unique_order(owner, quick_capsules):

@@ -1,4 +1,4 @@
-"""The learner's workspace for CODE steps (issue #6): Run and Submit inside a course embed and a capsule embed,
+"""The learner's workspace for CODE steps: Run and Submit inside a course embed and a capsule embed,
 on the real judge. Who may post, the caps and limits, what the results show (and never show), completion,
 and the three answers: an htmx fragment, JSON, and the whole page for a post without JavaScript."""
 

@@ -1,4 +1,4 @@
-"""The learner's workspace for DATABASE steps (issue #6): the schema panel and query editor on the page, Run
+"""The learner's workspace for DATABASE steps: the schema panel and query editor on the page, Run
 shows the result grid (capped), Submit compares and says what differs, on the real judge. Access, caps and
 limits are shared with CODE and tested in test_workspace_code.py."""
 

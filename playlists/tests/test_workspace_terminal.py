@@ -1,7 +1,7 @@
-"""The learner's TERMINAL workspace in an embed (issue #6 part 3, with its parts of 4, 5 and 6): commands run in
-the learner's own sandboxed workspace through the endpoint, files and the directory persist between them, a
-Check per task and Check all tick tasks only when the judge says so, every task passing completes the step
-once, Reset starts over; who may post, the caps and limits, a sandbox that is away, and hostile commands.
+"""The learner's TERMINAL workspace in an embed: commands run in the learner's own sandboxed workspace through
+the endpoint, files and the directory persist between them, a Check per task and Check all tick tasks only when
+the judge says so, every task passing completes the step once, Reset starts over; who may post, the caps and
+limits, a sandbox that is away, and hostile commands.
 On the real sandbox: the sample capsule has no setup script, so opening or resetting a workspace costs no
 sandbox job, and each command or check costs one."""
 
@@ -120,7 +120,7 @@ def test_a_terminal_step_with_its_own_assets_stays_under_the_embeds_60_kb(client
 
     assert sorted(assets) == ["css/embed.css", "css/terminal.css", "img/favicon.svg", "js/embed-frame.js", "js/terminal.js", "js/workspace.js", "vendor/htmx.min.js"]
     weight = len(gzip.compress(page)) + sum(len(gzip.compress(Path(finders.find(asset)).read_bytes())) for asset in assets)
-    assert weight <= 60 * 1024  # issue #5: HTML + CSS + scripts of the embed, gzipped
+    assert weight <= 60 * 1024  # the embed's page-weight budget: HTML + CSS + scripts, gzipped
 
 
 # --- Run --------------------------------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from django.urls import reverse
 from playwright.sync_api import Browser, Locator, Page, Route, expect
 
 from playlists.models import Playlist
-from playlists.services import playlist_create, playlist_reorder
+from playlists.services import playlist_create
+from playlists.tests.conftest import reverse_steps
 from playlists.views.builder import embed_code
 
 
@@ -151,7 +152,7 @@ def test_a_stale_save_is_refused_in_the_page_and_dragging_comes_back(
     )
 
     # Meanwhile, in another tab, the order changes.
-    playlist_reorder(playlist=playlist, actor=owner, item_ids=list(playlist.items.order_by("-order").values_list("pk", flat=True)))
+    reverse_steps(playlist, owner)
 
     page.get_by_role("button", name="Move down: Two Sum").click()
     page.get_by_role("button", name="Save playlist & get embed code").click()

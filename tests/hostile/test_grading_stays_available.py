@@ -23,7 +23,7 @@ from django.urls import reverse
 
 from capsules.models import Capsule
 from codecapsule.admission import KEY_PREFIX
-from judges.sandbox.slots import _claim_slot, _release_slot
+from judges.sandbox.slots import claim_slot, release_slot
 from tests.hostile.conftest import LEARNER
 
 SLEEPER = "import time\ndef add(a, b):\n    time.sleep(60)\n"
@@ -107,7 +107,7 @@ def test_a_full_judge_answers_503_with_retry_after_within_the_learner_wait(clien
     settings.JUDGE_WARM_SANDBOXES = 0
     settings.JUDGE_LEARNER_SLOT_WAIT_SECONDS = 1
     # Another learner's attempt holds the only slot (waiting, this process's idle warm sandboxes give theirs back).
-    held = _claim_slot(wait=True, wait_seconds=10)
+    held = claim_slot(wait=True, wait_seconds=10)
     assert held is not None
     try:
         started = time.monotonic()
@@ -115,7 +115,7 @@ def test_a_full_judge_answers_503_with_retry_after_within_the_learner_wait(clien
         waited = time.monotonic() - started
         api = api_client.post(reverse("api-capsule-attempts", args=[capsule.pk]), {"code": RIGHT}, format="json")
     finally:
-        _release_slot(held)
+        release_slot(held)
 
     assert page.status_code == 503 and page["Retry-After"] == str(settings.JUDGE_BUSY_RETRY_AFTER_SECONDS)
     assert "your code is kept" in page.content.decode()
