@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Embed benchmark (issue #5 part 11): how fast a course embedded in a blog answers under load, and how much
+"""Embed benchmark: how fast a course embedded in a blog answers under load, and how much
 a learner downloads to see it.
 
 1. Starts a throwaway PostgreSQL cluster (scripts/with_postgres.py) and a throwaway Redis

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generation benchmark (issue #4 item 10): the pipeline's own overhead around the model's time.
+"""Generation benchmark: the pipeline's own overhead around the model's time.
 
 A CODE capsule that needs one heal runs through the whole pipeline against the fake OpenAI-compatible
 server (tests/fake_openai), which adds a fixed latency to every chat completion as a stand-in for model

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Judge benchmark (issue #3 item 7): how long the quality gate takes per capsule.
+"""Judge benchmark: how long the quality gate takes per capsule.
 
 1. Generates Python capsules with 10 tests each and validates every one through the gate
    (judges.validate: sandboxed reference run, starting-code run and second reference run), then checks

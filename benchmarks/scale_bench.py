@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Load benchmark at scale (issue #8 part 6): the read endpoints learners and creators hit most, against a
+"""Load benchmark at scale: the read endpoints learners and creators hit most, against a
 database of 10,000 capsules and 1,000 playlists, with 50 concurrent clients.
 
 1. The stack of benchmarks/embed_bench.py (imported, not copied): throwaway PostgreSQL and Redis, migrations,

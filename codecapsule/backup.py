@@ -1,4 +1,4 @@
-"""Backup and restore of the product's data: capsules, generation jobs, playlists and feedback (issue #8 part 4).
+"""Backup and restore of the product's data: capsules, generation jobs, playlists and feedback.
 
 Why this lives in the project package and not in an app: a backup has to import every app's models, and
 DESIGN.md §1 lets no app import `feedback` (and `capsules` imports nothing). The project package already

@@ -1,4 +1,4 @@
-"""Content-Security-Policy on every response (issue #5 framing rules; issue #8 hardening).
+"""Content-Security-Policy on every response: only /embed/ pages may be framed by other sites.
 
 Every page gets the strict policy: our own scripts only (no inline script), no plugins, and
 `frame-ancestors 'none'` — no other site may frame the dashboard (clickjacking). Pages meant to live in

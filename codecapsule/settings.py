@@ -105,7 +105,7 @@ DATABASES = {
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
         # With persistent connections, test each one before reuse: after a database restart or failover the
-        # first request on every stale connection would otherwise fail (issue #8, fault tests).
+        # first request on every stale connection would otherwise fail (prodtests/test_fault_database.py).
         conn_health_checks=True,
     )
 }
@@ -121,7 +121,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # ignores `deferrable` says nothing we have not handled.
 SILENCED_SYSTEM_CHECKS = ["models.W038"]
 
-# Issue #8: one Redis serves several machines as django-q2's broker (Background jobs block) and as Django's
+# One Redis serves several machines as django-q2's broker (Background jobs block) and as Django's
 # cache, so rate limits, the analysis debounce, judge verdicts and worker heartbeats are shared by every web
 # and worker process. Without it each process keeps its own memory cache (fine for one machine in development).
 REDIS_URL = env_str("REDIS_URL")
@@ -195,7 +195,7 @@ LOGOUT_REDIRECT_URL = "login"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-# Issue #8: HSTS, secure cookies and the HTTPS redirect follow SITE_URL: on when the site is served over https
+# HSTS, secure cookies and the HTTPS redirect follow SITE_URL: on when the site is served over https
 # (every real deployment), off for plain-http development and loopback test runs. Each can still be overridden.
 _secure = SITE_URL.startswith("https://")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", _secure)
@@ -268,7 +268,8 @@ SPECTACULAR_SETTINGS = {
 
 # --- Capsules ---------------------------------------------------------------------------------------
 
-# Issue #2: a capsule's config_data may not exceed 256 KB of JSON; larger bodies are refused with a 400.
+# A capsule's config_data may not exceed 256 KB of JSON (ample for any exercise's code, tests and seed
+# SQL); larger bodies are refused with a 400.
 CAPSULE_CONFIG_MAX_BYTES = env_int("CAPSULE_CONFIG_MAX_BYTES", 256 * 1024, minimum=1024)
 CAPSULE_LIST_PAGE_SIZE = env_int("CAPSULE_LIST_PAGE_SIZE", 20, minimum=1, maximum=200)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo")
@@ -287,14 +288,14 @@ EMBED_DEFAULT_HEIGHT = env_int("EMBED_DEFAULT_HEIGHT", 600, minimum=200, maximum
 # these; the per-address limit allows a classroom behind one NAT.
 EMBED_EVENTS_PER_MINUTE = env_int("EMBED_EVENTS_PER_MINUTE", 60, minimum=1)
 EMBED_EVENTS_PER_MINUTE_PER_ADDRESS = env_int("EMBED_EVENTS_PER_MINUTE_PER_ADDRESS", 600, minimum=1)
-# Learner workspaces (issue #6): Run and Submit in an embed each start a judge job. A learner trying things
+# Learner workspaces: Run and Submit in an embed each start a judge job. A learner trying things
 # presses Run every few seconds at most: 20 runs and 10 submits a minute per learner and address stay out of
 # their way (the attempts API allows 30 a minute). Per address (each of run and submit), a classroom of 30
 # behind one NAT running every 6 s is 300 a minute; beyond that the judge's slots are the bottleneck anyway.
 EMBED_RUNS_PER_MINUTE = env_int("EMBED_RUNS_PER_MINUTE", 20, minimum=1)
 EMBED_SUBMITS_PER_MINUTE = env_int("EMBED_SUBMITS_PER_MINUTE", 10, minimum=1)
 EMBED_GRADING_PER_MINUTE_PER_ADDRESS = env_int("EMBED_GRADING_PER_MINUTE_PER_ADDRESS", 300, minimum=1)
-# The terminal workspace in an embed (issue #6 parts 3 and 6): every command, Check and Reset is one sandbox job
+# The terminal workspace in an embed: every command, Check and Reset is one sandbox job
 # (judges/workspace.py, ~0.1-0.3 s). A learner at a shell types a command every few seconds, with bursts of quick
 # ones (ls, cd, cat): 30 a minute per learner and address stays out of their way; per address, a classroom of 30
 # behind one NAT at a command every 6 s is 300 a minute.
@@ -374,7 +375,7 @@ LOGGING = {
 }
 
 # --- Judge ------------------------------------------------------------------------------------------
-# The sandbox and its limits (DESIGN.md §5, issue #3; judges/sandbox/, judges/limits.py). Limits are per
+# The sandbox and its limits (DESIGN.md §5; judges/sandbox/, judges/limits.py). Limits are per
 # run of the learner's program (one test, one query, one terminal step) unless the name says otherwise.
 
 # Debian's bubblewrap package. A missing or unusable bwrap refuses every job, unless ALLOW_UNSANDBOXED.
@@ -419,7 +420,8 @@ JUDGE_HEAP_MB = env_int("JUDGE_HEAP_MB", 256, minimum=16)
 JUDGE_PROCESSES = env_int("JUDGE_PROCESSES", 64, minimum=8)
 JUDGE_FILE_SIZE_MB = env_int("JUDGE_FILE_SIZE_MB", 16, minimum=1)
 JUDGE_OPEN_FILES = env_int("JUDGE_OPEN_FILES", 256, minimum=16)
-# Issue #3: 64 KB of each of stdout and stderr per run; more is cut and reported as OLE.
+# 64 KB of each of stdout and stderr per run, far more than any test's expected output; more is cut
+# and reported as OLE.
 JUDGE_OUTPUT_BYTES = env_int("JUDGE_OUTPUT_BYTES", 64 * 1024, minimum=1024)
 # Size of each writable tmpfs in the sandbox (work directory, /tmp): "filling the disk" stops here.
 JUDGE_TMPFS_MB = env_int("JUDGE_TMPFS_MB", 64, minimum=4)
@@ -434,9 +436,9 @@ JUDGE_JOB_WALL_SECONDS = env_int("JUDGE_JOB_WALL_SECONDS", 120, minimum=5)
 # memory hogs. javac or one JVM run stays under ~700 MB; without cgroups the rlimits alone apply.
 JUDGE_CGROUPS = env_bool("JUDGE_CGROUPS", True)
 JUDGE_JOB_MEMORY_MB = env_int("JUDGE_JOB_MEMORY_MB", 2048, minimum=256)
-# Rows kept from a query result (the total count is still reported).
-# Issue #3: a learner's attempt over 64 KB is refused with a 400.
+# A learner's attempt over 64 KB (far more than any exercise's solution) is refused with a 400.
 JUDGE_MAX_CODE_BYTES = env_int("JUDGE_MAX_CODE_BYTES", 64 * 1024, minimum=1024)
+# Rows kept from a query result (the total count is still reported).
 JUDGE_SQL_MAX_ROWS = env_int("JUDGE_SQL_MAX_ROWS", 1000, minimum=1)
 # PostgreSQL dialect for DATABASE capsules: an administrative URL (CREATEDB + CREATEROLE); each run gets a throwaway
 # database and a login-less role of its own (judges/runtimes/sql_postgres.py). Unset = the postgresql dialect is refused.
@@ -471,7 +473,7 @@ JUDGE_WARM_SANDBOXES = env_int("JUDGE_WARM_SANDBOXES", 2, minimum=0, maximum=16)
 JUDGE_WARM_IDLE_SECONDS = env_int("JUDGE_WARM_IDLE_SECONDS", 120, minimum=1)
 
 # --- Generation / LLM -------------------------------------------------------------------------------
-# How generation/llm/ talks to the model (issue #4). Provider, keys and endpoints are in the LLM block above.
+# How generation/llm/ talks to the model. Provider, keys and endpoints are in the LLM block above.
 
 # Model per agent; with LLM_PROVIDER=azure these are deployment names. Unset = OPENAI_MODEL.
 LLM_MODEL_PEDAGOGIST = env_str("LLM_MODEL_PEDAGOGIST") or OPENAI_MODEL
@@ -489,17 +491,18 @@ LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2, minimum=0, maximum=10)
 LLM_STRUCTURED_OUTPUTS = env_bool("LLM_STRUCTURED_OUTPUTS", True)
 
 # --- Generation jobs --------------------------------------------------------------------------------
-# Issue #4: at most GENERATION_MAX_HEALS Debugger attempts per job (3 in the issue).
+# At most GENERATION_MAX_HEALS Debugger attempts per job (3 by default): each is a model call and a judge run,
+# so this bounds what a failing job costs and how long its creator waits.
 GENERATION_MAX_HEALS = env_int("GENERATION_MAX_HEALS", 3, minimum=0, maximum=10)
 # After this many failed Debugger heals in a row, the next heal asks the Coder for a fresh draft with the
-# failure history (issue #4: "after two failed heals"); 0 never regenerates.
+# failure history: by then the draft itself is likely wrong, not a detail of it; 0 never regenerates.
 GENERATION_REGENERATE_AFTER_HEALS = env_int("GENERATION_REGENERATE_AFTER_HEALS", 2, minimum=0)
 # Per-creator limits: jobs queued or running at once, and jobs started per hour.
 GENERATION_MAX_CONCURRENT_JOBS = env_int("GENERATION_MAX_CONCURRENT_JOBS", 2, minimum=1)
 GENERATION_JOBS_PER_HOUR = env_int("GENERATION_JOBS_PER_HOUR", 30, minimum=1)
 GENERATION_PROMPT_MAX_CHARS = env_int("GENERATION_PROMPT_MAX_CHARS", 2000, minimum=100)
-# Issue #8 (a worker killed mid-job): a SIGKILLed worker, or one django-q2's timeout guard terminated, never
-# records its job's end, so the job would stay "running" forever. While a job runs, a thread of its worker stamps
+# A worker killed mid-job (SIGKILLed, or terminated by django-q2's timeout guard) never records its job's end,
+# so the job would stay "running" forever. While a job runs, a thread of its worker stamps
 # GenerationJob.heartbeat_at every GENERATION_HEARTBEAT_SECONDS; a running job silent for
 # GENERATION_LOST_AFTER_SECONDS is failed as worker_lost (generation.services.generation_jobs_reap_lost: a
 # minutely schedule, the job's page and API, each new job). Lost-after must leave room for several missed beats
@@ -519,32 +522,32 @@ if GENERATION_LOST_AFTER_SECONDS < 3 * GENERATION_HEARTBEAT_SECONDS:
 GENERATION_RESEND_QUEUED_AFTER_SECONDS = env_int("GENERATION_RESEND_QUEUED_AFTER_SECONDS", 300, minimum=10, maximum=24 * 3600)
 
 # --- Terminal workspaces ---
-# Issue #6 part 3: each learner's TERMINAL workspace (judges/workspace.py) lives server-side between commands as
+# Each learner's TERMINAL workspace (judges/workspace.py) lives server-side between commands as
 # a gzip'd tar of the sandbox's home directory, one row per (capsule, learner). Every command also has the bash
 # per-run judge limits above (JUDGE_CPU_SECONDS, JUDGE_WALL_SECONDS, JUDGE_PROCESSES, ...).
 # Largest workspace a command may leave, counted as the uncompressed tar of the home directory (512 bytes of
 # header per file): a TERMINAL exercise works on a handful of small text files, so 2 MB leaves ample room while
 # a few thousand learners' rows stay within a few GB. A command that would leave more is refused and the
-# workspace keeps its state from before that command (issue #6: "size-capped").
+# workspace keeps its state from before that command.
 JUDGE_WORKSPACE_MAX_BYTES = env_int("JUDGE_WORKSPACE_MAX_BYTES", 2 * 1024 * 1024, minimum=64 * 1024, maximum=64 * 1024 * 1024)
 # Sliding lifetime: opening the workspace and each command push its expiry to now + this; the hourly
-# `expire_workspaces` schedule (django-q2, judges/migrations) deletes the rest. Issue #6: "expired after a day".
+# `expire_workspaces` schedule (django-q2, judges/migrations) deletes the rest.
 JUDGE_WORKSPACE_TTL_SECONDS = env_int("JUDGE_WORKSPACE_TTL_SECONDS", 24 * 3600, minimum=60)
-# Longest command a learner may send at once (issue #6 part 6, "size caps on commands"): a typed line or a
-# pasted snippet of a few dozen lines; it travels as one argument, far below Linux's 128 KB per argument.
+# Longest command a learner may send at once: a typed line or a pasted snippet of a few dozen lines; it travels
+# as one argument, far below Linux's 128 KB per argument.
 JUDGE_WORKSPACE_MAX_COMMAND_BYTES = env_int("JUDGE_WORKSPACE_MAX_COMMAND_BYTES", 4 * 1024, minimum=256, maximum=64 * 1024)
 # Output of one command shown to the learner (stdout and stderr interleaved): about 200 lines of 80 columns,
-# what a console panel in an iframe can usefully show; more is cut and flagged as truncated (issue #6 part 6).
+# what a console panel in an iframe can usefully show; more is cut and flagged as truncated.
 JUDGE_WORKSPACE_OUTPUT_BYTES = env_int("JUDGE_WORKSPACE_OUTPUT_BYTES", 16 * 1024, minimum=1024, maximum=1024 * 1024)
 
 # --- Feedback ---
-# Issue #7 part 2: POST /api/feedback/edit ignores an edit of the same capsule, field and values as one recorded
-# this many seconds before ("duplicates within a minute"), by a client or by a save, so a client that retries a
+# POST /api/feedback/edit ignores an edit of the same capsule, field and values as one recorded
+# this many seconds before (a minute by default), by a client or by a save, so a client that retries a
 # request, or reports what its own save already recorded, counts once.
 FEEDBACK_DUPLICATE_WINDOW_SECONDS = env_int("FEEDBACK_DUPLICATE_WINDOW_SECONDS", 60, minimum=0, maximum=24 * 3600)
 
 # --- Fine-tuning ---
-# Issue #7 part 5: staff fine-tune the Coder on creators' corrected capsules (feedback/finetune.py).
+# Staff fine-tune the Coder on creators' corrected capsules (feedback/finetune.py).
 # OpenAI refuses a chat fine-tuning file with fewer than 10 examples; a higher floor may be set.
 FINE_TUNE_MIN_EXAMPLES = env_int("FINE_TUNE_MIN_EXAMPLES", 10, minimum=10)
 # A snapshot OpenAI fine-tunes (platform.openai.com/docs/guides/fine-tuning lists them); Azure: a base model

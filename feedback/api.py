@@ -1,4 +1,4 @@
-"""The feedback API (DESIGN.md §4, issue #7).
+"""The feedback API (DESIGN.md §4).
 
     POST /api/feedback/edit   the seed's EditEvent: a client that tracks edits itself reports one
 

@@ -1,4 +1,4 @@
-"""`GET /api/feedback/insights?days=7|30|90`: what creators' corrections say (DESIGN.md §4, issue #7 part 3).
+"""`GET /api/feedback/insights?days=7|30|90`: what creators' corrections say (DESIGN.md §4).
 
 Staff get everyone's edits (`scope: "all"`, from the stored snapshot when it is fresh, with the LLM summary
 when a provider is configured); anyone else their own edits (`scope: "mine"`, computed on request). The rules

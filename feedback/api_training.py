@@ -1,4 +1,4 @@
-"""`GET /api/feedback/training-data` (DESIGN.md §4, issue #7 part 4): the training set as OpenAI chat JSONL.
+"""`GET /api/feedback/training-data` (DESIGN.md §4): the training set as OpenAI chat JSONL.
 
 Staff get everyone's corrected capsules, a creator only their own (feedback.training has the rules). The body
 is JSON Lines, one `{"messages": [system, user, assistant]}` per line, ready for `files.create(purpose=

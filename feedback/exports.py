@@ -1,6 +1,7 @@
-"""Training exports kept in Django's default storage: S3 through django-storages in production (issue #8), MEDIA_ROOT
-in development. Every fine-tuning job keeps the exact JSONL it uploaded (what a model was trained on must stay
-answerable after the training set has moved on), and `export_training_data --store` files a copy for later.
+"""Training exports kept in Django's default storage: S3 through django-storages in production (web and worker
+machines share no disk), MEDIA_ROOT in development. Every fine-tuning job keeps the exact JSONL it uploaded
+(what a model was trained on must stay answerable after the training set has moved on), and
+`export_training_data --store` files a copy for later.
 
 Names are `training-exports/<UTC time>-<sha256 prefix>.jsonl`: sortable by time and never overwritten, so no web or
 worker process needs a local disk and any of them can serve the file back (feedback/views_finetune.py).

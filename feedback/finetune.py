@@ -1,4 +1,4 @@
-"""Fine-tuning the Coder on the training set (issue #7 part 5): start, poll, choose the model, and what pages show.
+"""Fine-tuning the Coder on the training set: start, poll, choose the model, and what pages show.
 
     finetune_start(actor=staff)        upload the JSONL, create the provider's job, store a FineTuneJob
     finetune_poll(job=job)             the provider's status, model, error and events → the row

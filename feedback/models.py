@@ -1,4 +1,4 @@
-"""Creator edits: every correction a creator makes to a capsule, one row per changed leaf (DESIGN.md §2, issue #7).
+"""Creator edits: every correction a creator makes to a capsule, one row per changed leaf (DESIGN.md §2).
 
 Rows are written by feedback.services: by the edit listener that capsule_update calls on every save (dashboard,
 API, admin, import) and by POST /api/feedback/edit for clients that track edits themselves. They are the audit
@@ -159,7 +159,7 @@ class NetCorrection(models.Model):
         return f"{self.field_path} ({self.get_edit_type_display()})"
 
 
-# --- Fine-tuning (issue #7 part 5) ---------------------------------------------------------------------------
+# --- Fine-tuning ----------------------------------------------------------------------------------------------
 
 
 class FineTuneStatus(models.TextChoices):

@@ -1,4 +1,4 @@
-"""The generation API (DESIGN.md §4, issue #4 item 7): start a job, optionally wait for it, read it back.
+"""The generation API (DESIGN.md §4): start a job, optionally wait for it, read it back.
 
     POST /api/generate-and-validate          {type, language, difficulty, prompt} → 202 with the job
     POST /api/generate-and-validate?wait=30  blocks up to 30 s: 200 with the finished job, or 202 still running
@@ -37,7 +37,8 @@ from generation.models import AgentName, AgentStep, GenerationJob, JobStatus
 from generation.selectors import get_job_for_owner, job_steps
 from generation.services import generation_job_create, generation_job_reap_if_lost, generation_job_take_suggestion
 
-# Issue #4: `?wait=SECONDS` blocks at most 60 s (longer waits belong to polling GET /api/generation-jobs/<id>).
+# `?wait=SECONDS` blocks at most 60 s, so a waiting request never holds a web thread for long; longer waits
+# belong to polling GET /api/generation-jobs/<id>.
 MAX_WAIT_SECONDS = 60
 # How often a waiting request re-reads the job row: a catalog job takes about a second, so a quarter of a
 # second adds little latency and costs at most 4 small queries a second per waiting client.

@@ -1,4 +1,4 @@
-"""The offline agents (issue #4, item 4): the pipeline's agent interface served from the built-in catalog.
+"""The offline agents: the pipeline's agent interface served from the built-in catalog.
 
 With settings.LLM_PROVIDER == "catalog" (the default when no key is set) the pipeline runs exactly as with a
 network model — same stages, same AgentStep rows, the judge proves the capsule as usual — but no agent sends a

@@ -1,4 +1,4 @@
-"""The judge's report: what the gate did, what failed and where (issue #3 item 3).
+"""The judge's report: what the gate did, what failed and where.
 
 One ValidationReport per judgement. It is stored on the capsule (`validation_report`), returned by the
 validate API and read by the Debugger agent, so `message` is one plain sentence and every test or task
@@ -31,8 +31,8 @@ Category = Literal[
     "missing_hidden_test",
     "flaky",
     "sandbox_error",
-    # Extensions of issue #3's list: a CODE capsule without a visible test, and a record that does not
-    # even fit its type's schema (validate_capsules reads files that never went through the API).
+    # Found before anything runs: a CODE capsule without a visible test, and a record that does not even
+    # fit its type's schema (validate_capsules reads files that never went through the API).
     "missing_visible_test",
     "invalid_config",
     # A new DATABASE capsule without a hidden dataset: learners could pass by pasting the visible rows.

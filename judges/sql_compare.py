@@ -1,4 +1,4 @@
-"""Comparing a learner's query result with the reference's (issue #3: DATABASE rules).
+"""Comparing a learner's query result with the reference's: the DATABASE grading rules.
 
 * Column count and values matter; column names do not (learners may alias freely).
 * Rows are compared as a multiset, unless the reference query sorts its result (top-level ORDER BY): then

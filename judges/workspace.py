@@ -1,4 +1,4 @@
-"""Per-learner TERMINAL workspaces that persist between commands (issue #6 part 3, and part 6 for terminals).
+"""Per-learner TERMINAL workspaces that persist between commands, contained like every judge program.
 
 A learner types commands one at a time; each runs in a fresh sandbox (judges/sandbox/, the judge's rules)
 that sees the files the earlier commands left. Between commands the files live in the database, as a gzip'd

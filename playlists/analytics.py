@@ -1,4 +1,4 @@
-"""Creator analytics of one playlist (issue #5 part 9): who opened it, who finished it, how far learners get
+"""Creator analytics of one playlist: who opened it, who finished it, how far learners get
 step by step, and how many were active each day. Pure reads over LearnerEvent, aggregated in the database.
 
 Steps are the playlist's current learner-visible steps (selectors.playlist_steps), and every per-step count

@@ -1,4 +1,4 @@
-"""The playlist JSON API (DESIGN.md §4, issue #5).
+"""The playlist JSON API (DESIGN.md §4).
 
     GET    /api/playlists/                 the caller's playlists (?scope=public: the public gallery)
     POST   /api/playlists/                 the seed's body {title, description, is_public, items: [{capsule_id, order}]}

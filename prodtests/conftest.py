@@ -1,4 +1,4 @@
-"""Issue #8: the production-style run. `make test-production` runs this directory as
+"""The production-style run. `make test-production` runs this directory as
 
     scripts/with_postgres.py -- scripts/with_services.py -- scripts/run_pytest.sh prodtests
 

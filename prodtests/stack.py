@@ -1,4 +1,4 @@
-"""The production-style processes of issue #8's fault and fuzz tests: gunicorn serving the WSGI app and django-q2
+"""The production-style processes of the fault and fuzz tests: gunicorn serving the WSGI app and django-q2
 clusters, each a real subprocess with production settings (DJANGO_DEBUG=0, manifest static files, persistent
 database connections), sharing the test run's PostgreSQL database, Redis and S3 bucket (scripts/with_services.py).
 

@@ -1,4 +1,4 @@
-"""Issue #8: schemathesis over the OpenAPI schema the live server publishes, with zero server errors.
+"""Schemathesis over the OpenAPI schema the live server publishes, with zero server errors.
 
 1. gunicorn with production settings (prodtests/conftest.py) serves /api/schema/; schemathesis loads it from there,
    so what is fuzzed is exactly what outsiders are told.

@@ -1,4 +1,4 @@
-"""Issue #8: 50 concurrent reorders of one playlist, over HTTP against gunicorn on PostgreSQL, leave its orders a
+"""50 concurrent reorders of one playlist, over HTTP against gunicorn on PostgreSQL, leave its orders a
 permutation of 1..N with no item lost or duplicated.
 
 `PUT /api/playlists/<id>/items` replaces the ordered item list under a lock of the playlist row

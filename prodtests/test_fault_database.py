@@ -1,4 +1,4 @@
-"""Issue #8: PostgreSQL restarted during traffic. Requests fail cleanly while it is down, then recover.
+"""PostgreSQL restarted during traffic. Requests fail cleanly while it is down, then recover.
 
 The run's own PostgreSQL (scripts/with_postgres.py) serves every other test, so this one starts a second,
 throwaway cluster, migrates and seeds a database there, and serves it with its own gunicorn (production

@@ -1,4 +1,4 @@
-"""Issue #8: a worker killed in the middle of a generation job. The job ends failed with a reason, no capsule is
+"""A worker killed in the middle of a generation job. The job ends failed with a reason, no capsule is
 half-saved, and the next job runs.
 
 A real django-q2 cluster (production settings, Redis broker, 2 workers) runs an LLM-backed job against the fake

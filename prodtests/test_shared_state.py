@@ -1,4 +1,4 @@
-"""Issue #8 part 2: web processes keep no state, and background work scales out on Redis.
+"""Web processes keep no state, and background work scales out on Redis.
 
 - django-q2 on Redis with several workers: tasks queued from this process run in parallel in a real cluster.
 - Django's cache on Redis: a rate limit counts every request, whichever gunicorn worker (or machine) took it.

@@ -1,4 +1,4 @@
-"""Issue #8 part 2: seed SQL files and training exports live in S3 (django-storages + boto3), here moto's
+"""Seed SQL files and training exports live in S3 (django-storages + boto3), here moto's
 S3-compatible server on loopback. Web processes keep no files of their own: gunicorn writes the seed SQL of a
 capsule created through the API, and the judge in that same server reads it back to grade an attempt."""
 
@@ -87,7 +87,7 @@ def delete_object(key: str) -> None:
 
 
 def test_backup_takes_seed_sql_from_s3_and_restore_puts_it_back(web_server, api_user, production_env, tmp_path):
-    """The backup and restore commands (issue #8 part 4) on the production stack: the archive carries the seed SQL
+    """The backup and restore commands on the production stack: the archive carries the seed SQL
     files read from the bucket, and a restore into an emptied database writes them back to the bucket."""
     _, token = api_user
     data = capsule_data("DATABASE")

@@ -21,7 +21,7 @@ judge's tests start their own cluster this way when no URL is given):
         cluster.start()            # the same data directory on the same port, ready again
         cluster.restart(down_seconds=3)
 
-stop()/start() are for fault tests (a database restart under traffic, issue #8); the cluster is stopped and
+stop()/start() are for fault tests (a database restart under traffic); the cluster is stopped and
 deleted on exit whether or not it is running then.
 """
 

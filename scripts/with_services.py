@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Run a command beside a throwaway Redis and a throwaway S3-compatible server: `with_services.py -- pytest ...`.
 
-Issue #8's production-style run: django-q2's broker and Django's cache on a real `redis-server` (Debian's), seed
-SQL files and training exports in S3 through django-storages, here moto in server mode. Both listen on free
-loopback ports, keep nothing on disk beyond a temporary directory, and are stopped when the command ends.
+The production-style run (`make test-production`): django-q2's broker and Django's cache on a real `redis-server`
+(Debian's), seed SQL files and training exports in S3 through django-storages, here moto in server mode. Both
+listen on free loopback ports, keep nothing on disk beyond a temporary directory, and are stopped when the
+command ends.
 
 The command gets, on top of its own environment:
     REDIS_URL                 redis://127.0.0.1:<port>/0

@@ -1,4 +1,4 @@
-"""Bad input to the capsule API (issue #2): one error shape, a clear reason, and nothing half-saved."""
+"""Bad input to the capsule API: one error shape, a clear reason, and nothing half-saved."""
 
 from __future__ import annotations
 

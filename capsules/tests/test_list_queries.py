@@ -1,4 +1,4 @@
-"""The capsule lists at scale (issue #8 part 6, benchmarks/scale_bench.py): the same queries however many
+"""The capsule lists at scale (benchmarks/scale_bench.py): the same queries however many
 capsules there are, read in the order of an index rather than by sorting every matching row."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The whole flywheel as a creator and staff meet it (issue #7 "Done when"): generate a capsule, edit it on the
+"""The whole flywheel, end to end, as a creator and staff meet it: generate a capsule, edit it on the
 dashboard, see the edit on the feedback dashboard and in the insights API, export it as training data, and
 start a fine-tuning job against a configured (fake, loopback) OpenAI-compatible endpoint."""
 

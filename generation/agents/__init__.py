@@ -1,4 +1,4 @@
-"""The three agents of the generation pipeline (issue #4, item 2), one small module each:
+"""The three agents of the generation pipeline, one small module each:
 
 - pedagogist.py: the request → a CapsuleIdea (title, learning objectives, concepts, description, difficulty rationale)
 - coder.py:      idea + type + language + difficulty → a full capsule draft in that type's schema

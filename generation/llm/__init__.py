@@ -1,4 +1,4 @@
-"""LLM access for the generation agents (issue #4, item 1): one small typed interface over the `openai` SDK.
+"""LLM access for the generation agents: one small typed interface over the `openai` SDK.
 
     client = get_llm_client(agent="coder")
     result = client.structured(messages=[...], response_model=CapsuleDraft, agent="coder")
@@ -13,8 +13,8 @@ Providers (settings.LLM_PROVIDER):
 - `azure`: openai.AzureOpenAI with AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY and OPENAI_API_VERSION; the
   per-agent model names are deployment names.
 - `catalog`: no network model. get_llm_client() raises NoNetworkLLM. This is the seam for the offline catalog
-  (generation/catalog.py, built separately): the pipeline asks `network_llm_configured()` (or catches
-  NoNetworkLLM) and draws from the catalog instead of calling agents over the network.
+  (generation/catalog/, served by generation/catalog_provider.py): the pipeline asks `network_llm_configured()`
+  (or catches NoNetworkLLM) and draws from the catalog instead of calling agents over the network.
 
 How structured() gets a pydantic object out of the model:
 1. Structured Outputs: `chat.completions.parse(response_format=Model)` sends the model's strict JSON schema.

@@ -28,7 +28,8 @@ def llm_provider() -> Provider:
 
 
 def network_llm_configured() -> bool:
-    """False in offline mode: the pipeline then draws from the catalog (generation/catalog.py)."""
+    """False in offline mode: the pipeline then draws from the catalog (generation/catalog/, through
+    generation/catalog_provider.py)."""
     return llm_provider() != "catalog"
 
 

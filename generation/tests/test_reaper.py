@@ -1,4 +1,4 @@
-"""Issue #8, a worker killed mid-job: the heartbeat a running job's worker keeps, and the reaper that fails the
+"""A worker killed mid-job: the heartbeat a running job's worker keeps, and the reaper that fails the
 running jobs whose heartbeat stopped (generation.services.generation_jobs_reap_lost) — from the minutely
 schedule, the job page and API the creator watches, and each new job. prodtests/test_fault_worker.py kills a
 real worker; these tests pin the rule.

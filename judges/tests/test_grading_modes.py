@@ -1,4 +1,4 @@
-"""grade_attempt's two modes (issue #6), on the real judge: `run` tries the learner's work without a verdict
+"""grade_attempt's two modes, on the real judge: `run` tries the learner's work without a verdict
 on the whole (CODE: the visible tests; DATABASE: the result grid), `submit` grades it (CODE: every test,
 hidden ones by verdict only; DATABASE: compared, and the difference said in words)."""
 

@@ -1,4 +1,4 @@
-"""Hostile programs in JavaScript, Bash, Java, Go and C# (issue #3 item 6; Python has test_hostile_python.py).
+"""Hostile programs in JavaScript, Bash, Java, Go and C# (Python has test_hostile_python.py).
 
 One job per language holds every attack as a separate test, so each language compiles once: every test
 must end with a clear verdict within its limit, the tests after an attack must still run normally, no

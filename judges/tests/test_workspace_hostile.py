@@ -1,4 +1,4 @@
-"""Hostile commands in a learner's terminal workspace (issue #6 part 6) are contained like judge programs:
+"""Hostile commands in a learner's terminal workspace are contained like judge programs:
 no network, no secrets, none of the host's files, a fork bomb or endless output stops at its limit and
 leaves nothing running, and links or huge files planted in the workspace never make the server read or
 write anything outside a sandbox (the server only stores the archive a sandbox wrote; it never extracts it).
@@ -20,8 +20,8 @@ from django.conf import settings as django_settings
 
 from capsules.models import Capsule
 from capsules.tests.samples import capsule_data
-from judges.runtimes import bash as sessions
 from judges.models import TerminalWorkspace
+from judges.runtimes import bash as sessions
 from judges.sandbox import SANDBOX_HOME, processes_of_uid
 from judges.workspace import CommandResult, workspace_get_or_create, workspace_run
 

@@ -1,4 +1,4 @@
-// The TERMINAL workspace inside an embed (issue #6 part 3; server side: playlists/views/terminal.py). The
+// The TERMINAL workspace inside an embed (server side: playlists/views/terminal.py). The
 // terminal works without it — two plain forms whose answer is the page again. This adds:
 // 1. command history on Up/Down, and the log, kept per capsule in sessionStorage (and in memory when storage
 //    is refused in a third-party iframe), so a reload or a step change keeps the screen; Ctrl+L (or "Clear

@@ -1,4 +1,4 @@
-// The learner's workspace inside an embed (issue #6; server side: playlists/views/workspace.py). The page
+// The learner's workspace inside an embed (server side: playlists/views/workspace.py). The page
 // works without it — the workspace is a plain form that posts and gets the page back with results. This adds:
 // 1. the learner's code kept per capsule on the server (data-draft-url: saved a moment after typing stops, before
 //    every Run and Submit, and when the page goes away; the state endpoint hands it back through embed-frame.js's

@@ -1,4 +1,4 @@
-"""Solving capsules inside an embed, in a real browser on the real judge (issue #6).
+"""Solving capsules inside an embed, in a real browser on the real judge.
 
 A course embedded in a blog from another origin: the learner solves a CODE step (wrong first, then right)
 and a DATABASE step; the dots mark the solved steps, the host page hears step-completed and completed, the

@@ -1,4 +1,4 @@
-"""Solving a TERMINAL capsule inside an embed, in a real browser on the real sandbox (issue #6 parts 3-7).
+"""Solving a TERMINAL capsule inside an embed, in a real browser on the real sandbox.
 
 A course embedded in a blog from another origin: the learner moves to the terminal step (an htmx swap, which
 must bring the terminal's own script and stylesheet along), types commands and sees their output and the
