@@ -48,6 +48,7 @@ demo:
 
 lint:
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy capsules codecapsule feedback generation judges playlists
 
 test-sqlite:
 	@echo "== test suite on SQLite"

@@ -1,6 +1,6 @@
 """Fixtures shared by every app's tests: a few named users and a way to make capsules.
 
-Named users (DESIGN.md §7.6): `owner`, `other_creator`, `staff`; anonymous learners use an
+Named users: `owner`, `other_creator`, `staff`; anonymous learners use an
 unauthenticated client.
 """
 

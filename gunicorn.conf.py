@@ -1,6 +1,6 @@
 """gunicorn settings for the web process (Procfile: `gunicorn codecapsule.wsgi --config gunicorn.conf.py`).
 
-Every value comes from the environment, like the Django settings (DESIGN.md §6). Command-line flags still
+Every value comes from the environment, like the Django settings. Command-line flags still
 win over this file, so a one-off `gunicorn ... --workers 1` works.
 """
 

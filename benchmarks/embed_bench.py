@@ -67,7 +67,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -301,10 +301,8 @@ class Connection:
     async def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
-            try:
+            with suppress(OSError):
                 await self.writer.wait_closed()
-            except OSError:
-                pass
         self.reader = self.writer = None
 
 
@@ -370,7 +368,7 @@ async def load(
                 sent += 1
                 try:
                     response = await connection.get(next_path())
-                except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, BrokenResponse, ValueError) as exc:
+                except (TimeoutError, OSError, asyncio.IncompleteReadError, BrokenResponse, ValueError) as exc:
                     result.fail(type(exc).__name__)
                     continue
                 elapsed_ms = (time.perf_counter() - began) * 1000
@@ -498,7 +496,7 @@ def wait_until_serving(server: subprocess.Popen, port: int, path: str, log_path:
         try:
             if asyncio.run(_probe(port, path)) == 200:
                 return
-        except (OSError, BrokenResponse, asyncio.IncompleteReadError, asyncio.TimeoutError):
+        except (TimeoutError, OSError, BrokenResponse, asyncio.IncompleteReadError):
             pass
         time.sleep(0.2)
     raise RuntimeError(f"gunicorn not serving {path} after {SERVER_START_SECONDS} s")
@@ -678,7 +676,7 @@ def main() -> int:
 
             try:
                 rows = asyncio.run(page_weight(server.port, f"/embed/playlist/{small}?step=1"))
-            except (OSError, BrokenResponse, asyncio.IncompleteReadError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError, BrokenResponse, asyncio.IncompleteReadError) as exc:
                 print(f"\nembed page weight: could not be measured ({exc})")
                 return 1
             print(f"\nembed page weight (step 1 of {SMALL_STEPS}; gzip level {GZIP_LEVEL})")

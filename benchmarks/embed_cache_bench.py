@@ -383,7 +383,8 @@ def main() -> int:
                                     headers = asyncio.run(check_headers(cache.port, page))
         met = "met" if worst_cached_p99 <= TARGET_P99_MS else "NOT met"
         print(
-            f"target: p99 at most {TARGET_P99_MS:g} ms at {TARGET_CLIENTS} clients through the cache — worst {worst_cached_p99:.1f} ms: {met}"
+            f"target: p99 at most {TARGET_P99_MS:g} ms at {TARGET_CLIENTS} clients through the cache — "
+            f"worst {worst_cached_p99:.1f} ms: {met}"
         )
         print(f"a page through nginx (second request): {headers}")
         print(

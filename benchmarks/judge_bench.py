@@ -57,14 +57,24 @@ def python_capsule(number: int) -> dict:
         values = list(range(index, index + 4))
         expected = sum(v * (offset + 2) for v in values) + offset
         tests.append(
-            {"description": f"case {index}", "test_call": f"print(scaled_sum({values}))", "expected_output": f"{expected}\n", "is_hidden": index >= 3}
+            {
+                "description": f"case {index}",
+                "test_call": f"print(scaled_sum({values}))",
+                "expected_output": f"{expected}\n",
+                "is_hidden": index >= 3,
+            }
         )
     return {
         "title": f"Scaled sum #{number}",
         "capsule_type": "CODE",
         "problem_statement_md": "Return the scaled sum.",
         "runtime_config": {"language": "python"},
-        "config_data": {"boilerplate_code": "def scaled_sum(values):\n    return 0\n", "reference_solution": reference, "hints": [], "test_cases": tests},
+        "config_data": {
+            "boilerplate_code": "def scaled_sum(values):\n    return 0\n",
+            "reference_solution": reference,
+            "hints": [],
+            "test_cases": tests,
+        },
     }
 
 
@@ -75,7 +85,11 @@ def naive_baseline_ms(capsule: dict) -> float:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory, "main.py")
-        for source, must_pass in ((config["reference_solution"], True), (config["boilerplate_code"], False), (config["reference_solution"], True)):
+        for source, must_pass in (
+            (config["reference_solution"], True),
+            (config["boilerplate_code"], False),
+            (config["reference_solution"], True),
+        ):
             verdicts = []
             for test in config["test_cases"]:
                 path.write_text(source + "\n" + test["test_call"] + "\n")
@@ -187,7 +201,13 @@ def learner_submits(repeat: int) -> None:
             if not result.passed:
                 raise SystemExit(f"the right answer to {data['title']!r} did not pass: {result.message}")
             times.append(elapsed)
-        work = f"{len(data['config_data']['test_cases'])} tests" if data["capsule_type"] == "CODE" else "1 query" if language == "sql" else "the tasks"
+        work = (
+            f"{len(data['config_data']['test_cases'])} tests"
+            if data["capsule_type"] == "CODE"
+            else "1 query"
+            if language == "sql"
+            else "the tasks"
+        )
         print(f"{language:<10} learner submit median {statistics.median(times):8.1f} ms  ({work}, n={len(times)})")
 
 
@@ -202,7 +222,10 @@ def failing_fast() -> None:
     report = validate(parse_capsule(hanging))
     seconds = time.perf_counter() - started
     assert not report.passed
-    print(f"python  gate rejects a looping reference in {seconds:6.2f} s  ({report.category}; wall limit {settings.JUDGE_WALL_SECONDS} s, CPU limit {settings.JUDGE_CPU_SECONDS} s)")
+    print(
+        f"python  gate rejects a looping reference in {seconds:6.2f} s  "
+        f"({report.category}; wall limit {settings.JUDGE_WALL_SECONDS} s, CPU limit {settings.JUDGE_CPU_SECONDS} s)"
+    )
     elapsed, result = submit_ms(learner_capsule(data), LOOPING_REFERENCE)
     verdicts = " ".join(test.verdict for test in result.tests)
     print(f"python  a looping learner waits {elapsed / 1000:6.2f} s for a Submit of 10 tests  (verdicts: {verdicts})")
@@ -245,7 +268,10 @@ def gate_part(args: argparse.Namespace) -> None:
     gate = [gate_ms(capsule) for capsule in capsules]
     naive = [naive_baseline_ms(capsule) for capsule in capsules]
     gate_median, naive_median = statistics.median(gate), statistics.median(naive)
-    print(f"python  gate (sandboxed, 10 tests)            median {gate_median:7.1f} ms/capsule  p90 {statistics.quantiles(gate, n=10)[-1]:7.1f} ms  (n={len(gate)})")
+    print(
+        f"python  gate (sandboxed, 10 tests)            median {gate_median:7.1f} ms/capsule  "
+        f"p90 {statistics.quantiles(gate, n=10)[-1]:7.1f} ms  (n={len(gate)})"
+    )
     print(f"python  naive baseline (1 process/test/run) median {naive_median:7.1f} ms/capsule  (n={len(naive)})")
     print(f"python  gate is {naive_median / gate_median:.1f}x faster than the naive baseline")
     for language, data in other_runtimes().items():

@@ -65,6 +65,7 @@ from embed_bench import (  # noqa: E402
     measure,
     stats_cells,
 )
+
 from scripts.with_postgres import ClusterError  # noqa: E402
 
 API_PAGE_SIZE = 20  # REST_FRAMEWORK["PAGE_SIZE"], CAPSULE_LIST_PAGE_SIZE and PLAYLIST_LIST_PAGE_SIZE default
@@ -247,7 +248,10 @@ def endpoints(seeded: Seeded, rng: random.Random) -> list[Endpoint]:
             page("/api/capsules/?capsule_type=DATABASE&page={page}", 1, database_pages),
         ),
         Endpoint("GET /api/capsules/?search=WORD", lambda: f"/api/capsules/?search={rng.choice(WORDS)}"),
-        Endpoint(f"GET /api/playlists/?scope=public&page=1..{playlist_pages}", page("/api/playlists/?scope=public&page={page}", 1, playlist_pages)),
+        Endpoint(
+            f"GET /api/playlists/?scope=public&page=1..{playlist_pages}",
+            page("/api/playlists/?scope=public&page={page}", 1, playlist_pages),
+        ),
         Endpoint(f"GET /gallery/?page=1..{playlist_pages}", page("/gallery/?page={page}", 1, playlist_pages)),
         Endpoint(f"GET /capsules/?page=1..{dashboard_pages} (session)", page("/capsules/?page={page}", 1, dashboard_pages), auth="session"),
         Endpoint(

@@ -1,6 +1,6 @@
 """Admin moderation of capsules (staff only; Django's admin site refuses everyone else).
 
-Every write goes through capsules.services, as from any other path (DESIGN.md §7.1):
+Every write goes through capsules.services, as from any other path (every write goes through the services):
 
 * the change form validates with the same parse_capsule path (CapsuleAdminForm.clean builds the
   BaseCapsule dict) and shows errors by field path; saving calls capsule_create / capsule_update;
@@ -19,12 +19,13 @@ A capsule added here belongs to the staff member who adds it. Staff users are ma
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import InlineModelAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
@@ -43,7 +44,12 @@ from capsules.services import (
 )
 from codecapsule.admin import ReadOnlyAdmin
 from codecapsule.errors import ApplicationError, ValidationFailed
+from codecapsule.http import signed_in_user
 from codecapsule.markdown import render_markdown
+
+if TYPE_CHECKING:
+    # django-stubs' name for what get_fieldsets returns; it exists in the stubs only.
+    from django.contrib.admin.options import _FieldsetSpec
 
 # Where an error path is shown in the form: the field that holds it, else the top of the form.
 _PATH_FIELD = {
@@ -144,7 +150,7 @@ class CapsuleAdminForm(forms.ModelForm):
             "is_public": bool(data.get("is_public")),
         }
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
         try:
             capsule_validate_for_save(data=self.base_capsule_data())
@@ -225,7 +231,7 @@ class CapsuleAdmin(admin.ModelAdmin):
 
     # --- Change form -------------------------------------------------------------------------------
 
-    def get_fieldsets(self, request: HttpRequest, obj: Capsule | None = None) -> list[tuple[str | None, dict[str, Any]]]:
+    def get_fieldsets(self, request: HttpRequest, obj: Capsule | None = None) -> _FieldsetSpec:
         content = (
             "title",
             ("capsule_type", "language", "runtime_tier"),
@@ -241,7 +247,7 @@ class CapsuleAdmin(admin.ModelAdmin):
             ("Preview", {"fields": ("statement_preview", "seed_sql_preview", "hidden_seed_sql_preview", "validation_report_pretty")}),
         ]
 
-    def get_inlines(self, request: HttpRequest, obj: Capsule | None) -> list[type[admin.TabularInline]]:
+    def get_inlines(self, request: HttpRequest, obj: Capsule | None) -> list[type[InlineModelAdmin]]:
         return [ModerationActionInline] if obj is not None else []
 
     @admin.display(description="statement (rendered)")
@@ -274,19 +280,19 @@ class CapsuleAdmin(admin.ModelAdmin):
         """
         data = form.base_capsule_data()
         if change:
-            saved = capsule_update(capsule=obj, actor=request.user, data=data, source="admin")
+            saved = capsule_update(capsule=obj, actor=signed_in_user(request), data=data, source="admin")
         else:
-            saved = capsule_create(creator=request.user, data=data)
+            saved = capsule_create(creator=signed_in_user(request), data=data)
         for field in saved._meta.concrete_fields:
             setattr(obj, field.attname, getattr(saved, field.attname))
         obj._state.adding = False
 
     def delete_model(self, request: HttpRequest, obj: Capsule) -> None:
-        capsule_delete(capsule=obj, actor=request.user)
+        capsule_delete(capsule=obj, actor=signed_in_user(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Capsule]) -> None:
         for capsule in queryset:
-            capsule_delete(capsule=capsule, actor=request.user)
+            capsule_delete(capsule=capsule, actor=signed_in_user(request))
 
     # --- Moderation actions ------------------------------------------------------------------------
 
@@ -297,7 +303,7 @@ class CapsuleAdmin(admin.ModelAdmin):
         refused: list[str] = []
         for capsule in queryset.order_by("pk"):
             try:
-                record = capsule_moderate(capsule=capsule, actor=request.user, action=action, note=note)
+                record = capsule_moderate(capsule=capsule, actor=signed_in_user(request), action=action, note=note)
             except ApplicationError as exc:
                 refused.append(f"“{capsule.title}”: {exc.message.rstrip('.')}")  # the message ends the sentence
                 continue
@@ -364,7 +370,7 @@ class CapsuleAdmin(admin.ModelAdmin):
         passed = warned = 0
         failures: list[str] = []
         for capsule in queryset.order_by("pk"):
-            report = capsule_validate(capsule=capsule, actor=request.user)
+            report = capsule_validate(capsule=capsule, actor=signed_in_user(request))
             if report["passed"]:
                 passed += 1
                 warned += bool(report.get("warnings"))

@@ -1,4 +1,4 @@
-"""The capsule JSON API (DESIGN.md §4): small DRF views, one per resource.
+"""The capsule JSON API: small DRF views, one per resource.
 
 Every read goes through the selectors (`get_capsule_for_reader` / `get_capsule_for_owner` first, as every
 view does) and every write through the services, which validate the whole BaseCapsule with pydantic and
@@ -42,9 +42,8 @@ from capsules.selectors import (
 from capsules.services import capsule_create, capsule_delete, capsule_update
 from codecapsule.admission import creator_judgement
 from codecapsule.errors import ValidationFailed, error_responses
-from codecapsule.http import User
+from codecapsule.http import AuthenticatedRequest, User
 from codecapsule.net import client_address
-
 
 # --- Capsule output ------------------------------------------------------------------------------------
 
@@ -155,8 +154,10 @@ CAPSULE_INPUT_EXAMPLE = OpenApiExample(
             "reference_solution": "def find_largest(numbers):\n    return max(numbers)\n",
             "hints": ["Python has a built-in for this."],
             "test_cases": [
-                {"description": "three numbers", "test_call": "print(find_largest([1, 5, 2]))", "expected_output": "5\n", "is_hidden": False},
-                {"description": "negatives", "test_call": "print(find_largest([-3, -1, -7]))", "expected_output": "-1\n", "is_hidden": True},
+                {"description": "three numbers", "test_call": "print(find_largest([1, 5, 2]))",
+                 "expected_output": "5\n", "is_hidden": False},
+                {"description": "negatives", "test_call": "print(find_largest([-3, -1, -7]))",
+                 "expected_output": "-1\n", "is_hidden": True},
             ],
         },
     },
@@ -281,6 +282,7 @@ class CapsuleListView(GenericAPIView):
         base = capsules_owned_by(request.user) if mine else capsules_readable_by(request.user)
         capsules = capsule_list(queryset=base, **params)
         page = self.paginate_queryset(capsules)
+        assert page is not None  # DEFAULT_PAGINATION_CLASS is set: every list is paginated
         return self.get_paginated_response([capsule_representation(c, user=request.user) for c in page])
 
     @extend_schema(
@@ -291,7 +293,7 @@ class CapsuleListView(GenericAPIView):
         examples=[CAPSULE_INPUT_EXAMPLE],
         responses={201: CapsuleSerializer, **error_responses(400, 401, 403, 429)},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         with creator_judgement(user_id=request.user.pk, address=client_address(request)):
             capsule = capsule_create(creator=request.user, data=request.data)
         return Response(
@@ -326,7 +328,7 @@ class CapsuleDetailView(GenericAPIView):
         examples=[CAPSULE_INPUT_EXAMPLE],
         responses={200: CapsuleSerializer, **error_responses(400, 401, 403, 404, 429)},
     )
-    def put(self, request: Request, capsule_id: str) -> Response:
+    def put(self, request: AuthenticatedRequest, capsule_id: str) -> Response:
         capsule = get_capsule_for_owner(request.user, capsule_id)
         with creator_judgement(user_id=request.user.pk, address=client_address(request)):
             capsule = capsule_update(capsule=capsule, actor=request.user, data=request.data, source="api")
@@ -344,7 +346,7 @@ class CapsuleDetailView(GenericAPIView):
         examples=[CAPSULE_INPUT_EXAMPLE],
         responses={200: CapsuleSerializer, **error_responses(400, 401, 403, 404, 429)},
     )
-    def patch(self, request: Request, capsule_id: str) -> Response:
+    def patch(self, request: AuthenticatedRequest, capsule_id: str) -> Response:
         capsule = get_capsule_for_owner(request.user, capsule_id)
         data = capsule_patch_merge(capsule_base_dict(capsule), request.data)
         with creator_judgement(user_id=request.user.pk, address=client_address(request)):
@@ -358,7 +360,7 @@ class CapsuleDetailView(GenericAPIView):
         parameters=[_CAPSULE_ID],
         responses={204: None, **error_responses(401, 403, 404)},
     )
-    def delete(self, request: Request, capsule_id: str) -> Response:
+    def delete(self, request: AuthenticatedRequest, capsule_id: str) -> Response:
         capsule = get_capsule_for_owner(request.user, capsule_id)
         capsule_delete(capsule=capsule, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -72,9 +72,12 @@ Write a function `count_vowels(text)` that returns **how many vowels** a piece o
         "test_cases": [
             {"description": "a short word", "test_call": "print(count_vowels(\"hello\"))", "expected_output": "2\n", "is_hidden": False},
             {"description": "no vowels at all", "test_call": "print(count_vowels(\"Sky\"))", "expected_output": "0\n", "is_hidden": False},
-            {"description": "capital vowels count too", "test_call": "print(count_vowels(\"AEIOU xyz\"))", "expected_output": "5\n", "is_hidden": False},
-            {"description": "a whole sentence", "test_call": "print(count_vowels(\"The quick brown fox jumps over the lazy dog!\"))", "expected_output": "11\n", "is_hidden": True},
-            {"description": "y is not a vowel", "test_call": "print(count_vowels(\"rhythm & blues\"))", "expected_output": "2\n", "is_hidden": True},
+            {"description": "capital vowels count too", "test_call": "print(count_vowels(\"AEIOU xyz\"))",
+             "expected_output": "5\n", "is_hidden": False},
+            {"description": "a whole sentence", "test_call": "print(count_vowels(\"The quick brown fox jumps over the lazy dog!\"))",
+             "expected_output": "11\n", "is_hidden": True},
+            {"description": "y is not a vowel", "test_call": "print(count_vowels(\"rhythm & blues\"))",
+             "expected_output": "2\n", "is_hidden": True},
         ],
     },
 }
@@ -121,11 +124,15 @@ is_balanced("((")        → False   # never closed
             "At the end, the stack must be empty.",
         ],
         "test_cases": [
-            {"description": "nested brackets", "test_call": "print(is_balanced(\"([]{})\"))", "expected_output": "True\n", "is_hidden": False},
-            {"description": "closed in the wrong order", "test_call": "print(is_balanced(\"([)]\"))", "expected_output": "False\n", "is_hidden": False},
-            {"description": "other characters are ignored", "test_call": "print(is_balanced(\"def f(x): return [x, {1: 2}]\"))", "expected_output": "True\n", "is_hidden": False},
+            {"description": "nested brackets", "test_call": "print(is_balanced(\"([]{})\"))",
+             "expected_output": "True\n", "is_hidden": False},
+            {"description": "closed in the wrong order", "test_call": "print(is_balanced(\"([)]\"))",
+             "expected_output": "False\n", "is_hidden": False},
+            {"description": "other characters are ignored", "test_call": "print(is_balanced(\"def f(x): return [x, {1: 2}]\"))",
+             "expected_output": "True\n", "is_hidden": False},
             {"description": "never closed", "test_call": "print(is_balanced(\"((\"))", "expected_output": "False\n", "is_hidden": False},
-            {"description": "a closing bracket first", "test_call": "print(is_balanced(\"]\"))", "expected_output": "False\n", "is_hidden": True},
+            {"description": "a closing bracket first", "test_call": "print(is_balanced(\"]\"))",
+             "expected_output": "False\n", "is_hidden": True},
             {"description": "the empty string", "test_call": "print(is_balanced(\"\"))", "expected_output": "True\n", "is_hidden": True},
         ],
     },
@@ -166,10 +173,14 @@ chunk(["a", "b"], 5)       // [["a", "b"]]
             "`items.slice(start, end)` copies a part of an array; `end` may run past the last index.",
         ],
         "test_cases": [
-            {"description": "a short last group", "test_call": "console.log(JSON.stringify(chunk([1, 2, 3, 4, 5], 2)));", "expected_output": "[[1,2],[3,4],[5]]\n", "is_hidden": False},
-            {"description": "size larger than the array", "test_call": "console.log(JSON.stringify(chunk([\"a\", \"b\"], 5)));", "expected_output": "[[\"a\",\"b\"]]\n", "is_hidden": False},
-            {"description": "an empty array", "test_call": "console.log(JSON.stringify(chunk([], 3)));", "expected_output": "[]\n", "is_hidden": True},
-            {"description": "groups of one", "test_call": "console.log(JSON.stringify(chunk([7, 8, 9], 1)));", "expected_output": "[[7],[8],[9]]\n", "is_hidden": True},
+            {"description": "a short last group", "test_call": "console.log(JSON.stringify(chunk([1, 2, 3, 4, 5], 2)));",
+             "expected_output": "[[1,2],[3,4],[5]]\n", "is_hidden": False},
+            {"description": "size larger than the array", "test_call": "console.log(JSON.stringify(chunk([\"a\", \"b\"], 5)));",
+             "expected_output": "[[\"a\",\"b\"]]\n", "is_hidden": False},
+            {"description": "an empty array", "test_call": "console.log(JSON.stringify(chunk([], 3)));",
+             "expected_output": "[]\n", "is_hidden": True},
+            {"description": "groups of one", "test_call": "console.log(JSON.stringify(chunk([7, 8, 9], 1)));",
+             "expected_output": "[[7],[8],[9]]\n", "is_hidden": True},
         ],
     },
 }
@@ -226,10 +237,18 @@ order, separated by **single** spaces.
             "`Collections.reverse` and `String.join(\" \", words)` finish the job.",
         ],
         "test_cases": [
-            {"description": "a simple sentence", "test_call": "System.out.println(Solution.reverseWords(\"the sky is blue\"));", "expected_output": "blue is sky the\n", "is_hidden": False},
-            {"description": "extra spaces are dropped", "test_call": "System.out.println(\"[\" + Solution.reverseWords(\"  hello   world  \") + \"]\");", "expected_output": "[world hello]\n", "is_hidden": False},
-            {"description": "a single word", "test_call": "System.out.println(\"[\" + Solution.reverseWords(\"one\") + \"]\");", "expected_output": "[one]\n", "is_hidden": True},
-            {"description": "punctuation stays inside its word", "test_call": "System.out.println(Solution.reverseWords(\"Hello, brave new world!\"));", "expected_output": "world! new brave Hello,\n", "is_hidden": True},
+            {"description": "a simple sentence",
+             "test_call": "System.out.println(Solution.reverseWords(\"the sky is blue\"));",
+             "expected_output": "blue is sky the\n", "is_hidden": False},
+            {"description": "extra spaces are dropped",
+             "test_call": "System.out.println(\"[\" + Solution.reverseWords(\"  hello   world  \") + \"]\");",
+             "expected_output": "[world hello]\n", "is_hidden": False},
+            {"description": "a single word",
+             "test_call": "System.out.println(\"[\" + Solution.reverseWords(\"one\") + \"]\");",
+             "expected_output": "[one]\n", "is_hidden": True},
+            {"description": "punctuation stays inside its word",
+             "test_call": "System.out.println(Solution.reverseWords(\"Hello, brave new world!\"));",
+             "expected_output": "world! new brave Hello,\n", "is_hidden": True},
         ],
     },
 }
@@ -556,7 +575,9 @@ The web server wrote `server.log`. Each line looks like
             },
             {
                 "task_id": "error-script",
-                "description": "Create an executable errors_today.sh that prints the ERROR lines of the log file named by its first argument.",
+                "description": (
+                    "Create an executable errors_today.sh that prints the ERROR lines of the log file named by its first argument."
+                ),
                 "validation_script": (
                     "printf 'x INFO 1.1.1.1 ok\\nx ERROR 2.2.2.2 boom\\n' > .check.log; "
                     "if [ -x errors_today.sh ] && [ \"$(./errors_today.sh .check.log)\" = \"x ERROR 2.2.2.2 boom\" ]; "

@@ -30,7 +30,7 @@ from capsules.schemas import (
     tier_label,
 )
 from capsules.seed_sql import SeedSqlMissing, seed_sql_read
-from codecapsule.http import ServiceErrorsForm
+from codecapsule.http import ServiceErrorsForm, choice_field
 
 # Messages from pydantic that read badly on a form; everything else is shown as the schema wrote it.
 _FRIENDLIER = {
@@ -77,7 +77,7 @@ class ExactTextField(forms.CharField):
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> str:
-        return normalize_newlines(super().to_python(value))
+        return normalize_newlines(super().to_python(value) or "")  # never None: empty_value is ""
 
 
 def code_textarea(*, rows: int, language: str = "") -> forms.Textarea:
@@ -263,7 +263,7 @@ def _row_action(data: QueryDict | None) -> RowAction | None:
         return RowAction(add=True)
     if "remove_row" in data:
         try:
-            return RowAction(remove=int(data["remove_row"]))
+            return RowAction(remove=int(data.get("remove_row", "")))
         except ValueError:
             return RowAction()
     return None
@@ -342,8 +342,8 @@ class CapsuleForm(ServiceErrorsForm):
         self.rows_errors: list[str] = []
         self._row_positions: list[int] = []
         languages = LANGUAGES_BY_TYPE[self.capsule_type]
-        self.fields["language"].choices = [(code, Language(code).label) for code in languages]
-        self.fields["runtime_tier"].choices = [("", "Default for the language"), *self._tier_choices()]
+        choice_field(self, "language").choices = [(code, Language(code).label) for code in languages]
+        choice_field(self, "runtime_tier").choices = [("", "Default for the language"), *self._tier_choices()]
         label_code_editors(self)
 
     # --- Initial values ---
@@ -464,10 +464,10 @@ class CapsuleForm(ServiceErrorsForm):
         """Every error on the page, in page order, each linking to its field."""
         if not self.is_bound:
             return []
-        items = [ErrorItem("", message, "") for message in self.non_field_errors()]
+        items = [ErrorItem("", str(message), "") for message in self.non_field_errors()]
         for name in self.fields:
             for message in self.errors.get(name, []):
-                items.append(ErrorItem(str(self[name].label), message, self[name].auto_id))
+                items.append(ErrorItem(str(self[name].label), str(message), self[name].auto_id))
         rows_anchor = f"{self.rows_key}-table"
         items.extend(ErrorItem(self.rows_title, message, rows_anchor) for message in self.rows_errors)
         for position, row in enumerate(self.rows.forms):
@@ -541,6 +541,9 @@ class CodeCapsuleForm(CapsuleForm):
         return {"boilerplate_code": cleaned["boilerplate_code"], "reference_solution": cleaned["reference_solution"]}
 
 
+DIALECT_CHOICES = [("sqlite", "SQLite"), ("postgresql", "PostgreSQL")]
+
+
 class DatabaseCapsuleForm(CapsuleForm):
     capsule_type = CapsuleType.DATABASE
     kind = "SQL exercise"
@@ -552,7 +555,7 @@ class DatabaseCapsuleForm(CapsuleForm):
     dialect = forms.ChoiceField(
         required=False,
         label="SQL dialect",
-        choices=[("sqlite", "SQLite"), ("postgresql", "PostgreSQL")],
+        choices=DIALECT_CHOICES,
         help_text="The database engine that runs the seed SQL and the learner's query.",
     )
     seed_sql = ExactTextField(
@@ -599,7 +602,7 @@ class DatabaseCapsuleForm(CapsuleForm):
 
     def _tier_choices(self) -> list[tuple[str, list[tuple[str, str]]]]:
         # A tier of every dialect (the seed's server-sql) is listed once, after the dialects' own tiers.
-        labels = dict(self.base_fields["dialect"].choices)
+        labels = dict(DIALECT_CHOICES)
         per_dialect = {dialect: allowed_runtime_tiers("sql", dialect) for dialect in SQL_DIALECTS}
         shared = [tier for tier in per_dialect["sqlite"] if all(tier in tiers for tiers in per_dialect.values())]
         groups = [

@@ -1,4 +1,4 @@
-"""Extension points that other apps plug into, so that `capsules` imports no other app (DESIGN.md §1).
+"""Extension points that other apps plug into, so that `capsules` imports no other app (README, "Where the code lives").
 
 * The judge: judges/apps.py registers `judges.gate.validate`; the capsule services call it on every save.
 * Edit listeners: feedback/apps.py registers the recorder of creator edits; `capsule_update` calls every
@@ -11,11 +11,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured
 
 from capsules.models import Capsule
 from capsules.schemas import CapsuleDraft
+from codecapsule.http import SignedInUser
 
 
 class JudgeReport(Protocol):
@@ -65,7 +65,7 @@ class CapsuleEdited:
     """
 
     capsule: Capsule
-    actor: AbstractBaseUser
+    actor: SignedInUser
     source: str
     before: Mapping[str, Any]
     after: Mapping[str, Any]
@@ -90,7 +90,7 @@ def unregister_edit_listener(listener: EditListener) -> None:
 def notify_capsule_edited(
     *,
     capsule: Capsule,
-    actor: AbstractBaseUser,
+    actor: SignedInUser,
     source: str,
     before: Mapping[str, Any],
     after: Mapping[str, Any],

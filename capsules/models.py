@@ -1,4 +1,4 @@
-"""The BaseCapsule domain (DESIGN.md §2).
+"""The BaseCapsule domain.
 
 `config_data` holds the type-specific configuration; its shape is owned by the pydantic models in
 capsules/schemas.py and every write goes through capsules/services.py, which validates it.
@@ -52,7 +52,7 @@ PROVEN_STATUSES = (CapsuleStatus.VALIDATED, CapsuleStatus.PUBLISHED)
 
 
 def visible_q(*, reader_id: Any = None, course_owner_id: Any = None, prefix: str = "") -> Q:
-    """THE visibility rule (DESIGN.md §4), as a filter: what a reader may see of capsules. Every read path
+    """THE visibility rule, as a filter: what a reader may see of capsules. Every read path
     (capsule API, capsule embed and oEmbed, playlist API, course embed, gallery) goes through it, through
     `Capsule.objects.visible_to` or, where a subquery needs OuterRef or the capsule is reached through a
     join, through this function.
@@ -125,6 +125,12 @@ class Capsule(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CapsuleQuerySet.as_manager()
+
+    # Not columns: a course's readers annotate `hidden_reason` (playlists.selectors.with_hidden_reasons), and the
+    # playlist builder's capsule pool sets the other two for its template.
+    hidden_reason: str | None
+    in_playlist: bool
+    hidden_label: str
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,4 +1,4 @@
-"""Pydantic models for capsule input and the type-specific `config_data` (DESIGN.md §2).
+"""Pydantic models for capsule input and the type-specific `config_data`.
 
 The seed's BaseCapsule, CodeConfig, DatabaseConfig and TerminalConfig are followed field for field.
 Additions, each needed by the judge (documented in the README's data section):
@@ -9,7 +9,7 @@ Additions, each needed by the judge (documented in the README's data section):
 * DatabaseConfig.hidden_seed_sql — write-only: the hidden dataset, SQL that creates the same tables and
                                 columns as the seed with other rows. Stored like `seed_sql` and replaced by
                                 `hidden_seed_sql_url`, which names it. Learners are graded on both datasets
-                                (DESIGN.md §5, "earned, not pasted") and never see this one; the gate requires
+                                (the judge's promise "earned, not pasted") and never see this one; the gate requires
                                 it of new capsules and proves the reference's result on it differs from the
                                 visible one, so a query listing the visible answer's rows as literals fails.
 * DatabaseConfig.hidden_seed_sql_url — "" (no hidden dataset: capsules saved before it existed) or the URL
@@ -38,12 +38,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
-from capsules.models import CapsuleType, Difficulty
+from capsules.models import CapsuleType
 
 LANGUAGES_BY_TYPE: dict[str, tuple[str, ...]] = {
     CapsuleType.CODE: ("python", "javascript", "java", "csharp", "go"),
@@ -58,7 +58,7 @@ SQL_DIALECTS = ("sqlite", "postgresql")
 # * Ours: one tier per language naming the sandbox that judges it (`sandbox-python`, `sandbox-sqlite`, …) and an
 #   "-extended" variant with larger time and memory limits for heavier exercises (the judge reads the suffix).
 # * The seed's: `wasm-python` (Python that may run in the learner's browser), `server-sql` (SQL on the server,
-#   either dialect) and `wasm-linux` (a shell that may run in the browser). DESIGN.md §5 gives `wasm-*` tiers a
+#   either dialect) and `wasm-linux` (a shell that may run in the browser). The seed gives `wasm-*` tiers a
 #   browser Run; until the browser runtimes exist they run on the server sandbox with the standard limits, and
 #   TIER_DESCRIPTIONS says so wherever a creator picks a tier.
 _BASE_TIER = {
@@ -225,7 +225,7 @@ class TerminalConfig(_Strict):
         return self
 
 
-ConfigModel = Union[CodeConfig, DatabaseConfig, TerminalConfig]
+ConfigModel = CodeConfig | DatabaseConfig | TerminalConfig
 CONFIG_MODELS: dict[str, type[ConfigModel]] = {
     CapsuleType.CODE: CodeConfig,
     CapsuleType.DATABASE: DatabaseConfig,
@@ -251,7 +251,7 @@ class CapsuleEnvelope(BaseModel):
     problem_statement_md: Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
     runtime_config: RuntimeConfig
     config_data: dict[str, Any]
-    difficulty: Literal["easy", "medium", "hard"] = Difficulty.MEDIUM.value
+    difficulty: Literal["easy", "medium", "hard"] = "medium"  # Difficulty.MEDIUM
     is_public: bool = False
 
 
@@ -370,7 +370,7 @@ HIDDEN_TEST_DESCRIPTION = "Hidden test"
 
 
 def learner_safe_config(capsule_type: str, config_data: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of config_data a learner may see. The one place that decides it (DESIGN.md §4).
+    """The part of config_data a learner may see. The one place that decides it.
 
     Built from an allow-list, so a field added to a config later stays private until added here.
     Never included: reference solutions, hidden tests' calls, outputs and descriptions, seed SQL and its

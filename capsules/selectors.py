@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 from uuid import UUID
 
@@ -67,7 +68,7 @@ def get_capsule_for_owner(user: User, capsule_id: UUID | str) -> Capsule:
 
 
 def capsule_base_dict(capsule: Capsule, *, include_seed_sql: bool = False) -> dict[str, Any]:
-    """The seed's BaseCapsule shape plus our extra fields (DESIGN.md §2).
+    """The seed's BaseCapsule shape plus our extra fields.
 
     include_seed_sql inlines the stored seed SQL into a DATABASE config — the visible seed as `seed_sql` and
     the hidden dataset, when there is one, as `hidden_seed_sql` — so that an export carries everything needed
@@ -79,10 +80,8 @@ def capsule_base_dict(capsule: Capsule, *, include_seed_sql: bool = False) -> di
         if config_data.get("hidden_seed_sql_url"):  # a capsule without a hidden dataset has no such key
             urls["hidden_seed_sql"] = config_data["hidden_seed_sql_url"]
         for text_key, url in urls.items():
-            try:
+            with suppress(SeedSqlMissing):
                 config_data[text_key] = seed_sql_read(url=url)
-            except SeedSqlMissing:
-                pass
     return {
         "id": str(capsule.id),
         "title": capsule.title,

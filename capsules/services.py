@@ -8,16 +8,16 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from capsules.hooks import judge_capsule, notify_capsule_edited
 from capsules.models import MODERATED_STATUSES, Capsule, CapsuleStatus, ModerationAction
 from capsules.schemas import CapsuleDraft, CapsuleValidationError, DatabaseConfig, parse_capsule
-from capsules.selectors import capsule_base_dict
 from capsules.seed_sql import seed_sql_exists, seed_sql_name, seed_sql_store
+from capsules.selectors import capsule_base_dict
 from codecapsule.errors import ApplicationError, ValidationFailed
+from codecapsule.http import SignedInUser
 
 # The fields of the model a draft writes. is_public is a visibility switch, not content.
 _CONTENT_FIELDS = ("title", "capsule_type", "problem_statement_md", "language", "runtime_tier", "difficulty", "config_data")
@@ -97,7 +97,7 @@ def _status_from_report(current: str, report: Mapping[str, Any]) -> str:
 
 
 def capsule_create(
-    *, creator: AbstractBaseUser, data: Mapping[str, Any], capsule_id: UUID | None = None, prejudged: dict[str, Any] | None = None
+    *, creator: SignedInUser, data: Mapping[str, Any], capsule_id: UUID | None = None, prejudged: dict[str, Any] | None = None
 ) -> Capsule:
     """Validate, judge and save a new capsule owned by `creator`: `validated` if the judge passes it,
     else a `draft` that carries the judge's report. `prejudged`: the report capsule_prejudge made of this very
@@ -114,13 +114,13 @@ def capsule_create(
     return capsule
 
 
-def _ensure_can_edit(capsule: Capsule, actor: AbstractBaseUser) -> None:
+def _ensure_can_edit(capsule: Capsule, actor: SignedInUser) -> None:
     if capsule.creator_id != actor.pk and not actor.is_staff:
         raise PermissionDenied("Only the capsule's creator can change it.")
 
 
 def capsule_update(
-    *, capsule: Capsule, actor: AbstractBaseUser, data: Mapping[str, Any], source: str = "api", prejudged: dict[str, Any] | None = None
+    *, capsule: Capsule, actor: SignedInUser, data: Mapping[str, Any], source: str = "api", prejudged: dict[str, Any] | None = None
 ) -> Capsule:
     """Validate the full new state and save it; changed content is judged again (status_after_judging).
 
@@ -195,7 +195,7 @@ def capsule_check(*, draft: CapsuleDraft, existing: Capsule | None) -> tuple[str
     return _status_from_report(existing.status if existing else CapsuleStatus.DRAFT, report), report
 
 
-def capsule_validate(*, capsule: Capsule, actor: AbstractBaseUser) -> dict[str, Any]:
+def capsule_validate(*, capsule: Capsule, actor: SignedInUser) -> dict[str, Any]:
     """Judge a saved capsule again and record the report and the resulting status (validate API, admin,
     revalidate command). Returns the report."""
     _ensure_can_edit(capsule, actor)
@@ -209,7 +209,7 @@ def capsule_validate(*, capsule: Capsule, actor: AbstractBaseUser) -> dict[str, 
     return report
 
 
-def capsule_delete(*, capsule: Capsule, actor: AbstractBaseUser) -> None:
+def capsule_delete(*, capsule: Capsule, actor: SignedInUser) -> None:
     _ensure_can_edit(capsule, actor)
     capsule.delete()
 
@@ -245,7 +245,7 @@ def _ensure_can_publish(capsule: Capsule) -> None:
 
 
 def capsule_moderate(
-    *, capsule: Capsule, actor: AbstractBaseUser, action: str, note: str = ""
+    *, capsule: Capsule, actor: SignedInUser, action: str, note: str = ""
 ) -> ModerationAction | None:
     """Set a capsule's moderation status and record who did it, when and why. Staff only.
 
@@ -305,12 +305,14 @@ def capsule_validate_for_save(*, data: Any) -> CapsuleDraft:
     if not isinstance(config, DatabaseConfig):
         return draft
     errors: dict[str, str] = {}
-    if not (config.seed_sql or "").strip():
-        if message := _stored_sql_error(url=config.seed_sql_url, text_key="seed_sql"):
-            errors["config_data.seed_sql_url"] = message
-    if not (config.hidden_seed_sql or "").strip() and config.hidden_seed_sql_url:
-        if message := _stored_sql_error(url=config.hidden_seed_sql_url, text_key="hidden_seed_sql"):
-            errors["config_data.hidden_seed_sql_url"] = message
+    if not (config.seed_sql or "").strip() and (message := _stored_sql_error(url=config.seed_sql_url, text_key="seed_sql")):
+        errors["config_data.seed_sql_url"] = message
+    if (
+        not (config.hidden_seed_sql or "").strip()
+        and config.hidden_seed_sql_url
+        and (message := _stored_sql_error(url=config.hidden_seed_sql_url, text_key="hidden_seed_sql"))
+    ):
+        errors["config_data.hidden_seed_sql_url"] = message
     if errors:
         raise ValidationFailed.for_fields(errors)
     return draft
@@ -350,7 +352,7 @@ def _import_id(data: Mapping[str, Any]) -> tuple[UUID | None, str | None]:
         return None, "is not a valid UUID"
 
 
-def _import_check(*, owner: AbstractBaseUser, data: Any) -> CapsuleImportResult:
+def _import_check(*, owner: SignedInUser, data: Any) -> CapsuleImportResult:
     """What importing one record would do (CREATED or UPDATED), or ValidationFailed with every error of the record,
     `id` first, as field paths. Neither writes nor judges (steps 1-3 of capsule_import_all)."""
     if not isinstance(data, Mapping):
@@ -380,7 +382,7 @@ def _import_target(data: Mapping[str, Any]) -> Capsule | None:
     return Capsule.objects.filter(pk=capsule_id).first() if capsule_id is not None else None
 
 
-def _import_write(*, owner: AbstractBaseUser, data: Mapping[str, Any], prejudged: dict[str, Any] | None) -> CapsuleImportResult:
+def _import_write(*, owner: SignedInUser, data: Mapping[str, Any], prejudged: dict[str, Any] | None) -> CapsuleImportResult:
     """Save one checked record through capsule_create or capsule_update, deciding which by what is stored now."""
     capsule_id, _ = _import_id(data)
     existing = _import_target(data)
@@ -393,7 +395,7 @@ def _import_write(*, owner: AbstractBaseUser, data: Mapping[str, Any], prejudged
     return CapsuleImportResult(outcome=ImportOutcome.UPDATED, capsule_id=capsule.pk, capsule=capsule)
 
 
-def capsule_import_all(*, owner: AbstractBaseUser, records: Sequence[Any], dry_run: bool = False) -> CapsuleImportReport:
+def capsule_import_all(*, owner: SignedInUser, records: Sequence[Any], dry_run: bool = False) -> CapsuleImportReport:
     """Import BaseCapsule records (the lines of an export) as `owner`'s capsules: all of them, or none.
 
     1. Every record must be a JSON object; its `id`, when present, must be a UUID.
@@ -424,10 +426,11 @@ def capsule_import_all(*, owner: AbstractBaseUser, records: Sequence[Any], dry_r
             errors[index] = exc.fields
             results.append(None)
             continue
-        if result.capsule_id is not None:
-            if result.capsule_id in seen_ids:
+        capsule_id = result.capsule_id
+        if capsule_id is not None:
+            if capsule_id in seen_ids:
                 result = replace(result, outcome=ImportOutcome.UPDATED)
-            seen_ids.add(result.capsule_id)
+            seen_ids.add(capsule_id)
         results.append(result)
     if errors or dry_run:
         return CapsuleImportReport(results=results, errors=errors, saved=False)
@@ -444,7 +447,7 @@ def capsule_import_all(*, owner: AbstractBaseUser, records: Sequence[Any], dry_r
     return CapsuleImportReport(results=saved, errors={}, saved=True)
 
 
-def capsule_import(*, owner: AbstractBaseUser, data: Any, dry_run: bool = False) -> CapsuleImportResult:
+def capsule_import(*, owner: SignedInUser, data: Any, dry_run: bool = False) -> CapsuleImportResult:
     """Import one BaseCapsule record as `owner`'s capsule: capsule_import_all of that record alone, its errors
     raised as ValidationFailed (field paths; `__all__` for the record as a whole)."""
     report = capsule_import_all(owner=owner, records=[data], dry_run=dry_run)

@@ -3,8 +3,7 @@ mounted under /api/ by codecapsule/urls.py)."""
 
 from django.urls import path, re_path
 
-from capsules import api
-from capsules import views
+from capsules import api, views
 from codecapsule.views import home
 
 app_name = "capsules"

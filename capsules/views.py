@@ -30,13 +30,13 @@ from capsules.schemas import describe_tier, learner_safe_config
 from capsules.seed_sql import SeedSqlMissing, seed_sql_read
 from codecapsule.admission import creator_judgement
 from codecapsule.errors import ApplicationError
+from codecapsule.http import AuthenticatedHttpRequest, HtmxHttpRequest, render_page_or_fragment
 from codecapsule.markdown import render_markdown
 from codecapsule.net import client_address
-from codecapsule.http import HtmxHttpRequest, render_page_or_fragment
 
 
 @login_required
-def capsule_list(request: HtmxHttpRequest) -> HttpResponse:
+def capsule_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     owned = selectors.capsules_owned_by(request.user)
     filters = CapsuleFilterForm(request.GET)
     capsules = selectors.capsule_list(queryset=owned, **filters.selector_filters())
@@ -52,7 +52,7 @@ def capsule_detail(request: HtmxHttpRequest, capsule_id: UUID) -> HttpResponse:
         "capsule": capsule,
         "is_owner": is_owner,
         "statement_html": render_markdown(capsule.problem_statement_md),
-        # Readers who do not own the capsule get the one learner-safe view (DESIGN.md §4).
+        # Readers who do not own the capsule get the one learner-safe view.
         "config": capsule.config_data if is_owner else learner_safe_config(capsule.capsule_type, capsule.config_data),
     }
     context["tier_description"] = describe_tier(capsule.runtime_tier)
@@ -83,7 +83,7 @@ def _owner_extras(capsule: Capsule) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def capsule_new(request: HtmxHttpRequest) -> HttpResponse:
+def capsule_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     capsule_type = request.GET.get("type", "")
     if capsule_type not in CAPSULE_FORMS:
         return render(request, "capsules/capsule_new.html", {"types": CapsuleType.choices})
@@ -107,7 +107,7 @@ def capsule_new(request: HtmxHttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def capsule_edit(request: HtmxHttpRequest, capsule_id: UUID) -> HttpResponse:
+def capsule_edit(request: AuthenticatedHttpRequest, capsule_id: UUID) -> HttpResponse:
     capsule = selectors.get_capsule_for_owner(request.user, capsule_id)
     form_class = CAPSULE_FORMS[capsule.capsule_type]
     if request.htmx and "add_row" in request.GET:
@@ -230,7 +230,7 @@ def _new_row(request: HtmxHttpRequest, form_class: type[CapsuleForm]) -> HttpRes
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def capsule_delete(request: HtmxHttpRequest, capsule_id: UUID) -> HttpResponse:
+def capsule_delete(request: AuthenticatedHttpRequest, capsule_id: UUID) -> HttpResponse:
     capsule = selectors.get_capsule_for_owner(request.user, capsule_id)
     if request.method == "POST":
         services.capsule_delete(capsule=capsule, actor=request.user)

@@ -52,7 +52,9 @@ def learner_attempt(*, learner: str | None, address: str) -> Iterator[None]:
     """Mark the learner (None: none known) and the address as judging until the block ends; InFlight if either is
     marked already (nothing is marked then). The mark outlives the longest attempt: the wait for a slot, the largest
     budget (an extended tier), slack."""
-    lifetime = settings.JUDGE_LEARNER_SLOT_WAIT_SECONDS + settings.JUDGE_ATTEMPT_WALL_SECONDS * settings.JUDGE_EXTENDED_FACTOR + _SLACK_SECONDS
+    lifetime = (
+        settings.JUDGE_LEARNER_SLOT_WAIT_SECONDS + settings.JUDGE_ATTEMPT_WALL_SECONDS * settings.JUDGE_EXTENDED_FACTOR + _SLACK_SECONDS
+    )
     keys = [f"{KEY_PREFIX}:address:{address}"] + ([f"{KEY_PREFIX}:learner:{learner}"] if learner else [])
     with _marked(keys, lifetime, LEARNER_MESSAGE):
         yield

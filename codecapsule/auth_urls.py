@@ -1,4 +1,4 @@
-"""API authentication routes, mounted under /api/auth/ (DESIGN.md §4).
+"""API authentication routes, mounted under /api/auth/.
 
 `POST /api/auth/token/` trades a username and password for the user's API token (one per user, reused on
 every call), to be sent as `Authorization: Token <key>`.
@@ -17,8 +17,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from codecapsule.errors import error_responses
-from codecapsule.errors import ValidationFailed
+from codecapsule.errors import ValidationFailed, error_responses
 
 
 class TokenRequestSerializer(serializers.Serializer):

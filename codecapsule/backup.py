@@ -1,7 +1,7 @@
 """Backup and restore of the product's data: capsules, generation jobs, playlists and feedback.
 
 Why this lives in the project package and not in an app: a backup has to import every app's models, and
-DESIGN.md §1 lets no app import `feedback` (and `capsules` imports nothing). The project package already
+No app imports `feedback` (and `capsules` imports no other app: README, "Where the code lives"). The project package already
 imports every app (urls.py), so it is the one place allowed to know them all. `codecapsule` is listed in
 INSTALLED_APPS only so that Django finds `codecapsule/management/commands/` (it has no models, migrations,
 templates or static files, so being an app changes nothing else).
@@ -30,7 +30,7 @@ import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -197,7 +197,7 @@ def _add_file(archive: tarfile.TarFile, name: str, path: Path) -> None:
 def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
     info = tarfile.TarInfo(name)
     info.size = len(data)
-    info.mtime = int(datetime.now(timezone.utc).timestamp())
+    info.mtime = int(datetime.now(UTC).timestamp())
     archive.addfile(info, io.BytesIO(data))
 
 
@@ -240,7 +240,7 @@ def backup_create(*, output: Path, warn: Callable[[str], None] = lambda message:
                 manifest = {
                     "format": FORMAT,
                     "format_version": FORMAT_VERSION,
-                    "created_at": datetime.now(timezone.utc).isoformat(),
+                    "created_at": datetime.now(UTC).isoformat(),
                     "django_version": django.get_version(),
                     "migrations": migrations,
                     "counts": counts.rows,
@@ -368,7 +368,8 @@ def restore_archive(*, path: Path, replace: bool = False) -> Counts:
        sequences, and write missing seed SQL files to storage last — any error rolls everything back.
     """
     try:
-        archive = tarfile.open(path, "r:gz")
+        # Entered by the `with` below: opened apart so that an unreadable file and a corrupted one say different things.
+        archive = tarfile.open(path, "r:gz")  # noqa: SIM115
     except (OSError, tarfile.TarError) as exc:
         raise BackupError(f"{path}: cannot read the archive: {exc}") from None
     try:

@@ -1,6 +1,6 @@
 """Typed readers for environment variables.
 
-Every setting comes from the environment (DESIGN.md §6). A value that is present but malformed is a
+Every setting comes from the environment. A value that is present but malformed is a
 deployment mistake, so these helpers raise ImproperlyConfigured instead of silently falling back.
 """
 

@@ -1,4 +1,4 @@
-"""One error vocabulary for services and one JSON error shape for the whole API (DESIGN.md §4).
+"""One error vocabulary for services and one JSON error shape for the whole API.
 
 Services raise ApplicationError (or a subclass); views turn it into a form error or, through
 api_exception_handler, into `{"error": {"code": ..., "message": ..., "fields": {...}}}`.
@@ -25,7 +25,7 @@ class ApplicationError(Exception):
     """A failure the user can act on. `fields` maps a field path to its message."""
 
     code = "invalid"
-    http_status = status.HTTP_400_BAD_REQUEST
+    http_status: int = status.HTTP_400_BAD_REQUEST
 
     def __init__(self, message: str, *, fields: dict[str, str] | None = None, code: str | None = None):
         super().__init__(message)
@@ -84,10 +84,10 @@ def _flatten_drf_detail(detail: Any, prefix: str = "") -> dict[str, str]:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        response = Response(error_body(exc.code, exc.message, exc.fields), status=exc.http_status)
+        answer = Response(error_body(exc.code, exc.message, exc.fields), status=exc.http_status)
         if isinstance(exc, RetryLater):
-            response["Retry-After"] = str(exc.retry_after)
-        return response
+            answer["Retry-After"] = str(exc.retry_after)
+        return answer
     if isinstance(exc, RequestDataTooBig):
         return Response(
             error_body("request_too_large", "The request body is larger than this server accepts."),
@@ -106,8 +106,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         message = "; ".join(f"{path}: {msg}" for path, msg in fields.items()) or "Invalid input."
         response.data = error_body("validation_error", message, fields)
     elif isinstance(exc, drf_exceptions.ParseError):
-        fields = exc.fields if isinstance(exc, BodyParseError) else None
-        response.data = error_body("parse_error", str(exc.detail), fields)
+        parse_fields = exc.fields if isinstance(exc, BodyParseError) else None
+        response.data = error_body("parse_error", str(exc.detail), parse_fields)
     elif isinstance(exc, drf_exceptions.APIException):
         response.data = error_body(exc.default_code, str(exc.detail))
     return response
@@ -124,7 +124,8 @@ def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonRespon
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Machine-readable: validation_error, parse_error, not_found, ...")
     message = serializers.CharField(help_text="A sentence for people.")
-    fields = serializers.DictField(
+    # DRF's serializer metaclass takes declared fields out of the class, so this does not shadow Serializer.fields.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.CharField(),
         help_text="Field path → message, e.g. `config_data.test_cases[1].expected_output: Field required`.",
     )
@@ -144,7 +145,10 @@ _ERROR_DESCRIPTIONS = {
     401: "No credentials, or invalid ones (not_authenticated, authentication_failed).",
     403: "Authenticated, but not allowed: not the capsule's creator, or a session request without its CSRF token.",
     404: "No such capsule, or one the caller may not read.",
-    429: "Too many requests (throttled), or judge work of the caller or its address is still in flight (attempt_in_flight); Retry-After says when to try again.",
+    429: (
+        "Too many requests (throttled), or judge work of the caller or its address is still in flight (attempt_in_flight);"
+        " Retry-After says when to try again."
+    ),
 }
 
 

@@ -3,6 +3,10 @@ and the one way a service's error lands on a form.
 
 * `HtmxHttpRequest` is the request type page views are annotated with: django-htmx's middleware sets
   `request.htmx`, and django-htmx does not ship the annotated request class itself (its docs suggest this one).
+* `AuthenticatedHttpRequest` (a `login_required` page) and `AuthenticatedRequest` (an API method that only
+  signed-in callers reach: IsAuthenticated, or a write under IsAuthenticatedOrReadOnly) say to the type checker
+  what the guard already proved: `request.user` is a `SignedInUser`, the one a service acts for. Where a base
+  class fixes the request type (the admin), `signed_in_user(request)` says it instead.
 * An htmx request gets one `{% partialdef %}` fragment of the page's own template, never a second template that
   could drift from the page; htmx's history restore gets the whole page; `Vary: HX-Request` keeps a cache from
   serving one for the other.
@@ -14,20 +18,22 @@ and the one way a service's error lands on a form.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django import forms
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as SignedInUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django_htmx.middleware import HtmxDetails
+from rest_framework.request import Request
 
 from codecapsule.errors import ApplicationError
 
-# Who a selector or service reads for: a signed-in user, or nobody (a learner in an embed, a visitor).
-User = AbstractBaseUser | AnonymousUser
+# `SignedInUser` (imported above) is who a service acts for: AUTH_USER_MODEL is Django's own User.
+# Who a selector reads for: a signed-in user, or nobody (a learner in an embed, a visitor).
+User = SignedInUser | AnonymousUser
 
 # The path of a service error that belongs to no field (ApplicationError without `fields`).
 NON_FIELD_PATH = "__all__"
@@ -35,6 +41,23 @@ NON_FIELD_PATH = "__all__"
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
+
+
+class AuthenticatedHttpRequest(HtmxHttpRequest):
+    """A page behind `login_required`."""
+
+    user: SignedInUser
+
+
+class AuthenticatedRequest(Request):
+    """An API request that only a signed-in caller gets through its permission classes."""
+
+    user: SignedInUser
+
+
+def signed_in_user(request: HttpRequest) -> SignedInUser:
+    """`request.user` where a guard the type checker cannot see (the admin's staff login) let only users in."""
+    return cast(SignedInUser, request.user)
 
 
 def wants_fragment(request: HtmxHttpRequest) -> bool:
@@ -50,6 +73,13 @@ def render_page_or_fragment(
     response = render(request, name, context, status=status)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """`form.fields[name]` as the ChoiceField it is, to set its choices for this form."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField), name
+    return field
 
 
 class ServiceErrorsForm(forms.Form):

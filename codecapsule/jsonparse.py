@@ -123,7 +123,7 @@ def loads(data: str | bytes, *, max_depth: int | None = None, encoding: str = "u
         return value
 
     may_overflow = _MAYBE_OUT_OF_RANGE.search(outside_strings) is not None
-    number_hooks = {"parse_float": parse_float, "parse_int": parse_int} if may_overflow else {}
+    number_hooks: dict[str, Any] = {"parse_float": parse_float, "parse_int": parse_int} if may_overflow else {}
     try:
         value = json.loads(text, parse_constant=parse_constant, **number_hooks)
     except json.JSONDecodeError as exc:

@@ -1,4 +1,4 @@
-"""CodeCapsule settings: one module, every value from the environment (DESIGN.md §6).
+"""CodeCapsule settings: one module, every value from the environment.
 
 Development defaults (DEBUG on, SQLite under var/, local media, the offline LLM catalog) let `make run`
 work on a fresh machine; production sets DJANGO_DEBUG=0 and must then provide a secret key.
@@ -375,7 +375,7 @@ LOGGING = {
 }
 
 # --- Judge ------------------------------------------------------------------------------------------
-# The sandbox and its limits (DESIGN.md §5; judges/sandbox/, judges/limits.py). Limits are per
+# The sandbox and its limits (judges/sandbox/, judges/limits.py). Limits are per
 # run of the learner's program (one test, one query, one terminal step) unless the name says otherwise.
 
 # Debian's bubblewrap package. A missing or unusable bwrap refuses every job, unless ALLOW_UNSANDBOXED.
@@ -393,7 +393,7 @@ JUDGE_SLOT_DIR = env_str("JUDGE_SLOT_DIR", "")  # "" = <tmp>/codecapsule-judge-<
 # Background work (the gate, generation jobs, revalidate) waits this long for a free slot: it has nobody waiting
 # on a page, and a burst of jobs should queue rather than fail.
 JUDGE_SLOT_WAIT_SECONDS = env_int("JUDGE_SLOT_WAIT_SECONDS", 120, minimum=1)
-# Grading availability (DESIGN.md §5, "Available"). A learner's request (Run, Submit, a terminal command, the
+# Grading availability (the judge\'s promise "Available"). A learner's request (Run, Submit, a terminal command, the
 # attempts API) waits at most this long for a slot, then answers 503 with Retry-After and the learner's work
 # kept: an attempt takes 0.05-1 s (benchmarks/judge_bench.py), so 2 s rides out a burst, while a judge that is
 # full for longer (a flood from many addresses) must not hold every web thread (it did: 120 s).

@@ -23,7 +23,7 @@ class SignupForm(UserCreationForm):
         help_text="Used only to reach you about your account.",
     )
 
-    class Meta(UserCreationForm.Meta):
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]  # django-stubs does not declare Meta
         model = User
         fields = ("username", "email")
 

@@ -39,15 +39,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, F, QuerySet
-from django.db.models.functions import RowNumber, TruncWeek
 from django.db.models.expressions import Window
+from django.db.models.functions import RowNumber, TruncWeek
 from django.utils import timezone
 
 from capsules.models import Capsule, CapsuleType, Language
-from codecapsule.http import User
+from codecapsule.http import SignedInUser, User
 from feedback.models import CreatorEdit, EditAgent, EditType, NetCorrection
 from generation.models import AgentName, AgentStep, GenerationJob, JobStatus
-
 
 # The periods the API and the dashboard offer (days), and the dashboard's default.
 PERIODS: tuple[int, ...] = (7, 30, 90)
@@ -97,7 +96,7 @@ def period_since(days: int, now: datetime) -> datetime:
 # --- Scope ------------------------------------------------------------------------------------------------
 
 
-def scope_of(user: User) -> str:
+def scope_of(user: SignedInUser) -> str:
     """ "all" for staff, "mine" for anyone else (the API's `scope`)."""
     return "all" if user.is_staff else "mine"
 
@@ -121,11 +120,11 @@ def scope_corrections(user: User | None) -> QuerySet[NetCorrection]:
     return NetCorrection.objects.filter(capsule__creator=user)
 
 
-def _scope_capsules(user: User | None) -> QuerySet[Capsule]:
+def _scope_capsules(user: SignedInUser | None) -> QuerySet[Capsule]:
     return Capsule.objects.all() if user is None or user.is_staff else Capsule.objects.filter(creator=user)
 
 
-def _scope_jobs(user: User | None) -> QuerySet[GenerationJob]:
+def _scope_jobs(user: SignedInUser | None) -> QuerySet[GenerationJob]:
     return GenerationJob.objects.all() if user is None or user.is_staff else GenerationJob.objects.filter(creator=user)
 
 
@@ -241,7 +240,7 @@ def _category_rows(pairs: Iterable[tuple[Any, int]]) -> list[dict[str, Any]]:
     return _share_rows(counts, total, labels)
 
 
-def failure_categories(user: User | None, *, since: datetime, until: datetime) -> dict[str, list[dict[str, Any]]]:
+def failure_categories(user: SignedInUser | None, *, since: datetime, until: datetime) -> dict[str, list[dict[str, Any]]]:
     """Queries 3-5: what the judge rejects, as three tables of categories (most frequent first)."""
     judge_reports = (  # 3: capsules saved with a failing report (a draft, a rejected or flagged capsule)
         _scope_capsules(user)
@@ -464,7 +463,7 @@ def suggest_improvements(groups: Sequence[Group], failures: Mapping[str, Sequenc
 # --- Everything -------------------------------------------------------------------------------------------
 
 
-def feedback_insights(*, user: User | None, days: int, now: datetime | None = None) -> dict[str, Any]:
+def feedback_insights(*, user: SignedInUser | None, days: int, now: datetime | None = None) -> dict[str, Any]:
     """The insights of `user`'s scope (None: everyone, for the task) over the last `days` days, in five queries."""
     now = now or timezone.now()
     since = period_since(days, now)

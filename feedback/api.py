@@ -1,4 +1,4 @@
-"""The feedback API (DESIGN.md §4).
+"""The feedback API.
 
     POST /api/feedback/edit   the seed's EditEvent: a client that tracks edits itself reports one
 
@@ -17,13 +17,13 @@ from typing import Any
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from capsules.models import CapsuleType, Language
 from capsules.selectors import get_capsule_for_owner
 from codecapsule.errors import ValidationFailed, error_responses
+from codecapsule.http import AuthenticatedRequest
 from feedback.models import CreatorEdit, EditSource, EditType
 from feedback.services import creator_edit_report
 
@@ -112,7 +112,8 @@ class CreatorEditSerializer(serializers.Serializer):
     original_value = serializers.JSONField(read_only=True, allow_null=True)
     corrected_value = serializers.JSONField(read_only=True, allow_null=True)
     edit_type = serializers.ChoiceField(choices=EditType.choices, read_only=True)
-    source = serializers.ChoiceField(
+    # DRF's serializer metaclass takes declared fields out of the class: this does not shadow Field.source.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=EditSource.choices, read_only=True, help_text="How the edit reached us; `client` for this endpoint."
     )
     generation_job_id = serializers.UUIDField(
@@ -189,7 +190,7 @@ class EditEventView(APIView):
             )
         ],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         body, snake_case = _camel_case_body(request.data)
         serializer = EditEventSerializer(data=body)
         if not serializer.is_valid():

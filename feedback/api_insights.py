@@ -1,4 +1,4 @@
-"""`GET /api/feedback/insights?days=7|30|90`: what creators' corrections say (DESIGN.md §4).
+"""`GET /api/feedback/insights?days=7|30|90`: what creators' corrections say.
 
 Staff get everyone's edits (`scope: "all"`, from the stored snapshot when it is fresh, with the LLM summary
 when a provider is configured); anyone else their own edits (`scope: "mine"`, computed on request). The rules
@@ -11,11 +11,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from codecapsule.errors import ValidationFailed, error_responses
+from codecapsule.http import AuthenticatedRequest
 from feedback.analysis import DEFAULT_DAYS, PERIODS
 from feedback.insights_store import insights_for
 
@@ -24,7 +24,7 @@ from feedback.insights_store import insights_for
 
 class ShareSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="The value counted, e.g. `expected_output_fix`, `python`, `coder`.")
-    label = serializers.CharField(help_text="For people.")
+    label = serializers.CharField(help_text="For people.")  # type: ignore[assignment]  # a declared field, not Field.label
     count = serializers.IntegerField()
     percent = serializers.FloatField(help_text="Share of the table's total, 0-100, one decimal.")
 
@@ -127,6 +127,6 @@ class InsightsView(APIView):
             **error_responses(400, 401, descriptions={400: "`days` is not one of 7, 30, 90 (fields: `days`)."}),
         },
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         days = _days(request.query_params.get("days"))
         return Response(insights_for(user=request.user, days=days))

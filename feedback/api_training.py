@@ -1,4 +1,4 @@
-"""`GET /api/feedback/training-data` (DESIGN.md §4): the training set as OpenAI chat JSONL.
+"""`GET /api/feedback/training-data`: the training set as OpenAI chat JSONL.
 
 Staff get everyone's corrected capsules, a creator only their own (feedback.training has the rules). The body
 is JSON Lines, one `{"messages": [system, user, assistant]}` per line, ready for `files.create(purpose=
@@ -12,11 +12,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from codecapsule.errors import error_responses
+from codecapsule.http import AuthenticatedRequest
 from feedback.training import training_set_build
 
 JSONL_MEDIA_TYPE = "application/jsonl"
@@ -87,7 +87,7 @@ class TrainingDataView(APIView):
             **error_responses(401),
         },
     )
-    def get(self, request: Request) -> HttpResponse:
+    def get(self, request: AuthenticatedRequest) -> HttpResponse:
         training = training_set_build(user=request.user)
         if str(request.query_params.get("summary", "")).lower() in _TRUE:
             return Response(training.summary())

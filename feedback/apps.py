@@ -7,7 +7,7 @@ class FeedbackConfig(AppConfig):
 
     def ready(self) -> None:
         # feedback listens to capsule saves and lends generation a fine-tuned Coder; neither capsules nor
-        # generation imports feedback (DESIGN.md §1).
+        # generation imports feedback (README, "Where the code lives").
         from capsules.hooks import register_edit_listener
         from feedback.finetune import coder_model_override
         from feedback.services import capsule_edited

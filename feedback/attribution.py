@@ -7,15 +7,15 @@ the last draft is the one that was saved. For an edited path:
    tier resolved), so that "the same value" means the same thing as in the stored capsule.
 2. If the last draft's value at the path is not the value the creator corrected, nobody knows who wrote it —
    a person changed it since, or it never came from the job (e.g. `seed_sql_url` and `hidden_seed_sql_url`,
-   which drafts carry as inline `seed_sql` and `hidden_seed_sql`) — and the agent is None. A path no draft has counts as None, so a test the creator added
-   is attributed to the agent whose test list they extended.
+   which drafts carry as inline `seed_sql` and `hidden_seed_sql`) — and the agent is None. A path no draft has
+   counts as None, so a test the creator added is attributed to the agent whose test list they extended.
 3. Otherwise the agent is the author of the latest draft that changed the value at that path: the Coder for
    what no heal touched, the Debugger for what its heal rewrote.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from capsules.schemas import CapsuleValidationError, parse_capsule
@@ -25,7 +25,7 @@ from generation.models import GenerationJob
 
 
 class AgentAttribution:
-    def __init__(self, drafts: list[tuple[str, Mapping[str, Any]]]):
+    def __init__(self, drafts: Sequence[tuple[str, Mapping[str, Any]]]):
         self._drafts = [(agent, normalised_draft(draft)) for agent, draft in drafts]
 
     @classmethod

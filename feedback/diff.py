@@ -310,9 +310,8 @@ def _balanced(code: str, lexicon: _Lexicon) -> bool:
             continue
         if lexicon.check_brackets and char in "([{":
             stack.append(char)
-        elif lexicon.check_brackets and char in _OPENERS:
-            if not stack or stack.pop() != _OPENERS[char]:
-                return False
+        elif lexicon.check_brackets and char in _OPENERS and (not stack or stack.pop() != _OPENERS[char]):
+            return False
         index += 1
     return not stack
 

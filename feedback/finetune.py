@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from codecapsule.errors import ApplicationError, Conflict
+from codecapsule.http import SignedInUser
 from feedback.exports import training_export_delete, training_export_save
 from feedback.models import FINE_TUNE_FINISHED, FineTuneJob, FineTuneStatus
 from feedback.training import TrainingSet, training_set_build, training_set_summary
@@ -46,6 +46,7 @@ PANEL_JOBS = 10
 
 if TYPE_CHECKING:  # the SDK is imported where it is used: it adds about a second to every process
     import openai
+    from openai.types.fine_tuning import SupervisedHyperparametersParam
 
 
 class FineTuneUnavailable(ApplicationError):
@@ -55,12 +56,12 @@ class FineTuneUnavailable(ApplicationError):
 # --- Access ----------------------------------------------------------------------------------------------
 
 
-def ensure_staff(actor: AbstractBaseUser) -> None:
+def ensure_staff(actor: SignedInUser) -> None:
     if not (actor.is_authenticated and actor.is_staff):
         raise PermissionDenied("Fine-tuning is for staff.")
 
 
-def get_finetune_job_for_staff(user: AbstractBaseUser, job_id: UUID | str) -> FineTuneJob:
+def get_finetune_job_for_staff(user: SignedInUser, job_id: UUID | str) -> FineTuneJob:
     """The job, for staff only: 403 for anyone else, 404 for an unknown id."""
     ensure_staff(user)
     return get_object_or_404(FineTuneJob, pk=job_id)
@@ -69,7 +70,7 @@ def get_finetune_job_for_staff(user: AbstractBaseUser, job_id: UUID | str) -> Fi
 # --- Writes ----------------------------------------------------------------------------------------------
 
 
-def finetune_start(*, actor: AbstractBaseUser, base_model: str | None = None) -> FineTuneJob:
+def finetune_start(*, actor: SignedInUser, base_model: str | None = None) -> FineTuneJob:
     """Start a fine-tuning job of `base_model` (default FINE_TUNE_BASE_MODEL) on everyone's training set.
 
     1. Staff only; a network provider must be configured; no other job may be unfinished (one at a time:
@@ -172,7 +173,7 @@ def finetune_poll_unfinished() -> int:
     return polled
 
 
-def finetune_use(*, job: FineTuneJob, actor: AbstractBaseUser, use: bool = True) -> FineTuneJob:
+def finetune_use(*, job: FineTuneJob, actor: SignedInUser, use: bool = True) -> FineTuneJob:
     """Make the job's fine-tuned model the Coder's (the only one), or stop using it (use=False)."""
     ensure_staff(actor)
     if use and not job.can_be_used:
@@ -209,7 +210,7 @@ def coder_model_in_use() -> FineTuneJob | None:
     return FineTuneJob.objects.filter(used_for_coder=True).first()
 
 
-def finetune_panel_context(user: AbstractBaseUser, *, summary: dict[str, Any] | None = None) -> dict[str, Any]:
+def finetune_panel_context(user: SignedInUser, *, summary: dict[str, Any] | None = None) -> dict[str, Any]:
     """What feedback/_finetune_panel.html needs. Pass `summary` (training_set_summary) when the page has it."""
     if summary is None:
         summary = training_set_summary(user)
@@ -264,7 +265,7 @@ def _ensure_enough(training: TrainingSet) -> None:
         )
 
 
-def _hyperparameters() -> dict[str, Any]:
+def _hyperparameters() -> SupervisedHyperparametersParam:
     epochs = settings.FINE_TUNE_EPOCHS
     return {"n_epochs": epochs if epochs > 0 else "auto"}
 

@@ -29,7 +29,8 @@ import pydantic
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from feedback.analysis import PERIODS, User, feedback_insights
+from codecapsule.http import SignedInUser
+from feedback.analysis import PERIODS, feedback_insights
 from feedback.models import CreatorEdit, FeedbackSnapshot
 from generation.llm import get_llm_client, network_llm_configured
 
@@ -64,7 +65,7 @@ class FeedbackSummary(pydantic.BaseModel):
 # --- Reads ------------------------------------------------------------------------------------------------
 
 
-def insights_for(*, user: User, days: int, now: datetime | None = None) -> dict[str, Any]:
+def insights_for(*, user: SignedInUser, days: int, now: datetime | None = None) -> dict[str, Any]:
     """The insights `user` may see over `days` days (see the module docstring)."""
     now = now or timezone.now()
     if not user.is_staff:

@@ -1,11 +1,12 @@
-"""Creator edits: every correction a creator makes to a capsule, one row per changed leaf (DESIGN.md §2).
+"""Creator edits: every correction a creator makes to a capsule, one row per changed leaf.
 
 Rows are written by feedback.services: by the edit listener that capsule_update calls on every save (dashboard,
 API, admin, import) and by POST /api/feedback/edit for clients that track edits themselves. They are the audit
 trail: every save as it happened. What counts as a correction for the analysis, the training-data export and
 fine-tuning is the net change (NetCorrection, below): an edit undone later is in this table but is no
-correction. Each row carries what a reader needs without joins into JSON: the generation job the capsule came from (its request and AgentStep
-outputs), the agent that wrote the corrected value when known, and the capsule's type and language.
+correction. Each row carries what a reader needs without joins into JSON: the generation job the capsule came
+from (its request and AgentStep outputs), the agent that wrote the corrected value when known, and the capsule's
+type and language.
 """
 
 from __future__ import annotations

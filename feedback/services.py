@@ -20,10 +20,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -31,6 +30,7 @@ from django.utils import timezone
 from capsules.hooks import CapsuleEdited
 from capsules.models import Capsule
 from codecapsule.errors import ValidationFailed
+from codecapsule.http import SignedInUser
 from feedback.attribution import AgentAttribution
 from feedback.diff import CONTENT_KEYS, Change, ChangeKind, diff_capsules, infer_edit_type, is_valid_path, path_parts
 from feedback.models import CreatorEdit, EditSource, EditType, NetCorrection
@@ -39,7 +39,7 @@ from feedback.selectors import edits_of_field_since, generation_job_for_capsule,
 from feedback.tasks import enqueue_analysis
 
 SEED_SOURCE = "seed"  # capsules/management/commands/seed_demo.py
-_MAX_PATH_LENGTH = CreatorEdit._meta.get_field("field_path").max_length
+_MAX_PATH_LENGTH = cast(int, CreatorEdit._meta.get_field("field_path").max_length)  # a CharField always has one
 
 
 # --- Capture --------------------------------------------------------------------------------------------
@@ -66,7 +66,7 @@ def capsule_edited(event: CapsuleEdited) -> None:
 def creator_edits_record(
     *,
     capsule: Capsule,
-    actor: AbstractBaseUser,
+    actor: SignedInUser,
     source: str,
     before: Mapping[str, Any],
     after: Mapping[str, Any],
@@ -137,7 +137,7 @@ def net_corrections_refresh(*, capsule: Capsule) -> list[NetCorrection] | None:
     with transaction.atomic():
         previous = {row.field_path: row for row in NetCorrection.objects.filter(capsule=capsule)}
         NetCorrection.objects.filter(capsule=capsule).delete()
-        if not changes:
+        if original is None or not changes:  # no AI output: no changes either
             return []
         attribution = AgentAttribution(drafts)
         language = original["runtime_config"]["language"]
@@ -155,7 +155,8 @@ def _net_correction(
     previous: Mapping[str, NetCorrection],
 ) -> NetCorrection:
     earlier = previous.get(change.path)
-    unchanged = earlier is not None and _same_json(earlier.corrected_value, change.corrected)
+    # The same correction as before keeps its time.
+    unchanged = earlier if earlier is not None and _same_json(earlier.corrected_value, change.corrected) else None
     return NetCorrection(
         capsule=capsule,
         field_path=change.path,
@@ -168,7 +169,7 @@ def _net_correction(
         agent=attribution.agent_for(change.path, change.original),
         capsule_type=original["capsule_type"],
         language=language,
-        corrected_at=earlier.corrected_at if unchanged else timezone.now(),
+        corrected_at=unchanged.corrected_at if unchanged is not None else timezone.now(),
     )
 
 
@@ -178,7 +179,7 @@ def _net_correction(
 def creator_edit_report(
     *,
     capsule: Capsule,
-    actor: AbstractBaseUser,
+    actor: SignedInUser,
     field_path: str,
     original_value: Any,
     corrected_value: Any,

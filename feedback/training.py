@@ -42,13 +42,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, QuerySet
 
 from capsules.hooks import judge_capsule
 from capsules.models import Capsule, CapsuleStatus, CapsuleType
 from capsules.selectors import capsule_base_dict
+from codecapsule.http import SignedInUser
 from feedback.models import NetCorrection
 from feedback.net import is_validated_state
 from feedback.selectors import generation_job_for_capsule
@@ -98,7 +98,7 @@ class TrainingSet:
 # --- Public reads --------------------------------------------------------------------------------------------
 
 
-def training_set_build(*, user: AbstractBaseUser | None = None, owner: AbstractBaseUser | None = None) -> TrainingSet:
+def training_set_build(*, user: SignedInUser | None = None, owner: SignedInUser | None = None) -> TrainingSet:
     """The training set `user` may export (None: everyone's), optionally only `owner`'s capsules.
 
     Runs the judge on every edited capsule whose verdict is not cached: call it from a request only when the
@@ -121,16 +121,16 @@ def training_set_build(*, user: AbstractBaseUser | None = None, owner: AbstractB
     return training
 
 
-def training_examples(*, user: AbstractBaseUser | None = None, owner: AbstractBaseUser | None = None) -> list[Example]:
+def training_examples(*, user: SignedInUser | None = None, owner: SignedInUser | None = None) -> list[Example]:
     return training_set_build(user=user, owner=owner).examples
 
 
-def training_set_summary(user: AbstractBaseUser | None = None, *, owner: AbstractBaseUser | None = None) -> dict[str, Any]:
+def training_set_summary(user: SignedInUser | None = None, *, owner: SignedInUser | None = None) -> dict[str, Any]:
     """{"examples", "capsules_considered", "skipped_*", "duplicates", "by_capsule_type": {type: examples}}."""
     return training_set_build(user=user, owner=owner).summary()
 
 
-def edited_capsules(*, user: AbstractBaseUser | None = None, owner: AbstractBaseUser | None = None) -> QuerySet[Capsule]:
+def edited_capsules(*, user: SignedInUser | None = None, owner: SignedInUser | None = None) -> QuerySet[Capsule]:
     """Capsules with at least one net correction that `user` may export, oldest first (a stable file order)."""
     capsules = Capsule.objects.filter(Exists(NetCorrection.objects.filter(capsule=OuterRef("pk"))))
     if user is not None and not user.is_staff:

@@ -1,5 +1,6 @@
 """The feedback dashboard `/feedback/`: corrections over time and by type, the top patterns with
-example diffs (what the AI wrote against the latest validated value: feedback.net), suggested prompt changes, the training-set size and the fine-tuning card.
+example diffs (what the AI wrote against the latest validated value: feedback.net), suggested prompt changes,
+the training-set size and the fine-tuning card.
 
 Staff see everyone's edits, a creator their own (feedback.insights_store.insights_for). The charts are drawn on
 the server (SVG and CSS bars, each with a table for screen readers and for exact numbers): no script.
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_GET
 
-from codecapsule.http import HtmxHttpRequest
+from codecapsule.http import AuthenticatedHttpRequest
 from feedback.analysis import (
     DEFAULT_DAYS,
     PERIODS,
@@ -111,7 +112,7 @@ def _training_and_finetune(user: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 @login_required
 @require_GET
-def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     days = dashboard_days(request.GET.get("days"))
     # Recorded edits, or corrections of the creator's capsules that someone else (staff) saved: either way
     # there is something to analyse, even when every edit was undone (then the counts are zero).

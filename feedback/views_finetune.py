@@ -12,13 +12,13 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from codecapsule.errors import ApplicationError
-from codecapsule.http import HtmxHttpRequest, render_page_or_fragment
+from codecapsule.http import AuthenticatedHttpRequest, render_page_or_fragment
 from feedback import finetune
 from feedback.exports import training_export_open
 
@@ -33,7 +33,7 @@ def _panel_url() -> str:
 
 @login_required
 @require_POST
-def finetune_start(request: HtmxHttpRequest) -> HttpResponse:
+def finetune_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     finetune.ensure_staff(request.user)
     base_model = request.POST.get("base_model", "").strip() or None
     try:
@@ -47,7 +47,7 @@ def finetune_start(request: HtmxHttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def finetune_detail(request: HtmxHttpRequest, job_id: UUID) -> HttpResponse:
+def finetune_detail(request: AuthenticatedHttpRequest, job_id: UUID) -> HttpResponse:
     job = finetune.get_finetune_job_for_staff(request.user, job_id)
     poll_error = ""
     if not job.is_finished or not job.events:
@@ -69,7 +69,7 @@ def finetune_detail(request: HtmxHttpRequest, job_id: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def finetune_use(request: HtmxHttpRequest, job_id: UUID) -> HttpResponse:
+def finetune_use(request: AuthenticatedHttpRequest, job_id: UUID) -> HttpResponse:
     job = finetune.get_finetune_job_for_staff(request.user, job_id)
     use = request.POST.get("use", "1") != "0"
     try:
@@ -88,7 +88,7 @@ def finetune_use(request: HtmxHttpRequest, job_id: UUID) -> HttpResponse:
 
 @login_required
 @require_GET
-def finetune_training_data(request: HttpRequest, job_id: UUID) -> HttpResponse:
+def finetune_training_data(request: AuthenticatedHttpRequest, job_id: UUID) -> FileResponse:
     """Staff download the exact JSONL a job was trained on. Streamed from file storage through this process, so
     the bucket stays private and any web machine can serve it."""
     job = finetune.get_finetune_job_for_staff(request.user, job_id)

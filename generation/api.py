@@ -1,4 +1,4 @@
-"""The generation API (DESIGN.md §4): start a job, optionally wait for it, read it back.
+"""The generation API: start a job, optionally wait for it, read it back.
 
     POST /api/generate-and-validate          {type, language, difficulty, prompt} → 202 with the job
     POST /api/generate-and-validate?wait=30  blocks up to 30 s: 200 with the finished job, or 202 still running
@@ -27,15 +27,20 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from capsules.api import CapsuleSerializer
 from capsules.models import CapsuleType, Difficulty, Language
 from codecapsule.errors import ValidationFailed, error_responses
+from codecapsule.http import AuthenticatedRequest
 from generation.models import AgentName, AgentStep, GenerationJob, JobStatus
 from generation.selectors import get_job_for_owner, job_steps
-from generation.services import generation_job_create, generation_job_reap_if_lost, generation_job_take_suggestion
+from generation.services import (
+    GenerationArguments,
+    generation_job_create,
+    generation_job_reap_if_lost,
+    generation_job_take_suggestion,
+)
 
 # `?wait=SECONDS` blocks at most 60 s, so a waiting request never holds a web thread for long; longer waits
 # belong to polling GET /api/generation-jobs/<id>.
@@ -82,7 +87,7 @@ class WaitSerializer(serializers.Serializer):
     )
 
 
-def _request_arguments(data: Any) -> dict[str, str]:
+def _request_arguments(data: Any) -> GenerationArguments:
     """The service's keyword arguments from a JSON body; a value that is not a string is a field error."""
     if not isinstance(data, Mapping):
         raise ValidationFailed.for_fields({"__all__": "expected a JSON object"}, subject="The generation request")
@@ -166,7 +171,9 @@ class GenerationJobSerializer(serializers.Serializer):
     catalog_pick = serializers.CharField(
         read_only=True, help_text="The catalog exercise this job takes, when started from a suggestion; else empty."
     )
-    suggestions = CatalogSuggestionSerializer(many=True, read_only=True, help_text="Status no_match: the closest catalog exercises; else empty.")
+    suggestions = CatalogSuggestionSerializer(
+        many=True, read_only=True, help_text="Status no_match: the closest catalog exercises; else empty."
+    )
     created_at = serializers.DateTimeField(read_only=True)
     started_at = serializers.DateTimeField(read_only=True, allow_null=True)
     finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -274,7 +281,7 @@ class GenerateView(GenericAPIView):
             ),
         },
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         wait = WaitSerializer(data=request.query_params)
         wait.is_valid(raise_exception=True)
         job = generation_job_create(creator=request.user, **_request_arguments(request.data))
@@ -305,7 +312,7 @@ class GenerationJobDetailView(GenericAPIView):
         parameters=[_JOB_ID],
         responses={200: GenerationJobSerializer, **error_responses(401, 404, descriptions=_JOB_404)},
     )
-    def get(self, request: Request, job_id: str) -> Response:
+    def get(self, request: AuthenticatedRequest, job_id: str) -> Response:
         job = generation_job_reap_if_lost(job=get_job_for_owner(request.user, job_id))  # a dead worker's job: failed
         return Response(GenerationJobSerializer(job, context={"request": request}).data)
 
@@ -343,7 +350,7 @@ class TakeSuggestionView(GenericAPIView):
             ),
         },
     )
-    def post(self, request: Request, job_id: str) -> Response:
+    def post(self, request: AuthenticatedRequest, job_id: str) -> Response:
         job = get_job_for_owner(request.user, job_id)
         choice = TakeSuggestionSerializer(data=request.data if isinstance(request.data, Mapping) else {})
         choice.is_valid(raise_exception=True)

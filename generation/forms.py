@@ -16,7 +16,8 @@ from django.urls import reverse
 
 from capsules.models import CapsuleType, Difficulty, Language
 from capsules.schemas import LANGUAGES_BY_TYPE
-from codecapsule.http import ServiceErrorsForm
+from codecapsule.http import ServiceErrorsForm, choice_field
+from generation.services import GenerationArguments
 
 _TYPE_NOUNS = {
     CapsuleType.CODE: "Coding problem",
@@ -66,7 +67,7 @@ class GenerationForm(ServiceErrorsForm):
         super().__init__(*args, **kwargs)
         # Every language is a valid choice for the field itself, so that clean() can say which languages the
         # type has. The page shows them all (grouped by type): without JavaScript the type may still change.
-        self.fields["language"].choices = language_choices("")
+        choice_field(self, "language").choices = language_choices("")
         self.fields["prompt"].widget.attrs["maxlength"] = settings.GENERATION_PROMPT_MAX_CHARS
         # With htmx, the language field follows the type: on change, and once on load (a page re-shown after
         # an error may have a type chosen while the full list is on the page).
@@ -100,6 +101,7 @@ class GenerationForm(ServiceErrorsForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         capsule_type, language = cleaned.get("type"), cleaned.get("language")
         if capsule_type and language and language not in LANGUAGES_BY_TYPE[capsule_type]:
             allowed = ", ".join(Language(code).label for code in LANGUAGES_BY_TYPE[capsule_type])
@@ -125,7 +127,7 @@ class GenerationForm(ServiceErrorsForm):
         # The load-time swap would replace the field and its error message: the creator must see the error.
         self.fields["type"].widget.attrs["hx-trigger"] = "change"
 
-    def service_arguments(self) -> dict[str, str]:
+    def service_arguments(self) -> GenerationArguments:
         cleaned = self.cleaned_data
         return {
             "capsule_type": cleaned["type"],

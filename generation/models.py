@@ -1,4 +1,4 @@
-"""Generation jobs and their steps (DESIGN.md §2).
+"""Generation jobs and their steps.
 
 A GenerationJob is one creator's request (type, language, difficulty, prompt) worked on in the background.
 Every agent call and every judgement is an AgentStep, in order, so the job page can show the timeline as it

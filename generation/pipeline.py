@@ -1,4 +1,4 @@
-"""The generation pipeline (DESIGN.md §3.1): Pedagogist → Coder → judge → Debugger → judge …
+"""The generation pipeline: Pedagogist → Coder → judge → Debugger → judge …
 
 `run_pipeline(job)` is what `generation.services.generation_run(job)` (and so the django-q2 task) runs:
 
@@ -58,6 +58,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -215,11 +216,11 @@ class _Run:
                 if regenerate:
                     debugger_heals_in_a_row = 0
                     earlier = tuple(history)
-                    call = self.call(STAGE_CODER, lambda: agents.coder(request, idea, earlier))
+                    call = self.call(STAGE_CODER, partial(agents.coder, request, idea, earlier))
                 else:
                     debugger_heals_in_a_row += 1
                     current, earlier = draft, tuple(history[:-1])
-                    call = self.call(STAGE_DEBUGGER, lambda: agents.debugger(request, idea, current, report, earlier))
+                    call = self.call(STAGE_DEBUGGER, partial(agents.debugger, request, idea, current, report, earlier))
                 if call.ok:
                     break
                 if call.error_kind not in UNUSABLE_ANSWER_KINDS:

@@ -25,7 +25,6 @@ from codecapsule.http import User
 from generation.catalog_provider import NO_CATALOG_MATCH
 from generation.models import FINISHED_STATUSES, AgentName, AgentStep, GenerationJob, JobStatus
 
-
 # The periods the metrics page offers (days); anything else falls back to the default.
 METRICS_PERIODS: tuple[int, ...] = (1, 7, 30, 90)
 METRICS_DEFAULT_DAYS = 7
@@ -103,7 +102,7 @@ def job_progress(job: GenerationJob, steps: Sequence[AgentStep]) -> int:
     """Percent of the progress bar, derived from the steps that have landed (0 queued, 100 finished)."""
     if job.is_finished:
         return 100
-    percent = 0 if job.status == JobStatus.QUEUED else 5
+    percent: float = 0 if job.status == JobStatus.QUEUED else 5
     judgements = 0
     per_heal_step = (PROGRESS_RUNNING_MAX - PROGRESS_AFTER_FIRST_JUDGEMENT) / max(2 * settings.GENERATION_MAX_HEALS, 1)
     for step in steps:
@@ -379,7 +378,7 @@ def generation_metrics(*, days: int, now: datetime | None = None) -> GenerationM
         ]
 
     durations = sorted(  # query 4
-        (finished_at - started_at).total_seconds()
+        (finished_at - started_at).total_seconds()  # type: ignore[operator]  # both filtered to non-null below
         for started_at, finished_at in finished_jobs.filter(started_at__isnull=False, finished_at__isnull=False)
         .order_by()
         .values_list("started_at", "finished_at")

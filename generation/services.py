@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import TypedDict
+from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -22,6 +23,7 @@ from rest_framework import status
 
 from capsules.schemas import LANGUAGES_BY_TYPE
 from codecapsule.errors import ApplicationError, ValidationFailed
+from codecapsule.http import SignedInUser
 from generation.llm import llm_provider
 from generation.models import GenerationJob, JobStatus
 
@@ -67,7 +69,7 @@ def generation_request_errors(*, capsule_type: str, language: str, difficulty: s
     return errors
 
 
-def _check_limits(creator: AbstractBaseUser) -> None:
+def _check_limits(creator: SignedInUser) -> None:
     jobs = GenerationJob.objects.filter(creator=creator)
     running = jobs.filter(status__in=(JobStatus.QUEUED, JobStatus.RUNNING)).count()
     if running >= settings.GENERATION_MAX_CONCURRENT_JOBS:
@@ -80,9 +82,18 @@ def _check_limits(creator: AbstractBaseUser) -> None:
         raise TooManyJobs(f"You started {recent} generations in the last hour; the limit is {settings.GENERATION_JOBS_PER_HOUR}.")
 
 
+class GenerationArguments(TypedDict):
+    """What a creator asks for: generation_job_create's keyword arguments from the form or the API."""
+
+    capsule_type: str
+    language: str
+    difficulty: str
+    prompt: str
+
+
 def generation_job_create(
     *,
-    creator: AbstractBaseUser,
+    creator: SignedInUser,
     capsule_type: str,
     language: str,
     difficulty: str,
@@ -119,7 +130,7 @@ def generation_job_create(
     return job
 
 
-def generation_job_retry(*, job: GenerationJob, actor: AbstractBaseUser) -> GenerationJob:
+def generation_job_retry(*, job: GenerationJob, actor: SignedInUser) -> GenerationJob:
     """A new job with the same request as a failed one."""
     if job.creator_id != actor.pk:
         raise ApplicationError("Only the job's creator can retry it.", code="forbidden")
@@ -131,7 +142,7 @@ def generation_job_retry(*, job: GenerationJob, actor: AbstractBaseUser) -> Gene
     )  # fmt: skip
 
 
-def generation_job_take_suggestion(*, job: GenerationJob, actor: AbstractBaseUser, title: str) -> GenerationJob:
+def generation_job_take_suggestion(*, job: GenerationJob, actor: SignedInUser, title: str) -> GenerationJob:
     """A new job that takes exactly one of the exercises a no-match job offered (by its title).
 
     The new job asks for that exercise's own type, language and difficulty, with its title as the topic, so
@@ -161,7 +172,7 @@ def generation_job_fail(*, job: GenerationJob, error: str, category: str = "") -
     return job
 
 
-def generation_job_heartbeat(*, job_id: object, now: datetime | None = None) -> bool:
+def generation_job_heartbeat(*, job_id: UUID | str, now: datetime | None = None) -> bool:
     """Stamp a running job's heartbeat_at; False when the job is no longer running (finished, or reaped)."""
     return bool(GenerationJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(heartbeat_at=now or timezone.now()))
 

@@ -41,7 +41,7 @@ class JobHeartbeat:
     reaper allows several missed beats before it calls the job lost.
     """
 
-    def __init__(self, job_id: object, *, interval: float | None = None) -> None:
+    def __init__(self, job_id: UUID, *, interval: float | None = None) -> None:
         self.job_id = job_id
         self.interval = float(interval if interval is not None else settings.GENERATION_HEARTBEAT_SECONDS)
         self._stop = threading.Event()

@@ -27,7 +27,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from codecapsule.errors import ApplicationError
-from codecapsule.http import HtmxHttpRequest, render_page_or_fragment, wants_fragment
+from codecapsule.http import AuthenticatedHttpRequest, render_page_or_fragment, wants_fragment
 from generation import selectors
 from generation.forms import GenerationForm
 from generation.llm import llm_provider
@@ -51,7 +51,7 @@ def _offline() -> bool:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def generation_create(request: HtmxHttpRequest) -> HttpResponse:
+def generation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = GenerationForm(request.POST)
     else:  # a refine link prefills the form; the values are only initial, validated when posted
@@ -75,7 +75,7 @@ def generation_create(request: HtmxHttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def generation_languages(request: HtmxHttpRequest) -> HttpResponse:
+def generation_languages(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The language field for the chosen type (htmx swaps it in when the type changes)."""
     form = GenerationForm(initial={"type": request.GET.get("type", ""), "language": request.GET.get("language", "")})
     form.narrow_language_options()
@@ -85,7 +85,7 @@ def generation_languages(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @login_required
-def job_list(request: HtmxHttpRequest) -> HttpResponse:
+def job_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     jobs = selectors.job_list(queryset=selectors.jobs_owned_by(request.user))
     # The same page size as the capsule list.
     page = Paginator(jobs, settings.CAPSULE_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -94,7 +94,7 @@ def job_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def job_detail(request: HtmxHttpRequest, job_id: UUID) -> HttpResponse:
+def job_detail(request: AuthenticatedHttpRequest, job_id: UUID) -> HttpResponse:
     job = selectors.get_job_for_owner(request.user, job_id)
     job = generation_job_reap_if_lost(job=job)  # a dead worker's job shows as failed, not running forever
     progress = selectors.job_progress_view(job)
@@ -116,7 +116,7 @@ def job_detail(request: HtmxHttpRequest, job_id: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def job_retry(request: HtmxHttpRequest, job_id: UUID) -> HttpResponse:
+def job_retry(request: AuthenticatedHttpRequest, job_id: UUID) -> HttpResponse:
     job = selectors.get_job_for_owner(request.user, job_id)
     try:
         retry = generation_job_retry(job=job, actor=request.user)
@@ -136,7 +136,7 @@ def refine_url(job: GenerationJob) -> str:
 
 @login_required
 @require_POST
-def job_take_suggestion(request: HtmxHttpRequest, job_id: UUID) -> HttpResponse:
+def job_take_suggestion(request: AuthenticatedHttpRequest, job_id: UUID) -> HttpResponse:
     """Start a job for exactly one of the exercises a no-match job offered (404 for anyone but its creator)."""
     job = selectors.get_job_for_owner(request.user, job_id)
     try:
@@ -150,7 +150,7 @@ def job_take_suggestion(request: HtmxHttpRequest, job_id: UUID) -> HttpResponse:
 
 @login_required
 @require_GET
-def metrics(request: HtmxHttpRequest) -> HttpResponse:
+def metrics(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.is_staff:
         raise PermissionDenied("Generation metrics are for staff.")
     days = selectors.metrics_days(request.GET.get("days"))

@@ -28,9 +28,10 @@ from capsules.models import Capsule
 from capsules.schemas import CapsuleDraft
 from capsules.selectors import capsule_base_dict, get_capsule_for_owner, get_capsule_for_reader
 from capsules.services import capsule_validate
-from codecapsule.errors import RetryLater, ValidationFailed, error_responses
-from codecapsule.net import client_address
 from codecapsule.admission import creator_judgement, learner_attempt
+from codecapsule.errors import RetryLater, ValidationFailed, error_responses
+from codecapsule.http import AuthenticatedRequest
+from codecapsule.net import client_address
 from judges.grading import AttemptResult, grade_attempt
 from judges.sandbox import SandboxError
 
@@ -69,7 +70,9 @@ class CapsuleAttemptView(APIView):
         request=AttemptInputSerializer,
         responses={
             200: OpenApiResponse(
-                inline_serializer("AttemptResult", {"score": serializers.FloatField(allow_null=True), "graded": serializers.BooleanField()}),
+                inline_serializer(
+                    "AttemptResult", {"score": serializers.FloatField(allow_null=True), "graded": serializers.BooleanField()}
+                ),
                 description="Per-test verdicts (hidden tests: verdict only), per-task results or the query result, and a score in [0, 1].",
             ),
             **error_responses(
@@ -160,7 +163,7 @@ class CapsuleValidateView(APIView):
         },
         summary="Validate a capsule, or check a changed one without saving",
     )
-    def post(self, request: Request, capsule_id: str) -> Response:
+    def post(self, request: AuthenticatedRequest, capsule_id: str) -> Response:
         capsule = get_capsule_for_owner(request.user, capsule_id)
         body = request.data if _has_body(request.data) else None
         dry_run = _dry_run_flag(request.query_params.get("dry_run")) or body is not None

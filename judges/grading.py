@@ -1,4 +1,4 @@
-"""Grading a learner's attempt at a capsule. Learner-facing, and held to the judge's three promises (DESIGN.md §5):
+"""Grading a learner's attempt at a capsule. Learner-facing, and held to the judge's three promises:
 
 1. **Hidden stays hidden.** Nothing hidden is ever inside a sandbox job whose output the learner sees. A CODE
    submit is two jobs: the visible tests (their output, errors and compile messages are shown), then the hidden
@@ -154,8 +154,11 @@ def _limits(capsule: Capsule, language: str) -> Limits:
     return limits_for(language, extended=capsule.runtime_tier.endswith("-extended"))
 
 
+_JUDGED_LANGUAGE: dict[str, str] = {CapsuleType.DATABASE: "sql", CapsuleType.TERMINAL: "bash"}  # else the capsule's own
+
+
 def _judged_language(capsule: Capsule) -> str:
-    return {CapsuleType.DATABASE: "sql", CapsuleType.TERMINAL: "bash"}.get(capsule.capsule_type, capsule.language)
+    return _JUDGED_LANGUAGE.get(capsule.capsule_type, capsule.language)
 
 
 @contextmanager
@@ -211,7 +214,9 @@ def _grade_code(attempt: Attempt, config: CodeConfig, code: str, mode: Mode) -> 
     if mode == "run":
         base["hidden_tests"] = len(hidden)
         if not visible:
-            return AttemptResult(**base, graded=False, passed=False, message="This exercise has no example tests to run; Submit checks your code.")
+            return AttemptResult(
+                **base, graded=False, passed=False, message="This exercise has no example tests to run; Submit checks your code."
+            )
     # Always run (a job of no tests still compiles): the compile messages the learner sees come from a job that
     # holds nothing hidden.
     shown = _run_tests(attempt, code, [case for _, case in visible])
@@ -236,7 +241,9 @@ def _grade_code(attempt: Attempt, config: CodeConfig, code: str, mode: Mode) -> 
             " Your code does not compile together with the hidden tests: check that every function, class and method"
             " is named and typed exactly as the statement says."
         )
-    return AttemptResult(**base, graded=True, passed=passed == len(graded), score=round(passed / len(graded), 4), tests=graded, message=message)
+    return AttemptResult(
+        **base, graded=True, passed=passed == len(graded), score=round(passed / len(graded), 4), tests=graded, message=message
+    )
 
 
 def _hidden_job(attempt: Attempt, code: str, hidden: list[tuple[int, TestCase]], shown: JobResult) -> JobResult | None:
@@ -344,16 +351,28 @@ def _grade_database(attempt: Attempt, config: DatabaseConfig, query: str) -> Att
         return AttemptResult(**base, graded=False, passed=False, score=None, message=f"Your query fails: {mine.error}")
     expected = _expected_on(attempt, config, visible_seed, "expected_result")
     if expected is None:
-        return AttemptResult(**base, graded=False, passed=False, score=None, message="This exercise cannot be graded right now; its author has been asked to fix it.")
+        return AttemptResult(
+            **base,
+            graded=False,
+            passed=False,
+            score=None,
+            message="This exercise cannot be graded right now; its author has been asked to fix it.",
+        )
     comparison = results_match(expected=expected, actual=mine)
     if not comparison.matches:
         difference = describe_difference(expected, mine, comparison)
-        return AttemptResult(**base, graded=True, passed=False, score=0.0, result=_shown(mine), difference=difference, message=difference["reason"])
+        return AttemptResult(
+            **base, graded=True, passed=False, score=0.0, result=_shown(mine), difference=difference, message=difference["reason"]
+        )
     hidden_seed = hidden_seed_sql_of(config)
     if hidden_seed is not None and not _passes_hidden_data(attempt, config, hidden_seed, query):
         difference = {"hidden_data": True, "reason": HIDDEN_DATA_MESSAGE}
-        return AttemptResult(**base, graded=True, passed=False, score=0.0, result=_shown(mine), difference=difference, message=HIDDEN_DATA_MESSAGE)
-    return AttemptResult(**base, graded=True, passed=True, score=1.0, result=_shown(mine), message="Your query returns the expected result.")
+        return AttemptResult(
+            **base, graded=True, passed=False, score=0.0, result=_shown(mine), difference=difference, message=HIDDEN_DATA_MESSAGE
+        )
+    return AttemptResult(
+        **base, graded=True, passed=True, score=1.0, result=_shown(mine), message="Your query returns the expected result."
+    )
 
 
 def _passes_hidden_data(attempt: Attempt, config: DatabaseConfig, hidden_seed: str, query: str) -> bool:
@@ -394,7 +413,7 @@ def describe_difference(expected: ExpectedResult, actual: SqlResult, comparison:
         )
         return difference
     if not comparison.missing_rows and not comparison.extra_rows:
-        first = next(i for i, (want, got) in enumerate(zip(expected.rows, actual.rows)) if not rows_equal(want, got))
+        first = next(i for i, (want, got) in enumerate(zip(expected.rows, actual.rows, strict=True)) if not rows_equal(want, got))
         difference["wrong_order"] = True
         difference["first_misplaced_row"] = first + 1
         difference["reason"] = f"Your rows are right but not in the required order: row {first + 1} is the first out of place."
@@ -422,7 +441,9 @@ def _grade_terminal(attempt: Attempt, config: TerminalConfig, commands: str) -> 
     session = run_shell_session(config.setup_script, steps, attempt.limits, box=attempt.box, budget=attempt.budget())
     base = _base(attempt.capsule, "submit")
     if not session.setup_ok:
-        return AttemptResult(**base, graded=False, passed=False, score=None, message="The workspace could not be prepared; please try again.")
+        return AttemptResult(
+            **base, graded=False, passed=False, score=None, message="The workspace could not be prepared; please try again."
+        )
     learner, checks = session.steps[0], session.steps[1:]
     tasks = [_graded_task(task, check_passed(check)) for task, check in zip(config.tasks, checks, strict=True)]
     done = sum(task.passed for task in tasks)
@@ -436,4 +457,6 @@ def _grade_terminal(attempt: Attempt, config: TerminalConfig, commands: str) -> 
 def _graded_task(task: TerminalTask, passed: bool) -> GradedTask:
     """Pass or fail, and on a fail the author's declared hint: never what the check printed (judges/workspace.py,
     "Why a check's output is never shown")."""
-    return GradedTask(task_id=task.task_id, description=task.description, passed=passed, failure_message=None if passed else task.failure_message)
+    return GradedTask(
+        task_id=task.task_id, description=task.description, passed=passed, failure_message=None if passed else task.failure_message
+    )

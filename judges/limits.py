@@ -1,4 +1,4 @@
-"""Resource limits for one judge job, read from settings (DESIGN.md §5).
+"""Resource limits for one judge job, read from settings.
 
 A `Limits` value says how much one run of an untrusted program may use: one test of a CODE capsule, one
 query of a DATABASE capsule, one step of a TERMINAL session. Compilers get their own, larger budget

@@ -42,7 +42,7 @@ def cells_equal(a: Any, b: Any) -> bool:
 
 
 def rows_equal(a: list[Any], b: list[Any]) -> bool:
-    return len(a) == len(b) and all(cells_equal(x, y) for x, y in zip(a, b))
+    return len(a) == len(b) and all(cells_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
 def _sort_key(row: list[Any]) -> tuple[Any, ...]:
@@ -68,14 +68,14 @@ def results_match(*, expected: ResultLike, actual: ResultLike) -> Comparison:
     actual_width = len(actual.columns)
     if expected_width != actual_width:
         return Comparison(False, f"The result has {actual_width} columns; {expected_width} were expected.")
-    in_order = len(expected.rows) == len(actual.rows) and all(rows_equal(a, b) for a, b in zip(expected.rows, actual.rows))
+    in_order = len(expected.rows) == len(actual.rows) and all(rows_equal(a, b) for a, b in zip(expected.rows, actual.rows, strict=True))
     if in_order:
         return Comparison(True)
     missing, extra = _match_multisets(expected.rows, actual.rows)
     if not missing and not extra:
         if not expected.ordered:
             return Comparison(True)
-        first = next(i for i, (a, b) in enumerate(zip(expected.rows, actual.rows)) if not rows_equal(a, b))
+        first = next(i for i, (a, b) in enumerate(zip(expected.rows, actual.rows, strict=True)) if not rows_equal(a, b))
         return Comparison(False, f"The rows are right but not in the required order (first difference at row {first + 1}).")
     parts = []
     if missing:

@@ -4,7 +4,7 @@ A learner types commands one at a time; each runs in a fresh sandbox (judges/san
 that sees the files the earlier commands left. Between commands the files live in the database, as a gzip'd
 tar of the sandbox's home directory (`TerminalWorkspace.archive`). The server only ever stores those bytes
 and hands them back to a sandbox: it never extracts, lists or opens anything a sandbox produced, so no path
-a command plants (a symlink to /etc/passwd, say) is ever followed outside a sandbox (DESIGN.md §5).
+a command plants (a symlink to /etc/passwd, say) is ever followed outside a sandbox.
 
 One command is ONE sandbox job of the judge harness (judges/runtimes/harness.py, exec mode), three runs in
 one home directory, each with the bash limits of `limits_for("bash")`:
@@ -214,7 +214,10 @@ class _Places:
         return cls(f"{box.tmp}/{INBOX_NAME}", f"{box.tmp}/{CWD_FILE_NAME}", f"{box.tmp}/{TAR_FILE_NAME}", scratch)
 
     def restore(self, archive: bytes) -> dict[str, Any]:
-        return {"argv": [*BASH, "-c", RESTORE_SCRIPT, "restore", self.inbox, *self.scratch], "files": {self.inbox: base64.b64encode(archive).decode("ascii")}}
+        return {
+            "argv": [*BASH, "-c", RESTORE_SCRIPT, "restore", self.inbox, *self.scratch],
+            "files": {self.inbox: base64.b64encode(archive).decode("ascii")},
+        }
 
     def command(self, cwd: str, command: str) -> dict[str, Any]:
         return {"argv": [*BASH, "-c", COMMAND_SCRIPT, "bash", cwd, command, self.cwd_file]}

@@ -1,6 +1,6 @@
 """Admin for playlists: staff look at any playlist and its steps, and unlist public ones.
 
-The admin edits nothing itself (DESIGN.md §7.1: every write goes through the services): items are read
+The admin edits nothing itself (every write goes through the services): items are read
 only, and the one action calls playlist_unlist. Creators change their playlists in the builder or the API.
 """
 
@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from codecapsule.http import signed_in_user
 from playlists.models import LearnerDraft, LearnerProgress, Playlist, PlaylistItem
 from playlists.services import playlist_unlist
 
@@ -51,7 +52,7 @@ class PlaylistAdmin(admin.ModelAdmin):
 
     @admin.action(description="Unlist (make private: out of the gallery, embed codes keep working)")
     def unlist(self, request: HttpRequest, queryset: QuerySet[Playlist]) -> None:
-        changed = sum(playlist_unlist(playlist=playlist, actor=request.user) for playlist in queryset)
+        changed = sum(playlist_unlist(playlist=playlist, actor=signed_in_user(request)) for playlist in queryset)
         messages.success(request, f"Unlisted {changed} playlist(s).")
 
 

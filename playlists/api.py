@@ -1,4 +1,4 @@
-"""The playlist JSON API (DESIGN.md §4).
+"""The playlist JSON API.
 
     GET    /api/playlists/                 the caller's playlists (?scope=public: the public gallery)
     POST   /api/playlists/                 the seed's body {title, description, is_public, items: [{capsule_id, order}]}
@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from django.db import transaction
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
@@ -41,6 +41,7 @@ from rest_framework.views import APIView
 from capsules.api import LearnerCapsuleSerializer, capsule_representation
 from capsules.models import HiddenReason
 from codecapsule.errors import ValidationFailed, error_responses
+from codecapsule.http import AuthenticatedRequest
 from playlists import selectors, services
 from playlists.models import Playlist, PlaylistItem
 from playlists.selectors import EmbedStep, PlaylistNotFound
@@ -274,6 +275,7 @@ class PlaylistListView(GenericAPIView):
         base = selectors.playlists_owned_by(request.user) if scope == "mine" else selectors.playlists_public()
         playlists = selectors.with_item_counts_for(base.order_by("-updated_at", "playlist_id"), request.user)
         page = self.paginate_queryset(playlists)
+        assert page is not None  # DEFAULT_PAGINATION_CLASS is set: every list is paginated
         return self.get_paginated_response([playlist_dict(p, total_items=p.item_count) for p in page])
 
     @extend_schema(
@@ -283,7 +285,7 @@ class PlaylistListView(GenericAPIView):
         request=PlaylistInputSerializer,
         responses={201: PlaylistWithItemsSerializer, **error_responses(400, 401, 403)},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = _body(request.data)
         playlist = services.playlist_create(
             creator=request.user,
@@ -325,7 +327,7 @@ class PlaylistDetailView(GenericAPIView):
         request=PlaylistInputSerializer,
         responses={200: PlaylistWithItemsSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
-    def put(self, request: Request, playlist_id: str) -> Response:
+    def put(self, request: AuthenticatedRequest, playlist_id: str) -> Response:
         playlist = self._owned(request, playlist_id)
         return self._save(request, playlist, _body(request.data))
 
@@ -336,7 +338,7 @@ class PlaylistDetailView(GenericAPIView):
         request=PlaylistInputSerializer,
         responses={200: PlaylistWithItemsSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
-    def patch(self, request: Request, playlist_id: str) -> Response:
+    def patch(self, request: AuthenticatedRequest, playlist_id: str) -> Response:
         playlist = self._owned(request, playlist_id)
         current = {"title": playlist.title, "description": playlist.description, "is_public": playlist.is_public}
         return self._save(request, playlist, {**current, **_body(request.data)})
@@ -347,7 +349,7 @@ class PlaylistDetailView(GenericAPIView):
         parameters=[_PLAYLIST_ID],
         responses={204: None, **error_responses(401, 403, 404)},
     )
-    def delete(self, request: Request, playlist_id: str) -> Response:
+    def delete(self, request: AuthenticatedRequest, playlist_id: str) -> Response:
         playlist = self._owned(request, playlist_id)
         services.playlist_delete(playlist=playlist, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -361,7 +363,7 @@ class PlaylistDetailView(GenericAPIView):
     def _owned(self, request: Request, playlist_id: str) -> Playlist:
         return selectors.get_playlist_for_owner(request.user, playlist_id)
 
-    def _save(self, request: Request, playlist: Playlist, data: dict[str, Any]) -> Response:
+    def _save(self, request: AuthenticatedRequest, playlist: Playlist, data: dict[str, Any]) -> Response:
         with transaction.atomic():  # answer with this write's items, read under its lock (see PlaylistItemsView.put)
             services.playlist_replace(
                 playlist=playlist,
@@ -389,7 +391,7 @@ class PlaylistItemsView(APIView):
         request=PlaylistItemsInputSerializer,
         responses={200: PlaylistWithItemsSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
-    def put(self, request: Request, playlist_id: str) -> Response:
+    def put(self, request: AuthenticatedRequest, playlist_id: str) -> Response:
         playlist = selectors.get_playlist_for_owner(request.user, playlist_id)
         data = {"items": request.data} if isinstance(request.data, list) else _body(request.data)
         if "items" not in data:

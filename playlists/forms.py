@@ -20,6 +20,7 @@ from uuid import UUID
 
 from django import forms
 from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils.http import urlencode
 
 from capsules.models import Capsule, CapsuleType
@@ -134,7 +135,10 @@ class PlaylistBuilderForm(ServiceErrorsForm):
 
     @property
     def capsule_ids(self) -> list[UUID]:
-        return parse_capsule_ids(self.data.getlist("capsule")) if self.is_bound else []
+        if not self.is_bound:
+            return []
+        assert isinstance(self.data, QueryDict)  # bound to request.GET or request.POST only
+        return parse_capsule_ids(self.data.getlist("capsule"))
 
     @property
     def action(self) -> StepAction | None:

@@ -1,5 +1,5 @@
 """Courses: ordered playlists of capsules (the seed's `playlists` / `playlist_items` tables) and the
-progress of anonymous learners through them (DESIGN.md §2).
+progress of anonymous learners through them.
 
 Every write goes through playlists/services.py, which keeps `order` contiguous 1..N inside one transaction.
 """
@@ -26,6 +26,12 @@ class Playlist(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Not columns: the readers that annotate them set them (selectors.with_item_counts*, the embed stamp's query,
+    # the admin's list); `capsules_changed_at` is a datetime, or SQLite's text of one.
+    item_count: int
+    step_count: int
+    capsules_changed_at: object
+
     class Meta:
         ordering = ["-updated_at"]
         indexes = [
@@ -43,6 +49,10 @@ class PlaylistItem(models.Model):
     capsule = models.ForeignKey(Capsule, on_delete=models.CASCADE, related_name="playlist_items")
     order = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Not columns: selectors.items_with_learner_visibility annotates them for the course's owner.
+    hidden_reason: str | None
+    owner_may_read: bool
 
     class Meta:
         ordering = ["playlist", "order"]

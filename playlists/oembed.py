@@ -85,7 +85,7 @@ def check_format(value: str | None) -> None:
 
 
 def _positive(value: str | None, name: str) -> int | None:
-    if value in (None, ""):
+    if value is None or value == "":
         return None
     try:
         number = int(value)

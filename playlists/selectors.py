@@ -1,6 +1,6 @@
 """Reads of playlists: access helpers, the embed view of one step, progress.
 
-Visibility (DESIGN.md §4):
+Visibility:
 - The owner reads and changes their playlists (get_playlist_for_owner).
 - A public playlist is embeddable by plain URL; a private one only with the signed token its embed code
   carries (get_playlist_for_embed). Anything else is a 404: we never reveal that a private one exists.
@@ -43,7 +43,6 @@ from django.utils.crypto import constant_time_compare
 from capsules.models import MODERATED_STATUSES, Capsule, course_hidden_reason, visible_q
 from codecapsule.http import User
 from playlists.models import LearnerDraft, LearnerProgress, Playlist, PlaylistItem
-
 
 _EMBED_TOKEN_SALT = "playlists.embed-token"
 
@@ -107,7 +106,9 @@ def embed_token(playlist: Playlist) -> str:
 
 
 def embed_token_valid(playlist: Playlist, token: str | None) -> bool:
-    return bool(token) and constant_time_compare(token, embed_token(playlist))
+    if not token:
+        return False
+    return constant_time_compare(token, embed_token(playlist))
 
 
 def may_embed(playlist: Playlist, *, token: str | None, user: User | None) -> bool:
@@ -265,7 +266,7 @@ def items_with_learner_visibility(playlist: Playlist) -> QuerySet[PlaylistItem]:
       so that a capsule another creator took back is not handed to them through their playlist either."""
     owner_reads = visible_q(reader_id=playlist.creator_id, prefix="capsule__")
     return (
-        PlaylistItem.objects.filter(playlist=playlist)
+        PlaylistItem.objects.filter(playlist=playlist)  # type: ignore[no-redef]  # declared on the model (not a column)
         .select_related("capsule")
         .annotate(
             hidden_reason=course_hidden_reason(course_owner_id=playlist.creator_id, prefix="capsule__"),
@@ -286,7 +287,7 @@ def _count_of(items: QuerySet[PlaylistItem]) -> Coalesce:
 def with_hidden_reasons(capsules: QuerySet[Capsule], *, course_owner_id: Any) -> QuerySet[Capsule]:
     """Annotate `hidden_reason` on capsules that are (or are about to be) steps of a course of `course_owner_id`:
     None when its learners would see them, else why not (the builder's steps, saved or not)."""
-    return capsules.annotate(hidden_reason=course_hidden_reason(course_owner_id=course_owner_id))
+    return capsules.annotate(hidden_reason=course_hidden_reason(course_owner_id=course_owner_id))  # type: ignore[no-redef]  # declared on the model (not a column)
 
 
 def _visible_items_of_outer_playlist() -> QuerySet[PlaylistItem]:
@@ -302,7 +303,7 @@ def public_playlists_with_steps() -> QuerySet[Playlist]:
 def with_step_counts(playlists: QuerySet[Playlist]) -> QuerySet[Playlist]:
     """Annotate `step_count`, the number of steps a learner sees. A subquery per row: give it one page's rows
     (PostgreSQL also computes it for every row an OFFSET skips)."""
-    return playlists.annotate(step_count=_count_of(_visible_items_of_outer_playlist()))
+    return playlists.annotate(step_count=_count_of(_visible_items_of_outer_playlist()))  # type: ignore[no-redef]  # declared on the model (not a column)
 
 
 def playlist_steps(playlist: Playlist) -> list[StepSummary]:
@@ -363,7 +364,7 @@ def playlist_items_in_order(playlist: Playlist) -> list[PlaylistItem]:
 
 def with_item_counts(playlists: QuerySet[Playlist]) -> QuerySet[Playlist]:
     """Annotate `item_count` (all items, as the owner counts them) in the same query (see _count_of)."""
-    return playlists.annotate(item_count=_count_of(PlaylistItem.objects.filter(playlist=OuterRef("pk"))))
+    return playlists.annotate(item_count=_count_of(PlaylistItem.objects.filter(playlist=OuterRef("pk"))))  # type: ignore[no-redef]  # declared on the model (not a column)
 
 
 def with_item_counts_for(playlists: QuerySet[Playlist], viewer: User) -> QuerySet[Playlist]:
@@ -372,8 +373,8 @@ def with_item_counts_for(playlists: QuerySet[Playlist], viewer: User) -> QuerySe
     counts."""
     learner_steps = _count_of(_visible_items_of_outer_playlist())
     if not viewer.is_authenticated:
-        return playlists.annotate(item_count=learner_steps)
+        return playlists.annotate(item_count=learner_steps)  # type: ignore[no-redef]  # declared on the model (not a column)
     every_item = _count_of(PlaylistItem.objects.filter(playlist=OuterRef("pk")))
-    return playlists.annotate(
+    return playlists.annotate(  # type: ignore[no-redef]  # declared on the model (not a column)
         item_count=Case(When(creator_id=viewer.pk, then=every_item), default=learner_steps, output_field=IntegerField())
     )

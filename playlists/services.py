@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import F
@@ -21,10 +20,11 @@ from django.utils import timezone
 
 from capsules.models import Capsule
 from codecapsule.errors import Conflict, ValidationFailed
+from codecapsule.http import SignedInUser
 from playlists.models import LearnerDraft, LearnerEvent, LearnerProgress, Playlist, PlaylistItem
 from playlists.selectors import addable_capsules
 
-TITLE_MAX_LENGTH = Playlist._meta.get_field("title").max_length
+TITLE_MAX_LENGTH = cast(int, Playlist._meta.get_field("title").max_length)  # a CharField always has one
 
 
 class StalePlaylist(Conflict):
@@ -119,7 +119,7 @@ def _details(*, title: Any, description: Any, is_public: Any) -> dict[str, Any]:
     return {"title": title.strip(), "description": description.strip(), "is_public": is_public}
 
 
-def _check_addable(actor: AbstractBaseUser, capsule_ids: Sequence[UUID], *, path: str = "items") -> None:
+def _check_addable(actor: SignedInUser, capsule_ids: Sequence[UUID], *, path: str = "items") -> None:
     allowed = set(addable_capsules(actor).filter(pk__in=capsule_ids).values_list("pk", flat=True))
     errors = {
         f"{path}[{index}].capsule_id": "is not one of your capsules or a published public capsule"
@@ -130,7 +130,7 @@ def _check_addable(actor: AbstractBaseUser, capsule_ids: Sequence[UUID], *, path
         raise _playlist_error(errors)
 
 
-def _ensure_owner(playlist: Playlist, actor: AbstractBaseUser) -> None:
+def _ensure_owner(playlist: Playlist, actor: SignedInUser) -> None:
     if not actor.is_authenticated or playlist.creator_id != actor.pk:
         raise PermissionDenied("Only the playlist's creator can change it.")
 
@@ -179,7 +179,7 @@ def _bump(locked: Playlist, playlist: Playlist) -> None:
 
 def playlist_create(
     *,
-    creator: AbstractBaseUser,
+    creator: SignedInUser,
     title: Any,
     description: Any = "",
     is_public: Any = False,
@@ -203,7 +203,7 @@ def playlist_create(
 def playlist_update(
     *,
     playlist: Playlist,
-    actor: AbstractBaseUser,
+    actor: SignedInUser,
     title: Any,
     description: Any = "",
     is_public: Any = False,
@@ -227,7 +227,7 @@ def _apply_details(locked: Playlist, playlist: Playlist, details: dict[str, Any]
 
 
 def playlist_set_items(
-    *, playlist: Playlist, actor: AbstractBaseUser, capsule_ids: Sequence[UUID], version: int | None = None
+    *, playlist: Playlist, actor: SignedInUser, capsule_ids: Sequence[UUID], version: int | None = None
 ) -> list[PlaylistItem]:
     """Make the playlist exactly `capsule_ids`, in that order (the builder's save and `PUT …/items`).
 
@@ -247,7 +247,7 @@ def playlist_set_items(
     return ordered
 
 
-def _set_items_locked(locked: Playlist, actor: AbstractBaseUser, capsule_ids: Sequence[UUID]) -> list[PlaylistItem]:
+def _set_items_locked(locked: Playlist, actor: SignedInUser, capsule_ids: Sequence[UUID]) -> list[PlaylistItem]:
     """playlist_set_items' steps 1 and 3, inside the caller's transaction and lock."""
     existing = {item.capsule_id: item for item in PlaylistItem.objects.filter(playlist=locked)}
     new_ids = [capsule_id for capsule_id in capsule_ids if capsule_id not in existing]
@@ -277,7 +277,7 @@ def _set_items_locked(locked: Playlist, actor: AbstractBaseUser, capsule_ids: Se
 def playlist_replace(
     *,
     playlist: Playlist,
-    actor: AbstractBaseUser,
+    actor: SignedInUser,
     title: Any,
     description: Any = "",
     is_public: Any = False,
@@ -302,12 +302,12 @@ def playlist_replace(
     return playlist
 
 
-def playlist_delete(*, playlist: Playlist, actor: AbstractBaseUser) -> None:
+def playlist_delete(*, playlist: Playlist, actor: SignedInUser) -> None:
     _ensure_owner(playlist, actor)
     playlist.delete()
 
 
-def playlist_unlist(*, playlist: Playlist, actor: AbstractBaseUser) -> bool:
+def playlist_unlist(*, playlist: Playlist, actor: SignedInUser) -> bool:
     """Moderation: make a public playlist private (out of the gallery; its signed embed code keeps working).
     Staff only. Returns whether anything changed."""
     if not actor.is_staff:

@@ -5,8 +5,7 @@ public gallery (`public_urlpatterns`, no namespace prefix in their paths), and t
 from django.urls import path, re_path
 
 from playlists import api
-from playlists.views import analytics, builder, drafts, embed
-from playlists.views import terminal, workspace
+from playlists.views import analytics, builder, drafts, embed, terminal, workspace
 
 app_name = "playlists"
 
@@ -35,9 +34,24 @@ urlpatterns: list = [
     path("embed/playlist/<uuid:playlist_id>/steps/<int:step>/draft", drafts.save_draft, name="step_draft"),
     path("embed/capsule/<uuid:capsule_id>/draft", drafts.save_draft, name="capsule_draft"),
     # The TERMINAL workspace in an embed (playlists/views/terminal.py)
-    path("embed/playlist/<uuid:playlist_id>/steps/<int:step>/terminal/run", terminal.terminal_action, {"action": "run"}, name="step_terminal_run"),
-    path("embed/playlist/<uuid:playlist_id>/steps/<int:step>/terminal/check", terminal.terminal_action, {"action": "check"}, name="step_terminal_check"),
-    path("embed/playlist/<uuid:playlist_id>/steps/<int:step>/terminal/reset", terminal.terminal_action, {"action": "reset"}, name="step_terminal_reset"),
+    path(
+        "embed/playlist/<uuid:playlist_id>/steps/<int:step>/terminal/run",
+        terminal.terminal_action,
+        {"action": "run"},
+        name="step_terminal_run",
+    ),
+    path(
+        "embed/playlist/<uuid:playlist_id>/steps/<int:step>/terminal/check",
+        terminal.terminal_action,
+        {"action": "check"},
+        name="step_terminal_check",
+    ),
+    path(
+        "embed/playlist/<uuid:playlist_id>/steps/<int:step>/terminal/reset",
+        terminal.terminal_action,
+        {"action": "reset"},
+        name="step_terminal_reset",
+    ),
     path("embed/capsule/<uuid:capsule_id>/terminal/run", terminal.terminal_action, {"action": "run"}, name="capsule_terminal_run"),
     path("embed/capsule/<uuid:capsule_id>/terminal/check", terminal.terminal_action, {"action": "check"}, name="capsule_terminal_check"),
     path("embed/capsule/<uuid:capsule_id>/terminal/reset", terminal.terminal_action, {"action": "reset"}, name="capsule_terminal_reset"),

@@ -1,4 +1,4 @@
-"""Grading stays available under a hostile load (DESIGN.md §5, "Available"), on the production-style stack: gunicorn,
+"""Grading stays available under a hostile load (the judge\'s promise "Available"), on the production-style stack: gunicorn,
 PostgreSQL and Redis (the in-flight marks and rate limits are shared by every gunicorn worker through it).
 
 Before: grading ran inside the web request with 8 judge slots, a sleeping Submit held a slot for every test, and
@@ -66,7 +66,10 @@ def course(transactional_db):
     from playlists.services import playlist_create
 
     owner = User.objects.create_user("load-owner", "load-owner@example.com", "load-owner-pass-123")
-    tests = [{"description": f"case {n}", "test_call": f"print(add({n}, 1))", "expected_output": f"{n + 1}\n", "is_hidden": n >= 3} for n in range(10)]
+    tests = [
+        {"description": f"case {n}", "test_call": f"print(add({n}, 1))", "expected_output": f"{n + 1}\n", "is_hidden": n >= 3}
+        for n in range(10)
+    ]
     capsule = Capsule.objects.create(
         title="Add", capsule_type="CODE", problem_statement_md="Add.", language="python", runtime_tier="sandbox-python",
         creator=owner, status="published", is_public=True,
@@ -142,7 +145,10 @@ def test_sleeping_submissions_from_many_addresses_get_an_honest_learner_an_answe
     addresses = [f"127.0.0.{10 + n}" for n in range(HOSTILE_LEARNERS)]
     keys = [issued_key(loaded_server, course, address) for address in addresses]
     honest_key = issued_key(loaded_server, course, "127.0.0.2")
-    jobs = {f"hostile-{n}": (loaded_server, course, SLEEPER, key, address, 0.0) for n, (key, address) in enumerate(zip(keys, addresses))}
+    jobs = {
+        f"hostile-{n}": (loaded_server, course, SLEEPER, key, address, 0.0)
+        for n, (key, address) in enumerate(zip(keys, addresses, strict=True))
+    }
     jobs["honest"] = (loaded_server, course, RIGHT, honest_key, "127.0.0.2", 0.3)
     answers = at_once(jobs)
 

@@ -58,9 +58,8 @@ def test_it_redacts_credentials_in_the_recorded_headers():
 
 
 def test_it_sends_openai_shaped_errors_with_retry_after_on_429():
-    with FakeOpenAI(http_error(429, retry_after=0.25)) as fake:
-        with pytest.raises(openai.RateLimitError) as raised:
-            chat(sdk(fake))
+    with FakeOpenAI(http_error(429, retry_after=0.25)) as fake, pytest.raises(openai.RateLimitError) as raised:
+        chat(sdk(fake))
 
     error = raised.value
     assert error.status_code == 429 and error.code == "rate_limit_exceeded"
@@ -148,9 +147,8 @@ def test_it_serves_concurrent_requests():
 
 
 def test_it_answers_404_for_an_unknown_endpoint():
-    with FakeOpenAI() as fake:
-        with pytest.raises(openai.NotFoundError):
-            sdk(fake).embeddings.create(model="e", input="x")
+    with FakeOpenAI() as fake, pytest.raises(openai.NotFoundError):
+        sdk(fake).embeddings.create(model="e", input="x")
 
 
 # --- files and fine-tuning --------------------------------------------------------------------------------------

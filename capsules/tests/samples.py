@@ -17,8 +17,18 @@ _CODE = {
         "reference_solution": "def find_largest(numbers):\n    return max(numbers)\n",
         "hints": ["Python has a built-in for this.", "Try max()."],
         "test_cases": [
-            {"description": "three numbers", "test_call": "print(find_largest([1, 5, 2]))", "expected_output": "5\n", "is_hidden": False},
-            {"description": "negative numbers", "test_call": "print(find_largest([-3, -1, -7]))", "expected_output": "-1\n", "is_hidden": True},
+            {
+                "description": "three numbers",
+                "test_call": "print(find_largest([1, 5, 2]))",
+                "expected_output": "5\n",
+                "is_hidden": False,
+            },
+            {
+                "description": "negative numbers",
+                "test_call": "print(find_largest([-3, -1, -7]))",
+                "expected_output": "-1\n",
+                "is_hidden": True,
+            },
         ],
     },
 }

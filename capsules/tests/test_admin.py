@@ -168,7 +168,8 @@ def test_an_action_reports_capsules_that_already_had_the_status_and_records_noth
 
 def test_publishing_refuses_a_capsule_that_did_not_pass_the_judge(staff_client, owner, make_capsule):
     good = make_capsule(owner, title="Proven", is_public=True)
-    broken = make_capsule(owner, title="Broken", config_data={**capsule_data()["config_data"], "reference_solution": "def find_largest(numbers):\n    return 0\n"})
+    wrong_reference = {**capsule_data()["config_data"], "reference_solution": "def find_largest(numbers):\n    return 0\n"}
+    broken = make_capsule(owner, title="Broken", config_data=wrong_reference)
     assert broken.status == CapsuleStatus.DRAFT
 
     response = run_action(staff_client, "publish", [good, broken])

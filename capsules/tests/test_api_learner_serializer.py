@@ -1,4 +1,4 @@
-"""LearnerCapsuleSerializer: what a learner may see of a capsule, per type (DESIGN.md §4).
+"""LearnerCapsuleSerializer: what a learner may see of a capsule, per type.
 
 Every private value is planted with a marker string; none may appear anywhere in the output, and the
 private keys may not appear at all.

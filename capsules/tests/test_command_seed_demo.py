@@ -28,7 +28,7 @@ from capsules.services import capsule_update
 
 # A demo program that runs longer than this is broken (they all finish in well under a second, javac aside).
 RUN_TIMEOUT_SECONDS = 60
-DEBIAN_PYTHON = "/usr/bin/python3"  # DESIGN.md §5: learner code runs on Debian's python, not the venv's
+DEBIAN_PYTHON = "/usr/bin/python3"  # learner code runs on Debian's python, not the venv's
 
 DEMOS = demo_capsules()
 
@@ -244,7 +244,7 @@ def _code_outputs(language: str, code: str, test_calls: list[str], workdir: Path
 
 
 def _normalized(output: str | None) -> str | None:
-    """The judge's default comparison (DESIGN.md §5): line endings and trailing whitespace do not count."""
+    """The judge's default comparison: line endings and trailing whitespace do not count."""
     if output is None:
         return None
     return "\n".join(line.rstrip() for line in output.replace("\r\n", "\n").split("\n")).rstrip()

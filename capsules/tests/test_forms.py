@@ -106,7 +106,7 @@ def test_it_maps_top_level_and_config_paths_onto_their_fields():
     form = CodeCapsuleForm(code_post())
     assert form.is_valid()
     form.capsule_data()
-    add_service_errors(form, 
+    add_service_errors(form,
         {
             "title": "String should have at least 1 character",
             "runtime_config.runtime_tier": "'x' is not a tier for python",
@@ -188,7 +188,9 @@ def test_it_puts_a_hidden_dataset_url_error_on_the_hidden_dataset_field():
     assert form.is_valid()
     form.capsule_data()
 
-    add_service_errors(form, {"config_data.hidden_seed_sql_url": "names seed SQL that is not stored here; include hidden_seed_sql in the record"})
+    add_service_errors(
+        form, {"config_data.hidden_seed_sql_url": "names seed SQL that is not stored here; include hidden_seed_sql in the record"}
+    )
 
     assert form.errors["hidden_seed_sql"] == ["names seed SQL that is not stored here; include hidden_seed_sql in the record"]
 

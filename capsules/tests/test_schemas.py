@@ -23,7 +23,13 @@ def test_it_accepts_a_valid_capsule_of_each_type(capsule_type):
 
 @pytest.mark.parametrize(
     ("language", "tier"),
-    [("python", "sandbox-python"), ("javascript", "sandbox-node"), ("java", "sandbox-jvm"), ("csharp", "sandbox-dotnet"), ("go", "sandbox-go")],
+    [
+        ("python", "sandbox-python"),
+        ("javascript", "sandbox-node"),
+        ("java", "sandbox-jvm"),
+        ("csharp", "sandbox-dotnet"),
+        ("go", "sandbox-go"),
+    ],
 )
 def test_runtime_tier_defaults_from_the_language(language, tier):
     assert parse_capsule(capsule_data(runtime_config={"language": language})).runtime_tier == tier
@@ -125,7 +131,12 @@ class TestLearnerSafeConfig:
         config = capsule_data(capsule_type)["config_data"]
         if capsule_type == "CODE":
             hidden = [t for t in config["test_cases"] if t["is_hidden"]]
-            return [config["reference_solution"]] + [t["test_call"] for t in hidden] + [t["expected_output"] for t in hidden] + [t["description"] for t in hidden]
+            return (
+                [config["reference_solution"]]
+                + [t["test_call"] for t in hidden]
+                + [t["expected_output"] for t in hidden]
+                + [t["description"] for t in hidden]
+            )
         if capsule_type == "DATABASE":
             return [config["reference_solution"], config["seed_sql"], "INSERT INTO"]
         return [t["validation_script"] for t in config["tasks"]] + [t["solution_commands"] for t in config["tasks"]]

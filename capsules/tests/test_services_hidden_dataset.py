@@ -15,8 +15,8 @@ from django.test import Client
 from django.urls import reverse
 
 from capsules.models import Capsule, CapsuleStatus
-from capsules.selectors import capsule_base_dict
 from capsules.seed_sql import seed_sql_name, seed_sql_read, seed_sql_store
+from capsules.selectors import capsule_base_dict
 from capsules.services import capsule_create, capsule_differs_from, capsule_update, capsule_validate, capsule_validate_for_save
 from capsules.tests.samples import capsule_data
 from codecapsule.errors import ValidationFailed
@@ -37,6 +37,7 @@ def older_capsule(creator, *, status: str = CapsuleStatus.PUBLISHED) -> Capsule:
     """A DATABASE capsule as one saved before hidden datasets existed: no hidden dataset, judged and passing."""
     capsule = capsule_create(creator=creator, data=capsule_data("DATABASE"))
     config = {key: value for key, value in capsule.config_data.items() if key != "hidden_seed_sql_url"}
+    assert capsule.validation_report is not None
     report = {key: value for key, value in capsule.validation_report.items() if key not in ("warnings", "hidden_expected_result")}
     Capsule.objects.filter(pk=capsule.pk).update(config_data=config, validation_report=report, status=status)
     capsule.refresh_from_db()

@@ -1,4 +1,4 @@
-"""The one visibility rule (DESIGN.md §4): Capsule.objects.visible_to / visible_q, and the
+"""The one visibility rule: Capsule.objects.visible_to / visible_q, and the
 capsule API reading through it.
 
 A creator reads their own capsules whatever their status; everyone reads published AND public ones; inside a
@@ -7,6 +7,8 @@ and then changed (unpublished, made private, rejected, flagged) is gone for ever
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -17,7 +19,7 @@ from capsules.models import Capsule, HiddenReason, course_hidden_reason
 pytestmark = pytest.mark.django_db
 
 # What became of a capsule that was published and public.
-TAKEN_BACK = {
+TAKEN_BACK: dict[str, dict[str, Any]] = {
     "unpublished (back to draft)": {"status": "draft"},
     "validated again, not published": {"status": "validated"},
     "made private": {"is_public": False},

@@ -101,8 +101,8 @@ def api_views(patterns=None) -> list[type[APIView]]:
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(pattern, URLResolver):
             found += api_views(pattern.url_patterns)
-        elif isinstance(getattr(pattern.callback, "cls", None), type) and issubclass(pattern.callback.cls, APIView):
-            found.append(pattern.callback.cls)
+        elif isinstance(view := getattr(pattern.callback, "cls", None), type) and issubclass(view, APIView):
+            found.append(view)
     return found
 
 

@@ -70,7 +70,7 @@ def snapshot() -> dict[str, list[dict[str, Any]]]:
     """Every backed-up row as a serialized dict (users by username, so their new pks do not matter)."""
     rows = {
         model_label(model): sorted(
-            serializers.serialize("python", model.objects.all(), use_natural_foreign_keys=True), key=lambda r: str(r["pk"])
+            serializers.serialize("python", model._default_manager.all(), use_natural_foreign_keys=True), key=lambda r: str(r["pk"])
         )
         for model in MODELS
     }
@@ -81,7 +81,7 @@ def snapshot() -> dict[str, list[dict[str, Any]]]:
 def wipe() -> None:
     """A fresh machine: none of the backed-up rows, none of the users."""
     for model in reversed(MODELS):
-        model.objects.all().delete()
+        model._default_manager.all().delete()
     User.objects.all().delete()
 
 

@@ -12,7 +12,7 @@ from codecapsule.http import ServiceErrorsForm, render_page_or_fragment, wants_f
 
 def request(**headers: str):
     made = RequestFactory().get("/", headers=headers)
-    made.htmx = HtmxDetails(made)
+    made.htmx = HtmxDetails(made)  # type: ignore[attr-defined]  # as django-htmx's middleware does
     return made
 
 

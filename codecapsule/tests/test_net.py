@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.test import RequestFactory
 
 from codecapsule.net import client_address
 
 
 def request(remote: str, forwarded: str | None = None):
-    extra = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded is not None else {}
+    extra: dict[str, Any] = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded is not None else {}
     return RequestFactory().get("/", REMOTE_ADDR=remote, **extra)
 
 

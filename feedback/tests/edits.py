@@ -1,7 +1,9 @@
-"""Handmade CreatorEdit, NetCorrection and GenerationJob rows for the analysis, API and dashboard tests (placed in time, typed, attributed)."""
+"""Handmade CreatorEdit, NetCorrection and GenerationJob rows for the analysis, API and dashboard tests
+(placed in time, typed, attributed)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -69,7 +71,7 @@ def make_correction(
     )
 
 
-def make_job(creator: Any, *, steps: list[dict[str, Any]] = (), created_ago: timedelta | None = None, **fields: Any) -> GenerationJob:
+def make_job(creator: Any, *, steps: Sequence[dict[str, Any]] = (), created_ago: timedelta | None = None, **fields: Any) -> GenerationJob:
     """A handmade GenerationJob with AgentSteps in order (created_at is auto_now_add: moved afterwards)."""
     values = {"capsule_type": "CODE", "language": "python", "difficulty": "easy", "prompt": "count words", "provider": "catalog"}
     job = GenerationJob.objects.create(creator=creator, **{**values, **fields})

@@ -109,7 +109,9 @@ def test_the_edit_type_filters_offer_test_visibility(staff_client, edits):
 
 def test_net_corrections_are_listed_filtered_by_type_and_read_only(staff_client, owner, make_capsule):
     capsule = make_capsule(owner)
-    make_correction(capsule, edit_type=EditType.VISIBILITY, field_path="config_data.test_cases[1].is_hidden", original=True, corrected=False)
+    make_correction(
+        capsule, edit_type=EditType.VISIBILITY, field_path="config_data.test_cases[1].is_hidden", original=True, corrected=False
+    )
     make_correction(capsule, edit_type=EditType.STATEMENT_REWRITE, field_path="title", original="AI title", corrected="Kept title")
     changelist = reverse("admin:feedback_netcorrection_changelist")
 

@@ -38,7 +38,8 @@ def poll_until_finished(job: FineTuneJob, *, limit: int = 10) -> FineTuneJob:
 
 def finished_job(**fields) -> FineTuneJob:
     values = {"provider": "openai", "provider_job_id": "ftjob-old", "training_file_id": "file-old", "base_model": "gpt-4o-mini-2024-07-18",
-              "status": FineTuneStatus.SUCCEEDED, "fine_tuned_model": "ft:gpt-4o-mini-2024-07-18:codecapsule-coder::old", "examples": 12, **fields}  # fmt: skip
+              "status": FineTuneStatus.SUCCEEDED, "fine_tuned_model": "ft:gpt-4o-mini-2024-07-18:codecapsule-coder::old",
+              "examples": 12, **fields}  # fmt: skip
     return FineTuneJob.objects.create(**values)
 
 

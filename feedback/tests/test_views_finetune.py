@@ -3,7 +3,6 @@ model for the Coder; everyone else gets 403. And the dashboard's fine-tuning pan
 
 from __future__ import annotations
 
-
 import pytest
 from django.template.loader import render_to_string
 from django.test import Client
@@ -36,7 +35,8 @@ def started(staff) -> FineTuneJob:
 def succeeded_job(**fields) -> FineTuneJob:
     values = {"provider": "openai", "provider_job_id": "ftjob-done", "training_file_id": "file-1", "base_model": "gpt-4o-mini-2024-07-18",
               "status": FineTuneStatus.SUCCEEDED, "fine_tuned_model": "ft:gpt-4o-mini-2024-07-18:codecapsule-coder::done", "examples": 12,
-              "events": [{"id": "ev-1", "created_at": 1700000000, "level": "info", "message": "The job has successfully completed"}]}  # fmt: skip
+              "events": [{"id": "ev-1", "created_at": 1700000000, "level": "info",
+                          "message": "The job has successfully completed"}]}  # fmt: skip
     return FineTuneJob.objects.create(**{**values, **fields})
 
 

@@ -11,15 +11,16 @@ languages/, difficulty/) and coder.user.md (the idea, the request, the failure h
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from generation.agents.base import AgentCall, FailedAttempt, GenerationRequest, call_from_result
 from generation.agents.schemas import DRAFT_MODELS
 from generation.llm import LLMClient
+from generation.llm.config import Agent
 from generation.models import AgentName
 from generation.prompts import render, rules_for
 
-AGENT = AgentName.CODER.value
+AGENT = cast(Agent, AgentName.CODER.value)  # the LLM settings' agent names are AgentName's values
 
 
 def messages_for(request: GenerationRequest, idea: Mapping[str, Any], history: Sequence[FailedAttempt] = ()) -> list[dict[str, str]]:

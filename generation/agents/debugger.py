@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from generation.agents.base import AgentCall, FailedAttempt, GenerationRequest, call_from_result
 from generation.agents.coder import size_of
 from generation.agents.schemas import FIX_MODELS, draft_from_capsule_data
 from generation.llm import LLMClient
+from generation.llm.config import Agent
 from generation.models import AgentName
 from generation.prompts import render, rules_for
 
-AGENT = AgentName.DEBUGGER.value
+AGENT = cast(Agent, AgentName.DEBUGGER.value)  # the LLM settings' agent names are AgentName's values
 
 # Failing checks shown in full; more would mostly repeat the same mistake and cost tokens.
 MAX_FAILING_TESTS_SHOWN = 3

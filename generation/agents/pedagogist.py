@@ -6,13 +6,16 @@ pedagogist.user.md (the request, and the creator's existing titles to avoid).
 
 from __future__ import annotations
 
+from typing import cast
+
 from generation.agents.base import AgentCall, GenerationRequest, call_from_result
 from generation.agents.schemas import CapsuleIdea
 from generation.llm import LLMClient
+from generation.llm.config import Agent
 from generation.models import AgentName
 from generation.prompts import render, rules_for
 
-AGENT = AgentName.PEDAGOGIST.value
+AGENT = cast(Agent, AgentName.PEDAGOGIST.value)  # the LLM settings' agent names are AgentName's values
 # The creator's most recent titles shown as "already taken": enough to avoid repeats, short enough for a prompt.
 AVOID_TITLES_SHOWN = 30
 

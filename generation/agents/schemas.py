@@ -178,7 +178,7 @@ def draft_from_capsule_data(data: Mapping[str, Any]) -> Draft:
     """
     capsule_type = str(data.get("capsule_type", ""))
     config = dict(data.get("config_data") or {})
-    common = {
+    common: dict[str, Any] = {
         "title": str(data.get("title", "")),
         "problem_statement_md": str(data.get("problem_statement_md", "")),
         "hints": [str(hint) for hint in config.get("hints", [])],

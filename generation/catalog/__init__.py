@@ -257,7 +257,7 @@ def pick_blueprint(*, capsule_type: str, language: str, difficulty: str, prompt:
     Raises ValueError for a type/language/difficulty the creation form does not allow, and NoCatalogMatch (a
     LookupError, carrying the closest exercises as suggestions) when no blueprint fits the prompt's topic.
     """
-    request = dict(capsule_type=capsule_type, language=language, difficulty=difficulty, prompt=prompt)
+    request: dict[str, Any] = dict(capsule_type=capsule_type, language=language, difficulty=difficulty, prompt=prompt)
     fitting = fitting_blueprints(**request, exclude_titles=exclude_titles)
     if not fitting:
         raise NoCatalogMatch(no_match_message(prompt, language), closest_blueprints(**request))

@@ -162,7 +162,7 @@ class LLMClient:
         purpose: Purpose,
         mode: Mode,
         model: str,
-        messages: list[Message],
+        messages: Sequence[Message],
         response_model: type[T],
         options: dict[str, Any],
     ) -> tuple[LLMExchange, T | None]:
@@ -217,7 +217,8 @@ class LLMClient:
             )
             return done(error, attempts=attempts, raw_text=raw.http_response.text), None
 
-        content = message.get("content") if isinstance(message.get("content"), str) else ""
+        raw_content = message.get("content")
+        content = raw_content if isinstance(raw_content, str) else ""
         refusal = message.get("refusal")
         finish_reason = choice.get("finish_reason")
         usage = _usage_of(data.get("usage"))
@@ -259,7 +260,7 @@ class LLMClient:
         status = getattr(exc, "status_code", None)
         if isinstance(exc, openai.APITimeoutError):
             timeout = self.sdk.timeout
-            seconds = timeout.read if hasattr(timeout, "read") else timeout
+            seconds = getattr(timeout, "read", timeout)  # an httpx.Timeout, or a number of seconds
             return LLMError(LLMErrorKind.TIMEOUT, f"no answer within {seconds} s (per request, after the retries)")
         if isinstance(exc, openai.APIConnectionError):
             return LLMError(LLMErrorKind.CONNECTION, f"could not reach the LLM server at {self.sdk.base_url}")
@@ -292,7 +293,7 @@ _ANSWERED_KINDS = _REPAIRABLE_KINDS | {LLMErrorKind.REFUSAL, LLMErrorKind.LENGTH
 # --- Helpers ----------------------------------------------------------------------------------------------------
 
 
-def _prepare(messages: Sequence[Message], response_model: type[pydantic.BaseModel], mode: Mode) -> list[Message]:
+def _prepare(messages: Sequence[Message], response_model: type[pydantic.BaseModel], mode: Mode) -> list[dict[str, Any]]:
     """The messages to send. JSON mode carries the schema in the system message (merged into the first one)."""
     prepared = [dict(message) for message in messages]
     if mode == "structured":

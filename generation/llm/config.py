@@ -35,7 +35,7 @@ def network_llm_configured() -> bool:
 
 # Model overrides: functions agent → model name or None, consulted by model_for before the settings. Another app
 # registers one in its AppConfig.ready() (feedback: a fine-tuned model chosen as the Coder's), so generation
-# never imports it (DESIGN.md §1).
+# never imports it (README, "Where the code lives").
 ModelOverride = Callable[[Agent], "str | None"]
 _model_overrides: list[ModelOverride] = []
 

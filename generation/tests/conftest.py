@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
-
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +25,7 @@ def _tasks_run_synchronously(monkeypatch) -> None:
 
 
 # A judge report of a draft whose reference solution prints the wrong thing (judges.reports.ValidationReport).
-WRONG_OUTPUT_REPORT = {
+WRONG_OUTPUT_REPORT: dict[str, Any] = {
     "passed": False,
     "category": "wrong_output",
     "message": "The reference solution fails test 2 (two words): expected 2, got 3.",
@@ -54,7 +55,7 @@ def make_job(db):
 
     from generation.models import AgentStep, GenerationJob
 
-    def make(creator, *, steps: list[dict] = (), created_ago: timedelta | None = None, **fields) -> GenerationJob:
+    def make(creator, *, steps: Sequence[dict] = (), created_ago: timedelta | None = None, **fields) -> GenerationJob:
         values = {"capsule_type": "CODE", "language": "python", "difficulty": "easy", "prompt": "count words",
                   "provider": "catalog", **fields}  # fmt: skip
         job = GenerationJob.objects.create(creator=creator, **values)

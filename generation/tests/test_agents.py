@@ -186,7 +186,10 @@ def test_the_debugger_prompt_shows_the_failing_call_expected_actual_stderr_and_m
         "category": "runtime_error",
         "message": "The reference solution fails test 2 (empty text): print(count_words(\"\")) — exited with status 1",
         "tests": [
-            {"index": 0, "description": "two words", "call": "print(count_words('a b'))", "expected": "2\n", "actual": "2\n", "verdict": "AC"},
+            {
+                "index": 0, "description": "two words", "call": "print(count_words('a b'))", "expected": "2\n", "actual": "2\n",
+                "verdict": "AC",
+            },
             {
                 "index": 1, "description": "empty text", "call": 'print(count_words(""))', "expected": "0\n", "actual": "",
                 "verdict": "RE", "is_hidden": True, "stderr": "IndexError: list index out of range",
@@ -251,7 +254,9 @@ def test_the_debugger_prompt_shows_terminal_task_outcomes():
         "passed": False,
         "category": "task_already_passing",
         "message": "Task make-folders's check already passes before its solution runs.",
-        "tasks": [{"task_id": "make-folders", "failed_before": False, "passed_after": True, "output_before": "pass", "output_after": "pass"}],
+        "tasks": [
+            {"task_id": "make-folders", "failed_before": False, "passed_after": True, "output_before": "pass", "output_after": "pass"}
+        ],
     }
 
     user = debugger.messages_for(request("TERMINAL", "bash"), IDEA, blueprint.capsule_data(), report)[1]["content"]

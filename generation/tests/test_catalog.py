@@ -20,13 +20,13 @@ import yaml
 import judges
 from capsules.schemas import LANGUAGES_BY_TYPE, parse_capsule
 from generation import catalog
-from generation.catalog import loader
 from generation.catalog import (
     DIFFICULTIES,
     Blueprint,
     CatalogError,
     blueprint_by_title,
     catalog_blueprints,
+    loader,
     pick_blueprint,
     rank_blueprints,
     terms_of,
@@ -157,7 +157,8 @@ def test_a_broken_blueprint_fails_loudly_when_the_catalog_loads(fresh_catalog, m
     write_exercise(tmp_path, "python/01-count-words.yaml", broken)
     monkeypatch.setattr(loader, "EXERCISES_DIR", tmp_path)
 
-    with pytest.raises(CatalogError, match=r"python/01-count-words\.yaml \('Count the words in a sentence'\): config_data\.reference_solution: Field required"):
+    message = r"python/01-count-words\.yaml \('Count the words in a sentence'\): config_data\.reference_solution: Field required"
+    with pytest.raises(CatalogError, match=message):
         catalog_blueprints()
 
 
@@ -195,7 +196,10 @@ def test_multi_line_code_keeps_its_tabs_and_final_newline():
         (lambda raw: raw.pop("difficulty"), r"difficulty: Field required"),
         (lambda raw: raw.__setitem__("topic", ["typo"]), r"topic: Extra inputs are not permitted"),
         (lambda raw: raw["config_data"]["test_cases"][1].pop("test_call"), r"config_data\.test_cases\[1\]\.test_call: Field required"),
-        (lambda raw: raw["runtime_config"].__setitem__("language", "javascript"), r"runtime_config\.language: 'javascript' does not belong in python/"),
+        (
+            lambda raw: raw["runtime_config"].__setitem__("language", "javascript"),
+            r"runtime_config\.language: 'javascript' does not belong in python/",
+        ),
     ],
     ids=["empty concepts", "blank topic", "idea with a title", "no difficulty", "unknown key", "test without call", "wrong directory"],
 )
@@ -204,7 +208,9 @@ def test_a_bad_exercise_file_is_reported_with_its_name_and_field_path(tmp_path, 
     change(raw)
     write_exercise(tmp_path, "python/01-count-words.yaml", raw)
 
-    with pytest.raises(CatalogError, match=r"catalog exercise python/01-count-words\.yaml \('Count the words in a sentence'\): .*" + reported):
+    with pytest.raises(
+        CatalogError, match=r"catalog exercise python/01-count-words\.yaml \('Count the words in a sentence'\): .*" + reported
+    ):
         load_exercises(tmp_path)
 
 
@@ -275,27 +281,75 @@ WRONG_QUERIES: dict[str, dict[str, str]] = {
         "no filter": "SELECT title, release_year, rating FROM movies ORDER BY release_year DESC, rating DESC LIMIT 3;",
     },
     "Headcount and average salary per department": {
-        "inner join": "SELECT d.name AS department, COUNT(e.id) AS headcount, ROUND(AVG(e.salary)) AS average_salary FROM departments AS d JOIN employees AS e ON e.department_id = d.id GROUP BY d.id, d.name ORDER BY headcount DESC, department;",
-        "COUNT(*)": "SELECT d.name AS department, COUNT(*) AS headcount, ROUND(AVG(e.salary)) AS average_salary FROM departments AS d LEFT JOIN employees AS e ON e.department_id = d.id GROUP BY d.id, d.name ORDER BY headcount DESC, department;",
-        "no ROUND": "SELECT d.name AS department, COUNT(e.id) AS headcount, AVG(e.salary) AS average_salary FROM departments AS d LEFT JOIN employees AS e ON e.department_id = d.id GROUP BY d.id, d.name ORDER BY headcount DESC, department;",
-        "no name tie-break": "SELECT d.name AS department, COUNT(e.id) AS headcount, ROUND(AVG(e.salary)) AS average_salary FROM departments AS d LEFT JOIN employees AS e ON e.department_id = d.id GROUP BY d.id, d.name ORDER BY headcount DESC;",
+        "inner join": (
+            "SELECT d.name AS department, COUNT(e.id) AS headcount, ROUND(AVG(e.salary)) AS average_salary FROM departments AS d"
+            " JOIN employees AS e ON e.department_id = d.id GROUP BY d.id, d.name ORDER BY headcount DESC, department;"
+        ),
+        "COUNT(*)": (
+            "SELECT d.name AS department, COUNT(*) AS headcount, ROUND(AVG(e.salary)) AS average_salary"
+            " FROM departments AS d LEFT JOIN employees AS e ON e.department_id = d.id GROUP BY d.id, d.name"
+            " ORDER BY headcount DESC, department;"
+        ),
+        "no ROUND": (
+            "SELECT d.name AS department, COUNT(e.id) AS headcount, AVG(e.salary) AS average_salary FROM departments AS d"
+            " LEFT JOIN employees AS e ON e.department_id = d.id GROUP BY d.id, d.name ORDER BY headcount DESC, department;"
+        ),
+        "no name tie-break": (
+            "SELECT d.name AS department, COUNT(e.id) AS headcount, ROUND(AVG(e.salary)) AS average_salary"
+            " FROM departments AS d LEFT JOIN employees AS e ON e.department_id = d.id GROUP BY d.id, d.name ORDER BY headcount DESC;"
+        ),
     },
     "Members who never borrowed a book": {
         "no ORDER BY": "SELECT m.name, m.joined_on FROM members AS m LEFT JOIN loans AS l ON l.member_id = m.id WHERE l.id IS NULL;",
-        "sorted by name": "SELECT m.name, m.joined_on FROM members AS m LEFT JOIN loans AS l ON l.member_id = m.id WHERE l.id IS NULL ORDER BY m.name;",
+        "sorted by name": (
+            "SELECT m.name, m.joined_on FROM members AS m LEFT JOIN loans AS l ON l.member_id = m.id WHERE l.id IS NULL"
+            " ORDER BY m.name;"
+        ),
         "loan ids for member ids": "SELECT name, joined_on FROM members WHERE id NOT IN (SELECT id FROM loans) ORDER BY joined_on;",
-        "no open loan": "SELECT m.name, m.joined_on FROM members AS m LEFT JOIN loans AS l ON l.member_id = m.id AND l.returned_on IS NULL WHERE l.id IS NULL ORDER BY m.joined_on;",
+        "no open loan": (
+            "SELECT m.name, m.joined_on FROM members AS m LEFT JOIN loans AS l ON l.member_id = m.id AND l.returned_on IS NULL"
+            " WHERE l.id IS NULL ORDER BY m.joined_on;"
+        ),
     },
     "Running total of daily sales per store": {
-        "no PARTITION BY": "WITH daily AS (SELECT store_id, sold_on, SUM(amount_cents) AS day_total FROM sales GROUP BY store_id, sold_on) SELECT st.city, d.sold_on, d.day_total, SUM(d.day_total) OVER (ORDER BY d.sold_on) AS running_total FROM daily AS d JOIN stores AS st ON st.id = d.store_id ORDER BY st.city, d.sold_on;",
-        "sorted by store id": "WITH daily AS (SELECT store_id, sold_on, SUM(amount_cents) AS day_total FROM sales GROUP BY store_id, sold_on) SELECT st.city, d.sold_on, d.day_total, SUM(d.day_total) OVER (PARTITION BY d.store_id ORDER BY d.sold_on) AS running_total FROM daily AS d JOIN stores AS st ON st.id = d.store_id ORDER BY d.store_id, d.sold_on;",
-        "sales not added up per day": "SELECT st.city, s.sold_on, s.amount_cents AS day_total, SUM(s.amount_cents) OVER (PARTITION BY s.store_id ORDER BY s.sold_on) AS running_total FROM sales AS s JOIN stores AS st ON st.id = s.store_id ORDER BY st.city, s.sold_on;",
+        "no PARTITION BY": (
+            "WITH daily AS (SELECT store_id, sold_on, SUM(amount_cents) AS day_total FROM sales GROUP BY store_id, sold_on)"
+            " SELECT st.city, d.sold_on, d.day_total, SUM(d.day_total) OVER (ORDER BY d.sold_on) AS running_total FROM daily AS d"
+            " JOIN stores AS st ON st.id = d.store_id ORDER BY st.city, d.sold_on;"
+        ),
+        "sorted by store id": (
+            "WITH daily AS (SELECT store_id, sold_on, SUM(amount_cents) AS day_total FROM sales GROUP BY store_id, sold_on)"
+            " SELECT st.city, d.sold_on, d.day_total, SUM(d.day_total) OVER (PARTITION BY d.store_id"
+            " ORDER BY d.sold_on) AS running_total FROM daily AS d JOIN stores AS st ON st.id = d.store_id"
+            " ORDER BY d.store_id, d.sold_on;"
+        ),
+        "sales not added up per day": (
+            "SELECT st.city, s.sold_on, s.amount_cents AS day_total, SUM(s.amount_cents) OVER (PARTITION BY s.store_id"
+            " ORDER BY s.sold_on) AS running_total FROM sales AS s JOIN stores AS st ON st.id = s.store_id ORDER BY st.city, s.sold_on;"
+        ),
     },
     "Top earners in every department": {
-        "GROUP BY with MAX": "SELECT d.name AS department, e.name, MAX(e.salary) AS salary FROM employees AS e JOIN departments AS d ON d.id = e.department_id GROUP BY d.id ORDER BY department, e.name;",
-        "ROW_NUMBER": "SELECT department, name, salary FROM (SELECT d.name AS department, e.name, e.salary, ROW_NUMBER() OVER (PARTITION BY e.department_id ORDER BY e.salary DESC) AS r FROM employees AS e JOIN departments AS d ON d.id = e.department_id) WHERE r = 1 ORDER BY department, name;",
-        "no PARTITION BY": "SELECT department, name, salary FROM (SELECT d.name AS department, e.name, e.salary, RANK() OVER (ORDER BY e.salary DESC) AS r FROM employees AS e JOIN departments AS d ON d.id = e.department_id) WHERE r = 1 ORDER BY department, name;",
-        "no name tie-break": "SELECT department, name, salary FROM (SELECT d.name AS department, e.name, e.salary, RANK() OVER (PARTITION BY e.department_id ORDER BY e.salary DESC) AS r FROM employees AS e JOIN departments AS d ON d.id = e.department_id) WHERE r = 1 ORDER BY department;",
+        "GROUP BY with MAX": (
+            "SELECT d.name AS department, e.name, MAX(e.salary) AS salary FROM employees AS e"
+            " JOIN departments AS d ON d.id = e.department_id GROUP BY d.id ORDER BY department, e.name;"
+        ),
+        "ROW_NUMBER": (
+            "SELECT department, name, salary"
+            " FROM (SELECT d.name AS department, e.name, e.salary, ROW_NUMBER() OVER (PARTITION BY e.department_id"
+            " ORDER BY e.salary DESC) AS r FROM employees AS e JOIN departments AS d ON d.id = e.department_id) WHERE r = 1"
+            " ORDER BY department, name;"
+        ),
+        "no PARTITION BY": (
+            "SELECT department, name, salary"
+            " FROM (SELECT d.name AS department, e.name, e.salary, RANK() OVER (ORDER BY e.salary DESC) AS r FROM employees AS e"
+            " JOIN departments AS d ON d.id = e.department_id) WHERE r = 1 ORDER BY department, name;"
+        ),
+        "no name tie-break": (
+            "SELECT department, name, salary"
+            " FROM (SELECT d.name AS department, e.name, e.salary, RANK() OVER (PARTITION BY e.department_id"
+            " ORDER BY e.salary DESC) AS r FROM employees AS e JOIN departments AS d ON d.id = e.department_id) WHERE r = 1"
+            " ORDER BY department;"
+        ),
     },
 }
 
@@ -314,7 +368,9 @@ def test_every_database_blueprints_hidden_dataset_fails_the_typical_wrong_querie
 
     reference, *answers = batch.results
     assert reference.ok and reference.row_count > 0, reference.error
-    passing = [name for name, answer in zip(wrong, answers) if answer.ok and results_match(expected=reference, actual=answer).matches]
+    passing = [
+        name for name, answer in zip(wrong, answers, strict=True) if answer.ok and results_match(expected=reference, actual=answer).matches
+    ]
     assert passing == [], f"wrong queries that pass on the hidden dataset: {passing}"
 
 

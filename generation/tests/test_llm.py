@@ -118,7 +118,7 @@ def test_each_agent_uses_its_own_model(fake, settings):
 
 def test_an_unknown_agent_is_rejected(fake):
     with pytest.raises(ValueError, match="unknown agent"):
-        get_llm_client(agent="poet")  # type: ignore[arg-type]
+        get_llm_client(agent="poet")
 
 
 # --- malformed output and the one repair ------------------------------------------------------------------------
@@ -381,7 +381,7 @@ def test_it_reports_bad_request_when_json_mode_is_rejected_too(fake):
     assert result.error.kind is LLMErrorKind.BAD_REQUEST and result.error.status_code == 400
     assert too_long in result.error.message
     assert [e.purpose for e in result.exchanges] == ["first", "fallback"]
-    assert llm_client_module._NO_STRUCTURED_OUTPUTS == set()  # not mistaken for a server without json_schema
+    assert set() == llm_client_module._NO_STRUCTURED_OUTPUTS  # not mistaken for a server without json_schema
 
 
 # --- providers --------------------------------------------------------------------------------------------------

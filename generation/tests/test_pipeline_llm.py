@@ -58,7 +58,8 @@ def hanging_draft(reference: str) -> dict[str, Any]:
     """A draft with 10 tests whose reference never returns (a busy loop or a long sleep)."""
     draft = code_draft(reference=reference)
     draft["test_cases"] += [
-        {"description": f"more numbers {n}", "test_call": f"print(add({n}, {n + 1}))", "expected_output": f"{2 * n + 1}\n", "is_hidden": True}
+        {"description": f"more numbers {n}", "test_call": f"print(add({n}, {n + 1}))",
+         "expected_output": f"{2 * n + 1}\n", "is_hidden": True}
         for n in range(1, 7)
     ]  # fmt: skip
     return draft

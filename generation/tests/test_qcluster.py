@@ -128,7 +128,7 @@ def cluster_database(tmp_path, monkeypatch) -> Iterator[str]:
 
     monkeypatch.setattr(Conf, "SYNC", False)  # undo conftest's sync mode: the real cluster runs the task
     monkeypatch.setattr(Conf, "ORM", "default")
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():  # type: ignore[attr-defined]  # SQLite's only
         db_file = tmp_path / "qcluster.sqlite3"
         url = f"sqlite:///{db_file}"
         run_manage(cluster_environment(url, tmp_path), "migrate", "--noinput", timeout=MIGRATE_TIMEOUT)

@@ -40,7 +40,9 @@ def progress_section(html: str) -> str:
 
 
 def fingerprint(html: str) -> str:
-    return re.search(r"\?v=([0-9a-f]+)", html).group(1)
+    match = re.search(r"\?v=([0-9a-f]+)", html)
+    assert match, "no fingerprint"
+    return match.group(1)
 
 
 # --- Access ----------------------------------------------------------------------------------------------

@@ -30,7 +30,8 @@ CODE capsules — languages: python, javascript, java, go, csharp, bash
   time or memory; the tests it never started are NR). A job holds everything its output may show: callers
   that must keep tests hidden run them in a job of their own (judges/grading.py).
 
-DATABASE capsules — dialects: sqlite (in the sandbox); postgresql (JUDGE_POSTGRES_URL: a throwaway database and role per run, see sql_postgres.py)
+DATABASE capsules — dialects: sqlite (in the sandbox); postgresql (JUDGE_POSTGRES_URL: a throwaway database
+and role per run, see sql_postgres.py)
 
     run_sql(dialect, seed_sql, query, limits=None) -> SqlResult
     run_sql_batch(dialect, seed_sql, [query, ...], limits=None) -> SqlBatchResult  # seeds once, fresh copy per query
@@ -160,7 +161,13 @@ def run_code_tests(
 
 
 def run_sql_batch(
-    dialect: str, seed_sql: str, queries: Sequence[str], limits: Limits | None = None, *, box: Sandbox | None = None, budget: Budget = NO_BUDGET
+    dialect: str,
+    seed_sql: str,
+    queries: Sequence[str],
+    limits: Limits | None = None,
+    *,
+    box: Sandbox | None = None,
+    budget: Budget = NO_BUDGET,
 ) -> SqlBatchResult:
     """Seed a fresh database of `dialect` once and run each query on its own copy of it. `box`: a slot held by
     the caller (SQLite runs in its sandbox; PostgreSQL runs hold a slot too, bounding the judge's work)."""

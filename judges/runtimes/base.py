@@ -400,7 +400,12 @@ def classify(
     if sig == signal.SIGXFSZ or (report["exit_code"] not in (0, None) and _wrote_too_large_a_file(report["exit_code"], stderr)):
         return Verdict.OLE, f"The program tried to write a file larger than {limits.file_size_mb} MB.", stdout, stderr
     if report.get("oom_killed", oom_killed and sig == signal.SIGKILL and not report["timed_out"]):
-        return Verdict.MLE, f"The program and its processes used more than {limits.job_memory_mb} MB of memory together and were stopped.", stdout, stderr
+        return (
+            Verdict.MLE,
+            f"The program and its processes used more than {limits.job_memory_mb} MB of memory together and were stopped.",
+            stdout,
+            stderr,
+        )
     if report["timed_out"] and report.get("budget_cut"):
         return Verdict.TLE, "The attempt's time budget ran out while this test ran, so it was stopped.", stdout, stderr
     if report["timed_out"]:
@@ -409,7 +414,13 @@ def classify(
     if sig == signal.SIGXCPU or cpu_killed or report["cpu"] > limits.cpu_seconds:
         return Verdict.TLE, f"The program used more than {limits.cpu_seconds:g} s of CPU time.", stdout, stderr
     if report.get("memory_error") or any(marker in stderr for marker in memory_markers):
-        return Verdict.MLE, f"The program ran out of memory (limit {limits.address_space_mb} MB of address space, {limits.heap_mb} MB of heap where the runtime has one).", stdout, stderr
+        return (
+            Verdict.MLE,
+            f"The program ran out of memory (limit {limits.address_space_mb} MB of address space, "
+            f"{limits.heap_mb} MB of heap where the runtime has one).",
+            stdout,
+            stderr,
+        )
     if report.get("spawn_failed"):
         return Verdict.RE, "The program could not be started.", stdout, stderr
     if sig is not None:
@@ -535,12 +546,18 @@ class CodeRuntime:
         directories = [""] if len(programs) == 1 else [f"program-{number}" for number in range(len(programs))]
         job["programs"] = [
             {"dir": directory, **self.program(box, source, tests, limits, directory)}
-            for directory, (source, tests) in zip(directories, programs)
+            for directory, (source, tests) in zip(directories, programs, strict=True)
         ]
         return job
 
     def run(
-        self, source: str, tests: Sequence[TestSpec], limits: Limits | None = None, *, box: Sandbox | None = None, budget: Budget = NO_BUDGET
+        self,
+        source: str,
+        tests: Sequence[TestSpec],
+        limits: Limits | None = None,
+        *,
+        box: Sandbox | None = None,
+        budget: Budget = NO_BUDGET,
     ) -> JobResult:
         """Compile `source` once and run every test, in one sandbox job. `box`: an open Sandbox (a slot) to use."""
         return self.run_many([(source, tests)], limits, box=box, budget=budget)[0]
@@ -565,7 +582,11 @@ class CodeRuntime:
         total_tests = sum(len(tests) for _, tests in programs)
         with open_sandbox(box, limits) as box:
             job = self.build_job(box, programs, limits, budget)
-            compiles = sum(1 for program in job["programs"] if program.get("compile") or program.get("compiled") or program.get("runner", {}).get("compiles"))
+            compiles = sum(
+                1
+                for program in job["programs"]
+                if program.get("compile") or program.get("compiled") or program.get("runner", {}).get("compiles")
+            )
             compiles += len(programs) if self.mode == "python" else 0
             outcome = run_harness(box, job, runs=total_tests, compiles=compiles)
         wall = round(time.monotonic() - started, 4)
@@ -591,7 +612,8 @@ class CodeRuntime:
                 for index, spec in enumerate(tests)
             ]
         return JobResult(
-            language=self.language, compile=compiled, tests=results, wall_seconds=wall, sandboxed=outcome.run.sandboxed, stopped=outcome.stopped
+            language=self.language, compile=compiled, tests=results, wall_seconds=wall,
+            sandboxed=outcome.run.sandboxed, stopped=outcome.stopped,
         )  # fmt: skip
 
 

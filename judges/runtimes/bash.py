@@ -133,9 +133,9 @@ def shell_step(outcome: HarnessOutcome, position: int, limits: Limits, *, index:
     the job never reached comes back with the job's reason (TLE when the session ran out of time)."""
     report = outcome.run_report(position)
     if report is None:
-        verdict, reason = outcome.missing()
+        missing_verdict, reason = outcome.missing()
         return StepResult(
-            index=index, verdict=verdict, exit_code=None, signal=None, signal_name=None, stdout="", stderr="",
+            index=index, verdict=missing_verdict, exit_code=None, signal=None, signal_name=None, stdout="", stderr="",
             stdout_truncated=False, stderr_truncated=False, cpu_seconds=0.0, wall_seconds=0.0, message=f"Not run: {reason}.",
         )  # fmt: skip
     verdict, message, stdout, stderr = classify(report, limits, memory_markers=MEMORY_MARKERS, oom_killed=outcome.run.oom_killed)
@@ -173,13 +173,16 @@ def run_shell_session(
     limits = box.limits if box is not None else (limits or limits_for("bash"))
     started = time.monotonic()
     # The setup stops at its first failing command (`set -e`): a half-prepared workspace is a failed setup.
-    scripts: list[str | Check] = ([f"set -e\n{setup_script}"] if setup_script.strip() else []) + list(steps)
+    setup_steps: list[str | Check] = [f"set -e\n{setup_script}"] if setup_script.strip() else []
+    scripts = setup_steps + list(steps)
     with open_sandbox(box, limits) as box:
         outcome = run_session_job(box, [session_run(step) for step in scripts], budget=budget)
     first_step = 1 if setup_script.strip() else 0
     results = [shell_step(outcome, position, limits, index=position - first_step) for position in range(len(scripts))]
     setup = results.pop(0) if setup_script.strip() else None
-    return ShellSessionResult(setup=setup, steps=results, wall_seconds=round(time.monotonic() - started, 4), sandboxed=outcome.run.sandboxed)
+    return ShellSessionResult(
+        setup=setup, steps=results, wall_seconds=round(time.monotonic() - started, 4), sandboxed=outcome.run.sandboxed
+    )
 
 
 def run_session_job(box: Sandbox, runs: list[dict[str, Any]], *, budget: Budget = NO_BUDGET) -> HarnessOutcome:

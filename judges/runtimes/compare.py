@@ -1,4 +1,4 @@
-"""Comparing a program's output with the expected output (DESIGN.md §5).
+"""Comparing a program's output with the expected output.
 
 Three modes, chosen per test (TestSpec.compare):
 
@@ -39,7 +39,9 @@ def normalize(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.split("\n")).rstrip()
 
 
-def compare_output(actual: str, expected: str, mode: CompareMode | str = CompareMode.TRIM, tolerance: float = DEFAULT_TOLERANCE) -> Comparison:
+def compare_output(
+    actual: str, expected: str, mode: CompareMode | str = CompareMode.TRIM, tolerance: float = DEFAULT_TOLERANCE
+) -> Comparison:
     mode = CompareMode(mode)
     if mode is CompareMode.EXACT:
         if actual == expected:
@@ -54,18 +56,19 @@ def compare_output(actual: str, expected: str, mode: CompareMode | str = Compare
 
 
 def _first_difference(actual_lines: list[str], expected_lines: list[str]) -> str:
-    for number, (got, want) in enumerate(zip(actual_lines, expected_lines), start=1):
+    for number, (got, want) in enumerate(zip(actual_lines, expected_lines, strict=False), start=1):
         if got != want:
             return f"line {number}: expected {_clip(want)!r}, got {_clip(got)!r}"
     if len(actual_lines) < len(expected_lines):
-        return f"the output stops after {len(actual_lines)} line(s); line {len(actual_lines) + 1} should be {_clip(expected_lines[len(actual_lines)])!r}"
+        missing = expected_lines[len(actual_lines)]
+        return f"the output stops after {len(actual_lines)} line(s); line {len(actual_lines) + 1} should be {_clip(missing)!r}"
     if len(actual_lines) > len(expected_lines):
         return f"the output has extra line(s) from line {len(expected_lines) + 1}: {_clip(actual_lines[len(expected_lines)])!r}"
     return "the output differs in line endings or trailing whitespace"
 
 
 def _compare_numeric(actual: list[str], expected: list[str], tolerance: float) -> Comparison:
-    for position, (got, want) in enumerate(zip(actual, expected), start=1):
+    for position, (got, want) in enumerate(zip(actual, expected, strict=False), start=1):
         if got == want:
             continue
         a, b = _number(got), _number(want)

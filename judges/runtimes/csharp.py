@@ -33,7 +33,9 @@ MAIN_CLASS = "CapsuleMain"
 
 def generated_main(tests: Sequence[TestSpec]) -> str:
     cases = "\n".join(f"            case {index}: Test{index}(); break;" for index in range(len(tests)))
-    methods = "\n".join(f"    // test {index + 1}\n    static void Test{index}() {{\n{test.test_call}\n    }}\n" for index, test in enumerate(tests))
+    methods = "\n".join(
+        f"    // test {index + 1}\n    static void Test{index}() {{\n{test.test_call}\n    }}\n" for index, test in enumerate(tests)
+    )
     return (
         "using System;\nusing System.Collections.Generic;\nusing System.Linq;\nusing System.Text;\n\n"
         f"public static class {MAIN_CLASS} {{\n"

@@ -49,10 +49,11 @@ Job
               the cwd of the program's steps and is removed after its last run; `files` {relative path:
               text or bytes} are written there first; `compile` {argv} (optional) runs once, and a failure
               skips the runs; `compiled` (optional) is the report of a compile the host did (a warm
-              compiler outside the sandbox), emitted as the program's compile event; `runs` [{argv, files?} or {check}], where a run's own `files` are written just
-              before it and removed after it, so a run never sees another test's code; unless
-              `isolate_files` is false, whatever a run adds to the directory, /tmp or /dev/shm is removed
-              after it. Instead of `runs`, a program may have `runner` (below).
+              compiler outside the sandbox), emitted as the program's compile event; `runs` [{argv, files?}
+              or {check}], where a run's own `files` are written just before it and removed after it, so a
+              run never sees another test's code; unless `isolate_files` is false, whatever a run adds to the
+              directory, /tmp or /dev/shm is removed after it. Instead of `runs`, a program may have `runner`
+              (below).
       python: {source, filename, calls: [test code]}
   sql                 sql mode: {seed, queries, max_rows, seed_wall, query_wall}
 
@@ -89,6 +90,7 @@ the namespace's init, so kill(-1) reaches them all and never us), so nothing a t
 disturb the next one.
 """
 
+import _signal as signal  # the C module: `signal` would import enum (~3 ms per job)
 import binascii
 import errno
 import marshal
@@ -97,8 +99,6 @@ import resource
 import select
 import sys
 import time
-
-import _signal as signal  # the C module: `signal` would import enum (~3 ms per job)
 
 MEMORY_EXIT_CODE = 202  # python mode: the program raised MemoryError (reported as memory_error)
 SPAWN_FAILED_EXIT_CODE = 203  # the run could not even start (exec failed); details on stderr
@@ -204,17 +204,17 @@ def _std_streams():
     and each child writes to its own copy. They are made over the kinds of files a child has on fds
     0, 1 and 2 (/dev/null, a pipe, a pipe), so they behave exactly like streams the child made itself
     (not seekable, block-buffered stdout, line-buffered stderr)."""
-    import io
 
     read_end, write_end = os.pipe()
     saved = (os.dup(1), os.dup(2))
     try:
         os.dup2(write_end, 1)
         os.dup2(write_end, 2)
+        # Returned, not closed here: they are the std streams of every child.
         streams = (
-            io.open(0, "r", closefd=False),
-            io.open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False),
-            io.open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1),
+            open(0, closefd=False),  # noqa: SIM115
+            open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False),  # noqa: SIM115
+            open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1),  # noqa: SIM115
         )
         for stream in streams:
             stream.seekable()  # FileIO remembers the answer: ask now, while fds 1 and 2 are pipes
@@ -293,9 +293,9 @@ def _json_string(text):
             out.append(char)
         elif code > 0xFFFF:
             code -= 0x10000
-            out.append("\\u%04x\\u%04x" % (0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF)))
+            out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
         else:
-            out.append("\\u%04x" % code)
+            out.append(f"\\u{code:04x}")
     return '"' + "".join(out) + '"'
 
 
@@ -1189,9 +1189,10 @@ def _run_python_test(program, source, test, error):
         os.write(2, error.encode())
         return 1
     # Fresh std streams: our never-used ones (see _std_streams), this child's own copy.
-    sys.stdin = sys.__stdin__ = STREAMS[0]
-    sys.stdout = sys.__stdout__ = STREAMS[1]
-    sys.stderr = sys.__stderr__ = STREAMS[2]
+    # typeshed marks sys.__std*__ Final; this child replaces them on purpose.
+    sys.stdin = sys.__stdin__ = STREAMS[0]  # type: ignore[misc]
+    sys.stdout = sys.__stdout__ = STREAMS[1]  # type: ignore[misc]
+    sys.stderr = sys.__stderr__ = STREAMS[2]  # type: ignore[misc]
     sys.argv = [program.co_filename]
     module = type(sys)("__main__")
     module.__builtins__ = __builtins__

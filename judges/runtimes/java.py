@@ -33,7 +33,10 @@ from judges.sandbox import Sandbox
 
 JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
 MAIN_CLASS = "CapsuleMain"
-_PUBLIC_TYPE = re.compile(r"^\s*public\s+(?:(?:final|abstract|sealed|non-sealed|strictfp|static)\s+)*(?:class|interface|enum|record|@interface)\s+([A-Za-z_$][\w$]*)", re.M)
+_PUBLIC_TYPE = re.compile(
+    r"^\s*public\s+(?:(?:final|abstract|sealed|non-sealed|strictfp|static)\s+)*(?:class|interface|enum|record|@interface)\s+([A-Za-z_$][\w$]*)",
+    re.M,
+)
 # Start-up flags for short programs: one serial GC thread, C1 only, class-data sharing, no perf file in
 # /tmp; the reservations are sized so the JVM starts under RLIMIT_AS (JUDGE_JAVA_ADDRESS_SPACE_MB).
 _JVM_FLAGS = [
@@ -60,10 +63,12 @@ def learner_file_name(source: str) -> str:
 def generated_main(tests: Sequence[TestSpec]) -> str:
     cases = "\n".join(f"            case {index} -> test{index}();" for index in range(len(tests)))
     methods = "\n".join(
-        f"    // test {index + 1}\n    static void test{index}() throws Throwable {{\n{test.test_call}\n    }}\n" for index, test in enumerate(tests)
+        f"    // test {index + 1}\n    static void test{index}() throws Throwable {{\n{test.test_call}\n    }}\n"
+        for index, test in enumerate(tests)
     )
     return (
-        "import java.util.*;\nimport java.util.function.*;\nimport java.util.stream.*;\nimport java.io.*;\nimport java.nio.file.*;\nimport java.math.*;\n\n"
+        "import java.util.*;\nimport java.util.function.*;\nimport java.util.stream.*;\n"
+        "import java.io.*;\nimport java.nio.file.*;\nimport java.math.*;\n\n"
         f"public class {MAIN_CLASS} {{\n"
         "    public static void main(String[] args) throws Throwable {\n"
         "        switch (Integer.parseInt(args[0])) {\n"
@@ -86,7 +91,16 @@ class JavaRuntime(CodeRuntime):
     def program(self, box: Sandbox, source: str, tests: Sequence[TestSpec], limits: Limits, directory: str) -> dict[str, Any]:
         sources = {learner_file_name(source): source, f"{MAIN_CLASS}.java": generated_main(tests)}
         runner = {
-            "argv": [f"{JAVA_HOME}/bin/java", *_JVM_FLAGS, f"-Xmx{limits.heap_mb}m", "-cp", box.judge_dir, RUNNER_CLASS, "classes", MAIN_CLASS],
+            "argv": [
+                f"{JAVA_HOME}/bin/java",
+                *_JVM_FLAGS,
+                f"-Xmx{limits.heap_mb}m",
+                "-cp",
+                box.judge_dir,
+                RUNNER_CLASS,
+                "classes",
+                MAIN_CLASS,
+            ],
             "tests": [str(index) for index in range(len(tests))],
         }
         compiled = compile_java(sources, JAVAC_OPTIONS, limits.compile_wall_seconds)
@@ -96,7 +110,11 @@ class JavaRuntime(CodeRuntime):
             return {"files": sources, "compile": {"argv": [*javac, *sources]}, "runner": runner}
         if compiled.status != 0:
             return {"compiled": compile_report(compiled, limits)}
-        return {"files": {f"classes/{path}": data for path, data in compiled.classes.items()}, "compiled": compile_report(compiled, limits), "runner": runner}
+        return {
+            "files": {f"classes/{path}": data for path, data in compiled.classes.items()},
+            "compiled": compile_report(compiled, limits),
+            "runner": runner,
+        }
 
 
 JAVAC_OPTIONS = ["-encoding", "UTF-8", "-proc:none", "-nowarn"]

@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -48,7 +49,13 @@ SERVER_FLAGS = ["-XX:+UseSerialGC", "-Xmx512m", "-Xss8m", "-XX:-UsePerfData", "-
 BUSY_WAIT_SECONDS = 1.0
 # The gate compiles the reference twice, a learner resubmits the same code: the last answers, by content.
 CACHED_COMPILES = 32
-WARM_UP = {"Warm.java": "import java.util.*;\nclass Warm { static List<Integer> f(int n) { List<Integer> x = new ArrayList<>(); for (int i = 0; i < n; i++) x.add(i * i); return x; } }\n"}
+WARM_UP = {
+    "Warm.java": (
+        "import java.util.*;\n"
+        "class Warm { static List<Integer> f(int n) "
+        "{ List<Integer> x = new ArrayList<>(); for (int i = 0; i < n; i++) x.add(i * i); return x; } }\n"
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -78,14 +85,15 @@ def jvm_classes() -> Path | None:
     building = Path(tempfile.mkdtemp(prefix="codecapsule-jvm-build-"))
     try:
         subprocess.run(
-            [javac, "-J-XX:+UseSerialGC", "-J-XX:TieredStopAtLevel=1", "--release", "17", "-nowarn", "-d", str(building), *map(str, sources)],
+            [
+                javac, "-J-XX:+UseSerialGC", "-J-XX:TieredStopAtLevel=1", "--release", "17", "-nowarn",
+                "-d", str(building), *map(str, sources),
+            ],
             check=True, capture_output=True, timeout=120,
         )  # fmt: skip
         building.chmod(0o755)
-        try:
+        with suppress(OSError):
             building.rename(target)  # atomic: another process may have built the same meanwhile
-        except OSError:
-            pass
     except (OSError, subprocess.SubprocessError) as exc:
         logger.warning("cannot build the judge's JVM classes: %s", exc)
         return None
@@ -150,10 +158,19 @@ class JavacServer:
         java = [f"{JAVA_HOME}/bin/java", *SERVER_FLAGS, "-cp", f"{SANDBOX_JUDGE}/jvm", SERVER_CLASS, SANDBOX_HOME, f"{SANDBOX_TMP}/classes"]
         if settings.JUDGE_ALLOW_UNSANDBOXED and not os.access(settings.JUDGE_BWRAP_PATH, os.X_OK):
             return None  # development without bubblewrap: compile in the job
-        arguments = bwrap_arguments([], tmpfs_mb=256, env={"PATH": "/usr/bin:/bin", "HOME": SANDBOX_HOME, "LANG": "C.UTF-8"}, binds=[(str(classes), f"{SANDBOX_JUDGE}/jvm")])
-        command, user = as_uid(settings.JUDGE_UID_BASE - 1 if os.geteuid() == 0 else None, [settings.JUDGE_BWRAP_PATH, *arguments, "--", *java])
+        arguments = bwrap_arguments(
+            [],
+            tmpfs_mb=256,
+            env={"PATH": "/usr/bin:/bin", "HOME": SANDBOX_HOME, "LANG": "C.UTF-8"},
+            binds=[(str(classes), f"{SANDBOX_JUDGE}/jvm")],
+        )
+        command, user = as_uid(
+            settings.JUDGE_UID_BASE - 1 if os.geteuid() == 0 else None, [settings.JUDGE_BWRAP_PATH, *arguments, "--", *java]
+        )
         try:
-            process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True, **user)
+            process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True, **user
+            )
         except OSError as exc:
             logger.warning("cannot start the warm javac: %s", exc)
             return None

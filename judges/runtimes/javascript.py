@@ -34,7 +34,12 @@ class JavaScriptRuntime(CodeRuntime):
 
     def compile_limits(self, limits: Limits) -> dict[str, Any]:
         # The runner's start (Node's, then the syntax check) is no compiler: the run budget, with a generous clock.
-        return {"cpu": limits.cpu_seconds, "wall": max(limits.wall_seconds, 10.0), "as": limits.address_space_mb * MB, "output": limits.output_bytes}
+        return {
+            "cpu": limits.cpu_seconds,
+            "wall": max(limits.wall_seconds, 10.0),
+            "as": limits.address_space_mb * MB,
+            "output": limits.output_bytes,
+        }
 
     def program(self, box: Sandbox, source: str, tests: Sequence[TestSpec], limits: Limits, directory: str) -> dict[str, Any]:
         node = [NODE, f"--max-old-space-size={limits.heap_mb}"]

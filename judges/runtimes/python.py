@@ -7,10 +7,10 @@ A test is the learner's code followed by its `test_call`, run as a fresh `__main
     test_call:  print(find_largest([1, 5, 2]))      expected_output: "5\\n"
 
 Why fork per test: one sandboxed interpreter start costs ~13 ms, a fork from a warm one ~1 ms
-(DESIGN.md §5). The harness compiles the source once (a SyntaxError is the job's CE), imports ahead the
+. The harness compiles the source once (a SyntaxError is the job's CE), imports ahead the
 standard-library modules the source imports, then forks per test; each child gets a new `__main__`, so
-no global state crosses tests, and files a test writes are removed before the next one. The interpreter runs with -I -S: no site-packages, no user site, no
-PYTHON* variables, stdlib only.
+no global state crosses tests, and files a test writes are removed before the next one. The interpreter
+runs with -I -S: no site-packages, no user site, no PYTHON* variables, stdlib only.
 """
 
 from __future__ import annotations

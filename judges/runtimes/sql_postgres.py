@@ -62,10 +62,11 @@ everything the run made. The 0.1 s is paid once per validation or graded attempt
 
 What this does not bound, within the time limit: the server's memory for one session (a learner can SET
 work_mem), disk written to the run's own tables, slots of the shared lock table (thousands of CREATE TABLE
-in one query); and on the judge's side one row is received whole (a value may be up to PostgreSQL's 1 GB). Run the judge's PostgreSQL server in its own container or cgroup with a memory limit,
-not in the application's cluster, in production. pg_hba.conf must let the ccj_* roles log in with a
-password over the same host and port as JUDGE_POSTGRES_URL (e.g. `host sameuser all 127.0.0.1/32
-scram-sha-256`: each role's database has the role's name).
+in one query); and on the judge's side one row is received whole (a value may be up to PostgreSQL's 1 GB).
+Run the judge's PostgreSQL server in its own container or cgroup with a memory limit, not in the
+application's cluster, in production. pg_hba.conf must let the ccj_* roles log in with a password over the
+same host and port as JUDGE_POSTGRES_URL (e.g. `host sameuser all 127.0.0.1/32 scram-sha-256`: each role's
+database has the role's name).
 """
 
 from __future__ import annotations
@@ -132,9 +133,9 @@ def json_value(raw: bytes | None, oid: int) -> Any:
     if oid == _NUMERIC_OID:
         if text in _NON_FINITE:
             return text
-        number = Decimal(text)
-        exponent = number.as_tuple().exponent
-        return int(number) if isinstance(exponent, int) and exponent >= 0 else float(number)
+        decimal = Decimal(text)
+        exponent = decimal.as_tuple().exponent
+        return int(decimal) if isinstance(exponent, int) and exponent >= 0 else float(decimal)
     if oid == _BOOL_OID:
         return text == "t"
     if oid == _BYTEA_OID and text.startswith("\\x"):
@@ -324,7 +325,7 @@ class Session:
                 return any(mask & (select.POLLIN | select.POLLERR | select.POLLHUP) for _, mask in events)
 
 
-def _result_error(result: pq.PGresult) -> tuple[str, str | None]:
+def _result_error(result: pq.abc.PGresult) -> tuple[str, str | None]:
     primary = result.error_field(pq.DiagnosticField.MESSAGE_PRIMARY)
     sqlstate = result.error_field(pq.DiagnosticField.SQLSTATE)
     if primary:
@@ -424,10 +425,12 @@ class Run:
     def open(self) -> None:
         admin, ident = self.admin, pgsql.Identifier(self.name)
         try:
-            superuser, createdb, createrole, self._prepared_possible = admin.execute(
+            role = admin.execute(
                 "SELECT rolsuper, rolcreatedb, rolcreaterole, current_setting('max_prepared_transactions')::int > 0 "
                 "FROM pg_roles WHERE rolname = current_user"
             ).fetchone()
+            assert role is not None  # the current role is always in pg_roles
+            superuser, createdb, createrole, self._prepared_possible = role
             if not (superuser or (createdb and createrole)):
                 raise SandboxUnavailable("the JUDGE_POSTGRES_URL role needs SUPERUSER (or CREATEDB and CREATEROLE); nothing was executed.")
             if admin.info.server_version < MIN_SERVER_VERSION:
@@ -482,7 +485,7 @@ class Run:
         ]
         if self.admin.info.server_version >= 140000:
             options.append(f"idle_session_timeout={IDLE_TIMEOUT_MS}")
-        params = conninfo_to_dict(self.url)
+        params: dict[str, Any] = conninfo_to_dict(self.url)
         params.update(
             user=self.name, password=self.password, dbname=self.name, application_name="codecapsule-judge",
             options=" ".join(f"-c {option}" for option in options), connect_timeout=str(CONNECT_TIMEOUT_SECONDS),
@@ -630,10 +633,9 @@ class Run:
         if status == pq.TransactionStatus.IDLE:
             self.dirty = True  # COMMIT / ROLLBACK / END in the query: whatever followed ran outside our transaction
             return
-        if status == pq.TransactionStatus.INERROR:
-            # Our savepoint exists only in our transaction; rolling back to it makes the check below possible.
-            if session.internal("ROLLBACK TO SAVEPOINT codecapsule_judge").error is not None:
-                self.dirty = True
+        # Our savepoint exists only in our transaction; rolling back to it makes the check below possible.
+        if status == pq.TransactionStatus.INERROR and session.internal("ROLLBACK TO SAVEPOINT codecapsule_judge").error is not None:
+            self.dirty = True
         if not self.dirty:
             check = session.internal("SELECT pg_catalog.pg_current_xact_id_if_assigned()::text")
             if check.error is not None or not check.rows or check.rows[0][0] != xid:

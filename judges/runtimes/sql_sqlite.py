@@ -130,13 +130,19 @@ def _query_result(report: dict[str, Any], limits: Limits, ordered: bool, *, oom_
         message = message.replace("The program", "The query")
         if verdict is Verdict.OLE:
             message = "The query result is too large to return."
-        return SqlResult(verdict=verdict, error=message, columns=[], rows=[], row_count=0, truncated=False, ordered=ordered, wall_seconds=wall)
+        return SqlResult(
+            verdict=verdict, error=message, columns=[], rows=[], row_count=0, truncated=False, ordered=ordered, wall_seconds=wall
+        )
     data = json.loads(stdout)
     if not data["ok"]:
         error = data["error"]
         if error == "timeout":
-            return _failed(Verdict.TLE, f"The query did not finish within {limits.wall_seconds:g} s.", ordered).model_copy(update={"wall_seconds": wall})
-        return SqlResult(verdict=Verdict.RE, error=error, columns=[], rows=[], row_count=0, truncated=False, ordered=ordered, wall_seconds=wall)
+            return _failed(Verdict.TLE, f"The query did not finish within {limits.wall_seconds:g} s.", ordered).model_copy(
+                update={"wall_seconds": wall}
+            )
+        return SqlResult(
+            verdict=Verdict.RE, error=error, columns=[], rows=[], row_count=0, truncated=False, ordered=ordered, wall_seconds=wall
+        )
     return SqlResult(
         verdict=Verdict.AC,
         error=None,

@@ -1,4 +1,4 @@
-"""The sandbox every untrusted program runs in (DESIGN.md §5).
+"""The sandbox every untrusted program runs in.
 
 A job runs as ONE bubblewrap sandbox; the runtimes (judges/runtimes/) put a small harness inside it that
 compiles once and then runs every test. This package only knows how to start a command in a sandbox and

@@ -52,7 +52,11 @@ def memfds(files: Mapping[str, bytes], modes: Mapping[str, str] | None = None) -
     """Anonymous in-memory files for `--ro-bind-data`: bwrap copies them in; no path on the host. `modes` gives
     a file's mode by name (default READABLE); the mount is read-only, so not even its owner can chmod it."""
     modes = modes or {}
-    entries = {"/etc/passwd": (_PASSWD.encode(), READABLE), "/etc/group": (_GROUP.encode(), READABLE), "/etc/hosts": (_HOSTS.encode(), READABLE)}
+    entries = {
+        "/etc/passwd": (_PASSWD.encode(), READABLE),
+        "/etc/group": (_GROUP.encode(), READABLE),
+        "/etc/hosts": (_HOSTS.encode(), READABLE),
+    }
     entries.update({f"{SANDBOX_JUDGE}/{name}": (data, modes.get(name, READABLE)) for name, data in files.items()})
     fds: list[int] = []
     args: list[str] = []

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import threading
+from contextlib import suppress
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -81,16 +82,16 @@ def _create_cgroup(uid: int) -> SlotCgroup:
         parent = f"{_CGROUP_ROOT}/{_CGROUP_NAME}"
         os.makedirs(parent, exist_ok=True)
         _write(f"{parent}/cgroup.subtree_control", "+memory")
-        try:
+        with suppress(OSError):
             _write(f"{parent}/cgroup.subtree_control", "+pids")
-        except OSError:
-            pass
         directory = f"{parent}/{index}"
         os.makedirs(directory, exist_ok=True)
         if os.path.exists(f"{directory}/memory.swap.max"):
             _write(f"{directory}/memory.swap.max", "0")
         pids = f"{directory}/pids.max"
-        return SlotCgroup([f"{directory}/cgroup.procs"], f"{directory}/memory.max", pids if os.path.exists(pids) else None, f"{directory}/memory.events")
+        return SlotCgroup(
+            [f"{directory}/cgroup.procs"], f"{directory}/memory.max", pids if os.path.exists(pids) else None, f"{directory}/memory.events"
+        )
     memory = f"{_CGROUP_ROOT}/memory/{_CGROUP_NAME}/{index}"  # cgroup v1
     os.makedirs(memory, exist_ok=True)
     procs = [f"{memory}/cgroup.procs"]
@@ -117,10 +118,8 @@ def enter_cgroup(cgroup: SlotCgroup | None, bwrap_pid: int, info: bytes, block_w
         cgroup.enter(json.loads(info)["child-pid"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         logger.warning("judge: could not move a sandbox into its cgroup: %s", exc)
-    try:
+    with suppress(OSError):  # bwrap is gone already
         os.write(block_w, b"x")
-    except OSError:
-        pass  # bwrap is gone already
 
 
 def _fresh_lock_in_child() -> None:

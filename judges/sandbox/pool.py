@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 import time
+from contextlib import suppress
 
 from django.conf import settings
 
@@ -122,8 +123,8 @@ class _WarmPool:
                             break
                         waits.append(self._retry_at - now)
                     self._changed.wait(max(min(waits), 0.01) if waits else None)
-            for entry in expired:
-                _destroy_quietly(entry)
+            for stale in expired:
+                _destroy_quietly(stale)
             if shape is None:
                 continue
             entry = None
@@ -180,10 +181,8 @@ def _after_fork_in_child() -> None:
     global _pool
     parent, _pool = _pool, _WarmPool()
     for entry in list(parent._ready):
-        try:
+        with suppress(OSError):
             entry.close_fds()
-        except OSError:
-            pass
 
 
 set_idle_slot_reclaimer(_evict_idle)

@@ -12,6 +12,7 @@ import select
 import signal
 import subprocess
 import time
+from contextlib import suppress
 
 from judges.sandbox.bwrap import HOST_ENV
 from judges.sandbox.errors import SandboxError
@@ -119,10 +120,8 @@ def open_sandbox_init(info: bytes) -> int | None:
 
 
 def kill_group(pgid: int) -> None:
-    try:
+    with suppress(ProcessLookupError):
         os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def wait_exit(pid: int, timeout: float) -> bool:

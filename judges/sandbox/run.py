@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import IO, cast
 
 from django.conf import settings
 
@@ -131,7 +132,9 @@ class Sandbox:
                 yield cls(limits=limits, slot=slot, sandboxed=True, cgroup=cgroup)
                 return
             if not settings.JUDGE_ALLOW_UNSANDBOXED:
-                raise SandboxUnavailable(f"{reason}. Nothing was executed. (JUDGE_ALLOW_UNSANDBOXED=1 runs code without a sandbox, for development only.)")
+                raise SandboxUnavailable(
+                    f"{reason}. Nothing was executed. (JUDGE_ALLOW_UNSANDBOXED=1 runs code without a sandbox, for development only.)"
+                )
             logger.warning("running untrusted code WITHOUT a sandbox (JUDGE_ALLOW_UNSANDBOXED): %s", reason)
             root = tempfile.mkdtemp(prefix="codecapsule-unsandboxed-")
             try:
@@ -230,7 +233,9 @@ class Sandbox:
                 write_all(stdin_fd, stdin)
                 os.lseek(stdin_fd, 0, os.SEEK_SET)
                 pass_fds = [*data_fds, *(fd for fd in (info_w, block_r) if fd is not None)]
-                return self._spawn_and_collect(command, cwd, env, stdin_fd, pass_fds, info_r, info_w, block_w, deadline, stdout_cap, stderr_cap)
+                return self._spawn_and_collect(
+                    command, cwd, env, stdin_fd, pass_fds, info_r, info_w, block_w, deadline, stdout_cap, stderr_cap
+                )
             finally:
                 os.close(stdin_fd)
                 for fd in (block_r, block_w):
@@ -335,9 +340,11 @@ class Sandbox:
         """Feed stdin_w (if any) with `stdin`, read stdout/stderr up to their caps until both close or the
         deadline passes, stop the sandbox if needed, reap bwrap. Owns info_r, sandbox_init, stdin_w and
         close_after (closes them); for a cold sandbox, lets it go on (block_w) once bwrap has reported."""
-        buffers = {proc.stdout: bytearray(), proc.stderr: bytearray()}
-        caps = {proc.stdout: stdout_cap, proc.stderr: stderr_cap}
-        truncated = {proc.stdout: False, proc.stderr: False}
+        stdout, stderr = proc.stdout, proc.stderr
+        assert stdout is not None and stderr is not None  # the sandbox is started with both as pipes
+        buffers = {stdout: bytearray(), stderr: bytearray()}
+        caps = {stdout: stdout_cap, stderr: stderr_cap}
+        truncated = {stdout: False, stderr: False}
         info = bytearray()
         timed_out = False
         pending = memoryview(stdin)
@@ -379,7 +386,7 @@ class Sandbox:
                                 sandbox_init = open_sandbox_init(info)
                                 enter_cgroup(self.cgroup, proc.pid, info, block_w)
                             continue
-                        stream = key.fileobj
+                        stream = cast(IO[bytes], key.fileobj)  # stdin_w and info_r were handled above
                         try:
                             chunk = os.read(stream.fileno(), _READ_CHUNK)
                         except BlockingIOError:
@@ -396,10 +403,9 @@ class Sandbox:
                         break
             if sandbox_init is None and info:
                 sandbox_init = open_sandbox_init(info)
-            if not timed_out and not any(truncated.values()):
-                # Both pipes are closed, so the command has (almost always) exited; never wait past the deadline.
-                if not wait_exit(proc.pid, max(end - time.monotonic(), 0.05)):
-                    timed_out = True
+            # Both pipes are closed, so the command has (almost always) exited; never wait past the deadline.
+            if not timed_out and not any(truncated.values()) and not wait_exit(proc.pid, max(end - time.monotonic(), 0.05)):
+                timed_out = True
             stopped = timed_out or any(truncated.values())
             if stopped:
                 stop_sandbox(proc, sandbox_init)
@@ -422,10 +428,10 @@ class Sandbox:
             oom_killed=oom_killed,
             exit_code=exit_code,
             signal=signal_number,
-            stdout=bytes(buffers[proc.stdout]),
-            stderr=bytes(buffers[proc.stderr]),
-            stdout_truncated=truncated[proc.stdout],
-            stderr_truncated=truncated[proc.stderr],
+            stdout=bytes(buffers[stdout]),
+            stderr=bytes(buffers[stderr]),
+            stdout_truncated=truncated[stdout],
+            stderr_truncated=truncated[stderr],
             timed_out=timed_out,
             wall_seconds=wall,
             cpu_seconds=cpu,

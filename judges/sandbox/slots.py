@@ -18,7 +18,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -46,7 +46,7 @@ class SlotConfig(NamedTuple):
     a slot must never be taken from one directory with the uid of another)."""
 
     directory: str  # JUDGE_SLOT_DIR ("" = the default)
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count, which nothing here calls
     uid_base: int
 
     @classmethod
@@ -222,10 +222,8 @@ def _forget_held_slots_in_child() -> None:
     of their lock files (closing a copy does not release the parent's lock, but keeping it would hold the slot
     after the parent let it go)."""
     for fd in list(_held_slot_fds):
-        try:
+        with suppress(OSError):
             os.close(fd)
-        except OSError:
-            pass
     _held_slot_fds.clear()
 
 

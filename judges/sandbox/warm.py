@@ -111,7 +111,17 @@ def _digest(data: bytes) -> bytes:
 class WarmSandbox:
     """A sandbox started ahead of its job: bwrap, and the command as its pid 1 blocked on stdin."""
 
-    def __init__(self, key: WarmKey, slot: Slot, cgroup: SlotCgroup | None, proc: subprocess.Popen, stdin_w: int, sandbox_init: int, argv: list[str], files: dict[str, bytes]):
+    def __init__(
+        self,
+        key: WarmKey,
+        slot: Slot,
+        cgroup: SlotCgroup | None,
+        proc: subprocess.Popen,
+        stdin_w: int,
+        sandbox_init: int,
+        argv: list[str],
+        files: dict[str, bytes],
+    ):
         self.key = key
         self.slot = slot
         self.cgroup = cgroup
@@ -219,7 +229,8 @@ def start_warm(key: WarmKey, argv: list[str], files: dict[str, bytes]) -> WarmSa
             pipes += [block_r, block_w]
         with memfds(files) as (data_fds, data_args):
             command, drop = as_uid(
-                slot.uid, bwrap_command(argv, data_args, tmpfs_mb=key.tmpfs_mb, cgroup=cgroup, info_w=info_w, block_r=block_r, bwrap=key.bwrap)
+                slot.uid,
+                bwrap_command(argv, data_args, tmpfs_mb=key.tmpfs_mb, cgroup=cgroup, info_w=info_w, block_r=block_r, bwrap=key.bwrap),
             )
             proc = subprocess.Popen(
                 command,

@@ -75,7 +75,8 @@ def test_a_run_never_shows_a_hidden_tests_hint(published):
     _with_failure_messages(published, None, "hidden-hint-marker")
     result = grade_attempt(capsule=published, code="def find_largest(numbers):\n    return 0\n", mode="run")
     assert "hidden-hint-marker" not in result.model_dump_json()
-    assert grade_attempt(capsule=published, code="def find_largest(numbers):\n    return 0\n").tests[1].failure_message == "hidden-hint-marker"
+    submitted = grade_attempt(capsule=published, code="def find_largest(numbers):\n    return 0\n")
+    assert submitted.tests[1].failure_message == "hidden-hint-marker"
 
 
 def test_a_hidden_tests_call_and_expected_output_never_appear(api_client, published):
@@ -124,9 +125,13 @@ def test_attempts_are_rate_limited_per_client(api_client, published, monkeypatch
 def test_a_database_attempt_is_compared_with_the_stored_result(api_client, owner, make_capsule):
     capsule = make_capsule(owner, "DATABASE", status="published", is_public=True)
     assert capsule.validation_report["expected_result"]["rows"] == [["Ada"], ["Grace"]]
-    right = api_client.post(url(capsule), {"code": "SELECT name AS n FROM customers WHERE city = 'Berlin' ORDER BY 1"}, format="json").json()
+    right = api_client.post(
+        url(capsule), {"code": "SELECT name AS n FROM customers WHERE city = 'Berlin' ORDER BY 1"}, format="json"
+    ).json()
     assert (right["passed"], right["score"]) == (True, 1.0)
-    wrong_order = api_client.post(url(capsule), {"code": "SELECT name FROM customers WHERE city = 'Berlin' ORDER BY name DESC"}, format="json").json()
+    wrong_order = api_client.post(
+        url(capsule), {"code": "SELECT name FROM customers WHERE city = 'Berlin' ORDER BY name DESC"}, format="json"
+    ).json()
     assert wrong_order["passed"] is False and "order" in wrong_order["message"]
     extra = api_client.post(url(capsule), {"code": "SELECT name FROM customers ORDER BY name"}, format="json").json()
     assert extra["difference"]["extra_row_count"] == 1

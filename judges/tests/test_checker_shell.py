@@ -105,6 +105,8 @@ def test_the_checker_shell_is_not_readable_by_the_sandboxs_user():
     session = run_shell_session("", ["cat /judge/checker-bash > /dev/null && echo readable || echo refused"], LIMITS)
     # A session without checks has no checker shell at all; one with a check has it execute-only.
     assert "refused" in session.steps[0].stdout
-    with_check = run_shell_session("", [Check("true"), "cat /judge/checker-bash > /dev/null && echo readable || echo refused; ls -l /judge/checker-bash"], LIMITS)
+    with_check = run_shell_session(
+        "", [Check("true"), "cat /judge/checker-bash > /dev/null && echo readable || echo refused; ls -l /judge/checker-bash"], LIMITS
+    )
     assert "refused" in with_check.steps[1].stdout
     assert "---x--x--x" in with_check.steps[1].stdout

@@ -31,7 +31,11 @@ def capsule(owner) -> Capsule:
 def workspace(capsule: Capsule, key: str, *, expires_in: timedelta, busy_for: timedelta | None = None) -> TerminalWorkspace:
     now = timezone.now()
     return TerminalWorkspace.objects.create(
-        capsule=capsule, learner_key=key, archive=b"\x1f\x8b...", expires_at=now + expires_in, busy_until=now + busy_for if busy_for else None
+        capsule=capsule,
+        learner_key=key,
+        archive=b"\x1f\x8b...",
+        expires_at=now + expires_in,
+        busy_until=now + busy_for if busy_for else None,
     )
 
 

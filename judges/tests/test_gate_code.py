@@ -56,7 +56,13 @@ def test_a_capsule_whose_reference_passes_and_whose_starting_code_fails_passes_w
         "The reference solution passes all 2 tests (1 hidden), the starting code fails test 1, and a second run agrees."
     )
     assert [(step.name, step.ok) for step in report.steps] == [(name, True) for name in STEP_NAMES]
-    assert [step.detail for step in report.steps] == ["1 visible, 1 hidden", "2/2 tests pass", "fails test 1", "same verdicts and outputs", "0 examples, each a visible test"]
+    assert [step.detail for step in report.steps] == [
+        "1 visible, 1 hidden",
+        "2/2 tests pass",
+        "fails test 1",
+        "same verdicts and outputs",
+        "0 examples, each a visible test",
+    ]
     assert [(t.call, t.expected, t.actual, t.verdict, t.is_hidden) for t in report.tests] == [
         ("print(find_largest([1, 5, 2]))", "5\n", "5\n", "AC", False),
         ("print(find_largest([-3, -1, -7]))", "-1\n", "-1\n", "AC", True),
@@ -104,8 +110,17 @@ def test_a_java_reference_that_does_not_compile_is_a_compile_error_naming_the_fi
         boilerplate_code="class Solution {\n    static int largest(int[] a) { return 0; }\n}\n",
         reference_solution="class Solution {\n    static int largest(int[] a) { return biggest; }\n}\n",
         test_cases=[
-            {"description": "three numbers", "test_call": "System.out.println(Solution.largest(new int[]{1, 5, 2}));", "expected_output": "5\n"},
-            {"description": "negative numbers", "test_call": "System.out.println(Solution.largest(new int[]{-3, -1}));", "expected_output": "-1\n", "is_hidden": True},
+            {
+                "description": "three numbers",
+                "test_call": "System.out.println(Solution.largest(new int[]{1, 5, 2}));",
+                "expected_output": "5\n",
+            },
+            {
+                "description": "negative numbers",
+                "test_call": "System.out.println(Solution.largest(new int[]{-3, -1}));",
+                "expected_output": "-1\n",
+                "is_hidden": True,
+            },
         ],
     )
     data["runtime_config"] = {"language": "java"}
@@ -142,7 +157,9 @@ def test_a_wrong_expected_output_is_wrong_output_naming_the_test_its_call_the_ex
 
 
 def test_a_reference_that_raises_is_a_runtime_error_naming_the_call_and_the_exception():
-    report = judged(reference("    if min(numbers) < 0:\n        raise ValueError('negative numbers are not handled')\n    return max(numbers)"))
+    report = judged(
+        reference("    if min(numbers) < 0:\n        raise ValueError('negative numbers are not handled')\n    return max(numbers)")
+    )
 
     assert (report.passed, report.category) == (False, "runtime_error")
     assert report.message.startswith("The reference solution fails test 2 (negative numbers): print(find_largest([-3, -1, -7]))")
@@ -248,7 +265,9 @@ def test_a_reference_that_prints_random_values_is_flaky_naming_the_test_and_both
     # Within the numeric tolerance both runs pass, but they print different values: the second run catches
     # it. (os.urandom, not hash(): hash randomization does not vary between forks of one interpreter.)
     data = code_capsule(
-        reference_solution="import os\n\ndef find_largest(numbers):\n    return max(numbers) + int.from_bytes(os.urandom(6), 'big') * 1e-18\n"
+        reference_solution=(
+            "import os\n\ndef find_largest(numbers):\n    return max(numbers) + int.from_bytes(os.urandom(6), 'big') * 1e-18\n"
+        )
     )
     for case in data["config_data"]["test_cases"]:
         case.update(compare="numeric", tolerance=1e-3)
@@ -264,7 +283,9 @@ def test_a_reference_that_prints_random_values_is_flaky_naming_the_test_and_both
 
 def test_a_reference_that_draws_from_random_without_a_seed_is_flaky():
     # Python reseeds `random` in every fork; the second run, whose tests share one child, draws other values too.
-    data = code_capsule(reference_solution="import random\n\ndef find_largest(numbers):\n    return max(numbers) + random.random() * 1e-6\n")
+    data = code_capsule(
+        reference_solution="import random\n\ndef find_largest(numbers):\n    return max(numbers) + random.random() * 1e-6\n"
+    )
     for case in data["config_data"]["test_cases"]:
         case.update(compare="numeric", tolerance=1e-3)
 
@@ -277,7 +298,9 @@ def test_a_reference_that_draws_from_random_without_a_seed_is_flaky():
 def test_a_reference_that_seeds_random_agrees_with_itself():
     # Its tests share one child in the second run: each still starts from a fresh module, which seeds again.
     data = code_capsule(
-        reference_solution="import random\n\nrandom.seed(7)\n\ndef find_largest(numbers):\n    return max(numbers) + round(random.random() * 1e-6, 12)\n"
+        reference_solution=(
+            "import random\n\nrandom.seed(7)\n\ndef find_largest(numbers):\n    return max(numbers) + round(random.random() * 1e-6, 12)\n"
+        )
     )
     for case in data["config_data"]["test_cases"]:
         case.update(compare="numeric", tolerance=1e-3)
@@ -287,11 +310,11 @@ def test_a_reference_that_seeds_random_agrees_with_itself():
     assert (report.passed, report.steps[3].detail) == (True, "same verdicts and outputs")
 
 
-# --- Numeric comparison with a tolerance (an extension of DESIGN.md §5's exact comparison) -------------
+# --- Numeric comparison with a tolerance (an extension of the judge's default comparison) -------------
 
 
 def average_capsule(compare: str | None, tolerance: float | None = None) -> dict[str, Any]:
-    cases = [
+    cases: list[dict[str, Any]] = [
         {"description": "thirds", "test_call": "print(average([1, 2, 2]))", "expected_output": "1.667\n"},
         {"description": "tenths", "test_call": "print(average([0.1, 0.2]))", "expected_output": "0.15\n", "is_hidden": True},
     ]
@@ -391,14 +414,22 @@ def test_every_failing_reference_test_is_listed_with_its_index():
         test_cases=[
             {"description": "three numbers", "test_call": "print(find_largest([1, 5, 2]))", "expected_output": "5\n", "is_hidden": False},
             {"description": "one number", "test_call": "print(find_largest([4]))", "expected_output": "4\n", "is_hidden": False},
-            {"description": "negative numbers", "test_call": "print(find_largest([-3, -1, -7]))", "expected_output": "-1\n", "is_hidden": True},
+            {
+                "description": "negative numbers",
+                "test_call": "print(find_largest([-3, -1, -7]))",
+                "expected_output": "-1\n",
+                "is_hidden": True,
+            },
         ],
     )
 
     report = judged(data)
 
     assert [(problem.category, problem.test_index) for problem in report.problems] == [("wrong_output", 0), ("wrong_output", 2)]
-    assert "test 3 (negative numbers): print(find_largest([-3, -1, -7])) printed '-7\\n' but '-1\\n' was expected" in report.problems[1].message
+    assert (
+        "test 3 (negative numbers): print(find_largest([-3, -1, -7])) printed '-7\\n' but '-1\\n' was expected"
+        in report.problems[1].message
+    )
 
 
 def test_a_starting_code_that_does_not_compile_is_reported_alongside_a_reference_failure():
@@ -413,7 +444,9 @@ def test_a_starting_code_that_does_not_compile_is_reported_alongside_a_reference
 
 def test_tests_a_time_limit_kept_from_running_are_one_problem():
     data = code_capsule(
-        reference_solution="def find_largest(numbers):\n    if numbers == [0]:\n        while True:\n            pass\n    return max(numbers)\n",
+        reference_solution=(
+            "def find_largest(numbers):\n    if numbers == [0]:\n        while True:\n            pass\n    return max(numbers)\n"
+        ),
         test_cases=[
             {"description": "three numbers", "test_call": "print(find_largest([1, 5, 2]))", "expected_output": "5\n", "is_hidden": False},
             {"description": "zero hangs", "test_call": "print(find_largest([0]))", "expected_output": "0\n", "is_hidden": False},
@@ -431,7 +464,9 @@ def test_tests_a_time_limit_kept_from_running_are_one_problem():
 
 def test_a_statement_example_that_no_visible_test_makes_is_refused_naming_it():
     data = code_capsule()
-    data["problem_statement_md"] = "Write `find_largest(numbers)`.\n\n* `find_largest([1, 5, 2])` → `5`\n* `find_largest([-3, -1, -7])` → `-1`\n"
+    data["problem_statement_md"] = (
+        "Write `find_largest(numbers)`.\n\n* `find_largest([1, 5, 2])` → `5`\n* `find_largest([-3, -1, -7])` → `-1`\n"
+    )
 
     report = judged(data)
 

@@ -400,7 +400,11 @@ def test_a_hidden_dataset_whose_seed_fails_is_reported_with_the_databases_error(
 
     assert (report.passed, report.category) == (False, "runtime_error")
     assert report.message == "The hidden dataset's seed SQL fails: no such table: orders"
-    assert (report.steps[-1].name, report.steps[-1].ok, report.steps[-1].detail) == (STEP_NAMES[4], False, "seed failed: no such table: orders")
+    assert (report.steps[-1].name, report.steps[-1].ok, report.steps[-1].detail) == (
+        STEP_NAMES[4],
+        False,
+        "seed failed: no such table: orders",
+    )
     assert report.expected_result is None and report.hidden_expected_result is None
 
 
@@ -424,7 +428,9 @@ def test_a_hidden_dataset_with_another_table_is_schema_mismatch_naming_it():
 
 def test_a_hidden_dataset_missing_a_table_of_the_visible_seed_is_schema_mismatch():
     data = database_capsule(seed_sql=capsule_data("DATABASE")["config_data"]["seed_sql"] + ORDERS_TABLE)
-    data["config_data"]["schema_info"].append({"table_name": "orders", "columns": ["id (INTEGER)", "customer_id (INTEGER)", "total (REAL)"]})
+    data["config_data"]["schema_info"].append(
+        {"table_name": "orders", "columns": ["id (INTEGER)", "customer_id (INTEGER)", "total (REAL)"]}
+    )
 
     report = judged(data)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from capsules.tests.samples import capsule_data
 from judges import validate
 from judges.reports import ValidationReport

@@ -116,8 +116,20 @@ def test_there_is_no_network_neither_loopback_services_nor_the_internet():
 
 
 def test_secret_files_and_the_project_are_not_there():
-    paths = ["/etc/shadow", "/etc/gshadow", str(PROJECT / "codecapsule" / "settings.py"), str(PROJECT), "/root", "/var/lib/postgresql", "/home"]
-    program = "import os\nfor p in " + repr(paths) + ":\n    print(p, os.path.exists(p) and os.listdir(p) if os.path.isdir(p) else os.path.exists(p))\n"
+    paths = [
+        "/etc/shadow",
+        "/etc/gshadow",
+        str(PROJECT / "codecapsule" / "settings.py"),
+        str(PROJECT),
+        "/root",
+        "/var/lib/postgresql",
+        "/home",
+    ]
+    program = (
+        "import os\nfor p in "
+        + repr(paths)
+        + ":\n    print(p, os.path.exists(p) and os.listdir(p) if os.path.isdir(p) else os.path.exists(p))\n"
+    )
     test = hostile(program)
     assert test.verdict is Verdict.AC
     lines = test.stdout.splitlines()
@@ -218,7 +230,9 @@ def test_killing_the_parent_does_not_stop_the_judge():
         "print('still judged')\n"
     )
     with Sandbox.open(LIMITS) as box:
-        result = get_code_runtime("python").run("", [TestSpec(test_call=attack), TestSpec(test_call="print('next')", expected_output="next")], box=box)
+        result = get_code_runtime("python").run(
+            "", [TestSpec(test_call=attack), TestSpec(test_call="print('next')", expected_output="next")], box=box
+        )
     assert result.verdicts == [Verdict.AC, Verdict.AC]
     assert result.tests[0].stdout == "still judged\n"
 
@@ -245,7 +259,12 @@ def test_a_program_cannot_read_the_other_tests_of_its_job():
 
 @pytest.mark.parametrize("round_", range(2))
 def test_the_next_job_runs_normally(round_):
-    result = run_code_tests("python", "def f(x):\n    return x * 2\n", [TestSpec(test_call=f"print(f({i}))", expected_output=str(2 * i)) for i in range(5)], LIMITS)
+    result = run_code_tests(
+        "python",
+        "def f(x):\n    return x * 2\n",
+        [TestSpec(test_call=f"print(f({i}))", expected_output=str(2 * i)) for i in range(5)],
+        LIMITS,
+    )
     assert result.passed
 
 

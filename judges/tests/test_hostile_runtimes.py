@@ -42,31 +42,61 @@ JS_ATTACKS = [
     Attack("endless loop", "for (;;) {}", {Verdict.TLE}),
     Attack("sleep", "setTimeout(() => {}, 60000);", {Verdict.TLE}),
     Attack("gigabyte of output", "const s = 'x'.repeat(1 << 20); for (let i = 0; i < 1024; i++) process.stdout.write(s);", {Verdict.OLE}),
-    Attack("fill the disk", "const b = Buffer.alloc(1 << 20); const fd = fs.openSync('big', 'w'); for (;;) fs.writeSync(fd, b);", {Verdict.OLE, Verdict.RE}),
+    Attack(
+        "fill the disk",
+        "const b = Buffer.alloc(1 << 20); const fd = fs.openSync('big', 'w'); for (;;) fs.writeSync(fd, b);",
+        {Verdict.OLE, Verdict.RE},
+    ),
     Attack(
         "network",
         "const tries = [['127.0.0.1', 5432], ['1.1.1.1', 80]]; const names = {ECONNREFUSED: 'refused', ENETUNREACH: 'unreachable'};"
-        " (async () => { for (const [h, p] of tries) await new Promise(ok => net.connect(p, h).on('connect', () => { console.log('connected'); ok(); })"
+        " (async () => { for (const [h, p] of tries) await new Promise(ok => net.connect(p, h).on('connect', () => {"
+        " console.log('connected'); ok(); })"
         ".on('error', e => { console.log(names[e.code] || e.code); ok(); })); })();",
         {Verdict.AC},
         NETWORK_OUT,
     ),
     Attack(
         "secrets",
-        "for (const [p, label] of [['/etc/shadow', 'shadow'], ['PROJECT/codecapsule/settings.py', 'project']]) { try { fs.readFileSync(p); console.log('read ' + label); } catch (e) { console.log('no ' + label); } }",
+        "for (const [p, label] of [['/etc/shadow', 'shadow'], ['PROJECT/codecapsule/settings.py', 'project']]) { try { fs.readFileSync(p);"
+        " console.log('read ' + label); } catch (e) { console.log('no ' + label); } }",
         {Verdict.AC},
         SECRETS_OUT,
     ),
     Attack(
         "environment",
-        "let seen = JSON.stringify(process.env); for (const p of fs.readdirSync('/proc').filter(d => /^\\d+$/.test(d))) { try { seen += fs.readFileSync(`/proc/${p}/environ`, 'latin1'); } catch (e) {} } console.log(seen.includes('SECRET') ? 'leak' : 'clean');",
+        "let seen = JSON.stringify(process.env); for (const p of fs.readdirSync('/proc').filter(d => /^\\d+$/.test(d))) { try {"
+        " seen += fs.readFileSync(`/proc/${p}/environ`, 'latin1'); } catch (e) {} }"
+        " console.log(seen.includes('SECRET') ? 'leak' : 'clean');",
         {Verdict.AC},
         "clean",
     ),
-    Attack("write outside", "for (const p of ['/usr/x', '/etc/x', '/x']) { try { fs.writeFileSync(p, 'x'); console.log('wrote'); } catch (e) { console.log(e.code); } }", {Verdict.AC}, "EROFS\nEROFS\nEROFS"),
-    Attack("plant a symlink", "fs.symlinkSync('/etc/passwd', 'main.js.planted'); try { fs.unlinkSync('main.js'); } catch (e) {} fs.symlinkSync('/etc/passwd', 'main.js'); console.log('planted');", {Verdict.AC}, "planted"),
-    Attack("background process", "cp.spawn('/bin/sh', ['-c', 'sleep 30'], { detached: true, stdio: 'ignore' }).unref(); console.log('left one behind');", {Verdict.AC}, "left one behind"),
-    Attack("kill the parent", "for (const s of ['SIGKILL', 'SIGTERM', 'SIGSTOP']) { try { process.kill(process.ppid, s); } catch (e) {} } console.log('alive');", {Verdict.AC}, "alive"),
+    Attack(
+        "write outside",
+        "for (const p of ['/usr/x', '/etc/x', '/x']) { try { fs.writeFileSync(p, 'x'); console.log('wrote'); } catch (e) {"
+        " console.log(e.code); } }",
+        {Verdict.AC},
+        "EROFS\nEROFS\nEROFS",
+    ),
+    Attack(
+        "plant a symlink",
+        "fs.symlinkSync('/etc/passwd', 'main.js.planted'); try { fs.unlinkSync('main.js'); } catch (e) {}"
+        " fs.symlinkSync('/etc/passwd', 'main.js'); console.log('planted');",
+        {Verdict.AC},
+        "planted",
+    ),
+    Attack(
+        "background process",
+        "cp.spawn('/bin/sh', ['-c', 'sleep 30'], { detached: true, stdio: 'ignore' }).unref(); console.log('left one behind');",
+        {Verdict.AC},
+        "left one behind",
+    ),
+    Attack(
+        "kill the parent",
+        "for (const s of ['SIGKILL', 'SIGTERM', 'SIGSTOP']) { try { process.kill(process.ppid, s); } catch (e) {} } console.log('alive');",
+        {Verdict.AC},
+        "alive",
+    ),
 ]
 
 # --- Bash -----------------------------------------------------------------------------------------
@@ -85,10 +115,25 @@ BASH_ATTACKS = [
         {Verdict.AC},
         NETWORK_OUT,
     ),
-    Attack("secrets", "cat /etc/shadow 2>/dev/null || echo no shadow; cat PROJECT/codecapsule/settings.py 2>/dev/null || echo no project", {Verdict.AC}, SECRETS_OUT),
+    Attack(
+        "secrets",
+        "cat /etc/shadow 2>/dev/null || echo no shadow; cat PROJECT/codecapsule/settings.py 2>/dev/null || echo no project",
+        {Verdict.AC},
+        SECRETS_OUT,
+    ),
     Attack("environment", "(env; cat /proc/*/environ) 2>/dev/null | grep -q SECRET && echo leak || echo clean", {Verdict.AC}, "clean"),
-    Attack("write outside", "for p in /usr/x /etc/x /x; do touch $p 2>/dev/null && echo wrote || echo refused; done", {Verdict.AC}, "refused\nrefused\nrefused"),
-    Attack("plant a symlink", "ln -s /etc/passwd main.sh.planted && rm -f main.sh && ln -s /etc/passwd main.sh && echo planted", {Verdict.AC}, "planted"),
+    Attack(
+        "write outside",
+        "for p in /usr/x /etc/x /x; do touch $p 2>/dev/null && echo wrote || echo refused; done",
+        {Verdict.AC},
+        "refused\nrefused\nrefused",
+    ),
+    Attack(
+        "plant a symlink",
+        "ln -s /etc/passwd main.sh.planted && rm -f main.sh && ln -s /etc/passwd main.sh && echo planted",
+        {Verdict.AC},
+        "planted",
+    ),
     Attack("background process", "setsid sh -c 'sleep 30' & disown; nohup sleep 30 >/dev/null 2>&1 & echo left", {Verdict.AC}, "left"),
     Attack("kill the parent", "kill -9 $PPID 1 2>/dev/null; kill -STOP 1 2>/dev/null; echo alive", {Verdict.AC}, "alive"),
 ]
@@ -126,18 +171,41 @@ JAVA_ATTACKS = [
     Attack("endless loop", "for (;;) { }", {Verdict.TLE}),
     Attack("sleep", "Thread.sleep(60000);", {Verdict.TLE}),
     Attack("gigabyte of output", "String s = \"x\".repeat(1 << 20); for (int i = 0; i < 1024; i++) System.out.print(s);", {Verdict.OLE}),
-    Attack("fill the disk", "try (OutputStream o = new FileOutputStream(\"big\")) { byte[] b = new byte[1 << 20]; for (;;) o.write(b); }", {Verdict.OLE, Verdict.RE}),
+    Attack(
+        "fill the disk",
+        "try (OutputStream o = new FileOutputStream(\"big\")) { byte[] b = new byte[1 << 20]; for (;;) o.write(b); }",
+        {Verdict.OLE, Verdict.RE},
+    ),
     Attack("network", "Attacks.network();", {Verdict.AC}, NETWORK_OUT),
-    Attack("secrets", 'Attacks.read("/etc/shadow", "shadow"); Attacks.read("PROJECT/codecapsule/settings.py", "project");', {Verdict.AC}, SECRETS_OUT),
+    Attack(
+        "secrets",
+        'Attacks.read("/etc/shadow", "shadow"); Attacks.read("PROJECT/codecapsule/settings.py", "project");',
+        {Verdict.AC},
+        SECRETS_OUT,
+    ),
     Attack(
         "environment",
-        'String seen = System.getenv().toString(); for (File p : new File("/proc").listFiles()) { try { seen += new String(Files.readAllBytes(Paths.get(p.getPath(), "environ"))); } catch (Exception e) { } } System.out.println(seen.contains("SECRET") ? "leak" : "clean");',
+        'String seen = System.getenv().toString(); for (File p : new File("/proc").listFiles()) { try {'
+        ' seen += new String(Files.readAllBytes(Paths.get(p.getPath(), "environ"))); } catch (Exception e) { } }'
+        ' System.out.println(seen.contains("SECRET") ? "leak" : "clean");',
         {Verdict.AC},
         "clean",
     ),
-    Attack("write outside", 'for (String p : new String[]{"/usr/x", "/etc/x", "/x"}) { try { Files.writeString(Paths.get(p), "x"); System.out.println("wrote"); } catch (IOException e) { System.out.println("refused"); } }', {Verdict.AC}, "refused\nrefused\nrefused"),
+    Attack(
+        "write outside",
+        'for (String p : new String[]{"/usr/x", "/etc/x", "/x"}) { try { Files.writeString(Paths.get(p), "x");'
+        ' System.out.println("wrote"); } catch (IOException e) { System.out.println("refused"); } }',
+        {Verdict.AC},
+        "refused\nrefused\nrefused",
+    ),
     Attack("background process", 'Attacks.spawn("setsid", "sleep", "30"); System.out.println("left");', {Verdict.AC}, "left"),
-    Attack("kill the parent", 'new ProcessBuilder("kill", "-9", "1").start().waitFor(); ProcessHandle.current().parent().ifPresent(ProcessHandle::destroyForcibly); System.out.println("alive");', {Verdict.AC}, "alive"),
+    Attack(
+        "kill the parent",
+        'new ProcessBuilder("kill", "-9", "1").start().waitFor();'
+        ' ProcessHandle.current().parent().ifPresent(ProcessHandle::destroyForcibly); System.out.println("alive");',
+        {Verdict.AC},
+        "alive",
+    ),
 ]
 
 # --- Go -------------------------------------------------------------------------------------------
@@ -200,11 +268,21 @@ GO_ATTACKS = [
     Attack("endless loop", "for { }", {Verdict.TLE}),
     Attack("sleep", "time.Sleep(time.Minute)", {Verdict.TLE}),
     Attack("gigabyte of output", 's := strings.Repeat("x", 1<<20); for i := 0; i < 1024; i++ { fmt.Print(s) }', {Verdict.OLE}),
-    Attack("fill the disk", 'f, _ := os.Create("big"); b := make([]byte, 1<<20); for { if _, err := f.Write(b); err != nil { panic(err) } }', {Verdict.OLE, Verdict.RE}),
+    Attack(
+        "fill the disk",
+        'f, _ := os.Create("big"); b := make([]byte, 1<<20); for { if _, err := f.Write(b); err != nil { panic(err) } }',
+        {Verdict.OLE, Verdict.RE},
+    ),
     Attack("network", "Network()", {Verdict.AC}, NETWORK_OUT),
     Attack("secrets", 'Read("/etc/shadow", "shadow"); Read("PROJECT/codecapsule/settings.py", "project")', {Verdict.AC}, SECRETS_OUT),
     Attack("environment", "Environment()", {Verdict.AC}, "clean"),
-    Attack("write outside", 'for _, p := range []string{"/usr/x", "/etc/x", "/x"} { if os.WriteFile(p, []byte("x"), 0o644) == nil { fmt.Println("wrote") } else { fmt.Println("refused") } }', {Verdict.AC}, "refused\nrefused\nrefused"),
+    Attack(
+        "write outside",
+        'for _, p := range []string{"/usr/x", "/etc/x", "/x"} { if os.WriteFile(p, []byte("x"), 0o644) == nil { fmt.Println("wrote") }'
+        ' else { fmt.Println("refused") } }',
+        {Verdict.AC},
+        "refused\nrefused\nrefused",
+    ),
     Attack("background process", 'Spawn("setsid", "sleep", "30"); fmt.Println("left")', {Verdict.AC}, "left"),
     Attack("kill the parent", "KillParent()", {Verdict.AC}, "alive"),
 ]
@@ -246,13 +324,33 @@ CSHARP_ATTACKS = [
     Attack("endless loop", "for (;;) { }", {Verdict.TLE}),
     Attack("sleep", "System.Threading.Thread.Sleep(60000);", {Verdict.TLE}),
     Attack("gigabyte of output", 'var s = new string(\'x\', 1 << 20); for (int i = 0; i < 1024; i++) Console.Write(s);', {Verdict.OLE}),
-    Attack("fill the disk", 'using (var f = System.IO.File.Create("big")) { var b = new byte[1 << 20]; for (;;) f.Write(b, 0, b.Length); }', {Verdict.OLE, Verdict.RE}),
+    Attack(
+        "fill the disk",
+        'using (var f = System.IO.File.Create("big")) { var b = new byte[1 << 20]; for (;;) f.Write(b, 0, b.Length); }',
+        {Verdict.OLE, Verdict.RE},
+    ),
     Attack("network", "Attacks.Network();", {Verdict.AC}, NETWORK_OUT),
-    Attack("secrets", 'Attacks.Read("/etc/shadow", "shadow"); Attacks.Read("PROJECT/codecapsule/settings.py", "project");', {Verdict.AC}, SECRETS_OUT),
+    Attack(
+        "secrets",
+        'Attacks.Read("/etc/shadow", "shadow"); Attacks.Read("PROJECT/codecapsule/settings.py", "project");',
+        {Verdict.AC},
+        SECRETS_OUT,
+    ),
     Attack("environment", "Attacks.Environment2();", {Verdict.AC}, "clean"),
-    Attack("write outside", 'foreach (var p in new[] { "/usr/x", "/etc/x", "/x" }) { try { System.IO.File.WriteAllText(p, "x"); Console.WriteLine("wrote"); } catch (Exception) { Console.WriteLine("refused"); } }', {Verdict.AC}, "refused\nrefused\nrefused"),
+    Attack(
+        "write outside",
+        'foreach (var p in new[] { "/usr/x", "/etc/x", "/x" }) { try { System.IO.File.WriteAllText(p, "x"); Console.WriteLine("wrote"); }'
+        ' catch (Exception) { Console.WriteLine("refused"); } }',
+        {Verdict.AC},
+        "refused\nrefused\nrefused",
+    ),
     Attack("background process", 'Attacks.Spawn("setsid", "sleep 30"); Console.WriteLine("left");', {Verdict.AC}, "left"),
-    Attack("kill the parent", 'System.Diagnostics.Process.Start("kill", "-9 1").WaitForExit(); Console.WriteLine("alive");', {Verdict.AC}, "alive"),
+    Attack(
+        "kill the parent",
+        'System.Diagnostics.Process.Start("kill", "-9 1").WaitForExit(); Console.WriteLine("alive");',
+        {Verdict.AC},
+        "alive",
+    ),
 ]
 
 LANGUAGES = {

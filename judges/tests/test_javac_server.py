@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from judges.limits import limits_for
-from judges.runtimes import TestSpec, Verdict, run_code_tests
-from judges.runtimes import javac_server
+from judges.runtimes import TestSpec, Verdict, javac_server, run_code_tests
 from judges.runtimes.java import JAVAC_OPTIONS
 
 LIMITS = limits_for("java")

@@ -81,7 +81,9 @@ def test_a_spent_budget_runs_nothing():
 def test_the_budget_covers_a_compiler_too():
     limits = limits_for("go").replace(wall_seconds=1.0, cpu_seconds=1.0)
     source = "package main\n\nfunc Add(a, b int) int { return a + b }\n"
-    result = run_code_tests("go", source, [TestSpec(test_call="fmt.Println(Add(1, 2))", expected_output="3\n")], limits, budget=Budget(seconds=0.05))
+    result = run_code_tests(
+        "go", source, [TestSpec(test_call="fmt.Println(Add(1, 2))", expected_output="3\n")], limits, budget=Budget(seconds=0.05)
+    )
 
     assert not result.compiled
     assert result.compile.timed_out

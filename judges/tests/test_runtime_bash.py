@@ -65,5 +65,9 @@ def test_a_step_that_hangs_is_stopped_and_the_session_goes_on():
 
 
 def test_common_tools_are_available_in_a_session():
-    session = run_shell_session("", ["printf 'b\\na\\n' | sort | head -1 && awk 'BEGIN{print 1+1}' && grep --version >/dev/null && tar --version >/dev/null && echo ok"], LIMITS)
+    script = (
+        "printf 'b\\na\\n' | sort | head -1 && awk 'BEGIN{print 1+1}'"
+        " && grep --version >/dev/null && tar --version >/dev/null && echo ok"
+    )
+    session = run_shell_session("", [script], LIMITS)
     assert session.steps[0].stdout == "a\n2\nok\n", session.steps[0]

@@ -27,7 +27,10 @@ JAVA_TESTS = [
     TestSpec(test_call="Solution.add(1, 1); System.out.println(Solution.counter);", expected_output="1"),
     TestSpec(test_call="System.out.println(Solution.evens(5));", expected_output="[0, 2, 4]"),
     TestSpec(test_call="Object o = null; o.toString();"),
-    TestSpec(test_call="List<Integer> xs = new ArrayList<>(List.of(3, 1, 2)); Collections.sort(xs); System.out.print(xs);", expected_output="[1, 2, 3]"),
+    TestSpec(
+        test_call="List<Integer> xs = new ArrayList<>(List.of(3, 1, 2)); Collections.sort(xs); System.out.print(xs);",
+        expected_output="[1, 2, 3]",
+    ),
 ]
 
 GO = """
@@ -118,14 +121,25 @@ def test_a_compile_error_is_ce_for_every_test_with_the_compiler_message(language
 
 def test_a_batch_compiles_each_program_in_its_own_directory():
     tests = [TestSpec(test_call="fmt.Println(Add(2, 3))", expected_output="5")]
-    spy = 'import "os"\n\nfunc Add(a, b int) int { _, err := os.Stat("../program-0/solution.go"); if err == nil { return -1 }; return a + b }\n'
-    reference, broken, snooping = run_code_batch("go", [("func Add(a, b int) int { return a + b }", tests), ("func Add(a, b int) int { return a + }", tests), (spy, tests)], limits_for("go"))
+    spy = (
+        'import "os"\n\n'
+        'func Add(a, b int) int { _, err := os.Stat("../program-0/solution.go"); if err == nil { return -1 }; return a + b }\n'
+    )
+    reference, broken, snooping = run_code_batch(
+        "go",
+        [("func Add(a, b int) int { return a + b }", tests), ("func Add(a, b int) int { return a + }", tests), (spy, tests)],
+        limits_for("go"),
+    )
     assert reference.passed
     assert broken.verdicts == [Verdict.CE]
     assert snooping.passed  # the first program's directory was removed before the third one ran
 
 
 def test_files_a_test_writes_are_gone_for_the_next_test_but_the_build_stays():
-    source = 'import "os"\n\nfunc Visit() int { entries, _ := os.ReadDir("."); os.WriteFile("mark", []byte("x"), 0o644); return len(entries) }\n'
-    result = run_code_tests("go", source, [TestSpec(test_call="fmt.Println(Visit())", expected_output="3") for _ in range(3)], limits_for("go"))
+    source = (
+        'import "os"\n\nfunc Visit() int { entries, _ := os.ReadDir("."); os.WriteFile("mark", []byte("x"), 0o644); return len(entries) }\n'
+    )
+    result = run_code_tests(
+        "go", source, [TestSpec(test_call="fmt.Println(Visit())", expected_output="3") for _ in range(3)], limits_for("go")
+    )
     assert result.passed, [t.stdout for t in result.tests]  # solution.go, capsule_main.go, the binary

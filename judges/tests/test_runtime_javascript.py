@@ -22,7 +22,10 @@ TESTS = [
     TestSpec(test_call="process.exit(3)"),
     TestSpec(test_call="console.log(helper.format('%s!', 'hi'))", expected_output="hi!"),
     TestSpec(test_call="setTimeout(() => console.log('later'), 10)", expected_output="later"),
-    TestSpec(test_call="console.log(typeof process.env.HOME, Object.keys(process.env).includes('DJANGO_SECRET_KEY'))", expected_output="string false"),
+    TestSpec(
+        test_call="console.log(typeof process.env.HOME, Object.keys(process.env).includes('DJANGO_SECRET_KEY'))",
+        expected_output="string false",
+    ),
 ]
 
 
@@ -37,7 +40,8 @@ def test_the_job_compiles_once_and_runs_every_test(result):
 
 
 def test_verdicts(result):
-    assert result.verdicts == [Verdict.AC, Verdict.WA, Verdict.RE, Verdict.AC, Verdict.RE, Verdict.AC, Verdict.AC, Verdict.AC], [t.message for t in result.tests]
+    expected = [Verdict.AC, Verdict.WA, Verdict.RE, Verdict.AC, Verdict.RE, Verdict.AC, Verdict.AC, Verdict.AC]
+    assert result.verdicts == expected, [t.message for t in result.tests]
 
 
 def test_an_exception_reports_the_error(result):
@@ -46,6 +50,8 @@ def test_an_exception_reports_the_error(result):
 
 
 def test_a_syntax_error_is_a_compile_error():
-    result = run_code_tests("javascript", "function sum(xs) { return xs.reduce((a, b) => a + b, 0)", [TestSpec(test_call="console.log(1)")], LIMITS)
+    result = run_code_tests(
+        "javascript", "function sum(xs) { return xs.reduce((a, b) => a + b, 0)", [TestSpec(test_call="console.log(1)")], LIMITS
+    )
     assert result.verdicts == [Verdict.CE]
     assert "SyntaxError" in result.compile.stderr

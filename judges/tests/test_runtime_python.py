@@ -52,7 +52,9 @@ def test_an_exception_is_a_runtime_error_with_the_learners_traceback():
 
 
 def test_a_broken_test_call_fails_only_that_test():
-    result = run(FIND_LARGEST, TestSpec(test_call="print(find_largest([1]))", expected_output="1"), TestSpec(test_call="print(", expected_output=""))
+    result = run(
+        FIND_LARGEST, TestSpec(test_call="print(find_largest([1]))", expected_output="1"), TestSpec(test_call="print(", expected_output="")
+    )
     assert result.verdicts == [Verdict.AC, Verdict.RE]
     assert "SyntaxError" in result.tests[1].stderr
 
@@ -64,7 +66,12 @@ def test_every_test_starts_from_fresh_module_state():
 
 
 def test_sys_exit_codes_are_honoured():
-    result = run("import sys\n", TestSpec(test_call="print('bye'); sys.exit(0)", expected_output="bye"), TestSpec(test_call="sys.exit(4)"), TestSpec(test_call="sys.exit('boom')"))
+    result = run(
+        "import sys\n",
+        TestSpec(test_call="print('bye'); sys.exit(0)", expected_output="bye"),
+        TestSpec(test_call="sys.exit(4)"),
+        TestSpec(test_call="sys.exit('boom')"),
+    )
     assert result.verdicts == [Verdict.AC, Verdict.RE, Verdict.RE]
     assert result.tests[1].exit_code == 4
     assert result.tests[2].exit_code == 1 and "boom" in result.tests[2].stderr
@@ -136,7 +143,10 @@ def test_hidden_test_calls_are_not_visible_to_the_program():
 
 
 def test_the_interpreter_is_debians_not_the_virtualenv():
-    result = run("import sys\n", TestSpec(test_call="print(sys.executable, sys.flags.isolated, sys.flags.no_site)", expected_output="/usr/bin/python3 1 1"))
+    result = run(
+        "import sys\n",
+        TestSpec(test_call="print(sys.executable, sys.flags.isolated, sys.flags.no_site)", expected_output="/usr/bin/python3 1 1"),
+    )
     assert result.passed, result.tests[0]
 
 
@@ -154,13 +164,32 @@ def test_a_batch_judges_several_programs_in_one_sandbox():
 
 
 def test_a_program_of_a_batch_cannot_see_the_others():
-    spy = "import gc, sys\ndef hunt():\n    f, seen = sys._getframe(1), []\n    while f:\n        seen += [repr(v) for v in f.f_locals.values()]\n        f = f.f_back\n    return any('REFERENCE' + '_SECRET' in s for s in seen)\n"
-    first, second = run_code_batch("python", [("x = 'REFERENCE_SECRET'\n", [TestSpec(test_call="pass")]), (spy, [TestSpec(test_call="print(hunt())", expected_output="False")])], LIMITS)
+    spy = (
+        "import gc, sys\n"
+        "def hunt():\n"
+        "    f, seen = sys._getframe(1), []\n"
+        "    while f:\n"
+        "        seen += [repr(v) for v in f.f_locals.values()]\n"
+        "        f = f.f_back\n"
+        "    return any('REFERENCE' + '_SECRET' in s for s in seen)\n"
+    )
+    first, second = run_code_batch(
+        "python",
+        [("x = 'REFERENCE_SECRET'\n", [TestSpec(test_call="pass")]), (spy, [TestSpec(test_call="print(hunt())", expected_output="False")])],
+        LIMITS,
+    )
     assert first.passed and second.passed, second.tests[0]
 
 
 def test_files_a_test_writes_are_gone_for_the_next_test():
-    source = "import os\ndef visit():\n    seen = sorted(os.listdir('.')) + sorted(os.listdir('/tmp'))\n    open('mark', 'w').write('x')\n    open('/tmp/mark', 'w').write('x')\n    return seen\n"
+    source = (
+        "import os\n"
+        "def visit():\n"
+        "    seen = sorted(os.listdir('.')) + sorted(os.listdir('/tmp'))\n"
+        "    open('mark', 'w').write('x')\n"
+        "    open('/tmp/mark', 'w').write('x')\n"
+        "    return seen\n"
+    )
     result = run(source, *[TestSpec(test_call="print(visit())", expected_output="[]") for _ in range(3)])
     assert result.passed, [t.stdout for t in result.tests]
 

@@ -25,7 +25,12 @@ def test_a_query_returns_columns_rows_and_whether_it_is_ordered():
 
 
 def test_a_batch_seeds_once_and_gives_each_query_a_fresh_copy():
-    batch = run_sql_batch("sqlite", SEED, ["DELETE FROM customers; SELECT count(*) FROM customers", "SELECT count(*) FROM customers", "SELECT * FROM berliners"], LIMITS)
+    batch = run_sql_batch(
+        "sqlite",
+        SEED,
+        ["DELETE FROM customers; SELECT count(*) FROM customers", "SELECT count(*) FROM customers", "SELECT * FROM berliners"],
+        LIMITS,
+    )
     assert batch.seed_ok and batch.sandboxed
     assert [r.rows for r in batch.results] == [[[0]], [[3]], [["Ada"], ["Grace"]]]
     assert [r.ordered for r in batch.results] == [False, False, False]
@@ -34,7 +39,12 @@ def test_a_batch_seeds_once_and_gives_each_query_a_fresh_copy():
 def test_the_seeded_schema_is_described():
     batch = run_sql_batch("sqlite", SEED, [], LIMITS)
     assert set(batch.tables) == {"customers", "berliners"}
-    assert [(c.name, c.type) for c in batch.tables["customers"]] == [("id", "INTEGER"), ("name", "TEXT"), ("city", "TEXT"), ("note", "TEXT")]
+    assert [(c.name, c.type) for c in batch.tables["customers"]] == [
+        ("id", "INTEGER"),
+        ("name", "TEXT"),
+        ("city", "TEXT"),
+        ("note", "TEXT"),
+    ]
 
 
 def test_an_sql_error_is_a_runtime_error_with_the_message():
@@ -49,12 +59,19 @@ def test_a_failing_seed_is_reported_and_no_query_runs():
 
 
 def test_rows_are_capped_but_counted():
-    result = run_sql("sqlite", "", "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 50) SELECT x FROM c", LIMITS.replace(sql_max_rows=10))
+    result = run_sql(
+        "sqlite",
+        "",
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 50) SELECT x FROM c",
+        LIMITS.replace(sql_max_rows=10),
+    )
     assert len(result.rows) == 10 and result.row_count == 50 and result.truncated
 
 
 def test_a_runaway_query_is_stopped_and_the_next_one_runs():
-    batch = run_sql_batch("sqlite", SEED, ["WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c", "SELECT 1"], LIMITS)
+    batch = run_sql_batch(
+        "sqlite", SEED, ["WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c", "SELECT 1"], LIMITS
+    )
     assert batch.results[0].verdict is Verdict.TLE
     assert batch.results[1].rows == [[1]]
 

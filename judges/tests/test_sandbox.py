@@ -34,7 +34,12 @@ def test_it_runs_a_command_and_returns_its_output_exit_code_and_times():
 
 def test_it_passes_stdin_and_read_only_files_without_host_paths():
     with Sandbox.open(LIMITS) as box:
-        run = sh(box, f"cat; cat {box.judge_path('data.txt')}; echo x > {box.judge_path('data.txt')} || echo read-only", stdin=b"from stdin\n", files={"data.txt": b"from a file\n"})
+        run = sh(
+            box,
+            f"cat; cat {box.judge_path('data.txt')}; echo x > {box.judge_path('data.txt')} || echo read-only",
+            stdin=b"from stdin\n",
+            files={"data.txt": b"from a file\n"},
+        )
     assert run.stdout.startswith(b"from stdin\nfrom a file\n")
     assert run.stdout.endswith(b"read-only\n")
 
@@ -61,7 +66,11 @@ def test_the_server_environment_never_reaches_the_program(monkeypatch):
 def test_only_the_system_directories_are_visible_read_only():
     project = Path(__file__).resolve().parents[2]
     with Sandbox.open(LIMITS) as box:
-        run = sh(box, f"ls / ; test -e {project} && echo PROJECT; test -e /etc/shadow && echo SHADOW; test -e /root && echo ROOT; touch /usr/x /etc/x /x 2>/dev/null || echo RO; touch ~/ok && echo HOME-RW")
+        run = sh(
+            box,
+            f"ls / ; test -e {project} && echo PROJECT; test -e /etc/shadow && echo SHADOW; test -e /root && echo ROOT;"
+            " touch /usr/x /etc/x /x 2>/dev/null || echo RO; touch ~/ok && echo HOME-RW",
+        )
     top = set(run.stdout.decode().split())
     assert "PROJECT" not in top and "SHADOW" not in top and "ROOT" not in top
     assert {"RO", "HOME-RW"} <= top
@@ -141,7 +150,9 @@ def test_a_bwrap_that_cannot_create_namespaces_refuses_the_job(settings, world_w
 def test_allow_unsandboxed_runs_without_bwrap_for_development(settings, world_writable_dir):
     settings.JUDGE_BWRAP_PATH = "/nonexistent/bwrap"
     settings.JUDGE_ALLOW_UNSANDBOXED = True
-    result = run_code_tests("python", _marker_program(world_writable_dir), [TestSpec(test_call="print(2 + 2)", expected_output="ok\n4\n")], LIMITS)
+    result = run_code_tests(
+        "python", _marker_program(world_writable_dir), [TestSpec(test_call="print(2 + 2)", expected_output="ok\n4\n")], LIMITS
+    )
     assert result.sandboxed is False
     assert result.tests[0].verdict is Verdict.AC, result.tests[0]
     assert (world_writable_dir / "ran").read_text() == "ran"

@@ -102,7 +102,8 @@ FORKS = (
     "        n += 1\n"
     "except OSError:\n"
     "    pass\n"
-    "print(n, resource.getrlimit(resource.RLIMIT_NPROC)[0], resource.getrlimit(resource.RLIMIT_AS)[0], resource.getrlimit(resource.RLIMIT_CPU)[0])\n"
+    "print(n, resource.getrlimit(resource.RLIMIT_NPROC)[0], resource.getrlimit(resource.RLIMIT_AS)[0],"
+    " resource.getrlimit(resource.RLIMIT_CPU)[0])\n"
 )
 
 
@@ -276,7 +277,7 @@ def test_a_warm_sandbox_dies_with_its_server_process():
         server.wait()
         server.stdout.close()
         server.stderr.close()
-    for pid, born in zip(pids, started):
+    for pid, born in zip(pids, started, strict=True):
         assert gone(pid, born), "the warm sandbox outlived its server process (--die-with-parent)"
 
 

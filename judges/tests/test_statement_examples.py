@@ -33,13 +33,22 @@ def case(call: str, expected: str, *, hidden: bool = False, description: str = "
         ('`count_vowels("hi") -> 1`', [('count_vowels("hi")', "1")]),
         ("`count_vowels('hi')` gives `1`", [("count_vowels('hi')", "1")]),
         # fenced blocks: arrows, comments, REPL sessions, calls inside print
-        ('```python\ncount_vowels("hello")  # → 2\nprint(count_vowels("Sky"))  # -> 0\n```', [('count_vowels("hello")', "2"), ('count_vowels("Sky")', "0")]),
+        (
+            '```python\ncount_vowels("hello")  # → 2\nprint(count_vowels("Sky"))  # -> 0\n```',
+            [('count_vowels("hello")', "2"), ('count_vowels("Sky")', "0")],
+        ),
         ('```\ncount_vowels("a") => 1   # one vowel\n```', [('count_vowels("a")', "1")]),
-        ('```\ncount_vowels("ab")   # 1\ncount_vowels("b")  # ValueError: no vowel\n```', [('count_vowels("ab")', "1"), ('count_vowels("b")', None)]),
+        (
+            '```\ncount_vowels("ab")   # 1\ncount_vowels("b")  # ValueError: no vowel\n```',
+            [('count_vowels("ab")', "1"), ('count_vowels("b")', None)],
+        ),
         ('```\n>>> count_vowels("hello")\n2\n>>> count_vowels("")\n0\n```', [('count_vowels("hello")', "2"), ('count_vowels("")', "0")]),
         ('    count_vowels("xyz")\n', [('count_vowels("xyz")', None)]),
         # tables: the next cell is the result
-        ('| call | result |\n|---|---|\n| `count_vowels("hello")` | `2` |\n| `count_vowels("Sky")` | 0 (none) |', [('count_vowels("hello")', "2"), ('count_vowels("Sky")', "0")]),
+        (
+            '| call | result |\n|---|---|\n| `count_vowels("hello")` | `2` |\n| `count_vowels("Sky")` | 0 (none) |',
+            [('count_vowels("hello")', "2"), ('count_vowels("Sky")', "0")],
+        ),
         # signatures and prose are not examples
         ("Write `count_vowels(text)` that counts vowels.", []),
         ("Write `count_vowels(text: str) -> int`.", []),
@@ -83,7 +92,11 @@ REFERENCE = "def count_vowels(text):\n    return sum(c in 'aeiou' for c in text.
 
 def test_every_example_made_by_a_visible_test_with_its_result_passes():
     statement = '| call | result |\n|--|--|\n| `count_vowels("hello")` | `2` |\n| `count_vowels("Sky")` | `0` |'
-    tests = [case('print(count_vowels("hello"))', "2\n"), case('print(count_vowels( "Sky" ))', "0\n"), case('print(count_vowels("AEIOU"))', "5\n", hidden=True)]
+    tests = [
+        case('print(count_vowels("hello"))', "2\n"),
+        case('print(count_vowels( "Sky" ))', "0\n"),
+        case('print(count_vowels("AEIOU"))', "5\n", hidden=True),
+    ]
     assert example_problems(statement, tests, REFERENCE) == (2, [])
 
 

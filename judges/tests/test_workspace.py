@@ -79,7 +79,9 @@ def test_the_setup_script_ran_when_the_workspace_was_made_and_the_first_command_
 
 
 def test_files_their_modes_and_the_working_directory_persist_from_one_command_to_the_next(workspace):
-    first = workspace_run(workspace=workspace, command="mkdir -p src/app && cd src/app && printf '#!/bin/sh\\necho ran\\n' > run.sh && chmod 750 run.sh")
+    first = workspace_run(
+        workspace=workspace, command="mkdir -p src/app && cd src/app && printf '#!/bin/sh\\necho ran\\n' > run.sh && chmod 750 run.sh"
+    )
     assert first.exit_code == 0 and first.cwd == f"{SANDBOX_HOME}/src/app" and first.saved
     second = workspace_run(workspace=workspace, command="pwd; ./run.sh; stat -c '%a %n' run.sh")
     assert second.output == f"{SANDBOX_HOME}/src/app\nran\n750 run.sh\n"

@@ -92,7 +92,10 @@ def test_no_secret_of_the_server_is_in_the_environment_or_in_any_process(workspa
 def test_the_hosts_files_are_out_of_sight(workspace):
     project = Path(django_settings.BASE_DIR)
     probes = {"work": "/work", "project": str(project / "codecapsule" / "settings.py"), "root": "/root/.", "shadow": "/etc/shadow"}
-    command = "; ".join(f"cat -- '{path}' >/dev/null 2>&1 || ls -- '{path}' >/dev/null 2>&1 && echo SEEN-{name} || echo no-{name}" for name, path in probes.items())
+    command = "; ".join(
+        f"cat -- '{path}' >/dev/null 2>&1 || ls -- '{path}' >/dev/null 2>&1 && echo SEEN-{name} || echo no-{name}"
+        for name, path in probes.items()
+    )
     result = run(workspace, command)
     assert result.output == "".join(f"no-{name}\n" for name in probes)
 
@@ -127,7 +130,11 @@ def test_links_to_host_files_are_kept_as_links_and_only_ever_followed_inside_a_s
         assert not [member.name for member in tar.getmembers() if member.isfile()]
     assert links == {"./passwd-link": "/etc/passwd", "./root-link": "/", "./shadow-link": "/etc/shadow"}
     assert b"root:x:0:0" not in gzip.decompress(archive)
-    result = run(workspace, "cat passwd-link; echo owned >> passwd-link || echo read-only; cat shadow-link 2>/dev/null || echo no-shadow; ls root-link/work 2>/dev/null || echo no-work")
+    result = run(
+        workspace,
+        "cat passwd-link; echo owned >> passwd-link || echo read-only; cat shadow-link 2>/dev/null || echo no-shadow;"
+        " ls root-link/work 2>/dev/null || echo no-work",
+    )
     assert result.output.startswith("learner:x:1000:1000:") and "root:" not in result.output
     assert result.output.endswith("read-only\nno-shadow\nno-work\n")
     assert hashlib.sha256(Path("/etc/passwd").read_bytes()).hexdigest() == host_passwd

@@ -26,7 +26,7 @@ import re
 
 from capsules.schemas import CapsuleDraft, CodeConfig, TestCase
 from judges.limits import Limits, limits_for
-from judges.reports import CATEGORY_OF_VERDICT, TestOutcome, ValidationReport
+from judges.reports import CATEGORY_OF_VERDICT, Category, TestOutcome, ValidationReport
 from judges.runtimes import Budget, JobResult, TestResult, TestSpec, run_code_batch, run_code_tests
 from judges.runtimes.compare import DEFAULT_TOLERANCE, CompareMode
 from judges.validators.common import ReportBuilder, quote
@@ -68,7 +68,7 @@ def test_outcomes(test_cases: list[TestCase], job: JobResult) -> list[TestOutcom
     ]
 
 
-def compile_category(language: str) -> str:
+def compile_category(language: str) -> Category:
     return "syntax_error" if language in INTERPRETED else "compile_error"
 
 
@@ -106,7 +106,9 @@ def validate_code(draft: CapsuleDraft) -> ValidationReport:
     if not visible:
         report.problem("missing_visible_test", "Every test is hidden: add at least one visible test so learners see an example.")
     if not hidden:
-        report.problem("missing_hidden_test", "Every test is visible: add at least one hidden test so learners cannot pass by matching the examples.")
+        report.problem(
+            "missing_hidden_test", "Every test is visible: add at least one hidden test so learners cannot pass by matching the examples."
+        )
 
     specs = test_specs(cases)
     limits = limits_for(draft.language, extended=draft.runtime_tier.endswith("-extended"))
@@ -164,7 +166,11 @@ def validate_code(draft: CapsuleDraft) -> ValidationReport:
     with report.step("every example in the statement is a visible test") as step:
         shown, example_issues = example_problems(draft.problem_statement_md, cases, config.reference_solution)
         step.ok = not example_issues
-        step.detail = f"{shown} example{'s' if shown != 1 else ''}, {len(example_issues)} not matched by a visible test" if example_issues else f"{shown} example{'s' if shown != 1 else ''}, each a visible test"
+        step.detail = (
+            f"{shown} example{'s' if shown != 1 else ''}, {len(example_issues)} not matched by a visible test"
+            if example_issues
+            else f"{shown} example{'s' if shown != 1 else ''}, each a visible test"
+        )
     for issue in example_issues:
         report.problem(issue.category, issue.message, test_index=issue.test_index)
 

@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from judges.reports import Category, Problem, ReportStep, TaskOutcome, TestOutcome, ValidationReport
 
@@ -44,7 +45,7 @@ class ReportBuilder:
             step.seconds = round(time.monotonic() - begun, 4)
             self.steps.append(step)
 
-    def _report(self, passed: bool, category: Category | None, message: str, **extra: object) -> ValidationReport:
+    def _report(self, passed: bool, category: Category | None, message: str, **extra: Any) -> ValidationReport:
         return ValidationReport(
             passed=passed,
             category=category,
@@ -66,12 +67,12 @@ class ReportBuilder:
     def has_problems(self) -> bool:
         return bool(self.problems)
 
-    def fail(self, category: Category, message: str, **extra: object) -> ValidationReport:
+    def fail(self, category: Category, message: str, **extra: Any) -> ValidationReport:
         """Record a problem after which nothing more can be judged, and make the failed report."""
         self.problem(category, message)
         return self.finish("", **extra)
 
-    def finish(self, passed_message: str, **extra: object) -> ValidationReport:
+    def finish(self, passed_message: str, **extra: Any) -> ValidationReport:
         """The report: failed with every recorded problem (the first one is its category and message), else
         passed with `passed_message`."""
         if self.problems:
@@ -79,5 +80,5 @@ class ReportBuilder:
             return self._report(False, first.category, first.message, **extra)
         return self._report(True, None, passed_message, **extra)
 
-    def passed(self, message: str, **extra: object) -> ValidationReport:
+    def passed(self, message: str, **extra: Any) -> ValidationReport:
         return self.finish(message, **extra)

@@ -6,8 +6,9 @@ Every problem found is listed (ValidationReport.problems); only a seed that does
 early, and the second runs (jobs 3 and 4) only confirm a capsule that passed everything else.
 
 1. A NEW capsule (`new=True`: being created) without a hidden dataset fails, category
-   missing_hidden_dataset (the visible data is still judged, so every other problem is listed too): learners are graded on the visible and the hidden dataset (DESIGN.md §5, "earned,
-   not pasted"), and without the hidden one a query that lists the visible answer's rows as literals passes.
+   missing_hidden_dataset (the visible data is still judged, so every other problem is listed too): learners
+   are graded on the visible and the hidden dataset (the judge's promise "earned, not pasted"), and without
+   the hidden one a query that lists the visible answer's rows as literals passes.
    A saved capsule judged again (`new=False`) passes without one, with a warning in the report.
 2. Job 1: seed a fresh database and run, each on its own copy: the reference query and the starting query if
    there is one. The seed must run, the reference must run and return at least one row (not truncated).
@@ -38,7 +39,7 @@ from dataclasses import dataclass
 from capsules.schemas import CapsuleDraft, DatabaseConfig
 from capsules.seed_sql import SeedSqlMissing, seed_sql_read
 from judges.limits import Limits, limits_for
-from judges.reports import CATEGORY_OF_VERDICT, ExpectedResult, ValidationReport
+from judges.reports import CATEGORY_OF_VERDICT, Category, ExpectedResult, ValidationReport
 from judges.runtimes import SQL_ENGINES, SqlBatchResult, SqlColumn, SqlResult
 from judges.sql_compare import results_match
 from judges.validators.common import ReportBuilder, quote
@@ -146,13 +147,13 @@ def _tables_text(tables: dict[str, list[SqlColumn]]) -> str:
     return ", ".join(f"{name}({', '.join(c.name for c in cols)})" for name, cols in sorted(tables.items()))
 
 
-def query_failure_category(result: SqlResult) -> str:
+def query_failure_category(result: SqlResult) -> Category:
     if result.verdict.value == "RE":
         return "syntax_error" if _SYNTAX.search(result.error or "") else "runtime_error"
     return CATEGORY_OF_VERDICT.get(result.verdict.value, "runtime_error")
 
 
-def _seed_failure_category(error: str | None) -> str:
+def _seed_failure_category(error: str | None) -> Category:
     return "syntax_error" if _SYNTAX.search(error or "") else "runtime_error"
 
 
@@ -215,9 +216,13 @@ def validate_database(draft: CapsuleDraft, *, new: bool = True) -> ValidationRep
             step.ok = not (result.ok and results_match(expected=reference, actual=result).matches)
             step.detail = "differs from the reference" if step.ok else "same result as the reference"
         if not step.ok:
-            report.problem("boilerplate_passes", "The starting query already returns the expected result, so learners would have nothing to do.")
+            report.problem(
+                "boilerplate_passes", "The starting query already returns the expected result, so learners would have nothing to do."
+            )
 
-    hidden_reference = _judge_hidden_dataset(report, engine, config, hidden_seed, batch, reference, limits) if hidden_seed is not None else None
+    hidden_reference = (
+        _judge_hidden_dataset(report, engine, config, hidden_seed, batch, reference, limits) if hidden_seed is not None else None
+    )
 
     # The second runs only confirm a capsule that passed everything else: a refused one needs no more jobs.
     if report.has_problems:
@@ -228,7 +233,11 @@ def validate_database(draft: CapsuleDraft, *, new: bool = True) -> ValidationRep
         step.ok = again.ok and again.columns == reference.columns and again.rows == reference.rows
         step.detail = "same result" if step.ok else "different result"
     if not step.ok:
-        return report.fail("flaky", f"Two runs of the reference query gave different results ({quote(str(reference.rows))} then {quote(str(again.rows))}); add an ORDER BY or remove randomness.")
+        return report.fail(
+            "flaky",
+            f"Two runs of the reference query gave different results ({quote(str(reference.rows))} then {quote(str(again.rows))}); "
+            "add an ORDER BY or remove randomness.",
+        )
 
     if hidden_seed is not None and hidden_reference is not None:
         with report.step("a second run on the hidden dataset agrees") as step:

@@ -9,8 +9,9 @@ What counts as an example is deliberately narrow, so that prose and signatures a
 * every argument is a literal (numbers, strings, lists, true/false/None/null…), so `find_largest(numbers)`,
   a signature, is not an example while `find_largest([1, 5, 2])` is.
 Its result is the text after `→`, `->`, `=>`, `==`, `returns` or `gives` on the same line of code, after
-`# ` or `// ` too (`count_vowels("hi")  # → 1`), or a comment that is nothing but a value (`# 1`); in prose right after the code span, when it is a code span or a
-literal (`` `count_vowels("hi")` returns `1` `` or `… returns 1.`); in a `>>>` session, the next line.
+`# ` or `// ` too (`count_vowels("hi")  # → 1`), or a comment that is nothing but a value (`# 1`); in
+prose right after the code span, when it is a code span or a literal (`` `count_vowels("hi")` returns `1` ``
+or `… returns 1.`); in a `>>>` session, the next line.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -62,7 +64,7 @@ class StatementExample:
 
 @dataclass(frozen=True)
 class ExampleProblem:
-    category: str  # statement_example_untested | statement_example_mismatch
+    category: Literal["statement_example_untested", "statement_example_mismatch"]
     message: str
     test_index: int | None = None
 
@@ -207,7 +209,9 @@ def _inline_examples(children: list, names: set[str]) -> list[StatementExample]:
         if child.type != "code_inline":
             continue
         following = children[position + 1].content if position + 1 < len(children) and children[position + 1].type == "text" else ""
-        next_code = children[position + 2].content if position + 2 < len(children) and children[position + 2].type == "code_inline" else None
+        next_code = (
+            children[position + 2].content if position + 2 < len(children) and children[position + 2].type == "code_inline" else None
+        )
         for call, end in calls_of(child.content, names):
             result = _code_result(child.content[end:])
             if result is None and end == len(child.content.rstrip()):
@@ -283,7 +287,9 @@ def _prints_plainly(test_call: str, call: str) -> bool:
     normalized = re.sub(r"\s+", "", test_call)
     compact_call = re.sub(r"\s+", "", call)
     # the call as the test writes it, qualifier included (`Solution.reverseWords(...)`)
-    for match in re.finditer(r"(?<![\w$])(?:[A-Za-z_]\w*\.)*" + re.escape(compact_call.split("(", 1)[0].rsplit(".", 1)[-1]) + r"\(", normalized):
+    for match in re.finditer(
+        r"(?<![\w$])(?:[A-Za-z_]\w*\.)*" + re.escape(compact_call.split("(", 1)[0].rsplit(".", 1)[-1]) + r"\(", normalized
+    ):
         end = _balanced_end(normalized, match.end() - 1)
         if end is not None and normalized[: match.start()] + "X" + normalized[end:] in _PLAIN_PRINTS:
             return True

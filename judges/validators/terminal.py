@@ -63,7 +63,9 @@ def validate_terminal(draft: CapsuleDraft) -> ValidationReport:
     if not session.setup_ok:
         setup = session.setup
         category = CATEGORY_OF_VERDICT.get(setup.verdict.value, "runtime_error") if setup else "runtime_error"
-        return report.fail(category, f"The setup script fails: {setup.message if setup else ''} {quote(_output(setup)) if setup else ''}".strip())
+        return report.fail(
+            category, f"The setup script fails: {setup.message if setup else ''} {quote(_output(setup)) if setup else ''}".strip()
+        )
 
     for number, task in enumerate(config.tasks):
         before, solution, after = session.steps[number * STEPS_PER_TASK : (number + 1) * STEPS_PER_TASK]
@@ -87,7 +89,9 @@ def validate_terminal(draft: CapsuleDraft) -> ValidationReport:
             )
         if not outcome.passed_after:
             limit = CATEGORY_OF_VERDICT.get(after.verdict.value) if after.verdict.value not in ("AC", "RE") else None
-            solution_note = "" if solution.ok else f" The solution commands themselves failed: {solution.message} {quote(_output(solution))}."
+            solution_note = (
+                "" if solution.ok else f" The solution commands themselves failed: {solution.message} {quote(_output(solution))}."
+            )
             report.problem(
                 limit or "task_unsolvable",
                 f"Task {task.task_id}'s check still fails after its solution commands ran "

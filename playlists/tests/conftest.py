@@ -17,7 +17,9 @@ from playlists.selectors import playlist_steps
 from playlists.services import playlist_create, playlist_set_items, progress_record_step_completed
 
 
-def unjudged_capsule(creator: User, *, title: str, status: str = "validated", is_public: bool = False, capsule_type: str = "CODE") -> Capsule:
+def unjudged_capsule(
+    creator: User, *, title: str, status: str = "validated", is_public: bool = False, capsule_type: str = "CODE"
+) -> Capsule:
     data = capsule_data(capsule_type)
     return Capsule(
         creator=creator,

@@ -72,7 +72,9 @@ def test_anonymous_callers_cannot_create(api_client):
     assert response.json()["error"]["code"] == "not_authenticated"
 
 
-def test_the_list_shows_my_playlists_and_scope_public_shows_everyones_public_ones(owner_api, other_api, owner, other_creator, three_step_playlist):
+def test_the_list_shows_my_playlists_and_scope_public_shows_everyones_public_ones(
+    owner_api, other_api, owner, other_creator, three_step_playlist
+):
     playlist_create(creator=other_creator, title="Theirs, public", is_public=True)
     playlist_create(creator=other_creator, title="Theirs, private")
 
@@ -214,7 +216,8 @@ def test_the_embed_defaults_to_step_one_and_ends_without_a_next(api_client, thre
     first = api_client.get(url).json()
     last = api_client.get(url + "?step=3").json()
 
-    assert (first["playlist"]["current_position"], first["navigation"]["has_previous"], first["navigation"]["previous_title"]) == (1, False, None)
+    first_step = (first["playlist"]["current_position"], first["navigation"]["has_previous"], first["navigation"]["previous_title"])
+    assert first_step == (1, False, None)
     assert (last["navigation"]["has_next"], last["navigation"]["next_title"]) == (False, None)
 
 

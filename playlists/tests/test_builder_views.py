@@ -175,7 +175,7 @@ def test_the_builder_offers_own_and_published_public_capsules_only(owner, two_su
     assert {capsule.title for capsule in response.context["pool"]} == {"Two Sum", "Join the orders"}
     html = response.content.decode()
     assert "Somebody else" not in html
-    assert 'name="add" value="%s"' % two_sum.pk in html
+    assert f'name="add" value="{two_sum.pk}"' in html
 
 
 def test_the_new_builder_has_the_seeds_placeholders_and_cannot_save_without_steps(owner, two_sum):

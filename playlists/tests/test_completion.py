@@ -51,7 +51,7 @@ def page(client, playlist: Playlist, step: int) -> str:
 def learner_request(*, htmx: bool = True, user=None, query: str = ""):
     request = RequestFactory().post("/workspace" + (f"?{query}" if query else ""), headers={"HX-Request": "true"} if htmx else {})
     request.user = user or AnonymousUser()
-    request.htmx = HtmxDetails(request)
+    request.htmx = HtmxDetails(request)  # type: ignore[attr-defined]  # as django-htmx's middleware does
     return request
 
 

@@ -41,7 +41,9 @@ def html_of(response) -> str:
 
 
 def current_step_title(html: str) -> str:
-    return re.search(r'<h2 id="step-title"[^>]*>([^<]*)</h2>', html).group(1)
+    match = re.search(r'<h2 id="step-title"[^>]*>([^<]*)</h2>', html)
+    assert match, "no step title"
+    return match.group(1)
 
 
 # --- The course page ---------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ def learner_with(*, header: str | None = None, cookie: str | None = None):
     request = RequestFactory().get("/", headers={"X-Learner-Key": header} if header else {})
     if cookie:
         request.COOKIES[settings.EMBED_LEARNER_COOKIE] = cookie
-    return learner_of(request)
+    return learner_of(request)  # type: ignore[arg-type]  # learner_of reads no request.htmx
 
 
 def test_a_signed_key_names_its_learner():

@@ -26,7 +26,11 @@ def test_it_creates_a_playlist_with_items_in_the_orders_given(owner, quick_capsu
     playlist = services.playlist_create(
         creator=owner,
         title="  Python 101  ",
-        items=[{"capsule_id": str(three.pk), "order": 30}, {"capsule_id": str(one.pk), "order": 10}, {"capsule_id": str(two.pk), "order": 20}],
+        items=[
+            {"capsule_id": str(three.pk), "order": 30},
+            {"capsule_id": str(one.pk), "order": 10},
+            {"capsule_id": str(two.pk), "order": 20},
+        ],
     )
 
     assert (playlist.title, playlist.version, playlist.is_public) == ("Python 101", 1, False)
@@ -82,7 +86,10 @@ def test_set_items_adds_removes_and_reorders_keeping_the_item_ids_of_kept_capsul
     playlist = three_step_playlist
     kept = {item.capsule.title: item.item_id for item in PlaylistItem.objects.filter(playlist=playlist).select_related("capsule")}
     extra = quick_capsules(owner, 1, prefix="Extra")[0]
-    ids = {title: item.capsule_id for title, item in ((i.capsule.title, i) for i in PlaylistItem.objects.filter(playlist=playlist).select_related("capsule"))}
+    ids = {
+        title: item.capsule_id
+        for title, item in ((i.capsule.title, i) for i in PlaylistItem.objects.filter(playlist=playlist).select_related("capsule"))
+    }
 
     services.playlist_set_items(playlist=playlist, actor=owner, capsule_ids=[ids["Step 3"], extra.pk, ids["Step 1"]], version=1)
 

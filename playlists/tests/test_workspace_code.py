@@ -410,7 +410,9 @@ def test_a_passing_submit_costs_the_same_queries_whatever_the_courses_length(
     client, owner, code_capsule, quick_capsules, django_assert_max_num_queries, steps
 ):
     others = quick_capsules(owner, steps - 1, status="published", is_public=True)
-    course = playlist_create(creator=owner, title="Long", is_public=True, items=[{"capsule_id": str(c.pk)} for c in [code_capsule, *others]])
+    course = playlist_create(
+        creator=owner, title="Long", is_public=True, items=[{"capsule_id": str(c.pk)} for c in [code_capsule, *others]]
+    )
     post(client, step_url(course, 1, "submit"), CORRECT, key=OTHER_KEY)  # a first learner: warm caches, same path
 
     # Playlist, step titles, capsule; then the completion: a savepoint, the locked progress, its insert (in

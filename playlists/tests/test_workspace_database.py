@@ -40,7 +40,9 @@ def url(playlist: Playlist, action: str) -> str:
 
 def post(client, playlist: Playlist, action: str, query: str, **headers):
     headers = {"HX-Request": "true", "X-Learner-Key": learner_token(KEY), **headers}
-    return client.post(url(playlist, action), data=urlencode({"code": query}), content_type="application/x-www-form-urlencoded", headers=headers)
+    return client.post(
+        url(playlist, action), data=urlencode({"code": query}), content_type="application/x-www-form-urlencoded", headers=headers
+    )
 
 
 def html_of(response) -> str:
@@ -49,7 +51,9 @@ def html_of(response) -> str:
 
 def grid(html: str) -> list[list[str]]:
     """The rows of the result grid, as the learner reads them."""
-    body = re.search(r'<table class="table ws-grid">.*?<tbody>(.*?)</tbody>', html, re.S).group(1)
+    match = re.search(r'<table class="table ws-grid">.*?<tbody>(.*?)</tbody>', html, re.S)
+    assert match, "no result grid"
+    body = match.group(1)
     return [re.findall(r"<td[^>]*>([^<]*)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
 
 
@@ -82,7 +86,8 @@ def test_run_shows_the_result_grid_without_a_verdict(client, course):
 
 
 def test_run_caps_the_grid_and_says_how_many_rows_there_were(client, course):
-    html = html_of(post(client, course, "run", "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120) SELECT i FROM n"))
+    query = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120) SELECT i FROM n"
+    html = html_of(post(client, course, "run", query))
 
     assert "Showing 50 of 120 rows." in html
     assert len(grid(html)) == 50
@@ -160,7 +165,9 @@ def test_the_matching_query_completes_the_course_shows_the_badge_and_tells_the_h
 
 
 def test_a_json_client_gets_the_grid_and_the_difference(client, course):
-    response = post(client, course, "submit", "SELECT name FROM customers ORDER BY name", **{"HX-Request": "", "Accept": "application/json"})
+    response = post(
+        client, course, "submit", "SELECT name FROM customers ORDER BY name", **{"HX-Request": "", "Accept": "application/json"}
+    )
     body = response.json()
 
     assert (body["passed"], body["score"], body["completion"]) == (False, 0.0, None)

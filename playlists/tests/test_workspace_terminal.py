@@ -29,8 +29,8 @@ from judges.workspace import workspace_get_or_create
 from playlists.models import LearnerEvent, LearnerProgress, Playlist
 from playlists.selectors import embed_token, playlist_steps
 from playlists.services import playlist_create
-from playlists.views._embed_common import learner_token
 from playlists.tests.conftest import unjudged_capsule
+from playlists.views._embed_common import learner_token
 from playlists.views.terminal import RESET_DONE_MESSAGE, UNAVAILABLE_MESSAGE
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +118,15 @@ def test_a_terminal_step_with_its_own_assets_stays_under_the_embeds_60_kb(client
     page = client.get(reverse("playlists:embed_playlist", args=[course.pk]) + "?step=2").content
     assets = re.findall(r'(?:href|src)="/static/([^"]+)"', page.decode())
 
-    assert sorted(assets) == ["css/embed.css", "css/terminal.css", "img/favicon.svg", "js/embed-frame.js", "js/terminal.js", "js/workspace.js", "vendor/htmx.min.js"]
+    assert sorted(assets) == [
+        "css/embed.css",
+        "css/terminal.css",
+        "img/favicon.svg",
+        "js/embed-frame.js",
+        "js/terminal.js",
+        "js/workspace.js",
+        "vendor/htmx.min.js",
+    ]
     weight = len(gzip.compress(page)) + sum(len(gzip.compress(Path(finders.find(asset)).read_bytes())) for asset in assets)
     assert weight <= 60 * 1024  # the embed's page-weight budget: HTML + CSS + scripts, gzipped
 
@@ -467,7 +475,10 @@ def test_a_command_sees_no_server_secret_in_its_environment_or_pid_1(client, cou
 
 
 def test_a_command_has_no_network(client, course):
-    command = "(curl -sS --max-time 3 http://example.com || echo curl-failed); (echo > /dev/tcp/1.1.1.1/80) 2>/dev/null && echo connected || echo tcp-failed"
+    command = (
+        "(curl -sS --max-time 3 http://example.com || echo curl-failed);"
+        " (echo > /dev/tcp/1.1.1.1/80) 2>/dev/null && echo connected || echo tcp-failed"
+    )
 
     output = log_entry(text(run(client, course, command)))[2]
 

@@ -44,6 +44,7 @@ from playlists.selectors import StepSummary, playlist_steps
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+R = TypeVar("R", bound=HttpResponse)  # keep_private answers the response it was given, JSON or not
 _MISSING = object()
 
 # What an embed answer is rendered from besides the database: these apps' templates and code (the learner-safe
@@ -200,7 +201,7 @@ def share(response: HttpResponse, *, etag: str, vary: Iterable[str] = ()) -> Htt
     return response
 
 
-def keep_private(response: HttpResponse) -> HttpResponse:
+def keep_private(response: R) -> R:
     """Never stored by a shared cache, nor kept by the browser: this answer is one learner's, one signed-in
     reader's, or one that only a secret token opens."""
     if "Cache-Control" in response:

@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterator, Mapping
-from html import escape as html_escape
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
+from html import escape as html_escape
 from http.cookies import Morsel
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -38,9 +39,9 @@ from django.utils.safestring import SafeString, mark_safe
 from capsules.models import Capsule, CapsuleType
 from capsules.schemas import learner_safe_config
 from codecapsule.csp import allow_framing
+from codecapsule.http import HtmxHttpRequest
 from codecapsule.markdown import render_markdown
 from codecapsule.net import client_address
-from codecapsule.http import HtmxHttpRequest
 from judges.models import TerminalWorkspace
 from playlists.models import LearnerEvent, LearnerProgress
 from playlists.selectors import EmbedStep, StepSummary
@@ -293,7 +294,7 @@ def statement_html(source: str) -> str:
 
 
 def capsule_context(capsule: Capsule, location: WorkspaceLocation) -> dict[str, Any]:
-    """What _capsule.html and its workspace show of a capsule: only its learner-safe part (DESIGN.md §4)."""
+    """What _capsule.html and its workspace show of a capsule: only its learner-safe part."""
     config = learner_safe_config(capsule.capsule_type, capsule.config_data)
     tests = config.get("test_cases", [])
     return {
@@ -415,6 +416,13 @@ def format_duration(seconds: float) -> str:
     return f"{hours // 24} days"
 
 
+def _time_taken(first_view: datetime | None, done_at: datetime | None) -> str:
+    """From the first view of a step to its completion; "" when either is unknown or they are out of order."""
+    if first_view is None or done_at is None or done_at < first_view:
+        return ""
+    return format_duration((done_at - first_view).total_seconds())
+
+
 def completion_summary(step: EmbedStep, progress: LearnerProgress) -> list[StepOutcome]:
     """Each step of the course as the learner did it, in one grouped query of their events: the first time they
     viewed the step and the time the judge passed it. A step completed before any view was recorded (an event
@@ -434,14 +442,12 @@ def completion_summary(step: EmbedStep, progress: LearnerProgress) -> list[StepO
     outcomes = []
     for summary in step.steps:
         row = times.get(str(summary.item_id), {})
-        first_view, done_at = row.get("first_view"), row.get("done_at")
-        known = first_view is not None and done_at is not None and done_at >= first_view
         outcomes.append(
             StepOutcome(
                 position=summary.position,
                 title=summary.title,
                 done=str(summary.item_id) in completed,
-                time_taken=format_duration((done_at - first_view).total_seconds()) if known else "",
+                time_taken=_time_taken(row.get("first_view"), row.get("done_at")),
             )
         )
     return outcomes

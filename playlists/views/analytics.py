@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from codecapsule.http import HtmxHttpRequest
+from codecapsule.http import AuthenticatedHttpRequest
 from playlists.analytics import ANALYTICS_PERIODS, DailyActive, analytics_days
 from playlists.analytics import playlist_analytics as compute_playlist_analytics
 from playlists.selectors import get_playlist_for_owner
@@ -55,7 +55,7 @@ def _daily_bars(daily: list[DailyActive]) -> list[dict[str, object]]:
 
 @login_required
 @require_GET
-def playlist_analytics(request: HtmxHttpRequest, playlist_id: UUID) -> HttpResponse:
+def playlist_analytics(request: AuthenticatedHttpRequest, playlist_id: UUID) -> HttpResponse:
     playlist = get_playlist_for_owner(request.user, playlist_id)
     days = analytics_days(request.GET.get("days"))
     analytics = compute_playlist_analytics(playlist, days=days)

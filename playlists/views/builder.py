@@ -19,12 +19,11 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
@@ -32,7 +31,9 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from capsules.models import Capsule, HiddenReason
 from codecapsule.errors import ApplicationError
-from codecapsule.http import HtmxHttpRequest, render_page_or_fragment, wants_fragment
+from codecapsule.http import AuthenticatedHttpRequest, HtmxHttpRequest, SignedInUser, render_page_or_fragment, wants_fragment
+from playlists import oembed as oembed_helpers
+from playlists import services
 from playlists.forms import (
     FILTER_FORM_ID,
     CapsulePoolFilterForm,
@@ -42,7 +43,6 @@ from playlists.forms import (
     Theme,
     apply_step_action,
 )
-from playlists import oembed as oembed_helpers
 from playlists.models import Playlist
 from playlists.selectors import (
     addable_capsules,
@@ -54,7 +54,6 @@ from playlists.selectors import (
     with_hidden_reasons,
     with_item_counts,
 )
-from playlists import services
 from playlists.services import StalePlaylist, playlist_create, playlist_replace
 
 BUILDER_TEMPLATE = "playlists/playlist_builder.html"
@@ -67,7 +66,7 @@ EMBED_SRC_PLACEHOLDER = "EMBED_SRC"
 
 @login_required
 @require_GET
-def playlist_list(request: HtmxHttpRequest) -> HttpResponse:
+def playlist_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     playlists = with_item_counts(playlists_owned_by(request.user)).order_by("-updated_at", "pk")
     page = Paginator(playlists, settings.PLAYLIST_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render_page_or_fragment(request, "playlists/playlist_list.html", "results", {"page": page})
@@ -121,18 +120,18 @@ def reach_summary(visible: int, total: int) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def playlist_new(request: HtmxHttpRequest) -> HttpResponse:
+def playlist_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _builder(request, playlist=None)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def playlist_edit(request: HtmxHttpRequest, playlist_id: UUID) -> HttpResponse:
+def playlist_edit(request: AuthenticatedHttpRequest, playlist_id: UUID) -> HttpResponse:
     playlist = get_playlist_for_owner(request.user, playlist_id)
     return _builder(request, playlist=playlist)
 
 
-def _builder(request: HtmxHttpRequest, *, playlist: Playlist | None) -> HttpResponse:
+def _builder(request: AuthenticatedHttpRequest, *, playlist: Playlist | None) -> HttpResponse:
     """1. An htmx GET is the filter: answer the `pool` fragment.
     2. A GET renders the saved playlist; a POST renders what was posted, after the button's change.
     3. A save that succeeds redirects to the share page; one that fails renders the errors (409 when stale)."""
@@ -181,7 +180,7 @@ def _filter_data(request: HtmxHttpRequest) -> QueryDict:
     return request.GET
 
 
-def _pool_context(user: AbstractBaseUser, filters: CapsulePoolFilterForm, added: set[UUID]) -> dict[str, Any]:
+def _pool_context(user: SignedInUser, filters: CapsulePoolFilterForm, added: set[UUID]) -> dict[str, Any]:
     """The capsules of the left column: at most PLAYLIST_BUILDER_CAPSULES matches, newest first. Each says
     whether the course's learners would see it as a step (`hidden_reason`), for builder.js's count."""
     addable = with_hidden_reasons(addable_capsules(user), course_owner_id=user.pk)
@@ -199,13 +198,13 @@ def _pool_context(user: AbstractBaseUser, filters: CapsulePoolFilterForm, added:
     }
 
 
-def _render_pool(request: HtmxHttpRequest, filters: CapsulePoolFilterForm, added: set[UUID]) -> HttpResponse:
+def _render_pool(request: AuthenticatedHttpRequest, filters: CapsulePoolFilterForm, added: set[UUID]) -> HttpResponse:
     response = render(request, f"{BUILDER_TEMPLATE}#pool", _pool_context(request.user, filters, added))
     patch_vary_headers(response, ("HX-Request",))
     return response
 
 
-def _known_capsules(user: AbstractBaseUser, playlist: Playlist | None, ids: list[UUID]) -> dict[UUID, Capsule]:
+def _known_capsules(user: SignedInUser, playlist: Playlist | None, ids: list[UUID]) -> dict[UUID, Capsule]:
     """The capsules of `ids` the creator may show: addable ones, and ones already in the playlist (the
     service lets a capsule someone else unpublished stay where it is). Each says whether the course's
     learners will see it (`hidden_reason`; the builder is the owner's, so the owner is the course owner)."""
@@ -217,7 +216,7 @@ def _known_capsules(user: AbstractBaseUser, playlist: Playlist | None, ids: list
 
 
 def _steps(
-    user: AbstractBaseUser,
+    user: SignedInUser,
     playlist: Playlist | None,
     ids: list[UUID],
     errors: dict[int, list[str]],
@@ -249,7 +248,7 @@ def _set_autofocus(steps: list[BuilderStep], capsule_id: UUID, direction: str) -
 
 
 def _apply_action(
-    user: AbstractBaseUser, playlist: Playlist | None, ids: list[UUID], action: StepAction
+    user: SignedInUser, playlist: Playlist | None, ids: list[UUID], action: StepAction
 ) -> tuple[list[UUID], str, tuple[UUID, str] | None]:
     """A no-JavaScript button press: the new list, the sentence the live region says, and the moved step."""
     capsule = _known_capsules(user, playlist, [action.capsule_id]).get(action.capsule_id)
@@ -267,7 +266,9 @@ def _apply_action(
     return new_ids, f"Moved {title} to position {position}", (action.capsule_id, action.kind)
 
 
-def _save(request: HtmxHttpRequest, form: PlaylistBuilderForm, playlist: Playlist | None, capsule_ids: list[UUID]) -> Playlist | None:
+def _save(
+    request: AuthenticatedHttpRequest, form: PlaylistBuilderForm, playlist: Playlist | None, capsule_ids: list[UUID]
+) -> Playlist | None:
     """Save the details and the steps; None (with the errors on the form) when refused.
 
     An edit is one transaction (services.playlist_replace, which the API's PUT calls too): playlist_update,
@@ -435,7 +436,7 @@ def _skipped_steps(playlist: Playlist) -> tuple[int, list[ShareStep]]:
 
 @login_required
 @require_GET
-def playlist_share(request: HtmxHttpRequest, playlist_id: UUID) -> HttpResponse:
+def playlist_share(request: AuthenticatedHttpRequest, playlist_id: UUID) -> HttpResponse:
     playlist = get_playlist_for_owner(request.user, playlist_id)
     # The embed numbers only the steps learners see (selectors.learner_visible_items), so the start step does too.
     item_count, skipped = _skipped_steps(playlist)
@@ -477,7 +478,7 @@ def _gallery_url(playlist: Playlist, *, site_url: str) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def playlist_delete(request: HtmxHttpRequest, playlist_id: UUID) -> HttpResponse:
+def playlist_delete(request: AuthenticatedHttpRequest, playlist_id: UUID) -> HttpResponse:
     playlist = get_playlist_for_owner(request.user, playlist_id)
     if request.method == "POST":
         services.playlist_delete(playlist=playlist, actor=request.user)  # the view has the service's name

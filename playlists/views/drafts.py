@@ -118,4 +118,5 @@ def save_draft(
     """`POST …/steps/<step>/draft` (a course step) or `POST /embed/capsule/<id>/draft` (a capsule on its own)."""
     if capsule_id is not None:
         return _save(request, lambda: get_capsule_for_reader(request.user, capsule_id))
+    assert playlist_id is not None and step is not None  # the course step's route passes both
     return _save(request, lambda: _step_capsule(request, playlist_id, step))

@@ -64,8 +64,8 @@ from playlists.selectors import (
     with_step_counts,
 )
 from playlists.services import progress_record_view
+from playlists.terminal_state import saved_prompt
 from playlists.views._embed_cache import course_steps, etag_of, keep_private, not_modified, rendered, share
-from playlists.views.drafts import DRAFTED_TYPES
 from playlists.views._embed_common import (
     LEARNER_KEY_HEADER,
     RATE_WINDOW_SECONDS,
@@ -83,7 +83,7 @@ from playlists.views._embed_common import (
     single_capsule_location,
     step_location,
 )
-from playlists.terminal_state import saved_prompt
+from playlists.views.drafts import DRAFTED_TYPES
 
 # `{"verb": "viewed", "step": 123}` is about 30 bytes; anything much larger is not from our frame script.
 EVENT_MAX_BYTES = 1024
@@ -437,6 +437,7 @@ class AnnotatingPaginator(Paginator):
 
     def __init__(self, object_list: QuerySet, per_page: int, *, annotate: Callable[[QuerySet], QuerySet]):
         super().__init__(object_list, per_page)
+        self.queryset = object_list  # object_list, as a QuerySet (the stubs type it as any sequence)
         self.annotate = annotate
 
     def page(self, number: int | str) -> Page:
@@ -445,8 +446,8 @@ class AnnotatingPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        rows = self.annotate(self.object_list.filter(pk__in=self.object_list.values("pk")[bottom:top]))
-        return self._get_page(rows, number, self)
+        rows = self.annotate(self.queryset.filter(pk__in=self.queryset.values("pk")[bottom:top]))
+        return self._get_page(rows, number, self)  # type: ignore[attr-defined]  # a documented hook the stubs lack
 
 
 @require_safe
@@ -467,7 +468,12 @@ def gallery_playlist(request: HtmxHttpRequest, playlist_id: UUID) -> HttpRespons
     context = {
         "playlist": playlist,
         "steps": [
-            {"position": step.position, "title": step.title, "capsule_type": step.capsule_type, "type_label": CapsuleType(step.capsule_type).label}
+            {
+                "position": step.position,
+                "title": step.title,
+                "capsule_type": step.capsule_type,
+                "type_label": CapsuleType(step.capsule_type).label,
+            }
             for step in playlist_steps(playlist)
         ],
         "embed_path": embed_path,

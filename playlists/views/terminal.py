@@ -34,10 +34,10 @@ from django.views.decorators.http import require_POST
 
 from capsules.models import CapsuleType
 from capsules.schemas import learner_safe_config
+from codecapsule.admission import InFlight
 from codecapsule.errors import ApplicationError, ValidationFailed
 from codecapsule.http import HtmxHttpRequest
 from judges.models import TerminalWorkspace
-from codecapsule.admission import InFlight
 from judges.sandbox import SandboxError
 from judges.workspace import (
     CommandResult,

@@ -40,9 +40,9 @@ from django.views.decorators.http import require_POST
 
 from capsules.models import Capsule, CapsuleType
 from capsules.selectors import get_capsule_for_reader
+from codecapsule.admission import InFlight, learner_attempt
 from codecapsule.http import HtmxHttpRequest
 from codecapsule.net import client_address
-from codecapsule.admission import InFlight, learner_attempt
 from judges.grading import AttemptResult, GradedTest, Mode, grade_attempt, verdict_label
 from judges.sandbox import SandboxError
 from playlists.models import LearnerProgress, Playlist
@@ -318,7 +318,7 @@ def too_large(code: str) -> str | None:
 # --- Run and Submit (CODE and DATABASE) ------------------------------------------------------------------------------
 
 GRADED_TYPES = (CapsuleType.CODE, CapsuleType.DATABASE)
-RESULT_TEMPLATES = {
+RESULT_TEMPLATES: dict[str, str] = {  # by Capsule.capsule_type
     CapsuleType.CODE: f"{RESULTS}#code",
     CapsuleType.DATABASE: f"{RESULTS}#database",
 }
@@ -378,7 +378,9 @@ def _grading_post(request: HtmxHttpRequest, mode: Mode, **where: Any) -> HttpRes
     except Http404:
         return refusal(request, f"{NOT_FOUND_MESSAGE}.", 404)
     if request.POST.get("capsule") not in (None, str(target.capsule.pk)):
-        return refusal(request, "This course changed since the page was loaded. Reload it to go on — your code is kept in this browser.", 409)
+        return refusal(
+            request, "This course changed since the page was loaded. Reload it to go on — your code is kept in this browser.", 409
+        )
     if target.capsule.capsule_type not in GRADED_TYPES:
         return refusal(request, "This exercise is solved in its terminal, not with Run and Submit.", 404)
     context = {"mode": mode, "code": code, "retry_url": target.location.url(mode)}
@@ -423,7 +425,7 @@ _WHITESPACE_MARKS = {" ": "·", "\t": "→", "\r": "␍", "\n": "↵"}
 def show_whitespace(text: str) -> SafeString:
     """`text` escaped, each space, tab, carriage return and line end replaced by a dimmed mark (line ends keep
     their break)."""
-    parts = []
+    parts: list[str] = []
     for char in text:
         mark = _WHITESPACE_MARKS.get(char)
         if mark is None:

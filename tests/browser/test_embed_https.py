@@ -236,9 +236,12 @@ def test_over_https_a_reload_in_a_third_party_iframe_keeps_typed_code_and_comple
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
 
-    with page.expect_request(lambda request: "/embed/playlist/" in request.url and request.resource_type == "document") as frame_load:
-        with response_to(page, "/events"), response_to(page, "/state") as state:
-            page.goto(embed_in_blog(blog, https_app, playlist))
+    with (
+        page.expect_request(lambda request: "/embed/playlist/" in request.url and request.resource_type == "document") as frame_load,
+        response_to(page, "/events"),
+        response_to(page, "/state") as state,
+    ):
+        page.goto(embed_in_blog(blog, https_app, playlist))
     assert frame_load.value.all_headers()["sec-fetch-site"] == "cross-site"
     set_cookie = state.value.all_headers()["set-cookie"]
     assert set_cookie.startswith("cc_learner=")

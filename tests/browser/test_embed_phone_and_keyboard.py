@@ -57,7 +57,8 @@ def test_on_a_phone_the_expected_output_is_in_view_and_the_step_dots_are_big_eno
     # And every other control on the phone page, as axe-core's target-size rule (WCAG 2.5.8) sees it.
     page.add_script_tag(path=str(AXE))
     too_small = page.evaluate(
-        "() => axe.run(document, {runOnly: ['target-size']}).then((r) => r.violations.flatMap((v) => v.nodes.map((n) => n.target.join(' '))))"
+        "() => axe.run(document, {runOnly: ['target-size']})"
+        ".then((r) => r.violations.flatMap((v) => v.nodes.map((n) => n.target.join(' '))))"
     )
     assert too_small == []
     context.close()

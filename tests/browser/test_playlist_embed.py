@@ -3,8 +3,9 @@
 The host page is served from another origin (127.0.0.1, while the live server is on localhost) with the
 embed code a creator pastes: the iframe plus /embed.js. In the frame the learner moves with Next, Previous
 and the jump menu without a page load; the host hears ready / step-viewed and resize messages and sizes
-the iframe (step-completed and completed come only from solving steps: test_learner_workspace.py); a reload resumes; the dark theme is dark; private courses need
-their token; and with JavaScript off the same links still navigate.
+the iframe (step-completed and completed come only from solving steps: test_learner_workspace.py); a reload
+resumes; the dark theme is dark; private courses need their token; and with JavaScript off the same links
+still navigate.
 """
 
 from __future__ import annotations
@@ -133,7 +134,8 @@ def received(page: Page, event_type: str) -> list[dict]:
 
 def wait_for_event(page: Page, event_type: str, condition: str = "true") -> None:
     page.wait_for_function(
-        f"() => window.received && window.received.some(e => e.type === {event_type!r} && (function (detail) {{ return {condition}; }})(e.detail))"
+        f"() => window.received && window.received.some(e => e.type === {event_type!r}"
+        f" && (function (detail) {{ return {condition}; }})(e.detail))"
     )
 
 

@@ -30,7 +30,6 @@ from tests.browser.test_playlist_embed import (  # noqa: F401 (host_site and con
     wait_for_event,
 )
 
-
 FIRST_COMMAND = "mkdir work && cd work && echo saved > note.txt && cat note.txt"
 
 

@@ -14,7 +14,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.fake_openai.fine_tuning import Answer, FineTuningScript, FineTuningState
@@ -401,11 +401,11 @@ def _parse_multipart(content_type: str, raw: bytes) -> tuple[dict[str, str], dic
     files: dict[str, tuple[str, bytes]] = {}
     if not message.is_multipart():
         return form, files
-    for part in message.iter_parts():  # type: ignore[attr-defined]
+    for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         if not name:
             continue
-        payload = part.get_payload(decode=True) or b""
+        payload = cast(bytes, part.get_payload(decode=True) or b"")  # decode=True: bytes, or None
         filename = part.get_filename()
         if filename is not None:
             files[str(name)] = (filename, payload)

@@ -58,7 +58,9 @@ def exercise(owner, publish):
         language="bash", runtime_tier="sandbox-bash", creator=owner,
         config_data={
             "hints": [], "setup_script": "",
-            "tasks": [{"task_id": "hello", "description": "hello.sh prints Hello", "validation_script": CHECK, "solution_commands": PLANT_HONEST}],
+            "tasks": [
+                {"task_id": "hello", "description": "hello.sh prints Hello", "validation_script": CHECK, "solution_commands": PLANT_HONEST},
+            ],
         },
     )  # fmt: skip
     return publish(capsule)

@@ -1,4 +1,4 @@
-"""Available (DESIGN.md §5): a learner who wants to stop grading for everyone, through the embed's Submit, its terminal
+"""Available: a learner who wants to stop grading for everyone, through the embed's Submit, its terminal
 and the attempts API.
 
 - A looping or sleeping submission costs one wall-clock limit, and its remaining tests are "not run".
@@ -35,7 +35,8 @@ def exercise(owner, publish, settings):
     settings.JUDGE_WALL_SECONDS = 1
     settings.JUDGE_CPU_SECONDS = 1
     tests = [
-        {"description": f"case {n}", "test_call": f"print(add({n}, 1))", "expected_output": f"{n + 1}\n", "is_hidden": n >= 2} for n in range(6)
+        {"description": f"case {n}", "test_call": f"print(add({n}, 1))", "expected_output": f"{n + 1}\n", "is_hidden": n >= 2}
+        for n in range(6)
     ]
     capsule = Capsule.objects.create(
         title="Add", capsule_type="CODE", problem_statement_md="Add.", language="python", runtime_tier="sandbox-python", creator=owner,
@@ -147,7 +148,9 @@ def test_keys_the_server_issued_count_as_learners_of_their_own(exercise, setting
 def test_a_terminal_command_while_another_is_judged_is_refused_with_retry_after(client, owner, publish, settings):
     capsule = Capsule.objects.create(
         title="Shell", capsule_type="TERMINAL", problem_statement_md="x", language="bash", runtime_tier="sandbox-bash", creator=owner,
-        config_data={"hints": [], "tasks": [{"task_id": "t", "description": "d", "validation_script": "true", "solution_commands": "true"}]},
+        config_data={
+            "hints": [], "tasks": [{"task_id": "t", "description": "d", "validation_script": "true", "solution_commands": "true"}],
+        },
     )  # fmt: skip
     _capsule, course = publish(capsule)
     cache.add(f"{KEY_PREFIX}:address:127.0.0.1", 1, timeout=60)

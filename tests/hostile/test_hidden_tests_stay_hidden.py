@@ -1,4 +1,4 @@
-"""Hidden stays hidden (DESIGN.md §5), in all five CODE languages, as an anonymous learner through the embed's Run
+"""Hidden stays hidden, in all five CODE languages, as an anonymous learner through the embed's Run
 and Submit and through the attempts API.
 
 The learner's program (tests/hostile/spies.py) reads every file it can reach, every process's command line and
@@ -64,21 +64,30 @@ LANGUAGES = [
     ),
     Language(
         "java",
-        'public class Solution {\n    // reference-marker-kiwi\n    public static String shout(String text) { return text.toUpperCase() + "!"; }\n}\n',
+        (
+            'public class Solution {\n    // reference-marker-kiwi\n'
+            '    public static String shout(String text) { return text.toUpperCase() + "!"; }\n}\n'
+        ),
         'public class Solution {\n    public static String shout(String text) { return ""; }\n}\n',
         "System.out.println(Solution.shout({}));",
         spies.JAVA,
     ),
     Language(
         "go",
-        'package main\n\nimport "strings"\n\n// reference-marker-kiwi\nfunc Shout(text string) string { return strings.ToUpper(text) + "!" }\n',
+        (
+            'package main\n\nimport "strings"\n\n// reference-marker-kiwi\n'
+            'func Shout(text string) string { return strings.ToUpper(text) + "!" }\n'
+        ),
         'package main\n\nfunc Shout(text string) string { return "" }\n',
         "fmt.Println(Shout({}))",
         spies.GO,
     ),
     Language(
         "csharp",
-        'public class Solution {\n    // reference-marker-kiwi\n    public static string Shout(string text) { return text.ToUpper() + "!"; }\n}\n',
+        (
+            'public class Solution {\n    // reference-marker-kiwi\n'
+            '    public static string Shout(string text) { return text.ToUpper() + "!"; }\n}\n'
+        ),
         'public class Solution {\n    public static string Shout(string text) { return ""; }\n}\n',
         "Console.WriteLine(Solution.Shout({}));",
         spies.CSHARP,
@@ -92,7 +101,8 @@ def exercise(request, owner, publish):
     capsule = Capsule.objects.create(
         title=f"Shout ({language.name})", capsule_type="CODE", problem_statement_md="Return the text in capitals with a `!`.",
         language=language.name, runtime_tier="sandbox", creator=owner,
-        config_data={"boilerplate_code": language.boilerplate, "reference_solution": language.reference, "hints": [], "test_cases": language.test_cases()},
+        config_data={"boilerplate_code": language.boilerplate, "reference_solution": language.reference, "hints": [],
+                     "test_cases": language.test_cases()},
     )  # fmt: skip
     capsule, course = publish(capsule)
     return language, capsule, course

@@ -1,4 +1,4 @@
-"""Earned, not pasted (DESIGN.md §5): DATABASE capsules in both dialects, as an anonymous learner through the embed's
+"""Earned, not pasted: DATABASE capsules in both dialects, as an anonymous learner through the embed's
 Submit and the attempts API.
 
 The old way to the badge without SQL: submit `SELECT NULL`, read the expected rows the feedback quoted as

@@ -30,17 +30,31 @@ const cp = require('child_process');
 let calls = 0;
 function count() { calls += 1; return calls; }
 function sleeping() { return fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p)).filter((p) => { try { return fs.readFileSync(`/proc/${p}/cmdline`, 'latin1').startsWith('sleep'); } catch (e) { return false; } }).length; }
-"""
+"""  # noqa: E501 - a program's source: one function a line, as the tests read it
 
 JS_STEPS = [
     # Globals, patched built-ins and the program's own state.
-    Step("globalThis.leak = 'A'; var leakVar = 'A'; Array.prototype.includes = () => true; Math.max = () => -1; JSON.stringify = () => 'patched'; count(); count(); console.log('left')", "left"),
-    Step("console.log(typeof leak, typeof leakVar, [1].includes(2), Math.max(1, 2), JSON.stringify([1]), count())", "undefined undefined false 2 [1] 1"),
+    Step(
+        "globalThis.leak = 'A'; var leakVar = 'A'; Array.prototype.includes = () => true; Math.max = () => -1;"
+        " JSON.stringify = () => 'patched'; count(); count(); console.log('left')",
+        "left",
+    ),
+    Step(
+        "console.log(typeof leak, typeof leakVar, [1].includes(2), Math.max(1, 2), JSON.stringify([1]), count())",
+        "undefined undefined false 2 [1] 1",
+    ),
     # Timers that would outlive the test: an unref'd interval does not keep a program alive, so it ends with it.
-    Step("setInterval(() => console.log('interval of the test before'), 30).unref(); setTimeout(() => console.log('waited for'), 5)", "waited for"),
+    Step(
+        "setInterval(() => console.log('interval of the test before'), 30).unref(); setTimeout(() => console.log('waited for'), 5)",
+        "waited for",
+    ),
     Step("setTimeout(() => console.log('quiet'), 80)", "quiet"),
     # Files in the work directory and /tmp, and a process left running.
-    Step("fs.writeFileSync('note.txt', 'x'); fs.writeFileSync('/tmp/note.txt', 'x'); cp.spawn('sleep', ['30'], { detached: true, stdio: 'ignore' }).unref(); console.log(sleeping())", "1"),
+    Step(
+        "fs.writeFileSync('note.txt', 'x'); fs.writeFileSync('/tmp/note.txt', 'x');"
+        " cp.spawn('sleep', ['30'], { detached: true, stdio: 'ignore' }).unref(); console.log(sleeping())",
+        "1",
+    ),
     Step("console.log(fs.existsSync('note.txt'), fs.existsSync('/tmp/note.txt'), sleeping())", "false false 0"),
     # Ending the process, and an error thrown later by a timer: the next test runs as usual.
     Step("console.log('bye'); process.exit(0); console.log('never')", "bye"),
@@ -72,18 +86,25 @@ class Solution {
         thread.start();
     }
 }
-"""
+"""  # noqa: E501 - a program's source: one statement a line, as the tests read it
 
 JAVA_STEPS = [
     # Static state, system properties and the standard streams.
-    Step('Solution.count(); Solution.count(); Solution.seen.add("x"); System.setProperty("leak", "A"); System.out.println("left"); System.setOut(new PrintStream(OutputStream.nullOutputStream()));', "left"),
+    Step(
+        'Solution.count(); Solution.count(); Solution.seen.add("x"); System.setProperty("leak", "A"); System.out.println("left");'
+        " System.setOut(new PrintStream(OutputStream.nullOutputStream()));",
+        "left",
+    ),
     Step('System.out.println(Solution.count() + " " + Solution.seen.size() + " " + System.getProperty("leak"));', "1 0 null"),
     # Threads: one a program would wait for, one that would die with it.
     Step('Solution.later(false, 30, "waited for");', "waited for"),
     Step('Solution.every(10, "thread of the test before"); System.out.println("started");', "started"),
     Step('Thread.sleep(60); System.out.println("quiet");', "quiet"),
     # Files in the work directory and /tmp.
-    Step('Files.writeString(Path.of("note.txt"), "x"); Files.writeString(Path.of("/tmp/note.txt"), "x"); System.out.println("wrote");', "wrote"),
+    Step(
+        'Files.writeString(Path.of("note.txt"), "x"); Files.writeString(Path.of("/tmp/note.txt"), "x"); System.out.println("wrote");',
+        "wrote",
+    ),
     Step('System.out.println(Files.exists(Path.of("note.txt")) + " " + Files.exists(Path.of("/tmp/note.txt")));', "false false"),
     # Ending the JVM, and an uncaught exception: the next test runs as usual.
     Step('System.out.println("bye"); System.exit(0);', "bye"),

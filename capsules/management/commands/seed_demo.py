@@ -46,7 +46,8 @@ class Command(BaseCommand):
 
     def _demo_user(self) -> tuple[Any, str]:
         User = get_user_model()
-        user, created = User.objects.get_or_create(**{User.USERNAME_FIELD: DEMO_USERNAME})
+        lookup: dict[str, Any] = {User.USERNAME_FIELD: DEMO_USERNAME}
+        user, created = User.objects.get_or_create(**lookup)
         # check_password first: set_password picks a new salt, so calling it every run would change the row.
         if created or not user.check_password(settings.DEMO_PASSWORD):
             user.set_password(settings.DEMO_PASSWORD)

@@ -77,10 +77,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        capsules = Capsule.objects.filter(status__in=options["status"]).select_related("creator")
+        queryset = Capsule.objects.filter(status__in=options["status"]).select_related("creator")
         if options["owner"] is not None:
-            capsules = capsules.filter(creator=owner_option(options["owner"]))
-        capsules = list(capsules.order_by("created_at", "pk"))
+            queryset = queryset.filter(creator=owner_option(options["owner"]))
+        capsules = list(queryset.order_by("created_at", "pk"))
         if capsules:
             self._check_sandbox()
 
