@@ -1,7 +1,8 @@
 # CodeCapsule — the two commands a newcomer needs:
 #   make run    install what is missing, migrate, load demo data, serve on http://127.0.0.1:8000 with a worker
-#   make test   install what is missing, run the whole suite on SQLite and on a throwaway PostgreSQL, then the
-#               production-style fault and fuzz tests (gunicorn + PostgreSQL + Redis + S3, all on loopback)
+#   make test   install what is missing, lint, run the whole suite on SQLite, the tests that use the database
+#               again on a throwaway PostgreSQL, then the production-style fault and fuzz tests (gunicorn +
+#               PostgreSQL + Redis + S3, all on loopback)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -54,9 +55,11 @@ test-sqlite:
 	@echo "== test suite on SQLite"
 	env -u DATABASE_URL bash scripts/run_pytest.sh
 
+# Again on PostgreSQL, the tests that use the database (conftest.py's --database-tests-only): the others (the
+# sandbox, the language runtimes, pure functions) give the same answer whatever the database.
 test-postgres:
-	@echo "== test suite on PostgreSQL"
-	$(PY) scripts/with_postgres.py -- bash scripts/run_pytest.sh
+	@echo "== test suite on PostgreSQL (the tests that use the database)"
+	$(PY) scripts/with_postgres.py -- bash scripts/run_pytest.sh --database-tests-only
 
 test-production:
 	@echo "== production-style tests: gunicorn + PostgreSQL + Redis + S3 (moto) on loopback"

@@ -131,3 +131,36 @@ def fake_openai(settings) -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as fake:
         fake.configure(settings)
         yield fake
+
+
+# --- The PostgreSQL pass: only the tests a database can change ------------------------------------------------
+
+# Fixtures that reach the database; a test that asks for none of them (directly or through other fixtures)
+# and has no django_db mark cannot touch it (pytest-django refuses database access without them).
+_DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_setup", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that use the database (make test's PostgreSQL pass: the others, such as the "
+        "sandbox and the language runtimes, give the same answer whatever the database, and ran on SQLite)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--database-tests-only"):
+        return
+    independent = [item for item in items if not _uses_database(item)]
+    if independent:
+        config.hook.pytest_deselected(items=independent)
+        items[:] = [item for item in items if _uses_database(item)]
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    if item.get_closest_marker("django_db") is not None:
+        return True
+    return not _DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))

@@ -4,16 +4,15 @@ exercises; taking one starts a job for exactly that exercise. The pipeline, the 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from django.urls import reverse
 
 import judges
 from capsules.models import Capsule
-from generation.llm import client as llm_client_module
 from generation.models import GenerationJob, JobStatus
 from generation.services import generation_run
+from generation.tests.test_pipeline_catalog import new_job, offline  # noqa: F401 (offline: an autouse fixture)
 from judges.reports import ValidationReport
 
 pytestmark = pytest.mark.django_db
@@ -25,22 +24,6 @@ SUGGESTIONS = [
     {"title": "Is it a prime number?", "summary": "Learners write is_prime(n) by trial division.", "difficulty": "easy",
      "why": "Nothing in common with the topic; same kind of exercise, same difficulty (easy)."},
 ]  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def offline(settings, monkeypatch):
-    settings.LLM_PROVIDER = "catalog"
-
-    def no_network(*args: Any, **kwargs: Any) -> None:
-        raise AssertionError("the catalog provider must not build an LLM client")
-
-    monkeypatch.setattr(llm_client_module, "make_sdk", no_network)
-
-
-def new_job(creator, capsule_type="CODE", language="python", difficulty="easy", prompt="") -> GenerationJob:
-    return GenerationJob.objects.create(
-        creator=creator, capsule_type=capsule_type, language=language, difficulty=difficulty, prompt=prompt, provider="catalog"
-    )
 
 
 @pytest.fixture

@@ -5,25 +5,19 @@ and a start step the course does not have is refused with a form error."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
 from capsules.models import Capsule
 from playlists.models import Playlist
 from playlists.services import playlist_create
+from playlists.tests.test_share_view import logged_in
 from playlists.views.builder import EmbedOrigin, _origin, embed_code, reach_summary
 
 pytestmark = pytest.mark.django_db
 
 REASON = "The statement gives the answer away"
 THEIR_REASON = "Their secret moderation note"
-
-
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

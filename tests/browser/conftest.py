@@ -8,7 +8,11 @@ steps, never concurrently with them, so it is.
 from __future__ import annotations
 
 import os
+import ssl
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -50,3 +54,30 @@ def javascript_errors(page: Page) -> list[str]:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     return errors
+
+
+@contextmanager
+def static_site(pages: dict[str, str], *, tls: ssl.SSLContext | None = None) -> Iterator[ThreadingHTTPServer]:
+    """A web server on 127.0.0.1 that serves `pages` (path → HTML, filled in by the test; 404 otherwise), over
+    https with `tls`: the host page of an embed, on another origin than the app."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            body = pages.get(self.path)
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write((body or "not found").encode())
+
+        def log_message(self, *args) -> None:
+            pass  # keep the test output quiet
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -15,10 +15,8 @@ import base64
 import hashlib
 import re
 import ssl
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import trustme
@@ -35,7 +33,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Response, expect,
 from playlists.analytics import playlist_analytics
 from playlists.models import LearnerDraft, LearnerEvent, LearnerProgress, Playlist
 from playlists.services import playlist_create
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, static_site
 from tests.browser.test_learner_workspace import CORRECT, editor_of, graded, type_code
 
 MY_NOTES = CORRECT + "# sorted() copies the list: fine for a short one\n"
@@ -137,24 +135,8 @@ def https_app(tls: Tls, settings) -> Iterator[str]:
 def blog(tls: Tls) -> Iterator[tuple[dict[str, str], str]]:
     """A static https site on localhost: (its pages by path, its origin)."""
     pages: dict[str, str] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-            body = pages.get(self.path)
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write((body or "not found").encode())
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.socket = tls.server_context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield pages, f"https://localhost:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with static_site(pages, tls=tls.server_context) as server:
+        yield pages, f"https://localhost:{server.server_address[1]}"
 
 
 @pytest.fixture

@@ -11,9 +11,7 @@ still navigate.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.urls import reverse
@@ -24,6 +22,7 @@ from capsules.tests.samples import capsule_data
 from playlists.models import LearnerProgress, Playlist
 from playlists.selectors import embed_token
 from playlists.services import playlist_create
+from tests.browser.conftest import static_site
 
 TITLES = ["Variables", "Loops", "Functions", "Lists", "Dictionaries"]
 EVENT_TYPES = ["ready", "resize", "step-viewed", "step-completed", "completed"]
@@ -76,25 +75,9 @@ def host_site() -> Iterator[str]:
     """A plain web server on 127.0.0.1 (the live server is on localhost: another origin, another site)
     that serves whatever HTML the test puts in `pages`."""
     pages: dict[str, str] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-            body = pages.get(self.path)
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write((body or "not found").encode())
-
-        def log_message(self, *args) -> None:
-            pass  # keep the test output quiet
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.pages = pages  # type: ignore[attr-defined]
-    yield server
-    server.shutdown()
-    server.server_close()
+    with static_site(pages) as server:
+        server.pages = pages  # type: ignore[attr-defined]
+        yield server
 
 
 def serve_host_page(host_site, live_server, embed_path: str) -> str:
