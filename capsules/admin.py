@@ -31,6 +31,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from capsules.hooks import EditPath
 from capsules.models import Capsule, ModerationAction
 from capsules.seed_sql import SeedSqlMissing, seed_sql_read
 from capsules.services import (
@@ -280,7 +281,7 @@ class CapsuleAdmin(admin.ModelAdmin):
         """
         data = form.base_capsule_data()
         if change:
-            saved = capsule_update(capsule=obj, actor=signed_in_user(request), data=data, source="admin")
+            saved = capsule_update(capsule=obj, actor=signed_in_user(request), data=data, source=EditPath.ADMIN)
         else:
             saved = capsule_create(creator=signed_in_user(request), data=data)
         for field in saved._meta.concrete_fields:

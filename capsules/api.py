@@ -23,6 +23,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from capsules.hooks import EditPath
 from capsules.models import Capsule, CapsuleStatus, CapsuleType, Difficulty, Language
 from capsules.schemas import (
     EXTENDED_TIER_SUFFIX,
@@ -331,7 +332,7 @@ class CapsuleDetailView(GenericAPIView):
     def put(self, request: AuthenticatedRequest, capsule_id: str) -> Response:
         capsule = get_capsule_for_owner(request.user, capsule_id)
         with creator_judgement(user_id=request.user.pk, address=client_address(request)):
-            capsule = capsule_update(capsule=capsule, actor=request.user, data=request.data, source="api")
+            capsule = capsule_update(capsule=capsule, actor=request.user, data=request.data, source=EditPath.API)
         return Response(CapsuleSerializer(capsule).data)
 
     @extend_schema(
@@ -350,7 +351,7 @@ class CapsuleDetailView(GenericAPIView):
         capsule = get_capsule_for_owner(request.user, capsule_id)
         data = capsule_patch_merge(capsule_base_dict(capsule), request.data)
         with creator_judgement(user_id=request.user.pk, address=client_address(request)):
-            capsule = capsule_update(capsule=capsule, actor=request.user, data=data, source="api")
+            capsule = capsule_update(capsule=capsule, actor=request.user, data=data, source=EditPath.API)
         return Response(CapsuleSerializer(capsule).data)
 
     @extend_schema(

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from enum import StrEnum
+from typing import Any, Final, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 
 from capsules.models import Capsule
 from capsules.schemas import CapsuleDraft
 from codecapsule.http import SignedInUser
+
+# The categories of a judge's report that other apps act on (judges/reports.py lists every category):
+# "could not run at all" (the sandbox failed: nothing was proven either way, so a status must not change), and
+# a new DATABASE capsule without a hidden dataset (it keeps the rules of new capsules until it has one).
+INCONCLUSIVE_CATEGORY: Final = "sandbox_error"
+MISSING_HIDDEN_DATASET_CATEGORY: Final = "missing_hidden_dataset"
 
 
 class JudgeReport(Protocol):
@@ -54,6 +61,17 @@ def judge_capsule(target: CapsuleDraft | Mapping[str, Any], *, new: bool = True)
 # --- Edit listeners ---------------------------------------------------------------------------------------
 
 
+class EditPath(StrEnum):
+    """The path a save of a capsule came through (CapsuleEdited.source). feedback records each as a creator
+    edit (feedback.models.EditSource, which adds `client` for edits a client reports), except SEED."""
+
+    DASHBOARD = "dashboard"
+    API = "api"
+    ADMIN = "admin"
+    IMPORT = "import"
+    SEED = "seed"  # seed_demo putting demo data back: not a creator's correction
+
+
 @dataclass(frozen=True)
 class CapsuleEdited:
     """One save of an existing capsule, as capsule_update made it.
@@ -61,12 +79,12 @@ class CapsuleEdited:
     `before` and `after` are BaseCapsule dicts (`capsules.selectors.capsule_base_dict`) of the stored row
     just before and just after the write; `previous_report` is the judge's report the capsule carried
     before it (which says e.g. whether the old code failed to compile). `source` names the path the edit
-    came through: "dashboard", "api", "admin" or "import".
+    came through.
     """
 
     capsule: Capsule
     actor: SignedInUser
-    source: str
+    source: EditPath
     before: Mapping[str, Any]
     after: Mapping[str, Any]
     previous_report: Mapping[str, Any] | None
@@ -91,7 +109,7 @@ def notify_capsule_edited(
     *,
     capsule: Capsule,
     actor: SignedInUser,
-    source: str,
+    source: EditPath,
     before: Mapping[str, Any],
     after: Mapping[str, Any],
     previous_report: Mapping[str, Any] | None = None,

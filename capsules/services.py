@@ -11,12 +11,18 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from capsules.hooks import judge_capsule, notify_capsule_edited
+from capsules.hooks import (
+    INCONCLUSIVE_CATEGORY,
+    MISSING_HIDDEN_DATASET_CATEGORY,
+    EditPath,
+    judge_capsule,
+    notify_capsule_edited,
+)
 from capsules.models import MODERATED_STATUSES, Capsule, CapsuleStatus, ModerationAction
 from capsules.schemas import CapsuleDraft, CapsuleValidationError, DatabaseConfig, parse_capsule
 from capsules.seed_sql import seed_sql_exists, seed_sql_name, seed_sql_store
 from capsules.selectors import capsule_base_dict
-from codecapsule.errors import ApplicationError, ValidationFailed
+from codecapsule.errors import ApplicationError, ErrorCode, ValidationFailed
 from codecapsule.http import SignedInUser
 
 # The fields of the model a draft writes. is_public is a visibility switch, not content.
@@ -71,9 +77,6 @@ def _draft_values(draft: CapsuleDraft) -> dict[str, Any]:
     }
 
 
-# The judge's category for "could not run at all": it says nothing about the capsule itself.
-INCONCLUSIVE_CATEGORY = "sandbox_error"
-
 
 def status_after_judging(current: str, *, passed: bool, conclusive: bool = True) -> str:
     """The status rule of the quality gate, the same on every path.
@@ -120,7 +123,12 @@ def _ensure_can_edit(capsule: Capsule, actor: SignedInUser) -> None:
 
 
 def capsule_update(
-    *, capsule: Capsule, actor: SignedInUser, data: Mapping[str, Any], source: str = "api", prejudged: dict[str, Any] | None = None
+    *,
+    capsule: Capsule,
+    actor: SignedInUser,
+    data: Mapping[str, Any],
+    source: EditPath = EditPath.API,
+    prejudged: dict[str, Any] | None = None,
 ) -> Capsule:
     """Validate the full new state and save it; changed content is judged again (status_after_judging).
 
@@ -171,9 +179,6 @@ def capsule_prejudge(*, data: Mapping[str, Any], existing: Capsule | None) -> di
         return None
     return judge_capsule(draft, new=_held_to_new_rules(existing))
 
-
-# The gate's category for a new DATABASE capsule saved without a hidden dataset.
-MISSING_HIDDEN_DATASET_CATEGORY = "missing_hidden_dataset"
 
 
 def _held_to_new_rules(capsule: Capsule) -> bool:
@@ -232,7 +237,7 @@ def moderation_reason_error(*, action: str, note: str) -> str | None:
 def _ensure_can_publish(capsule: Capsule) -> None:
     if not (capsule.validation_report or {}).get("passed"):
         raise ApplicationError(
-            "Only a capsule that passed the judge can be published: validate it first.", code="not_validated"
+            "Only a capsule that passed the judge can be published: validate it first.", code=ErrorCode.NOT_VALIDATED
         )
     # Refused rather than made public: is_public is the creator's choice (they may keep a capsule for their own
     # courses), and a published private capsule would look released ("Published · Private") while no learner
@@ -240,7 +245,7 @@ def _ensure_can_publish(capsule: Capsule) -> None:
     if not capsule.is_public:
         raise ApplicationError(
             "A private capsule cannot be published: only its creator can make it public.",
-            code="private",
+            code=ErrorCode.PRIVATE,
         )
 
 
@@ -391,7 +396,7 @@ def _import_write(*, owner: SignedInUser, data: Mapping[str, Any], prejudged: di
         return CapsuleImportResult(outcome=ImportOutcome.CREATED, capsule_id=capsule.pk, capsule=capsule)
     if existing.creator_id != owner.pk:  # it changed hands since the check
         raise ValidationFailed("The record was rejected.", fields={"id": "belongs to another creator"})
-    capsule = capsule_update(capsule=existing, actor=owner, data=data, source="import", prejudged=prejudged)
+    capsule = capsule_update(capsule=existing, actor=owner, data=data, source=EditPath.IMPORT, prejudged=prejudged)
     return CapsuleImportResult(outcome=ImportOutcome.UPDATED, capsule_id=capsule.pk, capsule=capsule)
 
 

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 
 from capsules import selectors, services
 from capsules.forms import CAPSULE_FORMS, CapsuleFilterForm, CapsuleForm
+from capsules.hooks import INCONCLUSIVE_CATEGORY, EditPath
 from capsules.models import Capsule, CapsuleStatus, CapsuleType
 from capsules.schemas import describe_tier, learner_safe_config
 from capsules.seed_sql import SeedSqlMissing, seed_sql_read
@@ -118,7 +119,7 @@ def capsule_edit(request: AuthenticatedHttpRequest, capsule_id: UUID) -> HttpRes
     if form.ready_to_save:
         try:
             with creator_judgement(user_id=request.user.pk, address=client_address(request)):
-                capsule = services.capsule_update(capsule=capsule, actor=request.user, data=form.capsule_data(), source="dashboard")
+                capsule = services.capsule_update(capsule=capsule, actor=request.user, data=form.capsule_data(), source=EditPath.DASHBOARD)
         except ApplicationError as exc:
             form.add_service_error(exc)
         else:
@@ -129,8 +130,6 @@ def capsule_edit(request: AuthenticatedHttpRequest, capsule_id: UUID) -> HttpRes
 
 # --- Saving honestly, and checking without saving ------------------------------------------------------------
 
-# The judge's category for "could not run at all" (services.INCONCLUSIVE_CATEGORY): nothing was proven either way.
-_INCONCLUSIVE = services.INCONCLUSIVE_CATEGORY
 
 
 def report_problems(report: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
@@ -154,7 +153,7 @@ def _announce_save(request: HtmxHttpRequest, capsule: Capsule, *, created: bool)
     verb = "Created" if created else "Saved"
     if report.get("passed"):
         messages.success(request, f"{verb} “{capsule.title}” — validated: the judge ran it and it passes.")
-    elif report.get("category") == _INCONCLUSIVE:
+    elif report.get("category") == INCONCLUSIVE_CATEGORY:
         messages.warning(request, f"{verb} “{capsule.title}”, but the judge could not run it: {report.get('message', '')}")
     elif report:
         status = "as draft" if capsule.status == CapsuleStatus.DRAFT else f"({capsule.get_status_display().lower()})"

@@ -28,7 +28,7 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework import status
 
-from codecapsule.errors import RetryLater
+from codecapsule.errors import ErrorCode, RetryLater
 
 KEY_PREFIX = "judge-in-flight"
 # What a job may take beyond its budget before the host kills it (judges/runtimes/base.py BUDGET_BACKSTOP_SECONDS),
@@ -39,7 +39,7 @@ _SLACK_SECONDS = 30
 class InFlight(RetryLater):
     """The person or their address already has judge work in flight. Answer 429 with Retry-After."""
 
-    code = "attempt_in_flight"
+    code = ErrorCode.ATTEMPT_IN_FLIGHT
     http_status = status.HTTP_429_TOO_MANY_REQUESTS
 
 

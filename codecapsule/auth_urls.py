@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from codecapsule.errors import ValidationFailed, error_responses
+from codecapsule.errors import ErrorCode, ValidationFailed, error_responses
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -51,7 +51,7 @@ class ObtainTokenView(APIView):
         user = authenticate(request, **body.validated_data)
         if user is None or not user.is_active:
             raise ValidationFailed(
-                "Unable to log in with the username and password given.", code="invalid_credentials"
+                "Unable to log in with the username and password given.", code=ErrorCode.INVALID_CREDENTIALS
             )
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

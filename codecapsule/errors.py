@@ -7,6 +7,7 @@ api_exception_handler, into `{"error": {"code": ..., "message": ..., "fields": {
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
@@ -21,10 +22,47 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from codecapsule.parsers import BodyParseError
 
 
+class ErrorCode(StrEnum):
+    """Every `error.code` the API answers with: the one list (README, "The API", documents each). Clients
+    branch on these; the message is for people and may change."""
+
+    # Input
+    INVALID = "invalid"  # an ApplicationError that names no more precise code
+    VALIDATION_ERROR = "validation_error"  # `fields` says which field paths and why
+    PARSE_ERROR = "parse_error"  # the body is not JSON we accept (too deep, NaN, malformed)
+    REQUEST_TOO_LARGE = "request_too_large"
+    # Who may do what
+    NOT_AUTHENTICATED = "not_authenticated"
+    AUTHENTICATION_FAILED = "authentication_failed"
+    INVALID_CREDENTIALS = "invalid_credentials"  # the token endpoint's wrong username or password
+    PERMISSION_DENIED = "permission_denied"
+    FORBIDDEN = "forbidden"  # not the owner of what the action is about
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    # State
+    CONFLICT = "conflict"
+    STALE_PLAYLIST = "stale_playlist"  # the playlist changed since the client read its `version`
+    NOT_VALIDATED = "not_validated"  # publishing a capsule the judge has not passed
+    PRIVATE = "private"  # publishing a private capsule
+    NOT_FAILED = "not_failed"  # retrying a generation job that did not fail
+    NO_SUGGESTIONS = "no_suggestions"  # taking a suggestion of a job that offers none
+    NOT_ENOUGH_EXAMPLES = "not_enough_examples"  # fine-tuning with too small a training set
+    # Come back later (429/503, with Retry-After)
+    THROTTLED = "throttled"
+    ATTEMPT_IN_FLIGHT = "attempt_in_flight"  # the caller's or their address's judge work is still running
+    TOO_MANY_JOBS = "too_many_jobs"  # the creator's concurrent or hourly generation limit
+    JUDGE_UNAVAILABLE = "judge_unavailable"
+    FINE_TUNING_UNAVAILABLE = "fine_tuning_unavailable"
+    WORKSPACE_BUSY = "workspace_busy"
+    WORKSPACE_EXPIRED = "workspace_expired"
+    WORKSPACE_BROKEN = "workspace_broken"
+
+
 class ApplicationError(Exception):
     """A failure the user can act on. `fields` maps a field path to its message."""
 
-    code = "invalid"
+    code: str = ErrorCode.INVALID
     http_status: int = status.HTTP_400_BAD_REQUEST
 
     def __init__(self, message: str, *, fields: dict[str, str] | None = None, code: str | None = None):
@@ -36,7 +74,7 @@ class ApplicationError(Exception):
 
 
 class ValidationFailed(ApplicationError):
-    code = "validation_error"
+    code = ErrorCode.VALIDATION_ERROR
 
     @classmethod
     def for_fields(cls, fields: dict[str, str], *, subject: str = "The capsule") -> ValidationFailed:
@@ -55,7 +93,7 @@ class RetryLater(ApplicationError):
 
 
 class Conflict(ApplicationError):
-    code = "conflict"
+    code = ErrorCode.CONFLICT
     http_status = status.HTTP_409_CONFLICT
 
 
@@ -90,7 +128,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return answer
     if isinstance(exc, RequestDataTooBig):
         return Response(
-            error_body("request_too_large", "The request body is larger than this server accepts."),
+            error_body(ErrorCode.REQUEST_TOO_LARGE, "The request body is larger than this server accepts."),
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, Http404):
@@ -104,10 +142,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, drf_exceptions.ValidationError):
         fields = _flatten_drf_detail(exc.detail)
         message = "; ".join(f"{path}: {msg}" for path, msg in fields.items()) or "Invalid input."
-        response.data = error_body("validation_error", message, fields)
+        response.data = error_body(ErrorCode.VALIDATION_ERROR, message, fields)
     elif isinstance(exc, drf_exceptions.ParseError):
         parse_fields = exc.fields if isinstance(exc, BodyParseError) else None
-        response.data = error_body("parse_error", str(exc.detail), parse_fields)
+        response.data = error_body(ErrorCode.PARSE_ERROR, str(exc.detail), parse_fields)
     elif isinstance(exc, drf_exceptions.APIException):
         response.data = error_body(exc.default_code, str(exc.detail))
     return response
@@ -115,14 +153,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """The last /api/ route: an unknown API path answers in the error shape, not with an HTML page."""
-    return JsonResponse(error_body("not_found", "No API endpoint at this path."), status=404)
+    return JsonResponse(error_body(ErrorCode.NOT_FOUND, "No API endpoint at this path."), status=404)
 
 
 # --- The error shape (documentation of codecapsule.errors.error_body) ----------------------------------
 
 
 class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Machine-readable: validation_error, parse_error, not_found, ...")
+    code = serializers.CharField(help_text="Machine-readable (codecapsule.errors.ErrorCode): validation_error, parse_error, not_found, ...")
     message = serializers.CharField(help_text="A sentence for people.")
     # DRF's serializer metaclass takes declared fields out of the class, so this does not shadow Serializer.fields.
     fields = serializers.DictField(  # type: ignore[assignment]

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from codecapsule.errors import ApplicationError, Conflict
+from codecapsule.errors import ApplicationError, Conflict, ErrorCode
 from codecapsule.http import SignedInUser
 from feedback.exports import training_export_delete, training_export_save
 from feedback.models import FINE_TUNE_FINISHED, FineTuneJob, FineTuneStatus
@@ -50,7 +50,7 @@ if TYPE_CHECKING:  # the SDK is imported where it is used: it adds about a secon
 
 
 class FineTuneUnavailable(ApplicationError):
-    code = "fine_tuning_unavailable"
+    code = ErrorCode.FINE_TUNING_UNAVAILABLE
 
 
 # --- Access ----------------------------------------------------------------------------------------------
@@ -261,7 +261,7 @@ def _ensure_enough(training: TrainingSet) -> None:
     if count < minimum:
         there = "there is 1" if count == 1 else f"there are {count}"
         raise ApplicationError(
-            f"Fine-tuning needs at least {minimum} examples; {there}.", code="not_enough_examples"
+            f"Fine-tuning needs at least {minimum} examples; {there}.", code=ErrorCode.NOT_ENOUGH_EXAMPLES
         )
 
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from capsules.hooks import EditPath
 from capsules.models import Capsule, CapsuleType, Language
 from generation.models import AgentName, GenerationJob
 
@@ -43,11 +44,11 @@ class EditType(models.TextChoices):
 class EditSource(models.TextChoices):
     """The path an edit came through."""
 
-    DASHBOARD = "dashboard", "Dashboard"
-    API = "api", "API"
-    ADMIN = "admin", "Admin"
-    IMPORT = "import", "Import"
-    CLIENT = "client", "Client report"  # POST /api/feedback/edit
+    DASHBOARD = EditPath.DASHBOARD.value, "Dashboard"
+    API = EditPath.API.value, "API"
+    ADMIN = EditPath.ADMIN.value, "Admin"
+    IMPORT = EditPath.IMPORT.value, "Import"
+    CLIENT = "client", "Client report"  # POST /api/feedback/edit: reported, not a save
 
 
 class EditAgent(models.TextChoices):

@@ -27,7 +27,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from capsules.hooks import CapsuleEdited
+from capsules.hooks import CapsuleEdited, EditPath
 from capsules.models import Capsule
 from codecapsule.errors import ValidationFailed
 from codecapsule.http import SignedInUser
@@ -38,7 +38,6 @@ from feedback.net import ai_output, capsule_content, is_validated_state, net_cha
 from feedback.selectors import edits_of_field_since, generation_job_for_capsule, job_drafts
 from feedback.tasks import enqueue_analysis
 
-SEED_SOURCE = "seed"  # capsules/management/commands/seed_demo.py
 _MAX_PATH_LENGTH = cast(int, CreatorEdit._meta.get_field("field_path").max_length)  # a CharField always has one
 
 
@@ -48,7 +47,7 @@ _MAX_PATH_LENGTH = cast(int, CreatorEdit._meta.get_field("field_path").max_lengt
 def capsule_edited(event: CapsuleEdited) -> None:
     """The edit listener (capsules.hooks): record the edits of one capsule save. seed_demo putting the demo
     data back (source "seed") is not a creator correcting AI output, so it is not recorded."""
-    if event.source == SEED_SOURCE:
+    if event.source == EditPath.SEED:
         return
     creator_edits_record(
         capsule=event.capsule,

@@ -67,6 +67,7 @@ from django.db import transaction
 from django.utils import timezone
 
 import judges
+from capsules.hooks import INCONCLUSIVE_CATEGORY
 from capsules.models import Capsule, CapsuleStatus
 from capsules.services import capsule_create
 from codecapsule.errors import ApplicationError
@@ -201,7 +202,7 @@ class _Run:
         while not report.get("passed"):
             category = str(report.get("category") or "judge_failed")
             message = str(report.get("message", ""))
-            if category == "sandbox_error":
+            if category == INCONCLUSIVE_CATEGORY:
                 return self.fail(f"The judge could not run the capsule: {message}", category, report)
             history.append(FailedAttempt(category=category, message=message, change=change))
             while True:  # heals until one returns a draft to judge (or the budget ends)
@@ -305,8 +306,8 @@ class _Run:
             job.judge_seconds = round(job.judge_seconds + exc.seconds, 4)
             message = str(exc.report.get("message", ""))
             self.recorder.judge(exc.report, seconds=exc.seconds, summary=f"Judged again on save and it failed: {message}")
-            if exc.report.get("category") == "sandbox_error":
-                return self.fail(f"The judge could not run the capsule on save: {message}", "sandbox_error", exc.report)
+            if exc.report.get("category") == INCONCLUSIVE_CATEGORY:
+                return self.fail(f"The judge could not run the capsule on save: {message}", INCONCLUSIVE_CATEGORY, exc.report)
             return self.fail(
                 f"The capsule passed the judge once but not when judged again on save, so it was not kept: {message}",
                 "flaky",

@@ -22,7 +22,7 @@ from django_q.tasks import async_task
 from rest_framework import status
 
 from capsules.schemas import LANGUAGES_BY_TYPE
-from codecapsule.errors import ApplicationError, ValidationFailed
+from codecapsule.errors import ApplicationError, ErrorCode, ValidationFailed
 from codecapsule.http import SignedInUser
 from generation.llm import llm_provider
 from generation.models import GenerationJob, JobStatus
@@ -39,7 +39,7 @@ WORKER_LOST_ERROR = (
 
 
 class TooManyJobs(ApplicationError):
-    code = "too_many_jobs"
+    code = ErrorCode.TOO_MANY_JOBS
     http_status = status.HTTP_429_TOO_MANY_REQUESTS
 
 
@@ -133,9 +133,9 @@ def generation_job_create(
 def generation_job_retry(*, job: GenerationJob, actor: SignedInUser) -> GenerationJob:
     """A new job with the same request as a failed one."""
     if job.creator_id != actor.pk:
-        raise ApplicationError("Only the job's creator can retry it.", code="forbidden")
+        raise ApplicationError("Only the job's creator can retry it.", code=ErrorCode.FORBIDDEN)
     if job.status != JobStatus.FAILED:
-        raise ApplicationError("Only a failed job can be retried.", code="not_failed")
+        raise ApplicationError("Only a failed job can be retried.", code=ErrorCode.NOT_FAILED)
     return generation_job_create(
         creator=actor, capsule_type=job.capsule_type, language=job.language,
         difficulty=job.difficulty, prompt=job.prompt, retry_of=job, catalog_pick=job.catalog_pick,
@@ -150,9 +150,9 @@ def generation_job_take_suggestion(*, job: GenerationJob, actor: SignedInUser, t
     from generation.catalog import blueprint_by_title  # loading the catalog validates every blueprint: only when used
 
     if job.creator_id != actor.pk:
-        raise ApplicationError("Only the job's creator can take one of its suggestions.", code="forbidden")
+        raise ApplicationError("Only the job's creator can take one of its suggestions.", code=ErrorCode.FORBIDDEN)
     if job.status != JobStatus.NO_MATCH:
-        raise ApplicationError("Only a job the catalog had no exercise for offers suggestions.", code="no_suggestions")
+        raise ApplicationError("Only a job the catalog had no exercise for offers suggestions.", code=ErrorCode.NO_SUGGESTIONS)
     offered = {str(suggestion.get("title", "")).casefold() for suggestion in job.suggestions if isinstance(suggestion, dict)}
     blueprint = blueprint_by_title(title) if title.strip().casefold() in offered else None
     if blueprint is None:

@@ -29,7 +29,7 @@ from capsules.schemas import CapsuleDraft
 from capsules.selectors import capsule_base_dict, get_capsule_for_owner, get_capsule_for_reader
 from capsules.services import capsule_validate
 from codecapsule.admission import creator_judgement, learner_attempt
-from codecapsule.errors import RetryLater, ValidationFailed, error_responses
+from codecapsule.errors import ErrorCode, RetryLater, ValidationFailed, error_responses
 from codecapsule.http import AuthenticatedRequest
 from codecapsule.net import client_address
 from judges.grading import AttemptResult, grade_attempt
@@ -37,7 +37,7 @@ from judges.sandbox import SandboxError
 
 
 class JudgeUnavailable(RetryLater):
-    code = "judge_unavailable"
+    code = ErrorCode.JUDGE_UNAVAILABLE
     http_status = status.HTTP_503_SERVICE_UNAVAILABLE
 
 

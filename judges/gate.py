@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from capsules.hooks import INCONCLUSIVE_CATEGORY
 from capsules.models import Capsule, CapsuleType
 from capsules.schemas import CapsuleDraft, CapsuleValidationError, parse_capsule
 from capsules.selectors import capsule_base_dict
@@ -79,9 +80,9 @@ def validate(target: Capsule | CapsuleDraft | Mapping[str, Any], *, new: bool = 
         message = f"The judge failed while running the capsule: {exc}"
     return ValidationReport(
         passed=False,
-        category="sandbox_error",
+        category=INCONCLUSIVE_CATEGORY,
         message=message,
-        problems=[Problem(category="sandbox_error", message=message)],
+        problems=[Problem(category=INCONCLUSIVE_CATEGORY, message=message)],
         capsule_type=draft.capsule_type,
         language=draft.language,
         seconds=round(time.monotonic() - started, 4),

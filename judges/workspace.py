@@ -70,7 +70,7 @@ from rest_framework import status
 
 from capsules.models import Capsule, CapsuleType
 from capsules.schemas import TerminalConfig, parse_config
-from codecapsule.errors import ApplicationError, Conflict, ValidationFailed
+from codecapsule.errors import ApplicationError, Conflict, ErrorCode, ValidationFailed
 from judges.limits import Limits, limits_for
 from judges.models import LEARNER_KEY_CHARS, MAX_CWD_CHARS, TerminalWorkspace
 from judges.runtimes.base import NO_BUDGET, Budget, HarnessOutcome, Verdict
@@ -118,20 +118,20 @@ class TaskCheck:
 
 
 class WorkspaceBusy(Conflict):
-    code = "workspace_busy"
+    code = ErrorCode.WORKSPACE_BUSY
 
 
 class WorkspaceExpired(ApplicationError):
     """The row is gone (expired and deleted, or the capsule was): open the workspace again."""
 
-    code = "workspace_expired"
+    code = ErrorCode.WORKSPACE_EXPIRED
     http_status = status.HTTP_410_GONE
 
 
 class WorkspaceBroken(ApplicationError):
     """The workspace could not be prepared or restored; resetting it (or trying again) is the way out."""
 
-    code = "workspace_broken"
+    code = ErrorCode.WORKSPACE_BROKEN
     http_status = status.HTTP_503_SERVICE_UNAVAILABLE
 
 

@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from capsules.models import Capsule
-from codecapsule.errors import Conflict, ValidationFailed
+from codecapsule.errors import Conflict, ErrorCode, ValidationFailed
 from codecapsule.http import SignedInUser
 from playlists.models import LearnerDraft, LearnerEvent, LearnerProgress, Playlist, PlaylistItem
 from playlists.selectors import addable_capsules
@@ -28,7 +28,7 @@ TITLE_MAX_LENGTH = cast(int, Playlist._meta.get_field("title").max_length)  # a 
 
 
 class StalePlaylist(Conflict):
-    code = "stale_playlist"
+    code = ErrorCode.STALE_PLAYLIST
 
 
 # --- Input ----------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from capsules.hooks import EditPath
 from capsules.services import capsule_update
 from capsules.tests.samples import capsule_data
 from feedback.models import CreatorEdit, EditType, NetCorrection
@@ -31,7 +32,7 @@ def edits(owner, make_capsule) -> list[CreatorEdit]:
     database = make_capsule(owner, "DATABASE")
     data = capsule_data("DATABASE")
     data["config_data"]["schema_info"][0]["columns"][2] = "city (VARCHAR)"
-    capsule_update(capsule=database, actor=owner, data=data, source="import")
+    capsule_update(capsule=database, actor=owner, data=data, source=EditPath.IMPORT)
     return list(CreatorEdit.objects.all())
 
 

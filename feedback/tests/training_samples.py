@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from capsules.hooks import EditPath
 from capsules.models import Capsule
 from capsules.selectors import capsule_base_dict
 from capsules.services import capsule_create, capsule_update
@@ -44,7 +45,7 @@ def corrected(capsule: Capsule, actor=None, **changes: Any) -> Capsule:
     config_changes = changes.pop("config_data", {})
     data.update(changes)
     data["config_data"].update(config_changes)
-    return capsule_update(capsule=capsule, actor=actor or capsule.creator, data=data, source="api")
+    return capsule_update(capsule=capsule, actor=actor or capsule.creator, data=data, source=EditPath.API)
 
 
 def corrected_capsule(creator, title: str, capsule_type: str = "CODE", **kwargs: Any) -> Capsule:

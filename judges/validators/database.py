@@ -36,6 +36,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from capsules.hooks import MISSING_HIDDEN_DATASET_CATEGORY
 from capsules.schemas import CapsuleDraft, DatabaseConfig
 from capsules.seed_sql import SeedSqlMissing, seed_sql_read
 from judges.limits import Limits, limits_for
@@ -181,7 +182,7 @@ def validate_database(draft: CapsuleDraft, *, new: bool = True) -> ValidationRep
     if hidden_seed is None and new:
         with report.step("a hidden dataset is given") as step:
             step.ok, step.detail = False, "no hidden_seed_sql"
-        report.problem("missing_hidden_dataset", MISSING_HIDDEN_DATASET_MESSAGE)
+        report.problem(MISSING_HIDDEN_DATASET_CATEGORY, MISSING_HIDDEN_DATASET_MESSAGE)
 
     starting = config.boilerplate_code.strip()
     queries = [config.reference_solution] + ([starting] if starting else [])
@@ -332,7 +333,7 @@ def _judge_hidden_dataset(
         step.detail = "differs" if step.ok else "same result on both datasets"
     if not step.ok:
         report.problem(
-            "missing_hidden_dataset",
+            MISSING_HIDDEN_DATASET_CATEGORY,
             f"The reference query returns the same result on the hidden dataset as on the visible data "
             f"({_rows(reference.row_count)}), so a query that lists the visible rows as literals would pass both. "
             "Change the hidden dataset's rows (other values, more or fewer rows that match) so that the "

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from capsules.demo_capsules import DEMO_USERNAME, demo_capsules
+from capsules.hooks import EditPath
 from capsules.models import Capsule, CapsuleStatus
 from capsules.services import capsule_create, capsule_differs_from, capsule_update
 
@@ -61,7 +62,7 @@ class Command(BaseCommand):
             capsule = capsule_create(creator=demo, data=data)
             outcome = "created"
         elif capsule_differs_from(capsule=capsule, data=data):
-            capsule = capsule_update(capsule=capsule, actor=demo, data=data, source="seed")
+            capsule = capsule_update(capsule=capsule, actor=demo, data=data, source=EditPath.SEED)
             outcome = "updated"
         else:
             outcome = "unchanged"
