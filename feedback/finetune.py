@@ -29,7 +29,7 @@ from codecapsule.errors import ApplicationError, Conflict, ErrorCode
 from codecapsule.http import SignedInUser
 from feedback.exports import training_export_delete, training_export_save
 from feedback.models import FINE_TUNE_FINISHED, FineTuneJob, FineTuneStatus
-from feedback.training import TrainingSet, training_set_build, training_set_summary
+from feedback.training import TrainingSet, training_set_build
 from generation.llm.config import Agent, Provider, llm_provider, make_sdk
 
 logger = logging.getLogger("feedback.finetune")
@@ -210,16 +210,15 @@ def coder_model_in_use() -> FineTuneJob | None:
     return FineTuneJob.objects.filter(used_for_coder=True).first()
 
 
-def finetune_panel_context(user: SignedInUser, *, summary: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What feedback/_finetune_panel.html needs. Pass `summary` (training_set_summary) when the page has it."""
-    if summary is None:
-        summary = training_set_summary(user)
+def finetune_panel_context(user: SignedInUser, *, summary: dict[str, Any] | None) -> dict[str, Any]:
+    """What feedback/_finetune_panel.html needs around `summary`, the training set's summary
+    (feedback.training_store's stored one; None while it is first being computed)."""
     is_staff = bool(user.is_authenticated and user.is_staff)
     provider = llm_provider()
     return {
         "training_summary": summary,
         "min_examples": settings.FINE_TUNE_MIN_EXAMPLES,
-        "enough_examples": summary["examples"] >= settings.FINE_TUNE_MIN_EXAMPLES,
+        "enough_examples": summary is not None and summary["examples"] >= settings.FINE_TUNE_MIN_EXAMPLES,
         "can_start": is_staff,
         "provider": provider,
         "provider_configured": provider != "catalog",

@@ -243,3 +243,16 @@ class FeedbackSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Feedback insights, {self.days} days, computed {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class TrainingSummary(models.Model):
+    """The training set's counts for one reader, as the analysis task last computed them
+    (feedback.training_store): the dashboard reads this row instead of judging every corrected capsule on a
+    page view. `scope` is "all" (what staff see) or "creator:<id>" (a creator's own capsules)."""
+
+    scope = models.CharField(max_length=40, unique=True)
+    summary = models.JSONField(help_text="feedback.training.training_set_summary for the scope.")
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Training summary, {self.scope}, computed {self.computed_at:%Y-%m-%d %H:%M}"

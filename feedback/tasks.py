@@ -1,5 +1,6 @@
-"""django-q2 tasks of feedback: the analysis, after edits (enqueued by feedback.services on commit) and daily
-(the schedule made by migrations/0003_analysis_schedule.py)."""
+"""django-q2 tasks of feedback: the analysis, after edits (enqueued by feedback.services on commit, and by the
+dashboard when its stored training summary is outdated) and daily (the schedule made by
+migrations/0003_analysis_schedule.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.core.cache import cache
 from django_q.tasks import async_task
 
 from feedback.insights_store import feedback_snapshots_refresh
+from feedback.training_store import training_summaries_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +38,13 @@ def enqueue_analysis() -> bool:
 
 
 def analyse_feedback() -> str:
-    """Recompute the stored insights of every period (feedback.insights_store.feedback_snapshots_refresh)."""
+    """Recompute the stored insights of every period (feedback.insights_store) and the stored training-set
+    summaries (feedback.training_store)."""
     try:
         snapshots = feedback_snapshots_refresh()
+        summaries = training_summaries_refresh()
     except Exception:
         logger.exception("The feedback analysis failed")
         raise  # django-q2 records the failed task with its traceback
     edits = {snapshot.days: snapshot.insights["total_edits"] for snapshot in snapshots}
-    return "analysed: " + ", ".join(f"{n} edits in {days} days" for days, n in edits.items())
+    return "analysed: " + ", ".join(f"{n} edits in {days} days" for days, n in edits.items()) + f"; {summaries} training summaries"

@@ -34,7 +34,8 @@ from feedback.analysis import (
 from feedback.finetune import finetune_panel_context
 from feedback.insights_store import insights_for
 from feedback.models import EditType, NetCorrection
-from feedback.training import training_set_summary
+from feedback.tasks import enqueue_analysis
+from feedback.training_store import stored_training_summary
 
 # The weekly chart's SVG coordinates: one slot per week, bars filling BAR_SHARE of it.
 CHART_HEIGHT = 100
@@ -104,10 +105,16 @@ def top_patterns(user: Any, insights: dict[str, Any]) -> list[Pattern]:
     return patterns
 
 
-def _training_and_finetune(user: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The training-set summary and the fine-tuning card's context (feedback.training, feedback.finetune)."""
-    summary = training_set_summary(user)
-    return summary, finetune_panel_context(user, summary=summary)
+def _finetune_card(user: Any) -> dict[str, Any]:
+    """The fine-tuning card's context (feedback.finetune) around the stored training-set summary
+    (feedback.training_store): a page view judges nothing."""
+    stored = stored_training_summary(user)
+    if stored.outdated:
+        enqueue_analysis()  # debounced: a burst of page views asks once
+    return finetune_panel_context(user, summary=stored.summary) | {
+        "training_computed_at": stored.computed_at,
+        "training_refreshing": stored.outdated,
+    }
 
 
 @login_required
@@ -133,7 +140,5 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             patterns=top_patterns(request.user, insights),
             summary_at=parse_datetime((insights.get("llm_summary") or {}).get("generated_at") or ""),
         )
-    training, finetune = _training_and_finetune(request.user)
-    context.update(training=training, finetune=finetune)
-    context.update(finetune)
+    context.update(_finetune_card(request.user))
     return render(request, "feedback/dashboard.html", context)

@@ -20,7 +20,7 @@ from feedback.finetune import FineTuneUnavailable, coder_model_override, finetun
 from feedback.models import FineTuneJob, FineTuneStatus
 from feedback.tasks_finetune import poll_fine_tune_jobs
 from feedback.tests.training_samples import corrected_capsule
-from feedback.training import training_examples
+from feedback.training import training_examples, training_set_summary
 from generation.llm import get_llm_client
 from generation.llm.config import model_for
 from tests.fake_openai import FakeOpenAI, FineTuningScript, reply
@@ -258,8 +258,8 @@ def test_a_model_trained_at_another_provider_is_not_used(fake_openai, staff, set
 def test_the_panel_context_shows_jobs_to_staff_only(fake_openai, two_examples, staff, owner):
     job = finished_job()
 
-    staff_panel = finetune.finetune_panel_context(staff)
-    owner_panel = finetune.finetune_panel_context(owner)
+    staff_panel = finetune.finetune_panel_context(staff, summary=training_set_summary(staff))
+    owner_panel = finetune.finetune_panel_context(owner, summary=training_set_summary(owner))
 
     assert staff_panel["training_summary"]["examples"] == 2
     assert (staff_panel["can_start"], staff_panel["enough_examples"], staff_panel["jobs"]) == (True, True, [job])

@@ -132,7 +132,9 @@ def test_the_task_replaces_the_previous_snapshots(owner, make_capsule, settings)
     settings.LLM_PROVIDER = "catalog"
     capsule = make_capsule(owner)
     make_correction(capsule)
-    assert tasks.analyse_feedback() == "analysed: 1 edits in 7 days, 1 edits in 30 days, 1 edits in 90 days"
+    assert tasks.analyse_feedback() == (
+        "analysed: 1 edits in 7 days, 1 edits in 30 days, 1 edits in 90 days; 2 training summaries"
+    )
     make_correction(capsule)
 
     tasks.analyse_feedback()

@@ -11,6 +11,7 @@ from django.urls import reverse
 from feedback.finetune import finetune_panel_context
 from feedback.models import FineTuneJob, FineTuneStatus
 from feedback.tests.training_samples import corrected_capsule
+from feedback.training import training_set_summary
 from generation.llm.config import model_for
 
 pytestmark = pytest.mark.django_db
@@ -159,7 +160,7 @@ def test_a_creator_cannot_choose_the_coders_model(fake_openai, owner):
 def test_the_panel_shows_staff_the_training_set_the_start_form_and_the_jobs(fake_openai, two_examples, staff):
     job = succeeded_job()
 
-    html = render_to_string("feedback/_finetune_panel.html", finetune_panel_context(staff))
+    html = render_to_string("feedback/_finetune_panel.html", finetune_panel_context(staff, summary=training_set_summary(staff)))
 
     assert '<strong data-testid="training-examples">2</strong>' in html
     assert reverse("feedback:finetune_start") in html and "Start fine-tuning job" in html
@@ -170,7 +171,7 @@ def test_the_panel_shows_staff_the_training_set_the_start_form_and_the_jobs(fake
 def test_the_panel_shows_a_creator_their_own_training_set_and_no_jobs(fake_openai, two_examples, owner):
     succeeded_job()
 
-    html = render_to_string("feedback/_finetune_panel.html", finetune_panel_context(owner))
+    html = render_to_string("feedback/_finetune_panel.html", finetune_panel_context(owner, summary=training_set_summary(owner)))
 
     assert '<strong data-testid="training-examples">1</strong>' in html
     assert "Start fine-tuning job" not in html
@@ -180,7 +181,7 @@ def test_the_panel_shows_a_creator_their_own_training_set_and_no_jobs(fake_opena
 def test_the_panel_disables_the_start_button_below_the_minimum(fake_openai, staff, owner):
     corrected_capsule(owner, "Only one")
 
-    html = render_to_string("feedback/_finetune_panel.html", finetune_panel_context(staff))
+    html = render_to_string("feedback/_finetune_panel.html", finetune_panel_context(staff, summary=training_set_summary(staff)))
 
     assert "disabled" in html and "Fine-tuning needs at least 10 examples." in html
 
