@@ -236,7 +236,8 @@ def step_range_message(total_steps: int) -> str:
 class EmbedOptionsForm(forms.Form):
     """The share page's advanced embed options (a GET form). `step` runs 1..the number of steps."""
 
-    theme = forms.ChoiceField(label="Theme", choices=Theme.CHOICES, initial=Theme.DEFAULT)
+    # Not required: a link that names only the start step (`?step=2`) keeps the default theme.
+    theme = forms.ChoiceField(label="Theme", choices=Theme.CHOICES, initial=Theme.DEFAULT, required=False)
     progress = forms.BooleanField(label="Show progress", required=False, initial=True)
 
     field_order = ["step", "theme", "progress"]
@@ -257,5 +258,6 @@ class EmbedOptionsForm(forms.Form):
         """step, theme, show_progress: the valid values, or the defaults when the form is invalid or unsent."""
         if self.is_bound and self.is_valid():
             cleaned = self.cleaned_data
-            return {"step": cleaned["step"], "theme": cleaned["theme"], "show_progress": cleaned["progress"]}
+            theme = cleaned["theme"] or Theme.DEFAULT
+            return {"step": cleaned["step"], "theme": theme, "show_progress": cleaned["progress"]}
         return {"step": 1, "theme": Theme.DEFAULT, "show_progress": True}

@@ -192,3 +192,10 @@ def test_a_start_step_within_the_course_is_used(site, owner, course):
 
     assert not response.context["form"].errors
     assert response.context["code"] == embed_code(course, step=3)
+
+
+def test_a_link_that_names_only_the_start_step_keeps_the_default_theme(site, owner, course):
+    response = share(logged_in(owner), course, step="2")
+
+    assert not response.context["form"].errors
+    assert response.context["code"] == embed_code(course, step=2, show_progress=False)
