@@ -15,12 +15,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from codecapsule.env import TRUE_WORDS
 from codecapsule.errors import error_responses
 from codecapsule.http import AuthenticatedRequest
 from feedback.training import training_set_build
 
 JSONL_MEDIA_TYPE = "application/jsonl"
-_TRUE = {"1", "true", "yes", "on"}
 _OK_DESCRIPTION = "The examples as JSON Lines, one per line (none: an empty body); with `?summary=1`, the counts as JSON."
 
 
@@ -89,7 +89,7 @@ class TrainingDataView(APIView):
     )
     def get(self, request: AuthenticatedRequest) -> HttpResponse:
         training = training_set_build(user=request.user)
-        if str(request.query_params.get("summary", "")).lower() in _TRUE:
+        if str(request.query_params.get("summary", "")).lower() in TRUE_WORDS:
             return Response(training.summary())
         response = HttpResponse(training.jsonl(), content_type=f"{JSONL_MEDIA_TYPE}; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="codecapsule-training-data.jsonl"'

@@ -29,6 +29,7 @@ from capsules.schemas import CapsuleDraft
 from capsules.selectors import capsule_base_dict, get_capsule_for_owner, get_capsule_for_reader
 from capsules.services import capsule_validate
 from codecapsule.admission import creator_judgement, learner_attempt
+from codecapsule.env import FALSE_WORDS, TRUE_WORDS
 from codecapsule.errors import ErrorCode, RetryLater, ValidationFailed, error_responses
 from codecapsule.http import AuthenticatedRequest
 from codecapsule.net import client_address
@@ -103,13 +104,10 @@ class CapsuleAttemptView(APIView):
         return Response(result.model_dump(mode="json", exclude_none=True) | {"score": result.score})
 
 
-_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
-
-
 def _dry_run_flag(value: str | None) -> bool:
-    if value is None or value.lower() in _FALSE:
+    if value is None or value.lower() in FALSE_WORDS:
         return False
-    if value.lower() in _TRUE:
+    if value.lower() in TRUE_WORDS:
         return True
     raise ValidationFailed.for_fields({"dry_run": "must be 1 or 0 (true or false)"})
 

@@ -33,7 +33,7 @@ from playlists.selectors import embed_step, get_playlist_for_embed
 from playlists.services import draft_save
 from playlists.views._embed_cache import keep_private
 from playlists.views._embed_common import LEARNER_KEY_HEADER, RATE_WINDOW_SECONDS, learner_of, over_rate_limit, same_origin
-from playlists.views.workspace import declared_body_over
+from playlists.views.workspace import NOT_FOUND_MESSAGE, declared_body_over
 
 # The capsule types whose workspace is an editor; a TERMINAL step keeps its work in its sandboxed directory.
 DRAFTED_TYPES = frozenset({CapsuleType.CODE, CapsuleType.DATABASE})
@@ -43,7 +43,6 @@ DRAFT_SAVES_PER_MINUTE_PER_ADDRESS = 600
 # JSON.stringify writes a control character as \u00XX: a body may be up to six times its code, plus the braces.
 BODY_EXPANSION = 6
 BODY_OVERHEAD_BYTES = 1024
-NOT_FOUND_MESSAGE = "Playlist or step not found"
 
 
 def _error(message: str, status: int) -> JsonResponse:

@@ -52,6 +52,7 @@ from judges.workspace import (
 )
 from playlists.terminal_state import Alert, Entry, TerminalState, prompt_of, saved_cwd, scrollback_chars, task_states
 from playlists.views.workspace import (
+    FORM_OVERHEAD_BYTES,
     NOT_FOUND_MESSAGE,
     Completion,
     WorkspaceTarget,
@@ -75,8 +76,6 @@ RESET_TEMPLATE = "playlists/embed/workspace/_terminal.html#reset"
 ALERT_TEMPLATE = "playlists/embed/workspace/_terminal.html#alert"
 # Where an htmx client shows an error: the alert region of the form that posted.
 ALERT_TARGETS = {"run": "#term-alert", "reset": "#term-alert", "check": "#term-tasks-alert"}
-# A form-encoded body: percent-encoding makes each byte up to three characters, plus the other fields.
-FORM_OVERHEAD_BYTES = 4096
 UNAVAILABLE_MESSAGE = "The terminal is unavailable right now — your command is kept."
 BUSY_MESSAGE = "Your workspace is still running your previous command. Wait for it to finish, then try again."
 RESET_DONE_MESSAGE = "Workspace reset — your files are back to how the exercise starts."
