@@ -97,10 +97,14 @@ def test_a_request_the_catalog_has_nothing_for_offers_the_closest_exercises_and_
     log_in(page, live_server)
     page.goto(live_server.url + reverse("generation:create"))
     page.get_by_label("Type").select_option("DATABASE")
+    expect(page.get_by_label("Language")).to_have_value("sql")  # the type's htmx swap of the languages is done
     page.get_by_label("Difficulty").select_option("hard")
     page.get_by_label("What should it be about?").fill("second highest salary")
     page.get_by_role("button", name="Generate capsule").click()
 
+    # The job runs inside the post in these tests (sync mode): its first run in a process also loads the catalog
+    # and the agents' modules, so the page it redirects to may take longer than an assertion's default wait.
+    expect(page).to_have_url(re.compile(r"/create/jobs/[0-9a-f-]+/$"), timeout=20_000)
     result = page.locator("[data-no-match]")
     expect(result).to_contain_text("The offline catalog has no exercise about “second highest salary” in SQL.")
     expect(page.locator(".job-status").first).to_have_text("No catalog match")
