@@ -41,6 +41,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
+from capsules.languages import LANGUAGES, get_language  # noqa: E402
 from capsules.schemas import parse_capsule  # noqa: E402
 from judges import validate  # noqa: E402
 from judges.runtimes.compare import compare_output  # noqa: E402
@@ -109,15 +110,12 @@ def gate_ms(capsule: dict) -> float:
     return elapsed
 
 
-COMMENT = {"python": "#", "bash": "#", "sql": "--", "javascript": "//", "java": "//", "go": "//", "csharp": "//"}
-
-
 def fresh(data: dict, number: int) -> dict:
     """The capsule with a comment that makes its code new text: compilers that keep their last answers by content
     (the warm javac) must compile every repetition, as they would for another capsule."""
     if data["capsule_type"] == "TERMINAL":
         return data
-    comment = f"\n{COMMENT[data['runtime_config']['language']]} repetition {number}\n"
+    comment = f"\n{get_language(data['runtime_config']['language']).line_comment} repetition {number}\n"
     config = dict(data["config_data"])
     for field in ("reference_solution", "boilerplate_code"):
         if config.get(field):
@@ -129,7 +127,7 @@ def other_runtimes() -> dict[str, dict]:
     """One demo-quality capsule per other runtime, each with 10 tests (TERMINAL: tasks instead)."""
     from generation.catalog import catalog_blueprints
 
-    wanted = {"javascript": None, "java": None, "go": None, "csharp": None, "sql": None, "bash": None}
+    wanted: dict[str, dict | None] = {language.code: None for language in LANGUAGES if language.code != "python"}
     for blueprint in catalog_blueprints():
         data = blueprint.capsule_data()
         language = data["runtime_config"]["language"]

@@ -24,7 +24,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from capsules.hooks import EditPath
-from capsules.models import Capsule, CapsuleStatus, CapsuleType, Difficulty, Language
+from capsules.languages import language_choices
+from capsules.models import Capsule, CapsuleStatus, CapsuleType, Difficulty
 from capsules.schemas import (
     EXTENDED_TIER_SUFFIX,
     allowed_runtime_tiers,
@@ -60,7 +61,7 @@ _CONFIG_DATA_HELP = (
 
 
 class RuntimeConfigSerializer(serializers.Serializer):
-    language = serializers.ChoiceField(choices=Language.choices)
+    language = serializers.ChoiceField(choices=language_choices())
     runtime_tier = serializers.CharField(
         required=False,
         allow_null=True,
@@ -184,7 +185,7 @@ class _FilterChoice(serializers.ChoiceField):
 
 class CapsuleFilterSerializer(serializers.Serializer):
     capsule_type = _FilterChoice(CapsuleType.choices)
-    language = _FilterChoice(Language.choices)
+    language = _FilterChoice(language_choices())
     status = _FilterChoice(CapsuleStatus.choices)
     difficulty = _FilterChoice(Difficulty.choices)
     search = serializers.CharField(

@@ -21,7 +21,8 @@ from django import forms
 from django.forms import BaseFormSet, formset_factory
 from django.http import QueryDict
 
-from capsules.models import Capsule, CapsuleStatus, CapsuleType, Difficulty, Language
+from capsules.languages import language_choices, language_label
+from capsules.models import Capsule, CapsuleStatus, CapsuleType, Difficulty
 from capsules.schemas import (
     LANGUAGES_BY_TYPE,
     SQL_DIALECTS,
@@ -119,7 +120,7 @@ class CapsuleFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search by title", "autocomplete": "off"}),
     )
     type = forms.ChoiceField(required=False, label="Type", choices=[("", "All types"), *CapsuleType.choices])
-    language = forms.ChoiceField(required=False, label="Language", choices=[("", "All languages"), *Language.choices])
+    language = forms.ChoiceField(required=False, label="Language", choices=[("", "All languages"), *language_choices()])
     status = forms.ChoiceField(required=False, label="Status", choices=[("", "All statuses"), *CapsuleStatus.choices])
     difficulty = forms.ChoiceField(
         required=False, label="Difficulty", choices=[("", "All difficulties"), *Difficulty.choices]
@@ -342,7 +343,7 @@ class CapsuleForm(ServiceErrorsForm):
         self.rows_errors: list[str] = []
         self._row_positions: list[int] = []
         languages = LANGUAGES_BY_TYPE[self.capsule_type]
-        choice_field(self, "language").choices = [(code, Language(code).label) for code in languages]
+        choice_field(self, "language").choices = [(code, language_label(code)) for code in languages]
         choice_field(self, "runtime_tier").choices = [("", "Default for the language"), *self._tier_choices()]
         label_code_editors(self)
 
@@ -373,7 +374,7 @@ class CapsuleForm(ServiceErrorsForm):
 
     def _tier_choices(self) -> list[tuple[str, list[tuple[str, str]]]]:
         return [
-            (Language(code).label, [(tier, tier_label(tier)) for tier in allowed_runtime_tiers(code)])
+            (language_label(code), [(tier, tier_label(tier)) for tier in allowed_runtime_tiers(code)])
             for code in LANGUAGES_BY_TYPE[self.capsule_type]
         ]
 

@@ -13,21 +13,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from capsules.languages import language_choices
+
 
 class CapsuleType(models.TextChoices):
     CODE = "CODE", "Code"
     DATABASE = "DATABASE", "Database"
     TERMINAL = "TERMINAL", "Terminal"
-
-
-class Language(models.TextChoices):
-    PYTHON = "python", "Python"
-    JAVASCRIPT = "javascript", "JavaScript"
-    JAVA = "java", "Java"
-    CSHARP = "csharp", "C#"
-    GO = "go", "Go"
-    SQL = "sql", "SQL"
-    BASH = "bash", "Bash"
 
 
 class Difficulty(models.TextChoices):
@@ -108,7 +100,7 @@ class Capsule(models.Model):
     title = models.CharField(max_length=200)
     capsule_type = models.CharField(max_length=16, choices=CapsuleType.choices)
     problem_statement_md = models.TextField()
-    language = models.CharField(max_length=16, choices=Language.choices)
+    language = models.CharField(max_length=16, choices=language_choices)
     runtime_tier = models.CharField(max_length=40)
     difficulty = models.CharField(max_length=8, choices=Difficulty.choices, default=Difficulty.MEDIUM)
     config_data = models.JSONField()

@@ -43,32 +43,23 @@ from typing import Annotated, Any, Literal
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
+from capsules.languages import get_language, languages_of
 from capsules.models import CapsuleType
 
-LANGUAGES_BY_TYPE: dict[str, tuple[str, ...]] = {
-    CapsuleType.CODE: ("python", "javascript", "java", "csharp", "go"),
-    CapsuleType.DATABASE: ("sql",),
-    CapsuleType.TERMINAL: ("bash",),
-}
+# Which languages each capsule type takes (capsules/languages.py is the registry).
+LANGUAGES_BY_TYPE: dict[str, tuple[str, ...]] = {kind.value: languages_of(kind.value) for kind in CapsuleType}
 SQL_DIALECTS = ("sqlite", "postgresql")
 
 # The runtime tier says where a capsule runs (the seed's BaseCapsule `runtime_tier`). Two vocabularies are
 # accepted on every write path (API, dashboard form, admin, import), and stored as given:
 #
-# * Ours: one tier per language naming the sandbox that judges it (`sandbox-python`, `sandbox-sqlite`, …) and an
-#   "-extended" variant with larger time and memory limits for heavier exercises (the judge reads the suffix).
+# * Ours: one tier per language naming the sandbox that judges it (the registry's `runtime_tier`: `sandbox-python`,
+#   `sandbox-sqlite`, …) and an "-extended" variant with larger time and memory limits for heavier exercises (the
+#   judge reads the suffix).
 # * The seed's: `wasm-python` (Python that may run in the learner's browser), `server-sql` (SQL on the server,
 #   either dialect) and `wasm-linux` (a shell that may run in the browser). The seed gives `wasm-*` tiers a
 #   browser Run; until the browser runtimes exist they run on the server sandbox with the standard limits, and
 #   TIER_DESCRIPTIONS says so wherever a creator picks a tier.
-_BASE_TIER = {
-    "python": "sandbox-python",
-    "javascript": "sandbox-node",
-    "java": "sandbox-jvm",
-    "csharp": "sandbox-dotnet",
-    "go": "sandbox-go",
-    "bash": "sandbox-bash",
-}
 EXTENDED_TIER_SUFFIX = "-extended"
 SEED_TIERS: dict[str, tuple[str, ...]] = {
     "wasm-python": ("python",),
@@ -86,7 +77,7 @@ TIER_DESCRIPTIONS: dict[str, str] = {
 def base_runtime_tier(language: str, dialect: str | None = None) -> str:
     if language == "sql":
         return f"sandbox-{dialect or 'sqlite'}"
-    return _BASE_TIER[language]
+    return get_language(language).runtime_tier
 
 
 def allowed_runtime_tiers(language: str, dialect: str | None = None) -> tuple[str, ...]:

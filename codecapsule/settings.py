@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from capsules import languages as language_registry  # not LANGUAGES: that name is Django's i18n setting
 from codecapsule.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -443,24 +444,16 @@ JUDGE_SQL_MAX_ROWS = env_int("JUDGE_SQL_MAX_ROWS", 1000, minimum=1)
 # PostgreSQL dialect for DATABASE capsules: an administrative URL (CREATEDB + CREATEROLE); each run gets a throwaway
 # database and a login-less role of its own (judges/runtimes/sql_postgres.py). Unset = the postgresql dialect is refused.
 JUDGE_POSTGRES_URL = env_str("JUDGE_POSTGRES_URL")
-# Measured on Debian 12 (judges/runtimes/*.py): the smallest RLIMIT_AS each runtime starts under, with room
-# for a JUDGE_HEAP_MB heap. JVM: heap + compressed class space + code cache + thread stacks (~1.5 GB);
-# Go: the runtime reserves ~700 MB of page summaries at start; Node: V8 reserves its code range (~1 GB).
+# Runtimes that reserve a lot at start (JVM, Go, Node, Mono) need more than the global limits: the language
+# registry (capsules/languages.py, `judge_limits`) has the measured defaults and minimums; each can be set as
+# JUDGE_<LANGUAGE>_<FIELD>, e.g. JUDGE_JAVA_ADDRESS_SPACE_MB=3072 or JUDGE_GO_PROCESSES=256.
 JUDGE_LANGUAGE_LIMITS = {
-    "java": {
-        "address_space_mb": env_int("JUDGE_JAVA_ADDRESS_SPACE_MB", 2560, minimum=1536),
-        "processes": env_int("JUDGE_JAVA_PROCESSES", 128, minimum=32),
-    },
-    "go": {
-        "address_space_mb": env_int("JUDGE_GO_ADDRESS_SPACE_MB", 1536, minimum=1024),
-        "processes": env_int("JUDGE_GO_PROCESSES", 128, minimum=32),
-    },
-    "javascript": {
-        "address_space_mb": env_int("JUDGE_JAVASCRIPT_ADDRESS_SPACE_MB", 1536, minimum=1024),
-    },
-    "csharp": {
-        "address_space_mb": env_int("JUDGE_CSHARP_ADDRESS_SPACE_MB", 1536, minimum=512),
-    },
+    language.code: {
+        name: env_int(f"JUDGE_{language.code.upper()}_{name.upper()}", limit.default, minimum=limit.minimum)
+        for name, limit in language.judge_limits.items()
+    }
+    for language in language_registry.LANGUAGES
+    if language.judge_limits
 }
 
 # --- Judge: warm sandboxes ---
@@ -547,7 +540,7 @@ JUDGE_WORKSPACE_OUTPUT_BYTES = env_int("JUDGE_WORKSPACE_OUTPUT_BYTES", 16 * 1024
 FEEDBACK_DUPLICATE_WINDOW_SECONDS = env_int("FEEDBACK_DUPLICATE_WINDOW_SECONDS", 60, minimum=0, maximum=24 * 3600)
 
 # --- Fine-tuning ---
-# Staff fine-tune the Coder on creators' corrected capsules (feedback/finetune.py).
+# Staff fine-tune the Coder on creators' corrected capsules (feedback/finetune/).
 # OpenAI refuses a chat fine-tuning file with fewer than 10 examples; a higher floor may be set.
 FINE_TUNE_MIN_EXAMPLES = env_int("FINE_TUNE_MIN_EXAMPLES", 10, minimum=10)
 # A snapshot OpenAI fine-tunes (platform.openai.com/docs/guides/fine-tuning lists them); Azure: a base model

@@ -62,7 +62,7 @@ class CreatorEditAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 @admin.register(NetCorrection)
 class NetCorrectionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    """What counts as a correction: what the AI wrote against the latest validated value (feedback.net).
+    """What counts as a correction: what the AI wrote against the latest validated value (feedback.edits.net).
     Read-only: the rows are recomputed by every save that leaves the capsule validated."""
 
     list_display = ("corrected_at", "capsule", "field_path", "edit_type", "agent", "original", "corrected")
@@ -87,7 +87,7 @@ class NetCorrectionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 @admin.register(FineTuneJob)
 class FineTuneJobAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    """Read-only: jobs are started, polled and chosen for the Coder through feedback.finetune (the dashboard
+    """Read-only: jobs are started, polled and chosen for the Coder through feedback.finetune.services (the dashboard
     or manage.py start_fine_tune), never edited by hand."""
 
     list_display = ("created_at", "provider", "base_model", "status", "fine_tuned_model", "examples", "used_for_coder")

@@ -6,7 +6,7 @@ The body is the seed's EditEvent, `{capsuleId, fieldPath, originalValue, correct
 the same keys in snake_case (`capsule_id`, `field_path`, ...) are accepted too, and errors name the keys the
 way the client spelled them. A `creatorId` in the body is ignored: the edit is the authenticated caller's.
 Access follows `get_capsule_for_owner` (404 for a capsule the caller cannot read, 403 for one they can read but
-do not own); the rules of the edit itself are feedback.services.creator_edit_report's.
+do not own); the rules of the edit itself are feedback.edits.capture.creator_edit_report's.
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from capsules.models import CapsuleType, Language
+from capsules.languages import language_choices
+from capsules.models import CapsuleType
 from capsules.selectors import get_capsule_for_owner
 from codecapsule.errors import ValidationFailed, error_responses
 from codecapsule.http import AuthenticatedRequest
+from feedback.edits.capture import creator_edit_report
 from feedback.models import CreatorEdit, EditSource, EditType
-from feedback.services import creator_edit_report
 
 # The seed's camelCase keys and their snake_case spellings.
 _SNAKE_CASE = {
@@ -123,7 +124,7 @@ class CreatorEditSerializer(serializers.Serializer):
         read_only=True, allow_null=True, help_text="`coder` or `debugger`: the agent that wrote the original value, when known."
     )
     capsule_type = serializers.ChoiceField(choices=CapsuleType.choices, read_only=True)
-    language = serializers.ChoiceField(choices=Language.choices, read_only=True)
+    language = serializers.ChoiceField(choices=language_choices(), read_only=True)
     reported_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="The client's timestamp.")
     created_at = serializers.DateTimeField(read_only=True, help_text="When it was recorded.")
 

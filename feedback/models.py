@@ -1,6 +1,6 @@
 """Creator edits: every correction a creator makes to a capsule, one row per changed leaf.
 
-Rows are written by feedback.services: by the edit listener that capsule_update calls on every save (dashboard,
+Rows are written by feedback.edits.capture: by the edit listener that capsule_update calls on every save (dashboard,
 API, admin, import) and by POST /api/feedback/edit for clients that track edits themselves. They are the audit
 trail: every save as it happened. What counts as a correction for the analysis, the training-data export and
 fine-tuning is the net change (NetCorrection, below): an edit undone later is in this table but is no
@@ -18,12 +18,13 @@ from django.db import models
 from django.utils import timezone
 
 from capsules.hooks import EditPath
-from capsules.models import Capsule, CapsuleType, Language
+from capsules.languages import language_choices
+from capsules.models import Capsule, CapsuleType
 from generation.models import AgentName, GenerationJob
 
 
 class EditType(models.TextChoices):
-    """What kind of correction an edit is; the inference rules are in feedback/diff.py."""
+    """What kind of correction an edit is; the inference rules are in feedback/edits/diff.py."""
 
     SYNTAX_FIX = "syntax_fix", "Syntax fix"
     LOGIC_FIX = "logic_fix", "Logic fix"
@@ -95,7 +96,7 @@ class CreatorEdit(models.Model):
     )
     # Denormalised for analysis by type and language: the capsule's, as it was before the edit.
     capsule_type = models.CharField(max_length=16, choices=CapsuleType.choices)
-    language = models.CharField(max_length=16, choices=Language.choices)
+    language = models.CharField(max_length=16, choices=language_choices)
     reported_at = models.DateTimeField(
         null=True, blank=True, help_text="When the client says the edit happened (POST /api/feedback/edit's timestamp)."
     )
@@ -121,7 +122,7 @@ class NetCorrection(models.Model):
     CreatorEdit is the audit trail: every save's changes as they happened, including a field broken and then
     put back, or changed twice. What counts as a correction (the insights and the training set) is the NET
     change: the generation job's output (its last Coder or Debugger draft, the one it saved) against the
-    capsule's latest state that the judge passed. feedback.services.net_corrections_refresh replaces a
+    capsule's latest state that the judge passed. feedback.edits.capture.net_corrections_refresh replaces a
     capsule's rows whenever a save leaves it validated, so the rows always describe the last validated state:
     a later save that breaks the capsule leaves them as they were, and a field restored to the AI's value has
     no row. A capsule no generation job made has none (there is no AI output to correct).
@@ -144,7 +145,7 @@ class NetCorrection(models.Model):
     )
     # The AI output's type and language: the version that was corrected.
     capsule_type = models.CharField(max_length=16, choices=CapsuleType.choices)
-    language = models.CharField(max_length=16, choices=Language.choices)
+    language = models.CharField(max_length=16, choices=language_choices)
     corrected_at = models.DateTimeField(
         default=timezone.now, help_text="When the field reached this corrected value in a validated state."
     )
@@ -186,7 +187,7 @@ class FineTuneJob(models.Model):
     provider_job_id = models.CharField(max_length=120, unique=True, help_text="The provider's id, e.g. ftjob-abc123.")
     training_file_id = models.CharField(max_length=120, help_text="The uploaded JSONL's file id.")
     training_export = models.CharField(
-        max_length=255, blank=True, help_text="Our copy of the uploaded JSONL in file storage (feedback/exports.py)."
+        max_length=255, blank=True, help_text="Our copy of the uploaded JSONL in file storage (feedback/training/exports.py)."
     )
     base_model = models.CharField(max_length=120)
     status = models.CharField(max_length=20, choices=FineTuneStatus.choices)
@@ -230,15 +231,15 @@ class FineTuneJob(models.Model):
 
 
 class FeedbackSnapshot(models.Model):
-    """The global insights of one period, as the analysis task last computed them (feedback.insights_store).
+    """The global insights of one period, as the analysis task last computed them (feedback.insights.store).
 
     One row per period (7, 30, 90 days), replaced on every run. Staff read it instead of computing the
     analysis on each request; it also keeps the LLM summary, which costs a model call and is refreshed at
-    most once per feedback.insights_store.SUMMARY_MAX_AGE.
+    most once per feedback.insights.store.SUMMARY_MAX_AGE.
     """
 
     days = models.PositiveSmallIntegerField(unique=True)
-    insights = models.JSONField(help_text="feedback.analysis.feedback_insights(user=None, days=days), plus llm_summary.")
+    insights = models.JSONField(help_text="feedback.insights.analysis.feedback_insights(user=None, days=days), plus llm_summary.")
     computed_at = models.DateTimeField()
 
     def __str__(self) -> str:
@@ -247,11 +248,11 @@ class FeedbackSnapshot(models.Model):
 
 class TrainingSummary(models.Model):
     """The training set's counts for one reader, as the analysis task last computed them
-    (feedback.training_store): the dashboard reads this row instead of judging every corrected capsule on a
+    (feedback.training.store): the dashboard reads this row instead of judging every corrected capsule on a
     page view. `scope` is "all" (what staff see) or "creator:<id>" (a creator's own capsules)."""
 
     scope = models.CharField(max_length=40, unique=True)
-    summary = models.JSONField(help_text="feedback.training.training_set_summary for the scope.")
+    summary = models.JSONField(help_text="feedback.training.build.training_set_summary for the scope.")
     computed_at = models.DateTimeField()
 
     def __str__(self) -> str:

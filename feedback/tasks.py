@@ -1,4 +1,4 @@
-"""django-q2 tasks of feedback: the analysis, after edits (enqueued by feedback.services on commit, and by the
+"""django-q2 tasks of feedback: the analysis, after edits (enqueued by feedback.edits.capture on commit, and by the
 dashboard when its stored training summary is outdated) and daily (the schedule made by
 migrations/0003_analysis_schedule.py)."""
 
@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django_q.tasks import async_task
 
-from feedback.insights_store import feedback_snapshots_refresh
-from feedback.training_store import training_summaries_refresh
+from feedback.insights.store import feedback_snapshots_refresh
+from feedback.training.store import training_summaries_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ ANALYSIS_TASK = "feedback.tasks.analyse_feedback"
 # A burst of saves (a creator fixing test after test, an import of many capsules) enqueues one analysis: after
 # one is enqueued, saves in the next ANALYSIS_DEBOUNCE_SECONDS enqueue nothing. The analysis reads the edits
 # when it runs, so those still queued behind it are counted; any it misses make the stored snapshot older than
-# the newest edit, and the pages then compute the insights live (feedback.insights_store), so nothing is shown
+# the newest edit, and the pages then compute the insights live (feedback.insights.store), so nothing is shown
 # stale. The next edit after the window, or the daily run, brings the snapshot up to date.
 ANALYSIS_DEBOUNCE_SECONDS = 60
 _DEBOUNCE_KEY = "feedback:analysis-enqueued"
@@ -38,8 +38,8 @@ def enqueue_analysis() -> bool:
 
 
 def analyse_feedback() -> str:
-    """Recompute the stored insights of every period (feedback.insights_store) and the stored training-set
-    summaries (feedback.training_store)."""
+    """Recompute the stored insights of every period (feedback.insights.store) and the stored training-set
+    summaries (feedback.training.store)."""
     try:
         snapshots = feedback_snapshots_refresh()
         summaries = training_summaries_refresh()

@@ -3,21 +3,24 @@
 
 from django.urls import path, re_path
 
-from feedback import api, api_insights, api_training, views, views_finetune
+from feedback import api, views
+from feedback.finetune import views as finetune_views
+from feedback.insights import api as insights_api
+from feedback.training import api as training_api
 
 app_name = "feedback"
 
 urlpatterns: list = [
     path("", views.dashboard, name="dashboard"),  # feedback/views.py: charts, patterns, training-set size, jobs
-    path("fine-tuning/start", views_finetune.finetune_start, name="finetune_start"),  # staff, POST
-    path("fine-tuning/<uuid:job_id>/", views_finetune.finetune_detail, name="finetune_detail"),  # status + events
-    path("fine-tuning/<uuid:job_id>/use", views_finetune.finetune_use, name="finetune_use"),  # staff, POST
+    path("fine-tuning/start", finetune_views.finetune_start, name="finetune_start"),  # staff, POST
+    path("fine-tuning/<uuid:job_id>/", finetune_views.finetune_detail, name="finetune_detail"),  # status + events
+    path("fine-tuning/<uuid:job_id>/use", finetune_views.finetune_use, name="finetune_use"),  # staff, POST
     # staff: the JSONL the job uploaded, from file storage (S3 in production)
-    path("fine-tuning/<uuid:job_id>/training-data.jsonl", views_finetune.finetune_training_data, name="finetune_training_data"),
+    path("fine-tuning/<uuid:job_id>/training-data.jsonl", finetune_views.finetune_training_data, name="finetune_training_data"),
 ]
 
 api_urlpatterns: list = [
     re_path(r"^feedback/edit/?$", api.EditEventView.as_view(), name="api-feedback-edit"),
-    re_path(r"^feedback/insights/?$", api_insights.InsightsView.as_view(), name="api-feedback-insights"),
-    re_path(r"^feedback/training-data/?$", api_training.TrainingDataView.as_view(), name="api-feedback-training-data"),
+    re_path(r"^feedback/insights/?$", insights_api.InsightsView.as_view(), name="api-feedback-insights"),
+    re_path(r"^feedback/training-data/?$", training_api.TrainingDataView.as_view(), name="api-feedback-training-data"),
 ]

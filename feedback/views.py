@@ -1,10 +1,10 @@
 """The feedback dashboard `/feedback/`: corrections over time and by type, the top patterns with
-example diffs (what the AI wrote against the latest validated value: feedback.net), suggested prompt changes,
+example diffs (what the AI wrote against the latest validated value: feedback.edits.net), suggested prompt changes,
 the training-set size and the fine-tuning card.
 
-Staff see everyone's edits, a creator their own (feedback.insights_store.insights_for). The charts are drawn on
+Staff see everyone's edits, a creator their own (feedback.insights.store.insights_for). The charts are drawn on
 the server (SVG and CSS bars, each with a table for screen readers and for exact numbers): no script.
-The training set and the fine-tuning card come from feedback.training and feedback.finetune.
+The training set and the fine-tuning card come from feedback.training.build and feedback.finetune.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_GET
 
 from codecapsule.http import AuthenticatedHttpRequest
-from feedback.analysis import (
+from feedback.finetune.selectors import finetune_panel_context
+from feedback.insights.analysis import (
     DEFAULT_DAYS,
     PERIODS,
     TOP_PATTERNS,
@@ -31,11 +32,10 @@ from feedback.analysis import (
     scope_corrections,
     scope_edits,
 )
-from feedback.finetune import finetune_panel_context
-from feedback.insights_store import insights_for
+from feedback.insights.store import insights_for
 from feedback.models import EditType, NetCorrection
 from feedback.tasks import enqueue_analysis
-from feedback.training_store import stored_training_summary
+from feedback.training.store import stored_training_summary
 
 # The weekly chart's SVG coordinates: one slot per week, bars filling BAR_SHARE of it.
 CHART_HEIGHT = 100
@@ -106,8 +106,8 @@ def top_patterns(user: Any, insights: dict[str, Any]) -> list[Pattern]:
 
 
 def _finetune_card(user: Any) -> dict[str, Any]:
-    """The fine-tuning card's context (feedback.finetune) around the stored training-set summary
-    (feedback.training_store): a page view judges nothing."""
+    """The fine-tuning card's context (feedback.finetune.selectors) around the stored training-set summary
+    (feedback.training.store): a page view judges nothing."""
     stored = stored_training_summary(user)
     if stored.outdated:
         enqueue_analysis()  # debounced: a burst of page views asks once

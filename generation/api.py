@@ -30,7 +30,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from capsules.api import CapsuleSerializer
-from capsules.models import CapsuleType, Difficulty, Language
+from capsules.languages import language_choices
+from capsules.models import CapsuleType, Difficulty
+from capsules.schemas import LANGUAGES_BY_TYPE
 from codecapsule.errors import ValidationFailed, error_responses
 from codecapsule.http import AuthenticatedRequest
 from generation.models import AgentName, AgentStep, GenerationJob, JobStatus
@@ -69,8 +71,10 @@ class GenerationRequestSerializer(serializers.Serializer):
 
     type = serializers.ChoiceField(choices=TYPE_CHOICES, help_text="The capsule type.")
     language = serializers.ChoiceField(
-        choices=Language.choices,
-        help_text="A language of that type: CODE python, javascript, java, csharp or go; DATABASE sql; TERMINAL bash.",
+        choices=language_choices(),
+        help_text="A language of that type: "
+        + "; ".join(f"{kind} {', '.join(codes)}" for kind, codes in LANGUAGES_BY_TYPE.items())
+        + ".",
     )
     difficulty = serializers.ChoiceField(choices=Difficulty.choices)
     prompt = serializers.CharField(
@@ -156,7 +160,7 @@ class GenerationJobSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=JobStatus.choices, read_only=True)
     stage = serializers.CharField(read_only=True, help_text="What the pipeline is doing now (empty when finished).")
     type = serializers.ChoiceField(choices=TYPE_CHOICES, read_only=True)
-    language = serializers.ChoiceField(choices=Language.choices, read_only=True)
+    language = serializers.ChoiceField(choices=language_choices(), read_only=True)
     difficulty = serializers.ChoiceField(choices=Difficulty.choices, read_only=True)
     prompt = serializers.CharField(read_only=True)
     provider = serializers.CharField(read_only=True, help_text="openai, azure or catalog (offline).")

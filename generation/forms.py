@@ -14,7 +14,8 @@ from django import forms
 from django.conf import settings
 from django.urls import reverse
 
-from capsules.models import CapsuleType, Difficulty, Language
+from capsules.languages import language_label
+from capsules.models import CapsuleType, Difficulty
 from capsules.schemas import LANGUAGES_BY_TYPE
 from codecapsule.http import ServiceErrorsForm, choice_field
 from generation.services import GenerationArguments
@@ -30,9 +31,9 @@ def language_choices(capsule_type: str) -> list[tuple[str, Any]]:
     """The language options for a type; for no (or an unknown) type, every language grouped by type."""
     placeholder = ("", "Choose a language")
     if capsule_type in LANGUAGES_BY_TYPE:
-        return [placeholder, *((code, Language(code).label) for code in LANGUAGES_BY_TYPE[capsule_type])]
+        return [placeholder, *((code, language_label(code)) for code in LANGUAGES_BY_TYPE[capsule_type])]
     groups = [
-        (f"{_TYPE_NOUNS[CapsuleType(kind)]} ({CapsuleType(kind).label})", [(c, Language(c).label) for c in codes])
+        (f"{_TYPE_NOUNS[CapsuleType(kind)]} ({CapsuleType(kind).label})", [(c, language_label(c)) for c in codes])
         for kind, codes in LANGUAGES_BY_TYPE.items()
     ]
     return [placeholder, *groups]
@@ -104,11 +105,11 @@ class GenerationForm(ServiceErrorsForm):
         assert cleaned is not None  # Form.clean returns cleaned_data
         capsule_type, language = cleaned.get("type"), cleaned.get("language")
         if capsule_type and language and language not in LANGUAGES_BY_TYPE[capsule_type]:
-            allowed = ", ".join(Language(code).label for code in LANGUAGES_BY_TYPE[capsule_type])
+            allowed = ", ".join(language_label(code) for code in LANGUAGES_BY_TYPE[capsule_type])
             self._keep_language_field()
             self.add_error(
                 "language",
-                f"{Language(language).label} is not a language for a {_TYPE_NOUNS[CapsuleType(capsule_type)].lower()}; "
+                f"{language_label(language)} is not a language for a {_TYPE_NOUNS[CapsuleType(capsule_type)].lower()}; "
                 f"choose {allowed}.",
             )
         return cleaned

@@ -12,7 +12,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from capsules.models import Capsule, CapsuleType, Difficulty, Language
+from capsules.languages import language_choices
+from capsules.models import Capsule, CapsuleType, Difficulty
 
 
 class JobStatus(models.TextChoices):
@@ -32,7 +33,7 @@ class GenerationJob(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generation_jobs")
     capsule_type = models.CharField(max_length=16, choices=CapsuleType.choices)
-    language = models.CharField(max_length=16, choices=Language.choices)
+    language = models.CharField(max_length=16, choices=language_choices)
     difficulty = models.CharField(max_length=8, choices=Difficulty.choices)
     prompt = models.TextField(blank=True)
     provider = models.CharField(max_length=16, help_text="LLM provider the job ran with: openai, azure or catalog.")

@@ -4,7 +4,7 @@ A `Limits` value says how much one run of an untrusted program may use: one test
 query of a DATABASE capsule, one step of a TERMINAL session. Compilers get their own, larger budget
 (`compile_*`). Every number comes from `settings.JUDGE_*` (see the "Judge" block at the end of
 codecapsule/settings.py); runtimes that reserve a lot of address space at start (JVM, Go, Node, Mono) get
-per-language overrides from `settings.JUDGE_LANGUAGE_LIMITS`.
+per-language overrides from `settings.JUDGE_LANGUAGE_LIMITS` (the language registry's `judge_limits`).
 
     limits = limits_for("java")                      # settings + the Java overrides
     limits = limits_for("python", extended=True)     # an "-extended" runtime tier: time and memory scaled
@@ -74,7 +74,7 @@ _EXTENDED_FIELDS = ("cpu_seconds", "wall_seconds", "address_space_mb", "heap_mb"
 
 
 def limits_for(language: str, *, extended: bool = False) -> Limits:
-    """The limits for `language` ("python", "javascript", "java", "go", "csharp", "sql", "bash").
+    """The limits for `language` (a code of capsules/languages.py).
 
     1. Start from the global JUDGE_* settings.
     2. Apply settings.JUDGE_LANGUAGE_LIMITS[language] (JVM, Go, Node and Mono need more address space).

@@ -54,7 +54,7 @@ def test_a_capsules_seed_sql_is_stored_in_s3_and_the_judge_reads_it_from_there(w
 
 @pytest.mark.django_db(transaction=True)
 def test_a_fine_tuning_job_keeps_its_training_data_in_s3(settings, staff, owner, other_creator):
-    from feedback.finetune import finetune_start
+    from feedback.finetune.services import finetune_start
 
     settings.FINE_TUNE_MIN_EXAMPLES = 2
     corrected_capsule(owner, "Find the maximum")

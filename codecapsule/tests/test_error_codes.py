@@ -8,7 +8,7 @@ from django.conf import settings
 from rest_framework import exceptions as drf_exceptions
 
 import codecapsule.admission
-import feedback.finetune
+import feedback.finetune.services
 import generation.services
 import judges.api
 import judges.workspace
@@ -16,7 +16,7 @@ import playlists.services
 from codecapsule.errors import ApplicationError, ErrorCode
 
 # The modules that declare ApplicationError subclasses, imported so that __subclasses__ sees them.
-DECLARING = (codecapsule.admission, feedback.finetune, generation.services, judges.api, judges.workspace, playlists.services)
+DECLARING = (codecapsule.admission, feedback.finetune.services, generation.services, judges.api, judges.workspace, playlists.services)
 
 README = Path(settings.BASE_DIR, "README.md").read_text()
 

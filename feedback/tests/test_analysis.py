@@ -1,4 +1,4 @@
-"""The analysis (feedback.analysis): frequencies, the weekly trend, failure categories, rule-based suggestions,
+"""The analysis (feedback.insights.analysis): frequencies, the weekly trend, failure categories, rule-based suggestions,
 example diffs — over real rows, in a fixed number of queries."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from feedback import analysis
-from feedback.analysis import (
+from feedback.insights import analysis
+from feedback.insights.analysis import (
     EDIT_RULES,
     MIN_EDITS_FOR_SUGGESTIONS,
     Group,

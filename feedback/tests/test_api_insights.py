@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from feedback.insights_store import feedback_snapshots_refresh
+from feedback.insights.store import feedback_snapshots_refresh
 from feedback.models import EditType, FeedbackSnapshot
 from feedback.tests.edits import make_correction, make_edit
 

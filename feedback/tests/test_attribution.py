@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from capsules.tests.samples import capsule_data
-from feedback.attribution import AgentAttribution
+from feedback.edits.attribution import AgentAttribution
 
 EXPECTED = "config_data.test_cases[0].expected_output"
 

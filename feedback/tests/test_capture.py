@@ -18,8 +18,8 @@ from capsules.services import capsule_import, capsule_update
 from capsules.tests.samples import capsule_data
 from capsules.tests.test_admin import form_body
 from capsules.tests.test_views_edit import page_post
+from feedback.edits.capture import capsule_edited
 from feedback.models import CreatorEdit, EditType
-from feedback.services import capsule_edited
 from generation.models import AgentStep, GenerationJob, JobStatus
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 
 from capsules.selectors import capsule_base_dict
 from capsules.tests.samples import capsule_data
-from feedback.diff import (
+from feedback.edits.diff import (
     CONTENT_KEYS,
     IGNORED_KEYS,
     MISSING,

@@ -1,4 +1,4 @@
-"""infer_edit_type: one test per rule of the table in feedback/diff.py, and the "does the old code parse" check."""
+"""infer_edit_type: one test per rule of the table in feedback/edits/diff.py, and the "does the old code parse" check."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from feedback.diff import Change, ChangeKind, code_parses, infer_edit_type
+from feedback.edits.diff import Change, ChangeKind, code_parses, infer_edit_type
 from feedback.models import EditType
 
 WORKING = "def find_largest(numbers):\n    return max(numbers)\n"

@@ -5,22 +5,25 @@ examples, not staff, no provider, a job already running."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import socket
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
+from django.utils.module_loading import import_string
 from django_q.models import Schedule
 from pydantic import BaseModel
 
 from codecapsule.errors import ApplicationError, Conflict
-from feedback import finetune
-from feedback.finetune import FineTuneUnavailable, coder_model_override, finetune_poll, finetune_start, finetune_use
+from feedback.finetune.selectors import coder_model_override, finetune_panel_context
+from feedback.finetune.services import FineTuneUnavailable, finetune_poll, finetune_start, finetune_use
+from feedback.finetune.tasks import poll_fine_tune_jobs
 from feedback.models import FineTuneJob, FineTuneStatus
-from feedback.tasks_finetune import poll_fine_tune_jobs
 from feedback.tests.training_samples import corrected_capsule
-from feedback.training import training_examples, training_set_summary
+from feedback.training.build import training_examples, training_set_summary
 from generation.llm import get_llm_client
 from generation.llm.config import model_for
 from tests.fake_openai import FakeOpenAI, FineTuningScript, reply
@@ -198,8 +201,21 @@ def test_a_migration_schedules_the_poll_every_few_minutes(settings):
     schedule = Schedule.objects.get(name="Poll fine-tuning jobs")
 
     assert (schedule.func, schedule.schedule_type, schedule.minutes, schedule.repeats) == (
-        "feedback.tasks_finetune.poll_fine_tune_jobs", Schedule.MINUTES, settings.FINE_TUNE_POLL_MINUTES, -1
+        "feedback.finetune.tasks.poll_fine_tune_jobs", Schedule.MINUTES, settings.FINE_TUNE_POLL_MINUTES, -1
     )
+    assert import_string(schedule.func) is poll_fine_tune_jobs
+
+
+def test_the_migration_that_moved_the_poll_task_points_the_schedule_there_and_back():
+    migration = importlib.import_module("feedback.migrations.0009_finetune_package_paths")
+    schedule = Schedule.objects.get(name="Poll fine-tuning jobs")
+
+    migration.point_at_old_path(apps, None)
+    schedule.refresh_from_db()
+    assert schedule.func == "feedback.tasks_finetune.poll_fine_tune_jobs"
+    migration.point_at_new_path(apps, None)
+    schedule.refresh_from_db()
+    assert schedule.func == "feedback.finetune.tasks.poll_fine_tune_jobs"
 
 
 # --- Use for the Coder -----------------------------------------------------------------------------------
@@ -258,8 +274,8 @@ def test_a_model_trained_at_another_provider_is_not_used(fake_openai, staff, set
 def test_the_panel_context_shows_jobs_to_staff_only(fake_openai, two_examples, staff, owner):
     job = finished_job()
 
-    staff_panel = finetune.finetune_panel_context(staff, summary=training_set_summary(staff))
-    owner_panel = finetune.finetune_panel_context(owner, summary=training_set_summary(owner))
+    staff_panel = finetune_panel_context(staff, summary=training_set_summary(staff))
+    owner_panel = finetune_panel_context(owner, summary=training_set_summary(owner))
 
     assert staff_panel["training_summary"]["examples"] == 2
     assert (staff_panel["can_start"], staff_panel["enough_examples"], staff_panel["jobs"]) == (True, True, [job])

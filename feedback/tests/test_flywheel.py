@@ -13,7 +13,7 @@ from django_q.conf import Conf
 
 from capsules.models import Capsule
 from capsules.tests.test_views_edit import page_post
-from feedback.finetune import finetune_start
+from feedback.finetune.services import finetune_start
 from feedback.models import CreatorEdit, FineTuneStatus, NetCorrection
 from generation.models import GenerationJob, JobStatus
 from generation.services import generation_job_create

@@ -1,4 +1,4 @@
-"""Net corrections (feedback.net, services.net_corrections_refresh): what counts as a correction is the change from
+"""Net corrections (feedback.edits.net, services.net_corrections_refresh): what counts as a correction is the change from
 the generation job's output to the capsule's latest validated state, not every save. The audit trail (CreatorEdit)
 still records every save; the insights and the training set read only the net change."""
 
@@ -14,13 +14,13 @@ from django_q.conf import Conf
 
 from capsules.selectors import capsule_base_dict
 from capsules.services import capsule_update
-from feedback.analysis import feedback_insights
+from feedback.edits.capture import net_corrections_refresh
+from feedback.edits.net import ai_output, capsule_content, is_validated_state
+from feedback.edits.selectors import job_drafts
+from feedback.insights.analysis import feedback_insights
 from feedback.models import CreatorEdit, EditType, NetCorrection
-from feedback.net import ai_output, capsule_content, is_validated_state
-from feedback.selectors import job_drafts
-from feedback.services import net_corrections_refresh
 from feedback.tests.training_samples import corrected, generated_capsule
-from feedback.training import training_examples, training_set_summary
+from feedback.training.build import training_examples, training_set_summary
 from generation.models import JobStatus
 from generation.services import generation_job_create
 

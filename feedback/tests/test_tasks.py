@@ -13,7 +13,7 @@ from django_q.models import Schedule
 from capsules.selectors import capsule_base_dict
 from capsules.services import capsule_update
 from feedback import tasks
-from feedback.insights_store import feedback_snapshots_refresh
+from feedback.insights.store import feedback_snapshots_refresh
 from feedback.models import CreatorEdit, FeedbackSnapshot
 from feedback.tests.edits import make_correction
 from feedback.tests.training_samples import generated_capsule

@@ -1,4 +1,4 @@
-"""The training set (feedback.training): OpenAI chat examples from corrected capsules that pass the judge now,
+"""The training set (feedback.training.build): OpenAI chat examples from corrected capsules that pass the judge now,
 as the Coder is prompted and answers, deduplicated, scoped to what the caller may export, with its summary."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import json
 import pytest
 
 from capsules.models import Capsule, CapsuleStatus
-from feedback import training
 from feedback.tests.training_samples import IDEA, corrected, corrected_capsule, generated_capsule
-from feedback.training import training_examples, training_set_summary
+from feedback.training import build
+from feedback.training.build import training_examples, training_set_summary
 from generation.agents import coder
 from generation.agents.base import GenerationRequest
 
@@ -111,13 +111,13 @@ def test_a_corrected_capsule_whose_latest_save_is_not_validated_is_left_out(owne
     summary = training_set_summary()
 
     assert (summary["examples"], summary["capsules_considered"], summary["skipped_not_validated"]) == (0, 1, 1)
-    assert training.training_set_build().jsonl() == b""
+    assert build.training_set_build().jsonl() == b""
 
 
 def test_it_judges_each_capsule_again_rather_than_trusting_the_stored_report(owner, monkeypatch):
     capsule = corrected_capsule(owner, "Find the maximum")
     assert capsule.validation_report["passed"] is True
-    monkeypatch.setattr(training, "judge_capsule", lambda data, new: {"passed": False, "category": "wrong_output"})
+    monkeypatch.setattr(build, "judge_capsule", lambda data, new: {"passed": False, "category": "wrong_output"})
 
     assert training_set_summary()["skipped_not_passing"] == 1
 
@@ -125,7 +125,7 @@ def test_it_judges_each_capsule_again_rather_than_trusting_the_stored_report(own
 def test_a_verdict_is_reused_until_the_capsule_changes(owner, monkeypatch):
     capsule = corrected_capsule(owner, "Find the maximum")
     judged = []
-    monkeypatch.setattr(training, "judge_capsule", lambda data, new: judged.append(data["title"]) or {"passed": True})
+    monkeypatch.setattr(build, "judge_capsule", lambda data, new: judged.append(data["title"]) or {"passed": True})
 
     training_examples()
     training_examples()
@@ -221,7 +221,7 @@ def test_the_jsonl_has_one_example_per_line(owner):
     corrected_capsule(owner, "One")
     corrected_capsule(owner, "Two", problem_statement_md="Line one\nline two")
 
-    built = training.training_set_build()
+    built = build.training_set_build()
     lines = built.jsonl().decode().splitlines()
 
     assert [json.loads(line) for line in lines] == built.examples

@@ -12,11 +12,11 @@ from django.utils import timezone
 from django_q.models import OrmQ
 
 from capsules.models import Capsule
-from feedback import training
 from feedback.models import TrainingSummary
 from feedback.tasks import analyse_feedback
 from feedback.tests.training_samples import corrected_capsule
-from feedback.training_store import EVERYONE, creator_scope, stored_training_summary, training_summaries_refresh
+from feedback.training import build
+from feedback.training.store import EVERYONE, creator_scope, stored_training_summary, training_summaries_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ URL = "/feedback/"
 @pytest.fixture
 def no_judging(monkeypatch):
     """A page view that judged a capsule would fail the test."""
-    monkeypatch.setattr(training, "judge_capsule", lambda *a, **k: pytest.fail("a page view judged a capsule"))
+    monkeypatch.setattr(build, "judge_capsule", lambda *a, **k: pytest.fail("a page view judged a capsule"))
 
 
 def page(client, user) -> str:
@@ -64,7 +64,7 @@ def test_the_page_shows_the_stored_count_with_its_time(client, owner, other_crea
     corrected_capsule(other_creator, "Find the biggest")
     assert training_summaries_refresh() == 3  # everyone's, and each creator's
 
-    monkeypatch.setattr(training, "judge_capsule", lambda *a, **k: pytest.fail("a page view judged a capsule"))
+    monkeypatch.setattr(build, "judge_capsule", lambda *a, **k: pytest.fail("a page view judged a capsule"))
     mine, everyones = page(client, owner), page(client, staff)
 
     assert re.search(r'data-testid="training-examples">1<', mine)
@@ -75,7 +75,7 @@ def test_the_page_shows_the_stored_count_with_its_time(client, owner, other_crea
 def test_a_capsule_changed_since_the_count_keeps_the_old_count_and_asks_for_a_new_one(client, owner, monkeypatch):
     capsule = corrected_capsule(owner, "Find the maximum")
     training_summaries_refresh(now=timezone.now() - timedelta(minutes=5))
-    monkeypatch.setattr(training, "judge_capsule", lambda *a, **k: pytest.fail("a page view judged a capsule"))
+    monkeypatch.setattr(build, "judge_capsule", lambda *a, **k: pytest.fail("a page view judged a capsule"))
     Capsule.objects.filter(pk=capsule.pk).update(status="flagged", updated_at=timezone.now())
     cache.clear()
 

@@ -8,10 +8,10 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 
-from feedback.finetune import finetune_panel_context
+from feedback.finetune.selectors import finetune_panel_context
 from feedback.models import FineTuneJob, FineTuneStatus
 from feedback.tests.training_samples import corrected_capsule
-from feedback.training import training_set_summary
+from feedback.training.build import training_set_summary
 from generation.llm.config import model_for
 
 pytestmark = pytest.mark.django_db

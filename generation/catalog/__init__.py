@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from capsules.languages import language_label
 from capsules.schemas import LANGUAGES_BY_TYPE
 from generation.catalog import loader
 from generation.catalog.loader import BlueprintIdea, CatalogError, Exercise
@@ -266,9 +267,8 @@ def pick_blueprint(*, capsule_type: str, language: str, difficulty: str, prompt:
 
 def no_match_message(prompt: str, language: str) -> str:
     """What a creator reads when no exercise fits, e.g. The offline catalog has no exercise about “x” in Python."""
-    from capsules.models import Language  # models import settings-dependent apps: not at catalog import time
 
-    return f"The offline catalog has no exercise about “{' '.join(prompt.split())}” in {Language(language).label}."
+    return f"The offline catalog has no exercise about “{' '.join(prompt.split())}” in {language_label(language)}."
 
 
 # --- Fit: does an exercise answer the request? -----------------------------------------------------------

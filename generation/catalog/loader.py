@@ -30,11 +30,12 @@ from typing import Annotated, Any
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from capsules.languages import LANGUAGES
 from capsules.schemas import CapsuleDraft, CapsuleValidationError, format_location, parse_capsule
 
 EXERCISES_DIR = Path(__file__).with_name("exercises")
-# One directory per language, named after it; the catalog lists them in this order.
-SECTIONS: tuple[str, ...] = ("python", "javascript", "java", "csharp", "go", "sql", "bash")
+# One directory per language, named after it; the catalog lists them in the registry's order.
+SECTIONS: tuple[str, ...] = tuple(language.code for language in LANGUAGES)
 EXERCISE_SUFFIX = ".yaml"
 # Files in EXERCISES_DIR that are not exercises.
 _NOT_EXERCISES = frozenset({"README.md"})

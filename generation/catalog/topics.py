@@ -16,6 +16,8 @@ whether an exercise fits a request (`request_fit`). Editing this module is how t
 
 from __future__ import annotations
 
+from capsules.languages import LANGUAGES
+
 # Words that say nothing about an exercise's topic ("write a function that ...").
 STOPWORDS = frozenset(
     """
@@ -29,11 +31,11 @@ STOPWORDS = frozenset(
     """.split()
 )
 
-# Words of a request that are not its topic: how hard, which language or kind of exercise, and filler.
-GENERIC_WORDS = frozenset(
+# Words of a request that are not its topic: how hard, which language (the registry's words for each) or kind of
+# exercise, and filler.
+GENERIC_WORDS = frozenset(word for language in LANGUAGES for word in language.prompt_words) | frozenset(
     """
-    easy easier medium hard harder difficult difficulty level advanced intermediate novice
-    python javascript js java csharp go golang sql sqlite postgres postgresql bash shell terminal command
+    easy easier medium hard harder difficult difficulty level advanced intermediate novice command
     commands line database code problem problems challenge challenges question questions exercise exercises
     value values item items element elements data input inputs output outputs result results
     learn learning understand understanding show shows print prints printing read reads take takes

@@ -21,20 +21,14 @@ from typing import Any
 
 from django.template import Context, Engine
 
+from capsules.languages import LANGUAGES
+
 PROMPTS_DIR = Path(__file__).resolve().parent
 
 _BLANK_LINES = re.compile(r"\n{3,}")
 
-# How prompts name each runtime (the versions Debian 12 ships, which the judge runs).
-LANGUAGE_NAMES = {
-    "python": "Python 3.11",
-    "javascript": "JavaScript (Node.js 20)",
-    "java": "Java 17",
-    "csharp": "C# 7 (Mono)",
-    "go": "Go 1.19",
-    "sql": "SQL (SQLite 3.40)",
-    "bash": "Bash 5.2",
-}
+# How prompts name each runtime (the versions Debian 12 ships, which the judge runs): the registry's.
+LANGUAGE_NAMES = {language.code: language.runtime_name for language in LANGUAGES}
 
 
 @cache

@@ -7,7 +7,8 @@ report). Failures of the program are verdicts, never exceptions; exceptions mean
 judge: SandboxUnavailable (nothing ran: no usable bubblewrap and JUDGE_ALLOW_UNSANDBOXED off) or
 SandboxError (the sandbox broke), both from judges.sandbox; ValueError for an unknown language/dialect.
 
-CODE capsules — languages: python, javascript, java, go, csharp, bash
+CODE capsules — languages: the registry's (capsules/languages.py), each judged by judges/runtimes/<code>.py
+(its `runtime`); bash serves TERMINAL sessions and may run code tests too
 
     run_code_tests(language, source, tests: list[TestSpec], limits=None) -> JobResult
     run_code_batch(language, [(source, tests), ...], limits=None) -> list[JobResult]   # one sandbox
@@ -56,30 +57,34 @@ normalize(text) (the "trim" form). has_top_level_order_by(sql).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 
+from capsules.languages import iter_languages
 from judges.limits import Limits, limits_for
 from judges.runtimes import sql_postgres, sql_sqlite
 from judges.runtimes.base import NO_BUDGET, Budget, CodeRuntime, CompileResult, JobResult, TestResult, TestSpec, Verdict
 from judges.runtimes.bash import Check, ShellSessionResult, StepResult, run_shell_session
-from judges.runtimes.bash import runtime as _bash
 from judges.runtimes.compare import CompareMode, compare_output, normalize
-from judges.runtimes.csharp import runtime as _csharp
-from judges.runtimes.go import runtime as _go
-from judges.runtimes.java import runtime as _java
-from judges.runtimes.javascript import runtime as _javascript
-from judges.runtimes.python import runtime as _python
 from judges.runtimes.sql_sqlite import SqlBatchResult, SqlColumn, SqlResult, has_top_level_order_by
 from judges.sandbox import Sandbox, SandboxError, SandboxUnavailable
 
-CODE_RUNTIMES: dict[str, CodeRuntime] = {
-    "python": _python,
-    "javascript": _javascript,
-    "java": _java,
-    "go": _go,
-    "csharp": _csharp,
-    "bash": _bash,
-}
+
+def _code_runtimes() -> dict[str, CodeRuntime]:
+    """Every registry language that runs programs (all but DATABASE, whose dialects are SQL_ENGINES): the
+    `runtime` of the module named after it. A language without one fails here, at import, not at its first job."""
+    runtimes = {}
+    for language in iter_languages():
+        if language.capsule_type == "DATABASE":
+            continue
+        runtime = importlib.import_module(f"judges.runtimes.{language.code}").runtime
+        if not isinstance(runtime, CodeRuntime) or runtime.language != language.code:
+            raise TypeError(f"judges/runtimes/{language.code}.py: `runtime` must be the {language.code} CodeRuntime")
+        runtimes[language.code] = runtime
+    return runtimes
+
+
+CODE_RUNTIMES: dict[str, CodeRuntime] = _code_runtimes()
 
 # DATABASE dialects: each module's run_sql_batch(seed_sql, queries, limits, *, box, budget) -> SqlBatchResult.
 SQL_ENGINES = {

@@ -16,18 +16,14 @@ import { oneDark } from "@codemirror/theme-one-dark";
 import sharedModules from "codecapsule:shared-modules";
 import languageFiles from "codecapsule:language-files";
 
-// data-language → the module in static/src/languages/ that highlights it (its default export takes the name).
-const LANGUAGE_MODULES = {
-  python: "python",
-  javascript: "javascript",
-  java: "java",
-  go: "go",
-  csharp: "csharp",
-  sql: "sql",
-  postgresql: "sql",
-  sqlite: "sql",
-  bash: "bash",
-};
+// data-language names the module in static/src/languages/ that highlights it (its default export takes the name):
+// a language's code, or an SQL dialect, which the sql module serves.
+const SQL_DIALECTS = ["sqlite", "postgresql"];
+
+function moduleFor(name) {
+  if (SQL_DIALECTS.includes(name)) return "sql";
+  return Object.prototype.hasOwnProperty.call(languageFiles, name) ? name : null;
+}
 
 // Language files sit next to this script: resolve them against its own URL (collectstatic's hashed name or
 // not). currentScript is only set while the script first runs.
@@ -109,7 +105,7 @@ function attach(textarea) {
   if (textarea.dataset.editorAttached) return null;
   textarea.dataset.editorAttached = "1";
   const name = textarea.dataset.language;
-  const module = Object.prototype.hasOwnProperty.call(LANGUAGE_MODULES, name) ? LANGUAGE_MODULES[name] : null;
+  const module = moduleFor(name);
   const language = new Compartment();
   const extensions = [
     basicSetup,

@@ -1,9 +1,9 @@
 """manage.py export_training_data [--owner USERNAME] [--output FILE | --store]
 
-Writes the fine-tuning training set (feedback.training: OpenAI chat examples from corrected capsules that pass
+Writes the fine-tuning training set (feedback.training.build: OpenAI chat examples from corrected capsules that pass
 the judge now) as JSON Lines to stdout or FILE, and its summary to stderr, so a pipe stays pure JSONL. Every
 creator's capsules by default; --owner narrows to one creator. --store files the export in Django's file storage
-(S3 in production: feedback/exports.py) and prints its storage name. Exits 1 when there is no example.
+(S3 in production: feedback/training/exports.py) and prints its storage name. Exits 1 when there is no example.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from capsules.records import owner_option
-from feedback.exports import training_export_save
-from feedback.training import training_set_build
+from feedback.training.build import training_set_build
+from feedback.training.exports import training_export_save
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """manage.py rebuild_net_corrections
 
-Recomputes every edited capsule's NetCorrection rows (feedback.services.net_corrections_refresh), which saves
+Recomputes every edited capsule's NetCorrection rows (feedback.edits.capture.net_corrections_refresh), which saves
 normally keep up to date: run it once after installing net corrections, so that capsules edited before then
 count in the insights and the training set. A capsule whose current state is not validated is left as it is (it
 gets its rows from its next validated save).
@@ -14,8 +14,8 @@ from django.core.management.base import BaseCommand
 from django.db.models import Exists, OuterRef
 
 from capsules.models import Capsule
+from feedback.edits.capture import net_corrections_refresh
 from feedback.models import CreatorEdit
-from feedback.services import net_corrections_refresh
 
 
 class Command(BaseCommand):

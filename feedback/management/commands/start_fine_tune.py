@@ -1,7 +1,7 @@
 """manage.py start_fine_tune --actor STAFF_USERNAME [--base-model MODEL]
 
 Starts a fine-tuning job of the Coder on everyone's training set, as the dashboard's button does
-(feedback.finetune.finetune_start): the actor must be staff, the provider configured, the examples enough.
+(feedback.finetune.services.finetune_start): the actor must be staff, the provider configured, the examples enough.
 Follow it on the job page (printed) or let the polling schedule update it.
 """
 
@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 
 from codecapsule.errors import ApplicationError
-from feedback.finetune import finetune_start
+from feedback.finetune.services import finetune_start
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """The stored training-set summaries (TrainingSummary): written by the analysis task, read by the dashboard.
 
-Counting the training set judges every corrected capsule whose verdict is not cached (feedback.training), so
+Counting the training set judges every corrected capsule whose verdict is not cached (feedback.training.build), so
 a page view must not do it. The analysis task (after a burst of edits, and daily) stores the summary of
 everyone's set and of each creator's own; the dashboard shows the stored one with the time it was computed.
 When something it counts changed since (a capsule with corrections was saved or moderated: its updated_at
@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from codecapsule.http import SignedInUser
 from feedback.models import NetCorrection, TrainingSummary
-from feedback.training import TrainingSet, edited_capsules, training_set_summary
+from feedback.training.build import TrainingSet, edited_capsules, training_set_summary
 
 EVERYONE = "all"
 

@@ -1,36 +1,39 @@
-"""Fine-tuning the Coder on the training set: start, poll, choose the model, and what pages show.
+"""Fine-tuning the Coder on the training set: start, poll, choose the model; who may.
 
     finetune_start(actor=staff)        upload the JSONL, create the provider's job, store a FineTuneJob
     finetune_poll(job=job)             the provider's status, model, error and events → the row
-    finetune_poll_unfinished()         the django-q2 schedule (feedback/tasks_finetune.py): every unfinished job
+    finetune_poll_unfinished()         the django-q2 schedule (feedback/finetune/tasks.py): every unfinished job
     finetune_use(job=job, actor=staff) its fine-tuned model becomes the Coder's (or stops being, use=False)
-    coder_model_override(agent)        registered with generation.llm.config in feedback/apps.py
 
 The provider is generation's (LLM_PROVIDER openai or azure, the same SDK client as the agents: base URL, key,
-timeout, retries); fine-tuning has nothing to do offline (catalog). A chosen model applies only while the same
-provider is configured, since a fine-tuned model exists only where it was trained. On Azure a fine-tuned
-model is called through a deployment: deploy it under its fine-tuned model name for the Coder to reach it.
+timeout, retries), reached through feedback.finetune.client; fine-tuning has nothing to do offline (catalog).
+A chosen model applies only while the same provider is configured, since a fine-tuned model exists only where it
+was trained (feedback.finetune.selectors.coder_model_override). On Azure a fine-tuned model is called through a
+deployment: deploy it under its fine-tuned model name for the Coder to reach it.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
-from uuid import UUID
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import transaction
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from codecapsule.errors import ApplicationError, Conflict, ErrorCode
 from codecapsule.http import SignedInUser
-from feedback.exports import training_export_delete, training_export_save
-from feedback.models import FINE_TUNE_FINISHED, FineTuneJob, FineTuneStatus
-from feedback.training import TrainingSet, training_set_build
-from generation.llm.config import Agent, Provider, llm_provider, make_sdk
+from feedback.finetune import client
+from feedback.finetune.client import ProviderError, RemoteJob
+from feedback.models import FINE_TUNE_FINISHED, FineTuneJob
+from feedback.training.build import TrainingSet, training_set_build
+from feedback.training.exports import training_export_delete, training_export_save
+from generation.llm.config import Provider, llm_provider
+
+if TYPE_CHECKING:
+    from feedback.finetune.client import SdkClient
 
 logger = logging.getLogger("feedback.finetune")
 
@@ -41,12 +44,6 @@ MODEL_SUFFIX = "codecapsule-coder"
 EVENTS_KEPT = 200
 # Events asked for per poll (the API's page size maximum is 100).
 EVENTS_PER_POLL = 100
-# Jobs listed on the dashboard panel.
-PANEL_JOBS = 10
-
-if TYPE_CHECKING:  # the SDK is imported where it is used: it adds about a second to every process
-    import openai
-    from openai.types.fine_tuning import SupervisedHyperparametersParam
 
 
 class FineTuneUnavailable(ApplicationError):
@@ -61,12 +58,6 @@ def ensure_staff(actor: SignedInUser) -> None:
         raise PermissionDenied("Fine-tuning is for staff.")
 
 
-def get_finetune_job_for_staff(user: SignedInUser, job_id: UUID | str) -> FineTuneJob:
-    """The job, for staff only: 403 for anyone else, 404 for an unknown id."""
-    ensure_staff(user)
-    return get_object_or_404(FineTuneJob, pk=job_id)
-
-
 # --- Writes ----------------------------------------------------------------------------------------------
 
 
@@ -78,13 +69,11 @@ def finetune_start(*, actor: SignedInUser, base_model: str | None = None) -> Fin
     2. Build the training set (judging edited capsules) and refuse below FINE_TUNE_MIN_EXAMPLES.
     3. Upload the JSONL (purpose fine-tune), create the job with the supervised method, store the row.
     """
-    import openai
-
     ensure_staff(actor)
     base_model = (base_model or settings.FINE_TUNE_BASE_MODEL).strip()
     if not base_model:
         raise ApplicationError("Name a base model to fine-tune.", fields={"base_model": "This field is required."})
-    provider, client = _client()
+    provider, sdk = _connect()
     unfinished = FineTuneJob.objects.exclude(status__in=FINE_TUNE_FINISHED).first()
     if unfinished is not None:
         raise Conflict(
@@ -96,22 +85,19 @@ def finetune_start(*, actor: SignedInUser, base_model: str | None = None) -> Fin
 
     data = training.jsonl()
     export_name = training_export_save(data)  # our copy first: a job must never exist without its training data
-    with client:
+    with sdk:
         try:
-            uploaded = client.files.create(file=(_file_name(), data), purpose="fine-tune")
-            remote = client.fine_tuning.jobs.create(
-                training_file=uploaded.id,
-                model=base_model,
-                suffix=MODEL_SUFFIX,
-                method={"type": "supervised", "supervised": {"hyperparameters": _hyperparameters()}},
+            file_id = client.upload_training_file(sdk, name=_file_name(), data=data)
+            remote = client.create_job(
+                sdk, training_file=file_id, base_model=base_model, suffix=MODEL_SUFFIX, n_epochs=_epochs()
             )
-        except openai.APIError as exc:
+        except ProviderError as exc:
             training_export_delete(export_name)
-            raise _provider_error(exc, client, "start the fine-tuning job") from exc
+            raise _unavailable(exc, "start the fine-tuning job") from exc
     job = FineTuneJob(
         provider=provider,
         provider_job_id=remote.id,
-        training_file_id=uploaded.id,
+        training_file_id=file_id,
         training_export=export_name,
         base_model=remote.model or base_model,
         status=remote.status,
@@ -130,28 +116,26 @@ def finetune_poll(*, job: FineTuneJob) -> FineTuneJob:
     A provider that cannot be reached leaves the status as it was and records why in poll_error (raising
     ApplicationError too, so a page can say so); the next poll tries again.
     """
-    import openai
-
     if job.is_finished and job.events:
         return job
     try:
-        provider, client = _client()
+        provider, sdk = _connect()
         if provider != job.provider:
             raise FineTuneUnavailable(
                 f"This job runs at {job.provider}, but the configured provider is {provider}: it cannot be checked."
             )
-        with client:
+        with sdk:
             try:
-                remote = client.fine_tuning.jobs.retrieve(job.provider_job_id)
-                events = client.fine_tuning.jobs.list_events(job.provider_job_id, limit=EVENTS_PER_POLL)
-            except openai.APIError as exc:
-                raise _provider_error(exc, client, "check the fine-tuning job") from exc
+                remote = client.retrieve_job(sdk, job.provider_job_id)
+                events = client.list_events(sdk, job.provider_job_id, limit=EVENTS_PER_POLL)
+            except ProviderError as exc:
+                raise _unavailable(exc, "check the fine-tuning job") from exc
     except ApplicationError as exc:
         FineTuneJob.objects.filter(pk=job.pk).update(poll_error=exc.message, updated_at=timezone.now())
         job.poll_error = exc.message
         raise
     _apply_remote(job, remote)
-    job.events = _merged_events(job.events, [event.model_dump(mode="json") for event in events.data])
+    job.events = _merged_events(job.events, events)
     job.poll_error = ""
     job.save()
     return job
@@ -187,62 +171,10 @@ def finetune_use(*, job: FineTuneJob, actor: SignedInUser, use: bool = True) -> 
     return job
 
 
-# --- Reads -----------------------------------------------------------------------------------------------
-
-
-def coder_model_override(agent: Agent) -> str | None:
-    """The model override registered with generation (feedback/apps.py): the chosen fine-tuned Coder, if any,
-    for the provider it was trained at."""
-    if agent != "coder":
-        return None
-    provider = llm_provider()
-    if provider == "catalog":
-        return None
-    return (
-        FineTuneJob.objects.filter(used_for_coder=True, status=FineTuneStatus.SUCCEEDED, provider=provider)
-        .exclude(fine_tuned_model="")
-        .values_list("fine_tuned_model", flat=True)
-        .first()
-    )
-
-
-def coder_model_in_use() -> FineTuneJob | None:
-    return FineTuneJob.objects.filter(used_for_coder=True).first()
-
-
-def finetune_panel_context(user: SignedInUser, *, summary: dict[str, Any] | None) -> dict[str, Any]:
-    """What feedback/_finetune_panel.html needs around `summary`, the training set's summary
-    (feedback.training_store's stored one; None while it is first being computed)."""
-    is_staff = bool(user.is_authenticated and user.is_staff)
-    provider = llm_provider()
-    return {
-        "training_summary": summary,
-        "min_examples": settings.FINE_TUNE_MIN_EXAMPLES,
-        "enough_examples": summary is not None and summary["examples"] >= settings.FINE_TUNE_MIN_EXAMPLES,
-        "can_start": is_staff,
-        "provider": provider,
-        "provider_configured": provider != "catalog",
-        "default_base_model": settings.FINE_TUNE_BASE_MODEL,
-        "jobs": list(FineTuneJob.objects.order_by("-created_at")[:PANEL_JOBS]) if is_staff else [],
-        "show_jobs": is_staff,
-        "coder_job": coder_model_in_use() if is_staff else None,
-    }
-
-
-def job_events_view(job: FineTuneJob) -> list[dict[str, Any]]:
-    """The job's events for people: newest first, each with `time` (an aware datetime or None)."""
-    shown = []
-    for event in reversed(job.events):
-        created = event.get("created_at")
-        time = datetime.fromtimestamp(created, tz=UTC) if isinstance(created, int | float) else None
-        shown.append({**event, "time": time})
-    return shown
-
-
 # --- Helpers ---------------------------------------------------------------------------------------------
 
 
-def _client() -> tuple[Provider, openai.OpenAI]:
+def _connect() -> tuple[Provider, SdkClient]:
     provider = llm_provider()
     if provider == "catalog":
         raise FineTuneUnavailable(
@@ -250,9 +182,13 @@ def _client() -> tuple[Provider, openai.OpenAI]:
             "AZURE_OPENAI_* settings); this installation runs offline from the catalog."
         )
     try:
-        return provider, make_sdk(provider)
+        return provider, client.connect(provider)
     except ImproperlyConfigured as exc:
         raise FineTuneUnavailable(f"Fine-tuning is not configured: {exc}") from exc
+
+
+def _unavailable(exc: ProviderError, doing: str) -> FineTuneUnavailable:
+    return FineTuneUnavailable(f"The provider could not {doing}: {exc.detail}")
 
 
 def _ensure_enough(training: TrainingSet) -> None:
@@ -264,24 +200,24 @@ def _ensure_enough(training: TrainingSet) -> None:
         )
 
 
-def _hyperparameters() -> SupervisedHyperparametersParam:
+def _epochs() -> int | Literal["auto"]:
     epochs = settings.FINE_TUNE_EPOCHS
-    return {"n_epochs": epochs if epochs > 0 else "auto"}
+    return epochs if epochs > 0 else "auto"
 
 
 def _file_name() -> str:
     return f"codecapsule-coder-{timezone.now():%Y%m%d-%H%M%S}.jsonl"
 
 
-def _apply_remote(job: FineTuneJob, remote: Any) -> None:
-    """Copy the provider's FineTuningJob fields that change onto our row."""
-    job.status = str(remote.status)
+def _apply_remote(job: FineTuneJob, remote: RemoteJob) -> None:
+    """Copy the provider's job fields that change onto our row."""
+    job.status = remote.status
     job.fine_tuned_model = remote.fine_tuned_model or job.fine_tuned_model
     if remote.trained_tokens is not None:
         job.trained_tokens = remote.trained_tokens
-    error = getattr(remote, "error", None)
-    if error is not None and (getattr(error, "message", None) or getattr(error, "code", None)):
-        job.error = " ".join(part for part in (f"[{error.code}]" if error.code else "", error.message or "") if part)
+    if remote.error_message or remote.error_code:
+        code = f"[{remote.error_code}]" if remote.error_code else ""
+        job.error = " ".join(part for part in (code, remote.error_message or "") if part)
     if remote.finished_at:
         job.finished_at = datetime.fromtimestamp(remote.finished_at, tz=UTC)
 
@@ -293,19 +229,3 @@ def _merged_events(known: list[dict[str, Any]], fetched: list[dict[str, Any]]) -
         by_id[str(event.get("id"))] = {key: event.get(key) for key in ("id", "created_at", "level", "message", "type")}
     ordered = sorted(by_id.values(), key=lambda event: (event.get("created_at") or 0, str(event.get("id"))))
     return ordered[-EVENTS_KEPT:]
-
-
-def _provider_error(exc: openai.APIError, client: openai.OpenAI, doing: str) -> FineTuneUnavailable:
-    import openai
-
-    body = exc.body
-    # The server's own sentence when it sent an OpenAI error body; the SDK's message prefixes "Error code: …".
-    message = str(body["message"]) if isinstance(body, dict) and body.get("message") else exc.message
-    key = getattr(client, "api_key", "")
-    if key and len(key) >= 8:
-        message = message.replace(key, "***")  # servers sometimes echo credentials
-    if isinstance(exc, openai.APIConnectionError):
-        message = f"could not reach {client.base_url}"
-    status = getattr(exc, "status_code", None)
-    suffix = f" (HTTP {status})" if status else ""
-    return FineTuneUnavailable(f"The provider could not {doing}: {message}{suffix}")

@@ -4,7 +4,7 @@ machines share no disk), MEDIA_ROOT in development. Every fine-tuning job keeps 
 `export_training_data --store` files a copy for later.
 
 Names are `training-exports/<UTC time>-<sha256 prefix>.jsonl`: sortable by time and never overwritten, so no web or
-worker process needs a local disk and any of them can serve the file back (feedback/views_finetune.py).
+worker process needs a local disk and any of them can serve the file back (feedback/finetune/views.py).
 """
 
 from __future__ import annotations

@@ -7,11 +7,11 @@ corrected it once. The insights and the training set therefore count the net cha
     diff_capsules(the generation job's output, the capsule's latest validated state)
 
 1. The AI output is the job's last usable Coder or Debugger draft (the one the pipeline saved: it saves only
-   a draft the judge passed), normalised as the save path stores it (feedback.attribution.normalised_draft).
+   a draft the judge passed), normalised as the save path stores it (feedback.edits.attribution.normalised_draft).
 2. The latest validated state is the capsule row itself while it is validated: status validated or published
    AND its stored judge report passed. The status alone is not enough: an inconclusive judgement (the sandbox
    could not run) keeps the status but not a passing report. No separate snapshot is kept, because
-   feedback.services.net_corrections_refresh runs inside every save that leaves the capsule validated and
+   feedback.edits.capture.net_corrections_refresh runs inside every save that leaves the capsule validated and
    stores the result (NetCorrection); a save that breaks the capsule leaves those rows alone, so they keep
    describing the last validated state.
 3. Both sides are compared as content only (diff.CONTENT_KEYS) with a DATABASE capsule's SQL inline: drafts
@@ -26,8 +26,8 @@ from typing import Any
 from capsules.models import PROVEN_STATUSES, Capsule
 from capsules.seed_sql import SeedSqlMissing, seed_sql_read
 from capsules.selectors import capsule_base_dict
-from feedback.attribution import normalised_draft
-from feedback.diff import CONTENT_KEYS, Change, diff_capsules
+from feedback.edits.attribution import normalised_draft
+from feedback.edits.diff import CONTENT_KEYS, Change, diff_capsules
 
 # (stored URL key, inline text key) of a DATABASE config.
 _SQL_KEYS = (("seed_sql_url", "seed_sql"), ("hidden_seed_sql_url", "hidden_seed_sql"))
@@ -39,7 +39,7 @@ def is_validated_state(capsule: Capsule) -> bool:
 
 
 def ai_output(drafts: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, Any] | None:
-    """The capsule content a job produced, from its drafts (feedback.selectors.job_drafts): the last one, which
+    """The capsule content a job produced, from its drafts (feedback.edits.selectors.job_drafts): the last one, which
     is the one the pipeline saved. None when the job recorded no usable draft (or there is no job)."""
     if not drafts:
         return None

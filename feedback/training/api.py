@@ -1,6 +1,6 @@
 """`GET /api/feedback/training-data`: the training set as OpenAI chat JSONL.
 
-Staff get everyone's corrected capsules, a creator only their own (feedback.training has the rules). The body
+Staff get everyone's corrected capsules, a creator only their own (feedback.training.build has the rules). The body
 is JSON Lines, one `{"messages": [system, user, assistant]}` per line, ready for `files.create(purpose=
 "fine-tune")`; `?summary=1` answers the counts as JSON instead.
 """
@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from codecapsule.env import TRUE_WORDS
 from codecapsule.errors import error_responses
 from codecapsule.http import AuthenticatedRequest
-from feedback.training import training_set_build
+from feedback.training.build import training_set_build
 
 JSONL_MEDIA_TYPE = "application/jsonl"
 _OK_DESCRIPTION = "The examples as JSON Lines, one per line (none: an empty body); with `?summary=1`, the counts as JSON."

@@ -3,7 +3,7 @@
 Who sees what
 -------------
 * Staff see everyone's corrections: the global snapshot of the period, when it is fresh (computed after the newest
-  edit and correction, and within SNAPSHOT_MAX_AGE); otherwise the insights are computed live (feedback.analysis, five
+  edit and correction, and within SNAPSHOT_MAX_AGE); otherwise the insights are computed live (feedback.insights.analysis, five
   aggregated queries) and the stored LLM summary is carried over. So a stopped queue makes pages slower,
   never stale.
 * A creator sees their own edits only: always computed live, never an LLM summary (one model call per
@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from codecapsule.http import SignedInUser
-from feedback.analysis import PERIODS, feedback_insights
+from feedback.insights.analysis import PERIODS, feedback_insights
 from feedback.models import CreatorEdit, FeedbackSnapshot
 from generation.llm import get_llm_client, network_llm_configured
 
@@ -92,7 +92,7 @@ def _is_fresh(snapshot: FeedbackSnapshot, now: datetime) -> bool:
 def feedback_snapshots_refresh(*, now: datetime | None = None) -> list[FeedbackSnapshot]:
     """Recompute the global insights of every period and store them (what the analysis task does).
 
-    1. The insights of each period in PERIODS, for everyone (feedback.analysis).
+    1. The insights of each period in PERIODS, for everyone (feedback.insights.analysis).
     2. The LLM summary: the stored one while it is younger than SUMMARY_MAX_AGE; otherwise, with a network
        provider, a new one of the SUMMARY_DAYS-day insights (the stored one when that call fails); None with
        the catalog provider.

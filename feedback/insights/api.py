@@ -2,7 +2,7 @@
 
 Staff get everyone's edits (`scope: "all"`, from the stored snapshot when it is fresh, with the LLM summary
 when a provider is configured); anyone else their own edits (`scope: "mine"`, computed on request). The rules
-are feedback.insights_store's; the numbers are feedback.analysis's.
+are feedback.insights.store's; the numbers are feedback.insights.analysis's.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from rest_framework.views import APIView
 
 from codecapsule.errors import ValidationFailed, error_responses
 from codecapsule.http import AuthenticatedRequest
-from feedback.analysis import DEFAULT_DAYS, PERIODS
-from feedback.insights_store import insights_for
+from feedback.insights.analysis import DEFAULT_DAYS, PERIODS
+from feedback.insights.store import insights_for
 
-# --- Output (documentation of feedback.analysis.feedback_insights) ----------------------------------------
+# --- Output (documentation of feedback.insights.analysis.feedback_insights) -------------------------------
 
 
 class ShareSerializer(serializers.Serializer):

@@ -14,12 +14,12 @@ Coder is asked for that schema (structured outputs), so that is what it must lea
 timestamps, status or creator; a DATABASE capsule's seed SQL and hidden dataset are read back from storage into it.
 
 Which capsules count (in this order; the summary counts each reason for leaving one out):
-1. It has at least one NetCorrection: its latest validated state differs from what the AI wrote (feedback.net).
+1. It has at least one NetCorrection: its latest validated state differs from what the AI wrote (feedback.edits.net).
    A capsule whose edits were all undone (broken, then fixed back) has none and is not considered: the example
    would teach the model nothing it did not already write. And the caller may export it: staff (or no user,
    e.g. a management command) everyone's, a creator only their own; `owner` narrows to one creator.
 2. Not rejected or flagged by moderation (skipped_moderated): staff said the content is bad.
-2b. Its latest state is validated (skipped_not_validated; feedback.net.is_validated_state): a capsule saved
+2b. Its latest state is validated (skipped_not_validated; feedback.edits.net.is_validated_state): a capsule saved
    broken after its corrections is mid-edit, and a broken capsule must never become training data. The
    example is the capsule as it is now, so only a validated "now" qualifies.
 3. It came from a generation job (skipped_no_job) whose Pedagogist idea was recorded (skipped_no_idea), and
@@ -49,9 +49,9 @@ from capsules.hooks import judge_capsule
 from capsules.models import Capsule, CapsuleStatus, CapsuleType
 from capsules.selectors import capsule_base_dict
 from codecapsule.http import SignedInUser
+from feedback.edits.net import is_validated_state
+from feedback.edits.selectors import generation_job_for_capsule
 from feedback.models import NetCorrection
-from feedback.net import is_validated_state
-from feedback.selectors import generation_job_for_capsule
 from generation.agents import coder
 from generation.agents.base import GenerationRequest
 from generation.agents.schemas import draft_from_capsule_data

@@ -58,6 +58,8 @@ Edit types (the first rule that matches wins; `i` is any index)
   ordinary character (standard SQL, SQLite, PostgreSQL).
 * bash: quotes only (a backslash escapes inside `"` but not `'`), with `#` comments at the start of a
   word: brackets are not checked, because a `case` pattern such as `start)` has no opening bracket.
+
+Each language's quotes and comments are its `syntax` in the language registry (capsules/languages.py).
   Misread: an apostrophe inside a here-document.
 """
 
@@ -70,6 +72,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from capsules.languages import C_LIKE, Syntax, get_language, is_language
 from feedback.models import EditType
 
 # Top-level BaseCapsule keys that are not content a creator corrects (see the module docstring, step 1).
@@ -249,34 +252,6 @@ def _code_edit_type(change: Change, *, language: str, last_report: Mapping[str, 
 # --- "Does the old code parse?" -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Lexicon:
-    quotes: str
-    line_comments: tuple[str, ...]
-    block_comment: tuple[str, str] | None
-    check_brackets: bool
-    raw_quotes: str = ""  # literals in which a backslash is an ordinary character
-    comment_needs_word_start: bool = False  # bash: `#` starts a comment only at the start of a word
-
-
-_C_LIKE = _Lexicon(quotes="'\"", line_comments=("//",), block_comment=("/*", "*/"), check_brackets=True)
-_LEXICONS: dict[str, _Lexicon] = {
-    "javascript": _Lexicon(quotes="'\"`", line_comments=("//",), block_comment=("/*", "*/"), check_brackets=True),
-    "go": _Lexicon(quotes="'\"`", line_comments=("//",), block_comment=("/*", "*/"), check_brackets=True, raw_quotes="`"),
-    "java": _C_LIKE,
-    "csharp": _C_LIKE,
-    "sql": _Lexicon(
-        quotes="'\"", line_comments=("--",), block_comment=("/*", "*/"), check_brackets=True, raw_quotes="'\""
-    ),
-    "bash": _Lexicon(
-        quotes="'\"",
-        line_comments=("#",),
-        block_comment=None,
-        check_brackets=False,
-        raw_quotes="'",
-        comment_needs_word_start=True,
-    ),
-}
 _OPENERS = {")": "(", "]": "[", "}": "{"}
 
 
@@ -288,10 +263,10 @@ def code_parses(code: str, language: str) -> bool:
         except (SyntaxError, ValueError):  # ValueError: a NUL byte in the source
             return False
         return True
-    return _balanced(code, _LEXICONS.get(language, _C_LIKE))
+    return _balanced(code, get_language(language).syntax if is_language(language) else C_LIKE)
 
 
-def _balanced(code: str, lexicon: _Lexicon) -> bool:
+def _balanced(code: str, lexicon: Syntax) -> bool:
     """Brackets (when the lexicon checks them) and literals closed, outside comments and literals."""
     stack: list[str] = []
     index, length = 0, len(code)
@@ -316,7 +291,7 @@ def _balanced(code: str, lexicon: _Lexicon) -> bool:
     return not stack
 
 
-def _skip_comment(code: str, index: int, lexicon: _Lexicon) -> int | None:
+def _skip_comment(code: str, index: int, lexicon: Syntax) -> int | None:
     """The index after a comment starting at `index` (or `index` itself); None for an unclosed block comment."""
     for marker in lexicon.line_comments:
         if code.startswith(marker, index) and (not lexicon.comment_needs_word_start or index == 0 or code[index - 1].isspace()):

@@ -1,8 +1,8 @@
-"""The django-q2 task behind the fine-tuning schedule (feedback/migrations/*_fine_tune_poll_schedule.py)."""
+"""The django-q2 task behind the fine-tuning schedule (feedback/migrations/*_fine_tune_poll_schedule.py, *_finetune_package_paths.py)."""
 
 from __future__ import annotations
 
-from feedback.finetune import finetune_poll_unfinished
+from feedback.finetune.services import finetune_poll_unfinished
 
 
 def poll_fine_tune_jobs() -> int:

@@ -19,8 +19,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from codecapsule.errors import ApplicationError
 from codecapsule.http import AuthenticatedHttpRequest, render_page_or_fragment
-from feedback import finetune
-from feedback.exports import training_export_open
+from feedback.finetune import selectors, services
+from feedback.training.exports import training_export_open
 
 # How often the job page asks for news while a job runs: the provider's events come every few seconds to
 # minutes; a person watching wants to see them without hammering the provider (each poll is two API calls).
@@ -34,10 +34,10 @@ def _panel_url() -> str:
 @login_required
 @require_POST
 def finetune_start(request: AuthenticatedHttpRequest) -> HttpResponse:
-    finetune.ensure_staff(request.user)
+    services.ensure_staff(request.user)
     base_model = request.POST.get("base_model", "").strip() or None
     try:
-        job = finetune.finetune_start(actor=request.user, base_model=base_model)
+        job = services.finetune_start(actor=request.user, base_model=base_model)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect(_panel_url())
@@ -48,19 +48,19 @@ def finetune_start(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def finetune_detail(request: AuthenticatedHttpRequest, job_id: UUID) -> HttpResponse:
-    job = finetune.get_finetune_job_for_staff(request.user, job_id)
+    job = selectors.get_finetune_job_for_staff(request.user, job_id)
     poll_error = ""
     if not job.is_finished or not job.events:
         try:
-            job = finetune.finetune_poll(job=job)
+            job = services.finetune_poll(job=job)
         except ApplicationError as exc:
             poll_error = exc.message
     context = {
         "job": job,
-        "events": finetune.job_events_view(job),
+        "events": selectors.job_events_view(job),
         "poll_error": poll_error,
         "poll_seconds": FINE_TUNE_PAGE_POLL_SECONDS,
-        "coder_job": finetune.coder_model_in_use(),
+        "coder_job": selectors.coder_model_in_use(),
     }
     response = render_page_or_fragment(request, "feedback/finetune_detail.html", "status", context)
     response["Cache-Control"] = "no-store"
@@ -70,10 +70,10 @@ def finetune_detail(request: AuthenticatedHttpRequest, job_id: UUID) -> HttpResp
 @login_required
 @require_POST
 def finetune_use(request: AuthenticatedHttpRequest, job_id: UUID) -> HttpResponse:
-    job = finetune.get_finetune_job_for_staff(request.user, job_id)
+    job = selectors.get_finetune_job_for_staff(request.user, job_id)
     use = request.POST.get("use", "1") != "0"
     try:
-        job = finetune.finetune_use(job=job, actor=request.user, use=use)
+        job = services.finetune_use(job=job, actor=request.user, use=use)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -91,7 +91,7 @@ def finetune_use(request: AuthenticatedHttpRequest, job_id: UUID) -> HttpRespons
 def finetune_training_data(request: AuthenticatedHttpRequest, job_id: UUID) -> FileResponse:
     """Staff download the exact JSONL a job was trained on. Streamed from file storage through this process, so
     the bucket stays private and any web machine can serve it."""
-    job = finetune.get_finetune_job_for_staff(request.user, job_id)
+    job = selectors.get_finetune_job_for_staff(request.user, job_id)
     try:
         handle = training_export_open(job.training_export)
     except FileNotFoundError:

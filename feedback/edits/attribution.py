@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from capsules.schemas import CapsuleValidationError, parse_capsule
-from feedback.diff import MISSING, value_at
-from feedback.selectors import job_drafts
+from feedback.edits.diff import MISSING, value_at
+from feedback.edits.selectors import job_drafts
 from generation.models import GenerationJob
 
 

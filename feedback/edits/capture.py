@@ -2,12 +2,12 @@
 
 Capture. feedback/apps.py registers `capsule_edited` with `capsules.hooks`; capsule_update calls it inside its
 transaction, after the write, on every path (dashboard, API, admin, import). It records one CreatorEdit per
-changed leaf (feedback.diff), so the edits commit or roll back with the capsule: a save that fails validation
+changed leaf (feedback.edits.diff), so the edits commit or roll back with the capsule: a save that fails validation
 or the judge's preconditions never reaches the hook, and a no-op save yields no changes. Creating a capsule is
 not an edit (capsule_create does not call the hook).
 
 Net corrections. The same listener then brings the capsule's NetCorrection rows up to date when the save
-leaves the capsule validated (net_corrections_refresh; feedback.net explains the net change): the insights and
+leaves the capsule validated (net_corrections_refresh; feedback.edits.net explains the net change): the insights and
 the training set read those rows, so an edit undone later, or a save that broke the capsule, is no correction.
 
 Analysis. A save that records edits asks for one analysis when its transaction commits
@@ -31,11 +31,11 @@ from capsules.hooks import CapsuleEdited, EditPath
 from capsules.models import Capsule
 from codecapsule.errors import ValidationFailed
 from codecapsule.http import SignedInUser
-from feedback.attribution import AgentAttribution
-from feedback.diff import CONTENT_KEYS, Change, ChangeKind, diff_capsules, infer_edit_type, is_valid_path, path_parts
+from feedback.edits.attribution import AgentAttribution
+from feedback.edits.diff import CONTENT_KEYS, Change, ChangeKind, diff_capsules, infer_edit_type, is_valid_path, path_parts
+from feedback.edits.net import ai_output, capsule_content, is_validated_state, net_changes
+from feedback.edits.selectors import edits_of_field_since, generation_job_for_capsule, job_drafts
 from feedback.models import CreatorEdit, EditSource, EditType, NetCorrection
-from feedback.net import ai_output, capsule_content, is_validated_state, net_changes
-from feedback.selectors import edits_of_field_since, generation_job_for_capsule, job_drafts
 from feedback.tasks import enqueue_analysis
 
 _MAX_PATH_LENGTH = cast(int, CreatorEdit._meta.get_field("field_path").max_length)  # a CharField always has one

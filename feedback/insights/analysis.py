@@ -2,7 +2,7 @@
 rule-based suggestions for the agents' prompts.
 
 A correction here is a NetCorrection: a field whose value in the capsule's latest validated state differs from
-what the generation job wrote (feedback.net). The raw CreatorEdit rows are the audit trail and are not counted:
+what the generation job wrote (feedback.edits.net). The raw CreatorEdit rows are the audit trail and are not counted:
 a field broken and fixed back is no correction, a field changed twice is one. Each correction is placed in time
 by its corrected_at (when the field reached its final value in a validated state). "Edits" in the names and
 keys below (total_edits, by_edit_type, …) are kept for the API's contract and mean these corrections.
@@ -23,7 +23,7 @@ Reads only; every count is aggregated in the database and the number of queries 
 Scope: `scope_corrections(user)` — staff read everyone's, a creator those of their own capsules; failures
 follow the same rule (all capsules and jobs for staff, the creator's own otherwise).
 
-The result is a JSON-ready dict (stored as is by feedback.insights_store, returned by GET /api/feedback/insights):
+The result is a JSON-ready dict (stored as is by feedback.insights.store, returned by GET /api/feedback/insights):
 see `feedback_insights`.
 """
 
@@ -43,7 +43,8 @@ from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber, TruncWeek
 from django.utils import timezone
 
-from capsules.models import Capsule, CapsuleType, Language
+from capsules.languages import language_choices, language_label
+from capsules.models import Capsule, CapsuleType
 from codecapsule.http import SignedInUser, User
 from feedback.models import CreatorEdit, EditAgent, EditType, NetCorrection
 from generation.models import AgentName, AgentStep, GenerationJob, JobStatus
@@ -183,7 +184,7 @@ def frequencies(groups: Sequence[Group]) -> dict[str, Any]:
         "by_edit_type": _share_rows(_count_by(groups, "edit_type"), total, dict(EditType.choices)),
         "by_field": _share_rows(_count_by(groups, "field"), total, {}),
         "by_capsule_type": _share_rows(_count_by(groups, "capsule_type"), total, dict(CapsuleType.choices)),
-        "by_language": _share_rows(_count_by(groups, "language"), total, dict(Language.choices)),
+        "by_language": _share_rows(_count_by(groups, "language"), total, dict(language_choices())),
         "by_agent": _share_rows(_count_by(groups, "agent"), total, _AGENT_LABELS),
     }
 
@@ -380,7 +381,7 @@ def _edit_rule_suggestion(rule: EditRule, groups: Sequence[Group], total: int) -
     agent = _dominant(agents, sum(agents.values())) or rule.default_agent
     language = _dominant(_count_by(matching, "language"), count)
     agent_label = AgentName(agent).label
-    where = f" in {Language(language).label} capsules" if language else ""
+    where = f" in {language_label(language)} capsules" if language else ""
     percent = _percent(count, total)
     return {
         "rule": rule.name,
