@@ -13,7 +13,7 @@
 // so collectstatic's manifest (which renames only what the templates name) has nothing to rewrite in them.
 // Prints the size of each file, raw and gzipped, and what one language costs on top of the core.
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { gzipSync } from "node:zlib";
 
@@ -208,3 +208,73 @@ for (const [module, file] of Object.entries(languageFiles).sort()) {
   row(`  ${module}`, total);
 }
 console.log(`front-end built into ${out}/`);
+
+// --- Run in the browser: the engines and their workers -----------------------------------------------------
+// Separate from the editor above. static/vendor/engines/ gets what loading each engine's core needs, copied from
+// node_modules as the packages ship it (no Python packages: the judge runs the standard library only):
+//   pyodide/  pyodide.js (the classic script the Python worker importScripts()), pyodide.mjs (ES module, for
+//             node-run.mjs and anyone importing it), pyodide.asm.js/.wasm, python_stdlib.zip, pyodide-lock.json;
+//   sqljs/    sql-wasm.js and sql-wasm.wasm.
+// Their "//# sourceMappingURL=" lines are dropped: the maps are not copied, and collectstatic's manifest storage
+// fails on a JavaScript file that names a map it cannot find.
+// static/vendor/runners/ gets the entry points of static/src/runners/ (browser-run.js and the *-worker.js files;
+// the other modules there are what they import, and node-run.mjs runs from source), each bundled by esbuild into a
+// classic script: browser-run.js defines window.CodeCapsuleBrowserRun, the workers are classic Workers (importScripts
+// loads the engines). No content hash in their names: browser-run.js finds the workers relative to its own URL
+// (document.currentScript, so a collectstatic-hashed browser-run.js still finds them, collectstatic keeps the
+// unhashed copies), and each worker finds the engines at ../engines/ relative to its own URL. Only browser-run.js is
+// named by a template, through the static tag.
+const enginesOut = `${out}/engines`;
+const runnersSrc = "static/src/runners";
+const runnersOut = `${out}/runners`;
+const ENGINE_FILES = {
+  pyodide: {
+    from: "node_modules/pyodide",
+    files: ["pyodide.js", "pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"],
+  },
+  sqljs: { from: "node_modules/sql.js/dist", files: ["sql-wasm.js", "sql-wasm.wasm"] },
+};
+
+rmSync(enginesOut, { recursive: true, force: true });
+for (const [engine, { from, files }] of Object.entries(ENGINE_FILES)) {
+  mkdirSync(`${enginesOut}/${engine}`, { recursive: true });
+  for (const file of files) {
+    const target = `${enginesOut}/${engine}/${file}`;
+    if (/\.m?js$/.test(file)) {
+      const text = readFileSync(`${from}/${file}`, "utf8").replace(/^\/\/# sourceMappingURL=.*$/gm, "");
+      writeFileSync(target, text);
+    } else {
+      copyFileSync(`${from}/${file}`, target);
+    }
+  }
+}
+
+rmSync(runnersOut, { recursive: true, force: true });
+const runnerEntries = readdirSync(runnersSrc)
+  .filter((name) => name === "browser-run.js" || name.endsWith("-worker.js"))
+  .map((name) => `${runnersSrc}/${name}`);
+const runners = await build({
+  ...common,
+  entryPoints: runnerEntries,
+  format: "iife",
+  outdir: runnersOut,
+});
+
+console.log(`\n${"browser engines".padEnd(52)} ${"raw KB".padStart(7)} ${"gzip KB".padStart(7)}`);
+for (const file of Object.keys(runners.metafile.outputs).sort()) row(file, sizes(file));
+for (const [engine, { files }] of Object.entries(ENGINE_FILES)) {
+  const total = { raw: 0, gzip: 0 };
+  for (const file of files) {
+    if (engine === "pyodide" && file === "pyodide.mjs") continue; // the browser loads pyodide.js, not both
+    const size = sizes(`${enginesOut}/${engine}/${file}`);
+    row(`${enginesOut}/${engine}/${file}`, size);
+    total.raw += size.raw;
+    total.gzip += size.gzip;
+  }
+  const worker = sizes(`${runnersOut}/${engine === "pyodide" ? "python" : "sqlite"}-worker.js`);
+  row(`  ${engine === "pyodide" ? "Python" : "SQLite"}: first Run downloads (engine + worker)`, {
+    raw: total.raw + worker.raw,
+    gzip: total.gzip + worker.gzip,
+  });
+}
+console.log(`browser engines built into ${enginesOut}/ and ${runnersOut}/`);

@@ -1,0 +1,27 @@
+// What the engine workers (python-worker.js, javascript-worker.js, sqlite-worker.js) and browser-run.js say to each
+// other. Every worker is a classic Worker script in static/vendor/runners/ and answers one kind of message:
+//
+//   → {type: "run", job}
+//   ← {type: "progress", phase: "loading", fraction, text}      the engine is being fetched and started
+//   ← {type: "progress", phase: "ready", version}               the engine is up (engineVersion)
+//   ← {type: "progress", phase: "start", index}                 test `index` starts (sqlite: -1 the seed, 0 the query)
+//   ← {type: "progress", phase: "test", result}                 test result.index is over (python, javascript)
+//   ← {type: "result", ...}                                     the job is over: python {tests}, javascript {tests}
+//                                                               (one test), sqlite {result}
+//   ← {type: "error", message, engineUnavailable}               the job could not run (engineUnavailable: the engine
+//                                                               did not load; the caller falls back to the server)
+//
+// The caller keeps the clock: between "start" and the next "test"/"result" a test has limits.wall_seconds.
+
+/** The directory of the engines, relative to a worker's own URL (static/vendor/runners/ → static/vendor/engines/). */
+export function enginesUrl(name) {
+  return new URL(`../engines/${name}/`, self.location.href).href;
+}
+
+export function post(message) {
+  self.postMessage(message);
+}
+
+export function errorText(error) {
+  return String((error && error.message) || error);
+}
