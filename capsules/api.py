@@ -67,8 +67,9 @@ class RuntimeConfigSerializer(serializers.Serializer):
         allow_null=True,
         help_text=(
             "Where the capsule runs. Defaults from the language (and SQL dialect); `<default>-extended` for larger "
-            "limits. The seed's tiers are accepted too: `wasm-python` (Python), `server-sql` (SQL) and `wasm-linux` "
-            "(Bash); `wasm-*` tiers run in the server sandbox until in-browser runtimes exist."
+            "limits. Browser tiers run Run in the learner's browser and grade Submit on the server: `wasm-python` "
+            "(Python), `browser-javascript` (JavaScript), `wasm-sqlite` (SQLite). The seed's `server-sql` (SQL) and "
+            "`wasm-linux` (Bash; the server sandbox until a browser Linux exists) are accepted too."
         ),
     )
 

@@ -315,8 +315,8 @@ class CapsuleForm(ServiceErrorsForm):
         required=False,
         label="Runtime tier",
         help_text=(
-            "Where the capsule runs: our sandbox with standard or larger (extended) limits, or one of the seed's "
-            "tiers — wasm-* tiers run in the server sandbox until in-browser runtimes exist."
+            "Where Run happens: our sandbox with standard or larger (extended) limits, or the learner's browser "
+            "(wasm-python, browser-javascript, wasm-sqlite: instant, no server job). Submit is always graded on our server."
         ),
     )
     difficulty = forms.ChoiceField(required=False, choices=Difficulty.choices)

@@ -20,9 +20,11 @@ from codecapsule.http import SignedInUser
 
 # The categories of a judge's report that other apps act on (judges/reports.py lists every category):
 # "could not run at all" (the sandbox failed: nothing was proven either way, so a status must not change), and
-# a new DATABASE capsule without a hidden dataset (it keeps the rules of new capsules until it has one).
+# a new DATABASE capsule without a hidden dataset (it keeps the rules of new capsules until it has one), and a
+# browser tier whose engine disagrees with the server judge (generation moves such a capsule's Run to the server).
 INCONCLUSIVE_CATEGORY: Final = "sandbox_error"
 MISSING_HIDDEN_DATASET_CATEGORY: Final = "missing_hidden_dataset"
+BROWSER_MISMATCH_CATEGORIES: Final = ("browser_disagreement", "engine_version_skew")
 
 
 class JudgeReport(Protocol):

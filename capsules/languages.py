@@ -62,6 +62,9 @@ class Language:
     syntax: Syntax
     words: tuple[str, ...] = field(default=())
     """Other words a creator may use for it in a prompt ("golang"); the code and label count already."""
+    browser_tier: str = ""
+    """The runtime tier whose Run happens in the learner's browser (static/src/runners/), if the language has one;
+    generation picks it by default. Submit is always graded on the server."""
     judge_limits: Mapping[str, JudgeLimit] = field(default_factory=dict)
     """Limits (judges.limits.Limits field → value) its runtime needs instead of the global JUDGE_* ones;
     settings turn them into JUDGE_LANGUAGE_LIMITS, each overridable as JUDGE_<CODE>_<FIELD>."""
@@ -82,11 +85,11 @@ class Language:
 LANGUAGES: tuple[Language, ...] = (
     Language(
         "python", "Python", "CODE", "Python 3.11", "sandbox-python",
-        Syntax(quotes="'\"", line_comments=("#",), check_brackets=False),
+        Syntax(quotes="'\"", line_comments=("#",), check_brackets=False), browser_tier="wasm-python",
     ),
     Language(
         "javascript", "JavaScript", "CODE", "JavaScript (Node.js 20)", "sandbox-node",
-        Syntax(quotes="'\"`", line_comments=("//",), block_comment=("/*", "*/")), words=("js",),
+        Syntax(quotes="'\"`", line_comments=("//",), block_comment=("/*", "*/")), words=("js",), browser_tier="browser-javascript",
         judge_limits={"address_space_mb": JudgeLimit(1536, minimum=1024)},
     ),
     Language(
@@ -105,7 +108,7 @@ LANGUAGES: tuple[Language, ...] = (
     Language(
         "sql", "SQL", "DATABASE", "SQL (SQLite 3.40)", "sandbox-sqlite",
         Syntax(quotes="'\"", line_comments=("--",), block_comment=("/*", "*/"), raw_quotes="'\""),
-        words=("sqlite", "postgres", "postgresql"),
+        words=("sqlite", "postgres", "postgresql"), browser_tier="wasm-sqlite",  # the sqlite dialect only
     ),
     Language(
         "bash", "Bash", "TERMINAL", "Bash 5.2", "sandbox-bash",

@@ -56,21 +56,29 @@ SQL_DIALECTS = ("sqlite", "postgresql")
 # * Ours: one tier per language naming the sandbox that judges it (the registry's `runtime_tier`: `sandbox-python`,
 #   `sandbox-sqlite`, …) and an "-extended" variant with larger time and memory limits for heavier exercises (the
 #   judge reads the suffix).
-# * The seed's: `wasm-python` (Python that may run in the learner's browser), `server-sql` (SQL on the server,
-#   either dialect) and `wasm-linux` (a shell that may run in the browser). The seed gives `wasm-*` tiers a
-#   browser Run; until the browser runtimes exist they run on the server sandbox with the standard limits, and
-#   TIER_DESCRIPTIONS says so wherever a creator picks a tier.
+# * Browser tiers, the registry's `browser_tier`: `wasm-python` (the seed's name), `browser-javascript` and
+#   `wasm-sqlite` (SQLite capsules only). Run happens in the learner's browser (static/src/runners/: Pyodide, a
+#   Web Worker, SQLite in WebAssembly) on the visible tests or data only; Submit is graded on the server with the
+#   standard limits, as for every tier. Where the browser cannot run it, Run falls back to the server.
+# * The seed's other tiers: `server-sql` (SQL on the server, either dialect) and `wasm-linux` (a shell meant for
+#   the browser, which runs in the server sandbox until a browser Linux exists).
 EXTENDED_TIER_SUFFIX = "-extended"
+# Browser tier → the engine of static/src/runners/ that runs it.
+BROWSER_ENGINES: dict[str, str] = {"wasm-python": "python", "browser-javascript": "javascript", "wasm-sqlite": "sqlite"}
 SEED_TIERS: dict[str, tuple[str, ...]] = {
-    "wasm-python": ("python",),
     "server-sql": ("sql",),
     "wasm-linux": ("bash",),
 }
-_ON_THE_SERVER_FOR_NOW = "runs in the server sandbox for now (the in-browser runtime is not built yet)"
+_SUBMIT_ON_THE_SERVER = "Submit is graded on our server"
 TIER_DESCRIPTIONS: dict[str, str] = {
-    "wasm-python": f"Python meant for the learner's browser; {_ON_THE_SERVER_FOR_NOW}.",
+    "wasm-python": f"Run happens in the learner's browser (Python 3.11 in WebAssembly, loaded on the first Run); {_SUBMIT_ON_THE_SERVER}.",
+    "browser-javascript": f"Run happens in the learner's browser (a Web Worker per test); {_SUBMIT_ON_THE_SERVER}.",
+    "wasm-sqlite": (
+        f"Run happens in the learner's browser (SQLite in WebAssembly, on the visible data); {_SUBMIT_ON_THE_SERVER}, "
+        "hidden data included."
+    ),
     "server-sql": "SQL run on the server, on the capsule's dialect (SQLite or PostgreSQL).",
-    "wasm-linux": f"A Linux shell meant for the learner's browser; {_ON_THE_SERVER_FOR_NOW}.",
+    "wasm-linux": "A Linux shell meant for the learner's browser; runs in the server sandbox until a browser Linux exists.",
 }
 
 
@@ -80,11 +88,30 @@ def base_runtime_tier(language: str, dialect: str | None = None) -> str:
     return get_language(language).runtime_tier
 
 
+def browser_tier_for(language: str, dialect: str | None = None) -> str | None:
+    """The tier whose Run happens in the browser for `language` (and dialect), if there is one."""
+    tier = get_language(language).browser_tier
+    if not tier or (language == "sql" and (dialect or "sqlite") != "sqlite"):
+        return None
+    return tier
+
+
+def generated_runtime_tier(language: str, dialect: str | None = None) -> str:
+    """The tier generation gives a capsule: Run in the browser where the language has one (no judge job per Run)."""
+    return browser_tier_for(language, dialect) or base_runtime_tier(language, dialect)
+
+
+def browser_engine(tier: str) -> str | None:
+    """The in-browser engine that runs Run for `tier` ("python", "javascript", "sqlite"), or None (the server)."""
+    return BROWSER_ENGINES.get(tier)
+
+
 def allowed_runtime_tiers(language: str, dialect: str | None = None) -> tuple[str, ...]:
     """Every tier a capsule of `language` may name; the first is the default."""
     base = base_runtime_tier(language, dialect)
+    browser = browser_tier_for(language, dialect)
     seed = tuple(tier for tier, languages in SEED_TIERS.items() if language in languages)
-    return (base, base + EXTENDED_TIER_SUFFIX, *seed)
+    return (base, base + EXTENDED_TIER_SUFFIX, *([browser] if browser else []), *seed)
 
 
 def is_extended_tier(tier: str) -> bool:
@@ -92,13 +119,19 @@ def is_extended_tier(tier: str) -> bool:
     return tier.endswith(EXTENDED_TIER_SUFFIX)
 
 
-_SHORT_NOTES = {"wasm-python": "server sandbox for now", "server-sql": "either dialect", "wasm-linux": "server sandbox for now"}
+_SHORT_NOTES = {
+    "wasm-python": "Run in the browser",
+    "browser-javascript": "Run in the browser",
+    "wasm-sqlite": "Run in the browser",
+    "server-sql": "seed tier; either dialect",
+    "wasm-linux": "seed tier; server sandbox for now",
+}
 
 
 def tier_label(tier: str) -> str:
     """The tier as a choice in a form: its name and a few words on what it means."""
     if tier in _SHORT_NOTES:
-        return f"{tier} (seed tier; {_SHORT_NOTES[tier]})"
+        return f"{tier} ({_SHORT_NOTES[tier]})"
     return f"{tier} ({'larger' if is_extended_tier(tier) else 'standard'} limits)"
 
 
@@ -358,6 +391,27 @@ def parse_capsule(data: Any) -> CapsuleDraft:
 # --- Learner-safe view --------------------------------------------------------------------------------
 
 HIDDEN_TEST_DESCRIPTION = "Hidden test"
+
+
+def learner_browser_tests(config_data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What a Run in the learner's browser needs beyond `learner_safe_config` for a CODE capsule of a browser tier:
+    the visible tests with how their output is compared, their place among all tests (`index`, as results number
+    them) and the author's hint, which the browser shows when the test fails as the server would (a visible test's
+    hint gives away nothing its call and expected output do not). Never a hidden test or the reference. (A DATABASE
+    capsule's browser Run fetches its visible seed on first Run: playlists/views/workspace.py `browser_seed`.)"""
+    return [
+        {
+            "index": index,
+            "description": test["description"],
+            "failure_message": test.get("failure_message") or "",
+            "test_call": test["test_call"],
+            "expected_output": test["expected_output"],
+            "compare": test.get("compare") or "trim",
+            "tolerance": test.get("tolerance"),
+        }
+        for index, test in enumerate(config_data.get("test_cases", []))
+        if not test.get("is_hidden")
+    ]
 
 
 def learner_safe_config(capsule_type: str, config_data: Mapping[str, Any]) -> dict[str, Any]:

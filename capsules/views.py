@@ -67,6 +67,8 @@ def capsule_detail(request: HtmxHttpRequest, capsule_id: UUID) -> HttpResponse:
 def _owner_extras(capsule: Capsule) -> dict[str, Any]:
     extras: dict[str, Any] = {
         "report": capsule.validation_report,
+        # A browser tier's check against its engine (judges/reports.py BrowserAgreement), in words for the creator.
+        "browser_agreement": (capsule.validation_report or {}).get("browser"),
         "report_json": None,
         "seed_sql": None,
         "problems": report_problems(capsule.validation_report),

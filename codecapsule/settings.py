@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -126,6 +127,10 @@ SILENCED_SYSTEM_CHECKS = ["models.W038"]
 # cache, so rate limits, the analysis debounce, judge verdicts and worker heartbeats are shared by every web
 # and worker process. Without it each process keeps its own memory cache (fine for one machine in development).
 REDIS_URL = env_str("REDIS_URL")
+# Results of deterministic judge work, keyed by everything that decides them (a browser engine's run of a reference:
+# judges/validators/browser.py): apart from `default`, whose rate limits and in-flight marks get emptied (tests do
+# before each one), since a result is the same whoever asks and costs seconds of engine start to make again.
+JUDGE_RESULTS_CACHE = "judge-results"
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -134,10 +139,14 @@ if REDIS_URL:
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "codecapsule"),
             # Fail fast when Redis is unreachable instead of holding a request thread for the OS's TCP timeout.
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        }
+        },
     }
+    CACHES[JUDGE_RESULTS_CACHE] = {**CACHES["default"], "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "codecapsule") + "-judge"}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        JUDGE_RESULTS_CACHE: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "judge-results"},
+    }
 
 # --- Files ------------------------------------------------------------------------------------------
 
@@ -169,10 +178,13 @@ _static_backend = (
     else "django.contrib.staticfiles.storage.StaticFilesStorage"
 )
 STORAGES = {"default": _default_storage, "staticfiles": {"BACKEND": _static_backend}}
-# Files whose name changes with their content may be cached for good: Django's manifest names, and the editor's
+# Files whose name changes with their content may be cached for good: Django's manifest names, the editor's
 # language modules and shared chunks, which esbuild names after their content (scripts/build-frontend.mjs) and
-# the editor core imports by those names.
-_IMMUTABLE_STATIC = re.compile(r"^.+\.[0-9a-f]{12}\..+$|/vendor/codemirror-languages/[\w-]+-[A-Z0-9]{8}\.js$")
+# the editor core imports by those names, and the browser engines (Pyodide's 12 MB, sql.js), whose directory is
+# named after their package's version.
+_IMMUTABLE_STATIC = re.compile(
+    r"^.+\.[0-9a-f]{12}\..+$|/vendor/codemirror-languages/[\w-]+-[A-Z0-9]{8}\.js$|/vendor/engines/[a-z]+-\d+\.\d+\.\d+/"
+)
 
 
 def _immutable_static_file(path: str, url: str) -> bool:
@@ -180,6 +192,22 @@ def _immutable_static_file(path: str, url: str) -> bool:
 
 
 WHITENOISE_IMMUTABLE_FILE_TEST = _immutable_static_file
+
+# The workers that run learners' code (and creators' test calls) in the browser for Run (static/src/runners/) are
+# held by the policy their own response carries: they may load and compile code from our origin only (the engines:
+# 'wasm-unsafe-eval'; the JavaScript engine compiles the learner's code: 'unsafe-eval') and fetch from our origin
+# only, so a program cannot send what it reads anywhere else.
+RUNNER_WORKER_CSP = (
+    "default-src 'none'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval' blob:; connect-src 'self'; worker-src 'self' blob:"
+)
+
+
+def _static_headers(headers: Any, path: str, url: str) -> None:
+    if "/vendor/runners/" in url and url.endswith("-worker.js"):
+        headers["Content-Security-Policy"] = RUNNER_WORKER_CSP
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _static_headers
 
 # --- Auth and security ------------------------------------------------------------------------------
 
@@ -464,6 +492,14 @@ JUDGE_LANGUAGE_LIMITS = {
 # not replaced until the next job.
 JUDGE_WARM_SANDBOXES = env_int("JUDGE_WARM_SANDBOXES", 2, minimum=0, maximum=16)
 JUDGE_WARM_IDLE_SECONDS = env_int("JUDGE_WARM_IDLE_SECONDS", 120, minimum=1)
+
+# --- Judge: browser tiers ---
+# A capsule whose Run happens in the learner's browser (wasm-python, browser-javascript, wasm-sqlite) is checked by
+# the gate in that engine too: node-run.mjs runs the reference's visible tests in the sandbox and must agree with
+# the server (judges/validators/browser.py; results cached a day). It needs the built engines (static/vendor/engines/,
+# `node scripts/build-frontend.mjs`); without them the gate reports a judge error. 0 skips the check (the report
+# says so), for operators who serve no front-end build.
+JUDGE_BROWSER_AGREEMENT = env_bool("JUDGE_BROWSER_AGREEMENT", True)
 
 # --- Generation / LLM -------------------------------------------------------------------------------
 # How generation/llm/ talks to the model. Provider, keys and endpoints are in the LLM block above.

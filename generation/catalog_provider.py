@@ -32,6 +32,7 @@ from typing import Any
 
 from generation.agents.base import AgentCall, FailedAttempt, GenerationRequest
 from generation.agents.coder import size_of
+from generation.agents.schemas import with_generated_tier
 from generation.catalog import Blueprint, Fit, blueprint_by_title, closest_blueprints, fitting_blueprints, no_match_message
 from generation.models import AgentName
 
@@ -89,7 +90,7 @@ class CatalogAgents:
             return _failed(AgentName.CODER, messages, started, "catalog_missing", f"The catalog has no blueprint titled {title!r}.")
         if blueprint.title not in self.tried:
             self.tried.append(blueprint.title)
-        capsule = blueprint.capsule_data()
+        capsule = with_generated_tier(blueprint.capsule_data())
         return _done(AgentName.CODER, messages, started, capsule, f"Catalog capsule “{blueprint.title}”: {size_of(capsule)}")
 
     def debugger(
@@ -127,7 +128,7 @@ class CatalogAgents:
         if blueprint is None:
             return _failed(agent, messages, started, "catalog_exhausted", self._exhausted(request))
         self.tried.append(blueprint.title)
-        capsule = blueprint.capsule_data()
+        capsule = with_generated_tier(blueprint.capsule_data())
         summary = f"The catalog cannot edit code; took the next closest blueprint “{blueprint.title}”: {size_of(capsule)}"
         return _done(agent, messages, started, capsule, summary, note=f"replaced by catalog blueprint {blueprint.title!r}")
 

@@ -67,11 +67,13 @@ from django.db import transaction
 from django.utils import timezone
 
 import judges
-from capsules.hooks import INCONCLUSIVE_CATEGORY
+from capsules.hooks import BROWSER_MISMATCH_CATEGORIES, INCONCLUSIVE_CATEGORY
 from capsules.models import Capsule, CapsuleStatus
+from capsules.schemas import base_runtime_tier, browser_engine
 from capsules.services import capsule_create
 from codecapsule.errors import ApplicationError
 from generation.agents import AgentCall, Agents, FailedAttempt, GenerationRequest, LLMAgents, StepRecorder, one_line
+from generation.agents.schemas import dialect_of
 from generation.catalog_provider import NO_CATALOG_MATCH, CatalogAgents
 from generation.llm import llm_provider, network_llm_configured
 from generation.models import AgentName, GenerationJob, JobStatus
@@ -95,6 +97,16 @@ _AGENT_LABELS = {
     AgentName.CODER.value: "Coder",
     AgentName.DEBUGGER.value: "Debugger",
 }
+
+
+def _browser_tier(draft: Mapping[str, Any]) -> bool:
+    return browser_engine(str((draft.get("runtime_config") or {}).get("runtime_tier") or "")) is not None
+
+
+def _on_server_tier(draft: Mapping[str, Any]) -> dict[str, Any]:
+    runtime = dict(draft["runtime_config"])
+    runtime["runtime_tier"] = base_runtime_tier(runtime["language"], dialect_of(draft))
+    return {**draft, "runtime_config": runtime}
 
 
 def agents_for_provider(job: GenerationJob | None = None) -> Agents:
@@ -204,6 +216,12 @@ class _Run:
             message = str(report.get("message", ""))
             if category == INCONCLUSIVE_CATEGORY:
                 return self.fail(f"The judge could not run the capsule: {message}", category, report)
+            if category in BROWSER_MISMATCH_CATEGORIES and _browser_tier(draft):
+                # The capsule is right; only the learner's browser would run it differently. Its Run moves to
+                # the server (the language's own tier), which costs no heal.
+                draft = _on_server_tier(draft)
+                report, seconds = self.judge(draft)
+                continue
             history.append(FailedAttempt(category=category, message=message, change=change))
             while True:  # heals until one returns a draft to judge (or the budget ends)
                 if job.heals >= self.max_heals:

@@ -41,6 +41,13 @@ Category = Literal[
     # visible test expects: learners would trust an example nothing checks.
     "statement_example_untested",
     "statement_example_mismatch",
+    # A capsule of a browser tier (Run in the learner's browser, capsules.schemas.BROWSER_ENGINES): the gate runs the
+    # reference's visible tests (DATABASE: the reference query on the visible data) in the same engine on the server,
+    # and the engine's verdict or output differs from the server judge's, so Run and Submit would disagree.
+    # browser_disagreement: both run the same language version (major.minor); engine_version_skew: they do not
+    # (e.g. SQLite 3.54 in the browser, 3.40 on the server). Either way the capsule is right for the server's tier.
+    "browser_disagreement",
+    "engine_version_skew",
 ]
 
 # NR: not run — the job stopped before this test (an earlier test ran out of time or memory, or the attempt's
@@ -108,6 +115,22 @@ class Problem(BaseModel):
     task_id: str | None = None
 
 
+class BrowserAgreement(BaseModel):
+    """A browser-tier capsule's check against its browser engine (judges/validators/browser.py), for the capsule page.
+
+    `agreed`: True when every compared test (or the query) gave the same verdict and output in the engine as on the
+    server; False when one did not (the problems say which); None when nothing was compared (`note` says why: the
+    check is off, the engine failed, or the reference failed on the server first)."""
+
+    engine: str  # "python", "javascript", "sqlite" (capsules.schemas.BROWSER_ENGINES)
+    engine_version: str | None = None  # "Python 3.11.3": what the browser runs
+    server_version: str | None = None  # "Python 3.11.2": what the server's judge runs
+    tests_compared: int = 0  # visible tests (DATABASE: 1, the reference query on the visible data)
+    agreed: bool | None = None
+    cached: bool = False  # the engine's result came from the cache (the same engine build, code and tests)
+    note: str = ""
+
+
 class ValidationReport(BaseModel):
     passed: bool
     category: Category | None = None
@@ -125,6 +148,8 @@ class ValidationReport(BaseModel):
     # Every problem found, in the order the gate found them; empty when it passed. The first one is also
     # `category` / `message`.
     problems: list[Problem] = Field(default_factory=list)
+    # A browser-tier capsule: whether its browser engine agrees with the server (None for other tiers).
+    browser: BrowserAgreement | None = None
     seconds: float = 0.0
 
     def first_failure(self) -> TestOutcome | None:

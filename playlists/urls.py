@@ -30,6 +30,9 @@ urlpatterns: list = [
     path("embed/playlist/<uuid:playlist_id>/steps/<int:step>/submit", workspace.grade, {"mode": "submit"}, name="step_submit"),
     path("embed/capsule/<uuid:capsule_id>/run", workspace.grade, {"mode": "run"}, name="capsule_run"),
     path("embed/capsule/<uuid:capsule_id>/submit", workspace.grade, {"mode": "submit"}, name="capsule_submit"),
+    # The visible seed of a capsule whose Run happens in the browser
+    path("embed/playlist/<uuid:playlist_id>/steps/<int:step>/seed", workspace.browser_seed, name="step_seed"),
+    path("embed/capsule/<uuid:capsule_id>/seed", workspace.browser_seed, name="capsule_seed"),
     # The learner's code drafts, kept on the server (playlists/views/drafts.py)
     path("embed/playlist/<uuid:playlist_id>/steps/<int:step>/draft", drafts.save_draft, name="step_draft"),
     path("embed/capsule/<uuid:capsule_id>/draft", drafts.save_draft, name="capsule_draft"),

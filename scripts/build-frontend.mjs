@@ -211,7 +211,10 @@ console.log(`front-end built into ${out}/`);
 
 // --- Run in the browser: the engines and their workers -----------------------------------------------------
 // Separate from the editor above. static/vendor/engines/ gets what loading each engine's core needs, copied from
-// node_modules as the packages ship it (no Python packages: the judge runs the standard library only):
+// node_modules as the packages ship it (no Python packages: the judge runs the standard library only), each in a
+// directory named after its package's version (pyodide-0.25.1/, sqljs-1.17.0/): a URL there names one build for good,
+// so the server lets browsers cache those files for a year (codecapsule/settings.py, WHITENOISE_IMMUTABLE_FILE_TEST).
+// engines.json maps each engine to its directory, for node-run.mjs and the judge; the workers get it at build time.
 //   pyodide/  pyodide.js (the classic script the Python worker importScripts()), pyodide.mjs (ES module, for
 //             node-run.mjs and anyone importing it), pyodide.asm.js/.wasm, python_stdlib.zip, pyodide-lock.json;
 //   sqljs/    sql-wasm.js and sql-wasm.wasm.
@@ -235,11 +238,15 @@ const ENGINE_FILES = {
   sqljs: { from: "node_modules/sql.js/dist", files: ["sql-wasm.js", "sql-wasm.wasm"] },
 };
 
+const enginePackage = { pyodide: "node_modules/pyodide/package.json", sqljs: "node_modules/sql.js/package.json" };
+const engineDirs = Object.fromEntries(
+  Object.keys(ENGINE_FILES).map((engine) => [engine, `${engine}-${JSON.parse(readFileSync(enginePackage[engine], "utf8")).version}`])
+);
 rmSync(enginesOut, { recursive: true, force: true });
 for (const [engine, { from, files }] of Object.entries(ENGINE_FILES)) {
-  mkdirSync(`${enginesOut}/${engine}`, { recursive: true });
+  mkdirSync(`${enginesOut}/${engineDirs[engine]}`, { recursive: true });
   for (const file of files) {
-    const target = `${enginesOut}/${engine}/${file}`;
+    const target = `${enginesOut}/${engineDirs[engine]}/${file}`;
     if (/\.m?js$/.test(file)) {
       const text = readFileSync(`${from}/${file}`, "utf8").replace(/^\/\/# sourceMappingURL=.*$/gm, "");
       writeFileSync(target, text);
@@ -248,6 +255,8 @@ for (const [engine, { from, files }] of Object.entries(ENGINE_FILES)) {
     }
   }
 }
+
+writeFileSync(`${enginesOut}/engines.json`, JSON.stringify(engineDirs, null, 2) + "\n");
 
 rmSync(runnersOut, { recursive: true, force: true });
 const runnerEntries = readdirSync(runnersSrc)
@@ -258,6 +267,7 @@ const runners = await build({
   entryPoints: runnerEntries,
   format: "iife",
   outdir: runnersOut,
+  define: { __ENGINE_DIRS__: JSON.stringify(engineDirs) },
 });
 
 console.log(`\n${"browser engines".padEnd(52)} ${"raw KB".padStart(7)} ${"gzip KB".padStart(7)}`);
@@ -266,8 +276,8 @@ for (const [engine, { files }] of Object.entries(ENGINE_FILES)) {
   const total = { raw: 0, gzip: 0 };
   for (const file of files) {
     if (engine === "pyodide" && file === "pyodide.mjs") continue; // the browser loads pyodide.js, not both
-    const size = sizes(`${enginesOut}/${engine}/${file}`);
-    row(`${enginesOut}/${engine}/${file}`, size);
+    const size = sizes(`${enginesOut}/${engineDirs[engine]}/${file}`);
+    row(`${enginesOut}/${engineDirs[engine]}/${file}`, size);
     total.raw += size.raw;
     total.gzip += size.gzip;
   }

@@ -54,13 +54,16 @@ def test_a_seed_tier_of_another_language_is_refused_naming_the_tiers_allowed():
         parse_capsule(data)
 
     assert caught.value.errors == {
-        "runtime_config.runtime_tier": "'wasm-python' is not a tier for javascript; allowed: sandbox-node, sandbox-node-extended"
+        "runtime_config.runtime_tier": (
+            "'wasm-python' is not a tier for javascript; allowed: sandbox-node, sandbox-node-extended, browser-javascript"
+        )
     }
 
 
-def test_wasm_tiers_say_they_run_on_the_server_for_now():
-    assert "server sandbox for now" in describe_tier("wasm-python")
-    assert "server sandbox for now" in describe_tier("wasm-linux")
+def test_tiers_say_where_run_happens():
+    assert "Run happens in the learner's browser" in describe_tier("wasm-python")
+    assert "Submit is graded on our server" in describe_tier("wasm-sqlite")
+    assert "runs in the server sandbox until a browser Linux exists" in describe_tier("wasm-linux")
     assert "larger" in describe_tier("sandbox-python-extended")
 
 
@@ -103,9 +106,10 @@ def test_changing_the_language_away_from_a_seed_tier_moves_to_the_new_default(ow
 # --- Dashboard form, admin, import -----------------------------------------------------------------
 
 
-def test_the_dashboard_form_offers_the_seed_tier_with_what_it_means_and_saves_it(owner):
+def test_the_dashboard_form_offers_the_browser_tiers_with_what_they_mean_and_saves_one(owner):
     choices = dict(choice for _, group in CodeCapsuleForm().fields["runtime_tier"].choices[1:] for choice in group)
-    assert choices["wasm-python"] == "wasm-python (seed tier; server sandbox for now)"
+    assert choices["wasm-python"] == "wasm-python (Run in the browser)"
+    assert choices["browser-javascript"] == "browser-javascript (Run in the browser)"
 
     form = CodeCapsuleForm(code_post(runtime_tier="wasm-python"))
 
@@ -149,4 +153,4 @@ def test_the_capsule_page_says_what_its_tier_means(owner, make_capsule):
     html = client.get(reverse("capsules:detail", kwargs={"capsule_id": capsule.pk})).content.decode()
 
     assert "wasm-python" in html
-    assert "Python meant for the learner&#x27;s browser; runs in the server sandbox for now" in html
+    assert "Run happens in the learner&#x27;s browser (Python 3.11 in WebAssembly" in html

@@ -12,7 +12,8 @@ model turns into it with `to_capsule_data(language=, difficulty=)` and back with
 (the Debugger is shown the current draft in the same shape it is asked to answer in).
 
 Fields the LLM does not choose, because the request already fixed them: capsule_type, runtime_config.language,
-difficulty, DATABASE dialect (sqlite), TERMINAL environment_config (the judge's own Debian image).
+difficulty, DATABASE dialect (sqlite), TERMINAL environment_config (the judge's own Debian image), and the runtime tier
+(`generated_runtime_tier`: Run in the learner's browser where the language has a browser engine).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from capsules.schemas import generated_runtime_tier
 
 
 class _LLMModel(BaseModel):
@@ -140,10 +143,29 @@ def _envelope(draft: Draft, capsule_type: str, language: str, difficulty: str) -
         "title": draft.title.strip()[:200],
         "capsule_type": capsule_type,
         "problem_statement_md": draft.problem_statement_md,
-        "runtime_config": {"language": language},
+        "runtime_config": {"language": language, "runtime_tier": generated_runtime_tier(language)},
         "difficulty": difficulty,
         "is_public": False,
     }
+
+
+def with_generated_tier(draft: Mapping[str, Any]) -> dict[str, Any]:
+    """The draft with the tier generation gives when it names none (the catalog's exercises name none): Run in the
+    learner's browser where the language has an engine for it (capsules.schemas.generated_runtime_tier)."""
+    runtime = dict(draft.get("runtime_config") or {})
+    if runtime.get("runtime_tier") or not isinstance(runtime.get("language"), str):
+        return dict(draft)
+    try:
+        runtime["runtime_tier"] = generated_runtime_tier(runtime["language"], dialect_of(draft))
+    except KeyError:  # not a language: the judge's report says so
+        return dict(draft)
+    return {**draft, "runtime_config": runtime}
+
+
+def dialect_of(draft: Mapping[str, Any]) -> str | None:
+    config = draft.get("config_data")
+    dialect = config.get("dialect") if isinstance(config, Mapping) else None
+    return dialect if isinstance(dialect, str) else None
 
 
 # --- Debugger ------------------------------------------------------------------------------------------------

@@ -320,15 +320,19 @@ def run_harness(
     extra_stdout: int = 0,
     files: dict[str, bytes] | None = None,
     modes: dict[str, str] | None = None,
+    binds: Sequence[tuple[str, str]] = (),
+    deadline: float | None = None,
 ) -> HarnessOutcome:
     """Run the harness with `job` in `box`; parse its events. Raises SandboxError if the sandbox failed.
-    `files` and `modes`: more files for the job's sandbox besides the harness (Sandbox.run)."""
+    `files` and `modes`: more files for the job's sandbox besides the harness; `binds`: host directories bound
+    read-only (Sandbox.run); `deadline`: the host's kill of the whole job, when the runs' limits do not say it."""
     limits = box.limits
     # Each report carries both streams base64-encoded (4/3) plus a little JSON.
     per_report = 2 * (limits.output_bytes * 4 // 3 + 8) + 1024
     stdout_cap = (runs + compiles + 2) * per_report + extra_stdout + 64 * 1024
     argv, harness_files = harness_command(box)
-    deadline = limits.job_deadline_seconds(runs, compiles=compiles) + (limits.wall_seconds if job["mode"] == "sql" else 0)
+    if deadline is None:
+        deadline = limits.job_deadline_seconds(runs, compiles=compiles) + (limits.wall_seconds if job["mode"] == "sql" else 0)
     if job.get("budget") is not None:
         # The harness keeps to its budget; the host's deadline is the backstop, with room for the sandbox's start.
         deadline = min(deadline, job["budget"] + BUDGET_BACKSTOP_SECONDS)
@@ -340,6 +344,7 @@ def run_harness(
         deadline=deadline,
         stdout_cap=stdout_cap,
         stderr_cap=64 * 1024,
+        binds=binds,
     )
     events: list[dict[str, Any]] = []
     for line in result.stdout.splitlines():
@@ -350,7 +355,7 @@ def run_harness(
     if not events or events[0].get("event") != "ready":
         stderr = result.stderr.decode(errors="replace").strip()
         if result.timed_out:
-            raise SandboxError(f"the sandbox did not start within {limits.job_deadline_seconds(runs, compiles=compiles):.0f} s")
+            raise SandboxError(f"the sandbox did not start within {deadline:.0f} s")
         raise SandboxError(f"the sandbox failed to start (exit {result.exit_code}, signal {result.signal}): {stderr[-1000:]}")
     return HarnessOutcome(result, events)
 
@@ -520,6 +525,7 @@ class CodeRuntime:
     language: str = ""
     mode: str = "exec"  # the harness mode: "exec" (compile, then a process per test) or "python" (fork)
     memory_markers: tuple[str, ...] = ()  # stderr text by which the runtime says it ran out of memory
+    compile_is_syntax_check = False  # interpreted: a failed "compile" step is a syntax error, not a compile error
 
     def program(self, box: Sandbox, source: str, tests: Sequence[TestSpec], limits: Limits, directory: str) -> dict[str, Any]:
         """The harness program for `source` and `tests` (see harness.py, "programs"); paths relative to `directory`."""

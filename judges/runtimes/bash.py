@@ -73,6 +73,7 @@ def session_run(step: str | Check) -> dict[str, Any]:
 
 class BashRuntime(CodeRuntime):
     language = "bash"
+    compile_is_syntax_check = True
     memory_markers = MEMORY_MARKERS
 
     def compile_limits(self, limits: Limits) -> dict[str, Any]:

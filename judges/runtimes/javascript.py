@@ -27,6 +27,7 @@ NODE = "/usr/bin/node"
 
 class JavaScriptRuntime(CodeRuntime):
     language = "javascript"
+    compile_is_syntax_check = True
     memory_markers = ("JavaScript heap out of memory", "Reached heap limit", "Array buffer allocation failed")
 
     def environment(self, box: Sandbox, limits: Limits) -> dict[str, str]:

@@ -25,6 +25,7 @@ from judges.sandbox import Sandbox
 
 class PythonRuntime(CodeRuntime):
     language = "python"
+    compile_is_syntax_check = True
     mode = "python"
     # The harness reports MemoryError itself (memory_error); these cover errors raised while printing it.
     memory_markers = ("MemoryError",)

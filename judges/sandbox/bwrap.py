@@ -122,8 +122,10 @@ def bwrap_command(
     info_w: int,
     block_r: int | None,
     bwrap: str | None = None,
+    binds: Sequence[tuple[str, str]] = (),
 ) -> list[str]:
-    """The whole bwrap command line of a job's sandbox (cold or warm: the same)."""
+    """The whole bwrap command line of a job's sandbox (cold or warm: the same). `binds`: more host directories
+    the job reads, each (host path, path inside), bound read-only (the browser engines, judges/runtimes/browser.py)."""
     return [
         bwrap or settings.JUDGE_BWRAP_PATH,
         *bwrap_arguments(
@@ -131,7 +133,7 @@ def bwrap_command(
             tmpfs_mb=tmpfs_mb,
             env={"PATH": SANDBOX_PATH, "HOME": SANDBOX_HOME, "LANG": "C.UTF-8"},
             # Read-only, so the harness can tell which run the OOM killer stopped.
-            binds=[(cgroup.events, f"{SANDBOX_JUDGE}/oom-events")] if cgroup is not None else [],
+            binds=[*binds, *([(cgroup.events, f"{SANDBOX_JUDGE}/oom-events")] if cgroup is not None else [])],
         ),
         "--info-fd", str(info_w),
         *(["--block-fd", str(block_r)] if block_r is not None else []),

@@ -185,8 +185,12 @@ class Sandbox:
         deadline: float,
         stdout_cap: int,
         stderr_cap: int = 64 * 1024,
+        binds: Sequence[tuple[str, str]] = (),
     ) -> SandboxRun:
         """Run `argv` in a fresh sandbox and wait for it, at most `deadline` seconds.
+
+        `binds`: host directories bound read-only into the sandbox, each (host path, path inside); a run with binds
+        never takes a warm sandbox. Unsandboxed (development) there is no mount: the caller uses the host paths.
 
         1. `files` become read-only files under judge_dir (`modes`: a file's mode by name, e.g. EXECUTE_ONLY;
            default readable); `stdin` is readable on fd 0 (an in-memory file, or in a warm sandbox a pipe the
@@ -202,7 +206,7 @@ class Sandbox:
         files = files or {}
         if self._warm is not None:
             entry, self._warm = self._warm, None  # used once at most, whatever happens next
-            if not modes and entry.matches(argv, files) and entry.alive():
+            if not modes and not binds and entry.matches(argv, files) and entry.alive():
                 return self._run_warm(entry, stdin, deadline, stdout_cap, stderr_cap)
             if not entry.stop():
                 self.slot.needs_sweep = True
@@ -216,7 +220,9 @@ class Sandbox:
                     # The sandbox waits on this pipe before it execs the command, until both of bwrap's
                     # processes are in the slot's cgroup: everything the command starts is then in it.
                     block_r, block_w = os.pipe()
-                command = bwrap_command(argv, data_args, tmpfs_mb=self.limits.tmpfs_mb, cgroup=self.cgroup, info_w=info_w, block_r=block_r)
+                command = bwrap_command(
+                    argv, data_args, tmpfs_mb=self.limits.tmpfs_mb, cgroup=self.cgroup, info_w=info_w, block_r=block_r, binds=binds
+                )
                 cwd = None
                 env = HOST_ENV
             else:

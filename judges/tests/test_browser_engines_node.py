@@ -8,8 +8,10 @@ Python checks share one job of many tests (module-scoped). The engines come from
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
+import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -19,12 +21,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 NODE = shutil.which("node") or "/usr/bin/node"
 RUNNER = ROOT / "static" / "src" / "runners" / "node-run.mjs"
-
-pytestmark = pytest.mark.skipif(
-    not Path(NODE).exists() or not (ROOT / "node_modules" / "pyodide").is_dir(),
-    reason="needs Node.js and the npm packages (make installs them)",
-)
-
 
 def run_job(job: dict[str, Any], *, env: dict[str, str] | None = None, timeout: float = 120) -> dict[str, Any]:
     done = subprocess.run(
@@ -227,8 +223,9 @@ def test_sqlite_query_over_the_wall_clock_is_tle():
 
 
 def test_engines_dir_can_replace_node_modules(tmp_path):
-    engines = tmp_path / "engines" / "sqljs"
+    engines = tmp_path / "engines" / "sqljs-test"
     engines.mkdir(parents=True)
+    (tmp_path / "engines" / "engines.json").write_text(json.dumps({"sqljs": "sqljs-test"}))
     for name in ("sql-wasm.js", "sql-wasm.wasm"):
         shutil.copy(ROOT / "node_modules" / "sql.js" / "dist" / name, engines / name)
     result = run_job(
@@ -236,3 +233,29 @@ def test_engines_dir_can_replace_node_modules(tmp_path):
         env={"CODECAPSULE_ENGINES_DIR": str(tmp_path / "engines")},
     )
     assert result["result"]["rows"] == [["Ada"]]
+
+
+REALS = ["1.0", "-2.0", "0.5", "1e-05", "0.0001", "1e+16", "1e15", "123.456", "0.1 + 0.2", "9e999", "-9e999", "5e-324", "-0.0", "2.5e-300"]
+
+
+def test_sqlite_reals_stay_floats_and_read_as_python_shows_them():
+    # The server's grid shows Python's str() of each value: an INTEGER as 1, a REAL as 1.0, 1e-05, 1e+16, inf.
+    query = "SELECT " + ", ".join(REALS) + ", 1, 9007199254740993, '1.0'"
+    grid = run_job({"engine": "sqlite", "seed_sql": "", "query": query})["result"]
+    row = grid["rows"][0]
+    expected = sqlite3.connect(":memory:").execute(query).fetchone()
+    assert [str(value) for value in row] == [str(value) for value in expected]
+    assert [type(value) for value in row] == [type(value) for value in expected]
+    assert [str(value) for value in row[:6]] == ["1.0", "-2.0", "0.5", "1e-05", "0.0001", "1e+16"]
+
+
+def test_python_float_repr_in_javascript_matches_python():
+    values = [1.0, 0.1, 1 / 3, 2.0**60, 1e16, 9999999999999998.0, 1e-4, 1e-5, 123456789.125, 1.5e300, 5e-324, -0.0, -1e22]
+    script = (
+        "import { pythonFloatRepr } from './sqlite-core.js';\n"
+        f"for (const x of {json.dumps(values)}.concat([-0, Infinity, -Infinity, NaN])) console.log(pythonFloatRepr(x));\n"
+    )
+    done = subprocess.run(
+        [NODE, "--input-type=module", "-e", script], cwd=RUNNER.parent, capture_output=True, text=True, check=True, timeout=30
+    )
+    assert done.stdout.splitlines() == [repr(value) for value in [*values, -0.0, math.inf, -math.inf, math.nan]]

@@ -16,7 +16,9 @@ from running are summed up in one problem.
 3. The boilerplate: it must compile (learners start from it) and fail at least one test, or learners have
    nothing to do. When the reference fails, only its probe (already run) is read: whether it compiles.
 4. A second run of the reference must give the same verdicts and outputs (no randomness or timing).
-5. Every example call the statement shows is a visible test, with the result the statement gives
+5. A browser tier (Run in the learner's browser): the visible tests in that engine, run on the server, give the
+   server's verdicts and outputs (judges/validators/browser.py; only for a reference that passed and agreed).
+6. Every example call the statement shows is a visible test, with the result the statement gives
    (judges/validators/examples.py; no sandbox needed).
 """
 
@@ -27,13 +29,11 @@ import re
 from capsules.schemas import CapsuleDraft, CodeConfig, TestCase
 from judges.limits import Limits, limits_for
 from judges.reports import CATEGORY_OF_VERDICT, Category, TestOutcome, ValidationReport
-from judges.runtimes import Budget, JobResult, TestResult, TestSpec, run_code_batch, run_code_tests
+from judges.runtimes import CODE_RUNTIMES, Budget, JobResult, TestResult, TestSpec, run_code_batch, run_code_tests
 from judges.runtimes.compare import DEFAULT_TOLERANCE, CompareMode
+from judges.validators import browser
 from judges.validators.common import ReportBuilder, quote
 from judges.validators.examples import example_problems
-
-# Languages whose "compile" step is only a syntax check: a failure there is a syntax error.
-INTERPRETED = {"python", "javascript", "bash"}
 
 
 def test_specs(test_cases: list[TestCase]) -> list[TestSpec]:
@@ -69,7 +69,7 @@ def test_outcomes(test_cases: list[TestCase], job: JobResult) -> list[TestOutcom
 
 
 def compile_category(language: str) -> Category:
-    return "syntax_error" if language in INTERPRETED else "compile_error"
+    return "syntax_error" if CODE_RUNTIMES[language].compile_is_syntax_check else "compile_error"
 
 
 _COMPILER_ERROR_LINE = re.compile(r"error|Error|:\d+(?::\d+)?:")
@@ -162,6 +162,10 @@ def validate_code(draft: CapsuleDraft) -> ValidationReport:
             f"{quote(first.tests[index].stdout)} then {quote(second.tests[index].stdout)}; tests must be deterministic.",
             test_index=index,
         )
+
+    if first.passed and not disagreements:
+        # A browser tier: the visible tests in the learner's engine give what the server gave (judges/validators/browser.py).
+        browser.check_code(report, draft, config.reference_solution, cases, first, limits)
 
     with report.step("every example in the statement is a visible test") as step:
         shown, example_issues = example_problems(draft.problem_statement_md, cases, config.reference_solution)

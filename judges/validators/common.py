@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from judges.reports import Category, Problem, ReportStep, TaskOutcome, TestOutcome, ValidationReport
+from judges.reports import BrowserAgreement, Category, Problem, ReportStep, TaskOutcome, TestOutcome, ValidationReport
 
 SHOWN_OUTPUT_CHARS = 200  # how much of an output a report sentence quotes
 
@@ -32,6 +32,7 @@ class ReportBuilder:
     tests: list[TestOutcome] = field(default_factory=list)
     tasks: list[TaskOutcome] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    browser: BrowserAgreement | None = None
     started: float = field(default_factory=time.monotonic)
 
     @contextmanager
@@ -56,6 +57,7 @@ class ReportBuilder:
             tests=self.tests,
             tasks=self.tasks,
             problems=self.problems,
+            browser=self.browser,
             seconds=round(time.monotonic() - self.started, 4),
             **extra,
         )

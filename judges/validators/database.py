@@ -23,7 +23,9 @@ early, and the second runs (jobs 3 and 4) only confirm a capsule that passed eve
 6. Jobs 3 and 4: second runs of the reference on the visible data and on the hidden dataset must agree with
    the first ones. Each gets a database of its own, seeded in a separate job: copies forked from one process
    share SQLite's random() state and would always agree.
-7. The reference's results (columns, rows, whether order matters) on both datasets are kept in the report for
+7. A browser tier (wasm-sqlite): the reference query on the visible seed in sql.js, run on the server, gives the
+   server's result, compared as learners' results are (judges/validators/browser.py).
+8. The reference's results (columns, rows, whether order matters) on both datasets are kept in the report for
    grading: `expected_result` (visible) and `hidden_expected_result` (never shown to learners).
 
 Four sandbox jobs at most (one seeding each), in the order that stops soonest on the likeliest mistakes: the
@@ -43,6 +45,7 @@ from judges.limits import Limits, limits_for
 from judges.reports import CATEGORY_OF_VERDICT, Category, ExpectedResult, ValidationReport
 from judges.runtimes import SQL_ENGINES, SqlBatchResult, SqlColumn, SqlResult
 from judges.sql_compare import results_match
+from judges.validators import browser
 from judges.validators.common import ReportBuilder, quote
 
 _SYNTAX = re.compile(r"syntax error|near \"|unrecognized token|incomplete input", re.I)
@@ -251,6 +254,11 @@ def validate_database(draft: CapsuleDraft, *, new: bool = True) -> ValidationRep
                 f"Two runs of the reference query on the hidden dataset gave different results ({quote(str(hidden_reference.rows))} "
                 f"then {quote(str(hidden_again.rows))}); add an ORDER BY that breaks every tie, or remove randomness.",
             )
+
+    # A browser tier (wasm-sqlite): sql.js gives the reference's visible result too (judges/validators/browser.py).
+    browser.check_sql(report, draft, seed, config.reference_solution, reference, limits)
+    if report.has_problems:
+        return report.finish("")
 
     order = "in order" if reference.ordered else "in any order"
     shape = f"{reference.row_count} rows of {len(reference.columns)} columns ({order})"

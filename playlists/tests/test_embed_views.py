@@ -318,10 +318,12 @@ def test_the_embed_page_with_its_stylesheet_and_scripts_stays_under_60_kb_gzippe
     playlist = playlist_create(creator=owner, title="Five", is_public=True, items=[{"capsule_id": str(c.pk)} for c in capsules])
     page = client.get(embed_url(playlist, "step=2")).content
     assets = re.findall(r'(?:href|src)="/static/([^"]+)"', page.decode())
-    # Its own small stylesheet, htmx and the workspace script: never the dashboard's app.css, and CodeMirror
-    # only on demand (workspace.js loads the script data-editor-script names once the page is up). The favicon
-    # is a few hundred bytes of SVG, counted too.
-    assert sorted(assets) == ["css/embed.css", "img/favicon.svg", "js/embed-frame.js", "js/workspace.js", "vendor/htmx.min.js"]
+    # Its own small stylesheet, htmx and the workspace scripts: never the dashboard's app.css, CodeMirror only on
+    # demand (workspace.js loads the script data-editor-script names once the page is up), and a browser engine only
+    # on a Run (workspace-run.js). The favicon is a few hundred bytes of SVG, counted too.
+    assert sorted(assets) == [
+        "css/embed.css", "img/favicon.svg", "js/embed-frame.js", "js/workspace-run.js", "js/workspace.js", "vendor/htmx.min.js"
+    ]  # fmt: skip
     assert 'data-editor-script="/static/vendor/codemirror.js"' in page.decode()
     weight = len(gzip.compress(page)) + sum(len(gzip.compress(Path(finders.find(asset)).read_bytes())) for asset in assets)
     assert weight <= PAGE_WEIGHT_LIMIT

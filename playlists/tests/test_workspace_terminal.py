@@ -124,6 +124,7 @@ def test_a_terminal_step_with_its_own_assets_stays_under_the_embeds_60_kb(client
         "img/favicon.svg",
         "js/embed-frame.js",
         "js/terminal.js",
+        "js/workspace-run.js",
         "js/workspace.js",
         "vendor/htmx.min.js",
     ]

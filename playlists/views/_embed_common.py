@@ -37,11 +37,12 @@ from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
 
 from capsules.models import Capsule, CapsuleType
-from capsules.schemas import learner_safe_config
+from capsules.schemas import browser_engine, learner_browser_tests, learner_safe_config
 from codecapsule.csp import allow_framing
 from codecapsule.http import HtmxHttpRequest
 from codecapsule.markdown import render_markdown
 from codecapsule.net import client_address
+from judges.grading import SHOWN_ROWS, VERDICT_LABELS
 from judges.models import TerminalWorkspace
 from playlists.models import LearnerEvent, LearnerProgress
 from playlists.selectors import EmbedStep, StepSummary
@@ -308,7 +309,25 @@ def capsule_context(capsule: Capsule, location: WorkspaceLocation) -> dict[str, 
         "dialect_label": "PostgreSQL" if config.get("dialect") == "postgresql" else "SQLite",
         "storage_key": storage_key(capsule),
         "code": config.get("boilerplate_code", ""),  # what the editor holds; a post without JavaScript keeps the learner's
+        "browser_run": browser_run(capsule),
     }
+
+
+def browser_run(capsule: Capsule) -> dict[str, Any] | None:
+    """How workspace.js runs Run in the learner's browser for a capsule of a browser tier (capsules/schemas.py), or
+    None: Run posts to the server judge. `job` is learner-safe (the visible tests); a DATABASE capsule's visible seed
+    is fetched on first Run, so it does not weigh on every page. Limits are the server judge's for one run."""
+    engine = browser_engine(capsule.runtime_tier)
+    if engine is None:
+        return None
+    if capsule.capsule_type == CapsuleType.DATABASE and capsule.config_data.get("dialect", "sqlite") != "sqlite":
+        return None
+    limits = {"wall_seconds": settings.JUDGE_WALL_SECONDS, "output_bytes": settings.JUDGE_OUTPUT_BYTES, "max_rows": SHOWN_ROWS}
+    job: dict[str, Any] = {"engine": engine, "limits": limits, "verdict_labels": VERDICT_LABELS}
+    if capsule.capsule_type == CapsuleType.CODE:
+        job["tests"] = learner_browser_tests(capsule.config_data)
+        job["hidden_tests"] = sum(1 for test in capsule.config_data.get("test_cases", []) if test.get("is_hidden"))
+    return {"engine": engine, "job": job}
 
 
 def single_capsule_location(capsule: Capsule, options: EmbedOptions) -> WorkspaceLocation:

@@ -23,6 +23,7 @@ One response shape per kind of client:
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,9 +37,10 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from capsules.models import Capsule, CapsuleType
+from capsules.seed_sql import SeedSqlMissing, seed_sql_read
 from capsules.selectors import get_capsule_for_reader
 from codecapsule.admission import InFlight, learner_attempt
 from codecapsule.http import HtmxHttpRequest
@@ -53,6 +55,7 @@ from playlists.views._embed_common import (
     EmbedOptions,
     Learner,
     WorkspaceLocation,
+    browser_run,
     capsule_context,
     completed_item_ids,
     course_complete,
@@ -383,7 +386,7 @@ def _grading_post(request: HtmxHttpRequest, mode: Mode, **where: Any) -> HttpRes
         )
     if target.capsule.capsule_type not in GRADED_TYPES:
         return refusal(request, "This exercise is solved in its terminal, not with Run and Submit.", 404)
-    context = {"mode": mode, "code": code, "retry_url": target.location.url(mode)}
+    context = {"mode": mode, "code": code, "retry_url": target.location.url(mode), "ran_on": _ran_on(target.capsule, mode)}
     try:
         with judging(request, target.learner):
             result = grade_attempt(capsule=target.capsule, code=code, mode=mode)
@@ -404,6 +407,13 @@ def _grading_post(request: HtmxHttpRequest, mode: Mode, **where: Any) -> HttpRes
         json_body=result.model_dump(mode="json", exclude_none=True) | {"score": result.score},
         status_message=_status_message(result, completion), completion=completion,
     )  # fmt: skip
+
+
+def _ran_on(capsule: Capsule, mode: Mode) -> str:
+    """Which judge ran a Run, said where a learner could expect their browser to (workspace.js writes the browser's)."""
+    if mode == "run" and browser_run(capsule) is not None:
+        return "Ran on the server: your browser could not run it here."
+    return ""
 
 
 def _status_message(result: AttemptResult, completion: Completion | None) -> str:
@@ -509,3 +519,35 @@ def grade(
     Run shows the visible tests or the query's grid; a passing Submit completes the step (a capsule on its own
     tells the host `step-completed`, with no course progress)."""
     return _grading_post(request, mode, playlist_id=playlist_id, step=step, capsule_id=capsule_id)
+
+
+@require_GET
+def browser_seed(
+    request: HtmxHttpRequest, playlist_id: UUID | None = None, step: int | None = None, capsule_id: UUID | None = None
+) -> HttpResponse:
+    """The visible seed SQL of a DATABASE capsule whose Run happens in the learner's browser (a browser tier, on
+    SQLite): `GET /embed/playlist/<id>/steps/<step>/seed` or `/embed/capsule/<id>/seed`, fetched by workspace.js on
+    the first Run. Access is the workspace's. Only the visible seed: the hidden dataset never leaves the server,
+    and a capsule of any other tier is a 404 (its Run is the server's). Cached by the browser for the seed file's
+    name, which changes with its content."""
+    try:
+        target = resolve_target(request, playlist_id=playlist_id, step=step, capsule_id=capsule_id)
+    except Http404:
+        return HttpResponse(f"{NOT_FOUND_MESSAGE}.", status=404, content_type="text/plain; charset=utf-8")
+    capsule = target.capsule
+    run = browser_run(capsule)
+    url = capsule.config_data.get("seed_sql_url") or ""
+    if run is None or capsule.capsule_type != CapsuleType.DATABASE or not url:
+        return HttpResponse("This exercise runs on the server.", status=404, content_type="text/plain; charset=utf-8")
+    etag = f'"{hashlib.sha256(url.encode()).hexdigest()[:32]}"'
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponse(status=304)
+    else:
+        try:
+            seed = seed_sql_read(url=url)
+        except SeedSqlMissing:
+            return HttpResponse("The exercise's data is missing.", status=404, content_type="text/plain; charset=utf-8")
+        response = HttpResponse(seed, content_type="application/sql; charset=utf-8")
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

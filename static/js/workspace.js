@@ -372,6 +372,13 @@
     setUp(document);
   });
 
-  // For other workspaces (the terminal's) that load their own script on demand.
-  window.CodeCapsuleWorkspace = { loadScript: loadScript };
+  // For other workspaces (the terminal's) that load their own script on demand, and for workspace-run.js, whose
+  // Run in the browser saves the code as a Run posted to the server does.
+  window.CodeCapsuleWorkspace = {
+    loadScript: loadScript,
+    saveDraft: function (workspace) {
+      var textarea = textareaOf(workspace);
+      if (textarea) saveDraftNow(workspace, textarea.value);
+    },
+  };
 })();

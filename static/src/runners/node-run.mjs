@@ -3,6 +3,7 @@
 // Run in the browser agrees with its judge.
 //
 //   node static/src/runners/node-run.mjs < job.json > result.json
+//   node static/src/runners/node-run.mjs job.json > result.json      (the judge's sandbox: its stdin is /dev/null)
 //
 // job:    {engine: "python" | "javascript" | "sqlite", source, tests: [{test_call, expected_output, compare,
 //          tolerance}], seed_sql, query, limits: {wall_seconds, output_bytes, max_rows, heap_mb}}
@@ -12,8 +13,8 @@
 //          wall_ms}}
 //         a job that could not run at all: {engine, error} (exit status 2)
 //
-// The engines are read from CODECAPSULE_ENGINES_DIR (a directory with pyodide/ and sqljs/, as the build copies them to
-// static/vendor/engines/) or else from node_modules next to the repository; nothing else is read but this
+// The engines are read from CODECAPSULE_ENGINES_DIR (static/vendor/engines/ as the build writes it: engines.json names
+// each engine's versioned directory) or else from node_modules next to the repository; nothing else is read but this
 // directory's modules, so it can run in a sandbox that shows only those two directories.
 //
 // The job runs in a worker thread; the main thread keeps the clock. A test (or the SQL query) that runs past
@@ -31,25 +32,29 @@ import { NOT_RUN_AFTER_LIMIT, hitLimit, limitsOf, timeoutMessage, memoryMessage,
 const HERE = dirname(fileURLToPath(import.meta.url));
 const LOAD_SECONDS = 120; // the engine's start, when the machine is busy
 
-function enginePaths() {
+/** The directory of an engine's files ("pyodide" or "sqljs"). */
+function enginePath(name) {
   const dir = process.env.CODECAPSULE_ENGINES_DIR;
-  if (dir) return { pyodide: join(dir, "pyodide"), sqljs: join(dir, "sqljs") };
+  if (dir) {
+    // engines.json names each engine's versioned directory (scripts/build-frontend.mjs writes it).
+    return join(dir, JSON.parse(readFileSync(join(dir, "engines.json"), "utf8"))[name]);
+  }
   const modules = join(HERE, "..", "..", "..", "node_modules");
-  return { pyodide: join(modules, "pyodide"), sqljs: join(modules, "sql.js", "dist") };
+  return name === "pyodide" ? join(modules, "pyodide") : join(modules, "sql.js", "dist");
 }
 
 // --- the worker thread: load the engine, run the job, report each step -----------------------------------------
 
 async function workerMain({ job }) {
   const post = (message) => parentPort.postMessage(message);
-  const paths = enginePaths();
   const require = createRequire(import.meta.url);
   const limits = limitsOf(job.limits);
   const hooks = { limits, onStart: (index) => post({ type: "start", index }), onResult: (result) => post({ type: "result", result }) };
   if (job.engine === "python") {
-    const { loadPyodide } = require(join(paths.pyodide, "pyodide.js"));
+    const indexURL = enginePath("pyodide");
+    const { loadPyodide } = require(join(indexURL, "pyodide.js"));
     const { runPythonTests, pythonVersion } = await import("./python-core.js");
-    const pyodide = await loadPyodide({ indexURL: paths.pyodide + "/", stdout: () => {}, stderr: () => {} });
+    const pyodide = await loadPyodide({ indexURL: indexURL + "/", stdout: () => {}, stderr: () => {} });
     post({ type: "loaded", version: pythonVersion(pyodide) });
     await runPythonTests(pyodide, String(job.source ?? ""), job.tests || [], hooks);
   } else if (job.engine === "javascript") {
@@ -57,9 +62,10 @@ async function workerMain({ job }) {
     post({ type: "loaded", version: `Node.js ${process.version}` });
     await runJavaScriptTests(nodeHost(), String(job.source ?? ""), job.tests || [], { ...hooks, nodeVersion: process.version });
   } else if (job.engine === "sqlite") {
-    const initSqlJs = require(join(paths.sqljs, "sql-wasm.js"));
+    const sqljs = enginePath("sqljs");
+    const initSqlJs = require(join(sqljs, "sql-wasm.js"));
     const { seededDatabase, queryDatabase, sqliteVersion, hasTopLevelOrderBy } = await import("./sqlite-core.js");
-    const SQL = await initSqlJs({ locateFile: (file) => join(paths.sqljs, file) });
+    const SQL = await initSqlJs({ locateFile: (file) => join(sqljs, file) });
     post({ type: "loaded", version: `SQLite ${sqliteVersion(SQL)}` });
     post({ type: "start", index: -1 }); // the seed
     let db;
@@ -109,15 +115,27 @@ function nodeHost() {
 
 // --- the main thread: the clock ----------------------------------------------------------------------------------
 
+// JSON as Python's json module reads it: a BigInt as its digits, and a REAL value of a query (sqlite-core.js: a String
+// object holding Python's repr) as a number with that repr, so the judge gets 1.0 (not 1) and inf as Infinity.
+const RAW = `__raw_${Math.random().toString(36).slice(2)}__`; // no text of a result can hold it by chance
+const PYTHON_JSON_CONSTANTS = { inf: "Infinity", "-inf": "-Infinity", nan: "NaN" };
+
+function rawToken(value) {
+  if (typeof value === "bigint") return `${RAW}${value}`;
+  if (value instanceof String) return `${RAW}${PYTHON_JSON_CONSTANTS[String(value)] ?? String(value)}`;
+  return value;
+}
+
 function finish(output, status = 0) {
-  process.stdout.write(JSON.stringify(output, (_, value) => (typeof value === "bigint" ? `__bigint__${value}` : value)).replace(/"__bigint__(-?\d+)"/g, "$1") + "\n");
+  const text = JSON.stringify(output, (_, value) => rawToken(value));
+  process.stdout.write(text.replace(new RegExp(`"${RAW}([^"]*)"`, "g"), "$1") + "\n");
   process.exitCode = status;
 }
 
 function main() {
   let job;
   try {
-    job = JSON.parse(readFileSync(0, "utf8"));
+    job = JSON.parse(readFileSync(process.argv[2] ?? 0, "utf8"));
   } catch (error) {
     finish({ engine: null, error: `the job is not JSON: ${error.message}` }, 2);
     return;

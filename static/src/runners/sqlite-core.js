@@ -10,10 +10,15 @@
 // integers, floats, text, null; a BLOB as the text x'<hex>'. Error messages are SQLite's own (sqlite3_errmsg), as
 // Python's sqlite3 reports them.
 //
-// Differences from the server: integers beyond 2^53 come back as BigInt (exact; the server's JSON has the digits), and
-// a float with an integral value (1.0) is the number 1 (JavaScript has one number type). The SQLite version is
-// sql.js's, not Debian's (engineVersion says which). The wall-clock limit is the caller's: it terminates the worker
-// (TLE), the server's progress handler stops the statement instead.
+// INTEGER and REAL stay apart (sql.js's useBigInt: an INTEGER comes back as a BigInt, a REAL as a number), because
+// the server's grid shows Python's str() of each: 1 and 1.0, 1e-05, 1e+16, inf. So a value is
+//   INTEGER  a number (a BigInt beyond 2^53: exact, as the server's digits)
+//   REAL     a String object holding Python's repr of the float (pythonFloatRepr): String(value) is what the server's
+//            grid shows, `typeof value === "object"` tells it from TEXT, Number(value) is the number (inf/nan: NaN);
+//            String objects survive postMessage, and node-run.mjs writes them to the judge as JSON numbers
+//   TEXT     a string; NULL: null; BLOB: the string x'<hex>'
+// The SQLite version is sql.js's, not Debian's (engineVersion says which). The wall-clock limit is the caller's: it
+// terminates the worker (TLE), the server's progress handler stops the statement instead.
 import { limitsOf } from "./verdicts.js";
 
 const SQLITE_NOMEM = /out of memory/i;
@@ -25,7 +30,29 @@ function renderValue(value) {
   if (typeof value === "bigint") {
     return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
   }
+  if (typeof value === "number") {
+    return new String(pythonFloatRepr(value)); // a REAL (INTEGERs are BigInts here): see the top of this file
+  }
   return value;
+}
+
+/** Python's repr() of a float: the shortest digits that read back as it (as JavaScript's), in exponent form when the
+ * exponent is below -4 or 16 and more ("1e-05", "1e+16"), else with a decimal point ("1.0", "0.0001"); inf, nan. */
+export function pythonFloatRepr(x) {
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const sign = x < 0 ? "-" : "";
+  const [mantissa, exponent] = Math.abs(x).toExponential().split("e"); // shortest round-trip digits: "1.25e-7"
+  const digits = mantissa.replace(".", "");
+  const e = Number(exponent);
+  if (e < -4 || e >= 16) {
+    const shown = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    return `${sign}${shown}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+  }
+  if (e < 0) return `${sign}0.${"0".repeat(-e - 1)}${digits}`;
+  if (digits.length <= e + 1) return `${sign}${digits}${"0".repeat(e + 1 - digits.length)}.0`;
+  return `${sign}${digits.slice(0, e + 1)}.${digits.slice(e + 1)}`;
 }
 
 function failed(verdict, error, ordered, started) {

@@ -13,9 +13,12 @@
 //
 // The caller keeps the clock: between "start" and the next "test"/"result" a test has limits.wall_seconds.
 
-/** The directory of the engines, relative to a worker's own URL (static/vendor/runners/ → static/vendor/engines/). */
+/* global __ENGINE_DIRS__ */
+/** An engine's directory ("pyodide" → static/vendor/engines/pyodide-0.25.1/), relative to a worker's own URL
+ * (static/vendor/runners/). The build names the directories after the packages' versions and defines
+ * __ENGINE_DIRS__ (scripts/build-frontend.mjs). */
 export function enginesUrl(name) {
-  return new URL(`../engines/${name}/`, self.location.href).href;
+  return new URL(`../engines/${__ENGINE_DIRS__[name]}/`, self.location.href).href;
 }
 
 export function post(message) {
