@@ -4,6 +4,7 @@ beside ours (sandbox-<runtime>[-extended]), stored as given, and judged with the
 from __future__ import annotations
 
 import json
+import re
 from io import StringIO
 
 import pytest
@@ -154,3 +155,14 @@ def test_the_capsule_page_says_what_its_tier_means(owner, make_capsule):
 
     assert "wasm-python" in html
     assert "Run happens in the learner&#x27;s browser (Python 3.11 in WebAssembly" in html
+
+
+def test_the_capsule_page_tells_its_creator_that_run_in_the_browser_agrees_with_the_judge(owner, make_capsule):
+    capsule = make_capsule(owner, runtime_config={"language": "python", "runtime_tier": "wasm-python"})
+    client = Client()
+    client.force_login(owner)
+
+    html = client.get(reverse("capsules:detail", kwargs={"capsule_id": capsule.pk})).content.decode()
+
+    assert capsule.status == "validated"
+    assert re.search(r"Run in the learner’s browser \(Python 3\.11\.\d+\) gives the judge’s results on all 1 visible test\.", html)

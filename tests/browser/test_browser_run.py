@@ -108,7 +108,7 @@ def test_run_in_the_browser_gives_the_server_runs_results_for_every_capsule_of_a
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_looping_program_is_stopped_in_the_browser_and_the_next_run_works(
+def test_a_looping_or_memory_hungry_program_is_stopped_in_the_browser_and_the_next_run_works(
     page: Page, javascript_errors: list[str], live_server, owner, make_capsule, settings
 ):
     settings.JUDGE_WALL_SECONDS = 2
@@ -124,6 +124,11 @@ def test_a_looping_program_is_stopped_in_the_browser_and_the_next_run_works(
     text, who = run_and_read(page, timeout=ENGINE_LOAD_MS)
     assert "Test 1: three numbers — Time limit exceeded" in text
     assert who.startswith("Ran in your browser (Python 3.11")
+
+    # A memory blow-up ends the worker (out of memory, or out of time while allocating), not the page.
+    type_code(page, page, "def find_largest(numbers):\n    hog = []\n    while True:\n        hog.append(' ' * 10**9)\n")
+    text, _ = run_and_read(page, timeout=ENGINE_LOAD_MS)
+    assert re.search(r"Test 1: three numbers — (Memory limit exceeded|Time limit exceeded)", text), text
 
     type_code(page, page, "def find_largest(numbers):\n    return max(numbers)\n")
     text, _ = run_and_read(page, timeout=ENGINE_LOAD_MS)  # a fresh worker: Pyodide starts again
