@@ -50,7 +50,7 @@ self.onmessage = async (event) => {
   const { type, job } = event.data || {};
   if (type !== "run") return;
   self.onmessage = null; // one job per worker
-  post({ type: "progress", phase: "ready", version: navigator.userAgent });
+  post({ type: "progress", phase: "ready", version: browserName(navigator.userAgent) });
   try {
     const failure = compileJavaScript(host, String(job.source ?? ""));
     if (failure) {
@@ -64,3 +64,11 @@ self.onmessage = async (event) => {
     post({ type: "error", message: `JavaScript failed: ${errorText(error)}`, fatal: true });
   }
 };
+
+/** "JavaScript in Chrome 156" from a user agent: the engine a learner reads about, not the whole string. */
+function browserName(agent) {
+  const found = /(Edg|Firefox|Chrome|Version)\/(\d+)/.exec(agent);
+  if (!found) return "JavaScript in this browser";
+  const name = { Edg: "Edge", Firefox: "Firefox", Chrome: "Chrome", Version: "Safari" }[found[1]];
+  return `JavaScript in ${name} ${found[2]}`;
+}
