@@ -258,6 +258,7 @@ class Body:
     raw: int
     packed: int  # gzip level GZIP_LEVEL
     cache_control: str
+    policy: str = ""  # Content-Security-Policy: the runner workers carry their own
 
 
 def bodies_of(responses: list) -> tuple[list[Body], list[str]]:
@@ -282,7 +283,8 @@ def bodies_of(responses: list) -> tuple[list[Body], list[str]]:
             with urlopen(response.url, timeout=60) as again:  # the same static file, as WhiteNoise serves it
                 body = again.read()
             path += " *"
-        rows.append(Body(path, len(body), len(gzip.compress(body, GZIP_LEVEL)), response.headers.get("cache-control", "")))
+        rows.append(Body(path, len(body), len(gzip.compress(body, GZIP_LEVEL)), response.headers.get("cache-control", ""),
+                         response.headers.get("content-security-policy", "")))
     return rows, posts
 
 
@@ -464,6 +466,8 @@ def print_downloads(downloads: dict[str, list[Body]]) -> None:
         row = next((row for row in every if re.search(pattern, row.path.removesuffix(" *"))), None)
         if row is not None:
             print(f"    {row.path:<62} {row.cache_control or '(none)'}")
+            if row.policy:
+                print(f"    {'':<62} Content-Security-Policy: {row.policy}")
 
 
 # --- 4. Judge jobs per learner session ---------------------------------------------------------------------------

@@ -1,6 +1,9 @@
 """Run in the learner's browser, in a real browser: Pyodide, JavaScript workers and sql.js give the same per-test
 results as the server judge's Run for every catalog and demo capsule of a browser tier; a looping program is
-killed and the next Run works; without WebAssembly the Run falls back to the server and says so."""
+killed and the next Run works; without WebAssembly the Run falls back to the server and says so.
+
+What is compared happens in the browser and the judge; the database only holds the capsules, so make test's
+PostgreSQL pass leaves these out."""
 
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ from generation.catalog import catalog_blueprints
 from playlists.services import playlist_create
 from playlists.views import drafts
 from tests.browser.test_learner_workspace import editor_of, type_code
+
+pytestmark = pytest.mark.database_only_holds_its_data
 
 ENGINE_LOAD_MS = 90_000  # Pyodide's first start in a cold headless Chromium on a busy 2-core machine
 RAN_ON_SERVER = "Ran on the server: your browser could not run it here."
