@@ -32,6 +32,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.html import escape
@@ -521,6 +522,9 @@ def grade(
     return _grading_post(request, mode, playlist_id=playlist_id, step=step, capsule_id=capsule_id)
 
 
+SEED_CACHE_SECONDS = 3600
+
+
 @require_GET
 def browser_seed(
     request: HtmxHttpRequest, playlist_id: UUID | None = None, step: int | None = None, capsule_id: UUID | None = None
@@ -543,10 +547,14 @@ def browser_seed(
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
     else:
-        try:
-            seed = seed_sql_read(url=url)
-        except SeedSqlMissing:
-            return HttpResponse("The exercise's data is missing.", status=404, content_type="text/plain; charset=utf-8")
+        # Kept in the cache: every learner's first Run asks, and the file (S3 in production) is the same for all.
+        seed = cache.get(f"embed-seed:{etag}")
+        if seed is None:
+            try:
+                seed = seed_sql_read(url=url)
+            except SeedSqlMissing:
+                return HttpResponse("The exercise's data is missing.", status=404, content_type="text/plain; charset=utf-8")
+            cache.set(f"embed-seed:{etag}", seed, SEED_CACHE_SECONDS)
         response = HttpResponse(seed, content_type="application/sql; charset=utf-8")
     response["ETag"] = etag
     response["Cache-Control"] = "private, max-age=3600"
