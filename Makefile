@@ -56,10 +56,12 @@ test-sqlite:
 	env -u DATABASE_URL bash scripts/run_pytest.sh
 
 # Again on PostgreSQL, the tests that use the database (conftest.py's --database-tests-only): the others (the
-# sandbox, the language runtimes, pure functions) give the same answer whatever the database.
+# sandbox, the language runtimes, pure functions) give the same answer whatever the database. The Chromium tests
+# run once, on SQLite: what they check is the page, and the queries behind it are the services' and the API's,
+# which this pass runs (the production-style pass drives gunicorn on PostgreSQL too).
 test-postgres:
-	@echo "== test suite on PostgreSQL (the tests that use the database)"
-	$(PY) scripts/with_postgres.py -- bash scripts/run_pytest.sh --database-tests-only
+	@echo "== test suite on PostgreSQL (the tests that use the database; Chromium's ran on SQLite)"
+	$(PY) scripts/with_postgres.py -- bash scripts/run_pytest.sh --database-tests-only -m "not browser"
 
 test-production:
 	@echo "== production-style tests: gunicorn + PostgreSQL + Redis + S3 (moto) on loopback"

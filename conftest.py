@@ -161,9 +161,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _uses_database(item: pytest.Item) -> bool:
-    # A test that keeps only its fixtures' rows there (what it checks happens in the browser or the sandbox) says so.
-    if item.get_closest_marker("database_only_holds_its_data") is not None:
-        return False
     if item.get_closest_marker("django_db") is not None:
         return True
     return not _DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))

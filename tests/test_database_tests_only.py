@@ -36,12 +36,3 @@ def test_it_keeps_every_test_that_uses_the_database_and_only_those():
     oembed_kept = [t for t in kept if t.startswith(THROUGH_A_FIXTURE)]
     assert 0 < len(oembed_kept) < len(oembed_all)
     assert "test_the_host_comparison_ignores_case" not in " ".join(oembed_kept)
-
-
-def test_a_test_whose_database_only_holds_its_data_is_left_to_the_sqlite_pass():
-    holds_data = "tests/browser/test_browser_run.py"
-    everything = collected("-m", "browser", holds_data)
-    kept = collected("--database-tests-only", "-m", "browser", holds_data)
-
-    assert len(everything) == 3
-    assert kept == []

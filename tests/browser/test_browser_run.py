@@ -1,9 +1,7 @@
 """Run in the learner's browser, in a real browser: Pyodide, JavaScript workers and sql.js give the same per-test
 results as the server judge's Run for every catalog and demo capsule of a browser tier; a looping program is
-killed and the next Run works; without WebAssembly the Run falls back to the server and says so.
-
-What is compared happens in the browser and the judge; the database only holds the capsules, so make test's
-PostgreSQL pass leaves these out."""
+killed, a memory-hungry one fails alone, and the next Run works; without WebAssembly the Run falls back to the server
+and says so."""
 
 from __future__ import annotations
 
@@ -20,8 +18,6 @@ from capsules.services import capsule_create
 from generation.catalog import catalog_blueprints
 from playlists.services import playlist_create
 from tests.browser.test_learner_workspace import editor_of, type_code
-
-pytestmark = pytest.mark.database_only_holds_its_data
 
 ENGINE_LOAD_MS = 90_000  # Pyodide's first start in a cold headless Chromium on a busy 2-core machine
 RAN_ON_SERVER = "Ran on the server: your browser could not run it here."
@@ -68,7 +64,7 @@ def without_background_writes(page: Page) -> Page:
 
 
 def walk_course(page: Page, course_url: str, bodies: list[dict]) -> tuple[list[str], list[str]]:
-    """Run each step's starting code and then its reference; (results, who ran each)."""
+    """Run each step's starting code; (results, who ran each)."""
     without_background_writes(page)
     page.goto(course_url)
     frame = page  # the course's embed page itself
@@ -76,11 +72,12 @@ def walk_course(page: Page, course_url: str, bodies: list[dict]) -> tuple[list[s
     for number, body in enumerate(bodies, start=1):
         expect(frame.locator("#step-title")).to_have_text(body["title"])
         expect(editor_of(frame)).to_be_visible()
-        for code in (body["config_data"]["boilerplate_code"], body["config_data"]["reference_solution"]):
-            type_code(page, frame, code)
-            text, who = run_and_read(frame, timeout=ENGINE_LOAD_MS)
-            texts.append(f"{body['title']}: {text}")
-            ran.append(who)
+        # The starting code: its failures (wrong answers, errors, their messages) are where engines could differ;
+        # that every reference passes in both is what the gate's agreement step proves.
+        type_code(page, frame, body["config_data"]["boilerplate_code"])
+        text, who = run_and_read(frame, timeout=ENGINE_LOAD_MS)
+        texts.append(f"{body['title']}: {text}")
+        ran.append(who)
         if number < len(bodies):
             frame.get_by_role("link", name=f"Next: {bodies[number]['title']}").click()
     return texts, ran
@@ -91,7 +88,7 @@ def walk_course(page: Page, course_url: str, bodies: list[dict]) -> tuple[list[s
 def test_run_in_the_browser_gives_the_server_runs_results_for_every_capsule_of_a_browser_tier(
     browser: Browser, live_server, owner, settings
 ):
-    # One learner runs 2 x 25 steps in a couple of minutes: more than the per-minute limits allow a real one.
+    # One learner runs 25 steps in a minute: more than the per-minute limits allow a real one.
     settings.EMBED_RUNS_PER_MINUTE = settings.EMBED_GRADING_PER_MINUTE_PER_ADDRESS = 1000
     bodies = browser_tier_bodies()
     assert {body["runtime_config"]["runtime_tier"] for body in bodies} == {"wasm-python", "browser-javascript", "wasm-sqlite"}
@@ -138,10 +135,10 @@ def test_a_looping_or_memory_hungry_program_is_stopped_in_the_browser_and_the_ne
     assert "Test 1: three numbers — Time limit exceeded" in text
     assert who.startswith("Ran in your browser (Python 3.11")
 
-    # A memory blow-up ends the worker (out of memory, or out of time while allocating), not the page.
-    type_code(page, page, "def find_largest(numbers):\n    hog = []\n    while True:\n        hog.append(' ' * 10**9)\n")
+    # Asking for more memory than WebAssembly gives is the program's failure (as on the server), not the page's.
+    type_code(page, page, "def find_largest(numbers):\n    return len(' ' * (2**31 - 1))\n")
     text, _ = run_and_read(page, timeout=ENGINE_LOAD_MS)
-    assert re.search(r"Test 1: three numbers — (Memory limit exceeded|Time limit exceeded)", text), text
+    assert "Test 1: three numbers — Memory limit exceeded" in text, text
 
     type_code(page, page, "def find_largest(numbers):\n    return max(numbers)\n")
     text, _ = run_and_read(page, timeout=ENGINE_LOAD_MS)  # a fresh worker: Pyodide starts again
