@@ -140,8 +140,13 @@ def test_a_looping_or_memory_hungry_program_is_stopped_in_the_browser_and_the_ne
     text, _ = run_and_read(page, timeout=ENGINE_LOAD_MS)
     assert "Test 1: three numbers — Memory limit exceeded" in text, text
 
+    # The code in the worker cannot reach the network as the signed-in user: fetch and its kin are gone.
+    type_code(page, page, "import js\n\ndef find_largest(numbers):\n    js.fetch('/capsules/')\n    return max(numbers)\n")
+    text, _ = run_and_read(page, timeout=ENGINE_LOAD_MS)
+    assert "Test 1: three numbers — Runtime error" in text, text
+
     type_code(page, page, "def find_largest(numbers):\n    return max(numbers)\n")
-    text, _ = run_and_read(page, timeout=ENGINE_LOAD_MS)  # a fresh worker: Pyodide starts again
+    text, _ = run_and_read(page, timeout=ENGINE_LOAD_MS)
     assert "All 1 example tests pass. Submit runs them with 1 hidden test." in text
     expect(page.locator("#ws-status")).to_have_text("All 1 example tests pass. Submit runs them with 1 hidden test.")
     expect(results.locator(".ws-test")).to_contain_text("Passed")

@@ -4,12 +4,13 @@
 // URLs), so they share the global lexical scope exactly as two scripts of one vm context do on the server.
 // Built into static/vendor/runners/javascript-worker.js.
 import { compileErrorResults, compileJavaScript, runJavaScriptTest } from "./javascript-core.js";
-import { errorText, post } from "./worker-protocol.js";
+import { errorText, lockNetwork, post } from "./worker-protocol.js";
 
 // The worker's own timers, taken before the learner's code replaces the globals.
 const ownSetTimeout = self.setTimeout.bind(self);
 const ownClearTimeout = self.clearTimeout.bind(self);
 const ownImportScripts = self.importScripts.bind(self);
+lockNetwork(); // the learner's code and the test calls run with no way to the network
 const files = new Map(); // blob: URL → the file name it stands for in stack traces
 
 function rewriteStack(text) {

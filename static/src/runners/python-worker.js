@@ -1,7 +1,7 @@
 // The Python engine's Web Worker (protocol: worker-protocol.js). Pyodide is loaded on the first job and kept warm for
 // the next ones; each job: {source, tests, limits}. Built into static/vendor/runners/python-worker.js.
 import { runPythonTests, pythonVersion } from "./python-core.js";
-import { enginesUrl, errorText, post } from "./worker-protocol.js";
+import { enginesUrl, errorText, lockNetwork, post } from "./worker-protocol.js";
 
 let loading = null;
 let version = null;
@@ -15,6 +15,7 @@ function load() {
       post({ type: "progress", phase: "loading", fraction: 0.2, text: "Starting Python…" });
       const pyodide = await self.loadPyodide({ indexURL, stdout: () => {}, stderr: () => {} });
       version = pythonVersion(pyodide);
+      lockNetwork(); // before any code of the learner's or the creator's runs
       post({ type: "progress", phase: "loading", fraction: 1, text: "Python is ready." });
       return pyodide;
     })();

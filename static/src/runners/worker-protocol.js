@@ -28,3 +28,28 @@ export function post(message) {
 export function errorText(error) {
   return String((error && error.message) || error);
 }
+
+// What a worker's untrusted code (the learner's, and the creator's test calls that run beside it) could reach the
+// network with. A worker runs on our origin: with fetch it could read a signed-in user's pages (and their CSRF
+// token) and act as them. Once the engine is loaded, the worker needs none of these: lockNetwork() takes them away,
+// from the global object and every prototype it inherits from, so no name reaches them.
+const NETWORK = [
+  "fetch", "XMLHttpRequest", "WebSocket", "WebTransport", "EventSource", "importScripts",
+  "Worker", "SharedWorker", "BroadcastChannel", "caches", "indexedDB",
+];  // prettier-ignore
+
+export function lockNetwork() {
+  for (let target = self; target; target = Object.getPrototypeOf(target)) {
+    for (const name of NETWORK) {
+      if (!Object.prototype.hasOwnProperty.call(target, name)) continue;
+      try {
+        delete target[name];
+      } catch (error) {
+        // not configurable: overwritten below
+      }
+      if (Object.prototype.hasOwnProperty.call(target, name)) {
+        Object.defineProperty(target, name, { value: undefined, writable: false, configurable: false });
+      }
+    }
+  }
+}
