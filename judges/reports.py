@@ -48,6 +48,10 @@ Category = Literal[
     # (e.g. SQLite 3.54 in the browser, 3.40 on the server). Either way the capsule is right for the server's tier.
     "browser_disagreement",
     "engine_version_skew",
+    # Generation's statement check (judges/statement_check.py): a solution written from what the learner sees
+    # (statement, starting code, visible examples) fails checks the reference passes, so the statement and the
+    # tests may not say the same thing.
+    "statement_disagreement",
 ]
 
 # NR: not run — the job stopped before this test (an earlier test ran out of time or memory, or the attempt's
