@@ -69,6 +69,8 @@ def _owner_extras(capsule: Capsule) -> dict[str, Any]:
         "report": capsule.validation_report,
         # A browser tier's check against its engine (judges/reports.py BrowserAgreement), in words for the creator.
         "browser_agreement": (capsule.validation_report or {}).get("browser"),
+        # A generated capsule's statement check: did a solution written from the statement alone pass every test?
+        "statement_check": (capsule.validation_report or {}).get("statement_check"),
         "report_json": None,
         "seed_sql": None,
         "problems": report_problems(capsule.validation_report),

@@ -508,6 +508,20 @@ JUDGE_BROWSER_AGREEMENT = env_bool("JUDGE_BROWSER_AGREEMENT", True)
 LLM_MODEL_PEDAGOGIST = env_str("LLM_MODEL_PEDAGOGIST") or OPENAI_MODEL
 LLM_MODEL_CODER = env_str("LLM_MODEL_CODER") or OPENAI_MODEL
 LLM_MODEL_DEBUGGER = env_str("LLM_MODEL_DEBUGGER") or OPENAI_MODEL
+LLM_MODEL_SOLVER = env_str("LLM_MODEL_SOLVER") or OPENAI_MODEL
+# Output tokens each agent's call may write (max_completion_tokens). Without a cap a model that rambles writes
+# until its context is full: minutes of a worker on a small local model, money on a paid one. Each size is a
+# generous upper bound of a good answer (about 4 characters a token), so a cut-off answer is a model that went
+# astray (category `length`), not a long exercise:
+# - Pedagogist: an idea is a title, 3-5 objectives, a few concepts and a paragraph: ~300 tokens.
+LLM_MAX_TOKENS_PEDAGOGIST = env_int("LLM_MAX_TOKENS_PEDAGOGIST", 1000, minimum=64)
+# - Coder: a whole capsule, a statement of up to ~400 words, starting code, a reference and 6-12 tests (or a seed
+#   and a hidden dataset of ~20 rows each, or 3-5 tasks with scripts): the catalog's largest is ~2,500 tokens.
+LLM_MAX_TOKENS_CODER = env_int("LLM_MAX_TOKENS_CODER", 4000, minimum=256)
+# - Debugger: the same capsule plus a two-sentence diagnosis.
+LLM_MAX_TOKENS_DEBUGGER = env_int("LLM_MAX_TOKENS_DEBUGGER", 4200, minimum=256)
+# - Solver: one solution program, query or script, plus a sentence on its approach: a reference is ~50-400 tokens.
+LLM_MAX_TOKENS_SOLVER = env_int("LLM_MAX_TOKENS_SOLVER", 1500, minimum=64)
 # Seconds per HTTP request (each SDK retry gets its own). A full capsule is a few thousand output tokens: tens of
 # seconds for a hosted model; raise it for a slow local model. The SDK's default (600 s) pins a worker 10 minutes.
 LLM_TIMEOUT_SECONDS = env_int("LLM_TIMEOUT_SECONDS", 120, minimum=1)
@@ -526,6 +540,25 @@ GENERATION_MAX_HEALS = env_int("GENERATION_MAX_HEALS", 3, minimum=0, maximum=10)
 # After this many failed Debugger heals in a row, the next heal asks the Coder for a fresh draft with the
 # failure history: by then the draft itself is likely wrong, not a detail of it; 0 never regenerates.
 GENERATION_REGENERATE_AFTER_HEALS = env_int("GENERATION_REGENERATE_AFTER_HEALS", 2, minimum=0)
+# What one job may spend, whatever the model does. Tokens: prompt + output of every call, as the server reports
+# them; a job of 2 first calls, 3 heals and 4 statement checks sends ~8-12k prompt tokens a call, so 120k leaves
+# room for a full job and stops a runaway (each call's output cap is also cut to what is left). Seconds: from
+# the job's start, LLM calls and judging alike; each LLM request's timeout is cut to what is left, so the job
+# ends within about a judgement of it. A job over either fails with category `token_budget` / `time_budget`.
+GENERATION_JOB_TOKEN_BUDGET = env_int("GENERATION_JOB_TOKEN_BUDGET", 120_000, minimum=1000)
+# Default: a minute under django-q2's task timeout (540 s), so a job ends and says why before django-q2 kills it.
+GENERATION_JOB_WALL_SECONDS = env_int(
+    "GENERATION_JOB_WALL_SECONDS", max(Q_TIMEOUT_SECONDS - 60, Q_TIMEOUT_SECONDS // 2), minimum=5
+)
+if GENERATION_JOB_WALL_SECONDS >= Q_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured(
+        f"GENERATION_JOB_WALL_SECONDS ({GENERATION_JOB_WALL_SECONDS}) must be below Q_TIMEOUT_SECONDS "
+        f"({Q_TIMEOUT_SECONDS}), or django-q2 kills jobs before they can fail as time_budget"
+    )
+# The statement check (generation/statement_check.py): after a draft passes the judge, the Solver writes a
+# solution from what a learner sees only and the judge runs it on every test. One more model call and judge run
+# per passing draft, hence a switch for operators who pay per token; the offline catalog has no Solver.
+GENERATION_STATEMENT_CHECK = env_bool("GENERATION_STATEMENT_CHECK", True)
 # Per-creator limits: jobs queued or running at once, and jobs started per hour.
 GENERATION_MAX_CONCURRENT_JOBS = env_int("GENERATION_MAX_CONCURRENT_JOBS", 2, minimum=1)
 GENERATION_JOBS_PER_HOUR = env_int("GENERATION_JOBS_PER_HOUR", 30, minimum=1)

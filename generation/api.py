@@ -166,6 +166,14 @@ class GenerationJobSerializer(serializers.Serializer):
     provider = serializers.CharField(read_only=True, help_text="openai, azure or catalog (offline).")
     heals = serializers.IntegerField(read_only=True, help_text="Debugger attempts used.")
     quality_score = serializers.FloatField(read_only=True, allow_null=True)
+    prompt_tokens = serializers.IntegerField(read_only=True, help_text="Prompt tokens of every model call (0 offline).")
+    completion_tokens = serializers.IntegerField(read_only=True, help_text="Output tokens of every model call (0 offline).")
+    statement_check = serializers.DictField(
+        read_only=True,
+        allow_null=True,
+        help_text="The Solver's statement check: status (agreed, disagreed, skipped, failed), passed, total, message, "
+        "solver_model. A succeeded job whose check disagreed saved its capsule as a draft.",
+    )
     error = serializers.CharField(
         read_only=True, help_text="Failed or no_match: what happened, in a sentence (e.g. no exercise about the topic)."
     )
@@ -183,7 +191,8 @@ class GenerationJobSerializer(serializers.Serializer):
     finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
     steps = GenerationStepSerializer(many=True, read_only=True)
     capsule = CapsuleSerializer(
-        read_only=True, allow_null=True, help_text="The validated capsule (full, as its creator sees it) once succeeded."
+        read_only=True, allow_null=True, help_text="The capsule (full, as its creator sees it) once succeeded: validated, or a draft when "
+        "the statement check disagreed."
     )
     last_report = serializers.DictField(
         read_only=True,
@@ -209,6 +218,9 @@ class GenerationJobSerializer(serializers.Serializer):
             "provider": instance.provider,
             "heals": instance.heals,
             "quality_score": instance.quality_score,
+            "prompt_tokens": instance.prompt_tokens,
+            "completion_tokens": instance.completion_tokens,
+            "statement_check": instance.statement_check,
             "error": instance.error,
             "error_category": instance.error_category,
             "catalog_pick": instance.catalog_pick,

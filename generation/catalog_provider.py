@@ -28,13 +28,17 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generation.agents.base import AgentCall, FailedAttempt, GenerationRequest
 from generation.agents.coder import size_of
 from generation.agents.schemas import with_generated_tier
 from generation.catalog import Blueprint, Fit, blueprint_by_title, closest_blueprints, fitting_blueprints, no_match_message
 from generation.models import AgentName
+
+if TYPE_CHECKING:
+    from generation.agents.solver import LearnerView
+    from generation.llm.limits import LimitsSource
 
 CATALOG_MODEL = "catalog"
 # The error kind (and job error_category) of a request no catalog exercise fits.
@@ -104,6 +108,16 @@ class CatalogAgents:
         return self._replacement(
             AgentName.DEBUGGER, request, time.monotonic(), f"replace {draft.get('title', '')!r}, which failed the judge"
         )
+
+    # The catalog's exercises are written and reviewed by people; there is no model to solve them independently,
+    # so a catalog job's statement check says it was skipped (generation/statement_check.py).
+    solver_unavailable = "the offline catalog has no Solver: its exercises are written and reviewed by people"
+
+    def solver(self, request: GenerationRequest, view: LearnerView) -> AgentCall:
+        raise NotImplementedError(self.solver_unavailable)
+
+    def limit_calls(self, limits: LimitsSource) -> None:
+        pass  # no model calls to bound
 
     def close(self) -> None:
         pass

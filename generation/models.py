@@ -69,6 +69,14 @@ class GenerationJob(models.Model):
         "a running job silent for GENERATION_LOST_AFTER_SECONDS is failed as worker_lost.",
     )
     llm_seconds = models.FloatField(default=0.0, help_text="Time spent waiting for the model.")
+    prompt_tokens = models.PositiveIntegerField(default=0, help_text="Prompt tokens of every model call, as the server reported them.")
+    completion_tokens = models.PositiveIntegerField(default=0, help_text="Output tokens of every model call, as the server reported them.")
+    statement_check = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The Solver's statement check of the last draft that passed the judge: status (agreed, disagreed, "
+        "skipped, failed), passed and total checks, message (generation/statement_check.py).",
+    )
     judge_seconds = models.FloatField(default=0.0, help_text="Time spent in the judge.")
 
     class Meta:
@@ -83,6 +91,10 @@ class GenerationJob(models.Model):
         return self.status in FINISHED_STATUSES
 
     @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    @property
     def total_seconds(self) -> float | None:
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
@@ -93,6 +105,7 @@ class AgentName(models.TextChoices):
     PEDAGOGIST = "pedagogist", "Pedagogist"
     CODER = "coder", "Coder"
     DEBUGGER = "debugger", "Debugger"
+    SOLVER = "solver", "Solver"
     JUDGE = "judge", "Judge"
 
 

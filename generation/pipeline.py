@@ -13,13 +13,25 @@
    again, at most settings.GENERATION_MAX_HEALS times (job.heals counts them). After
    settings.GENERATION_REGENERATE_AFTER_HEALS Debugger heals in a row have failed, the next heal asks the Coder for a new
    draft instead, with the history of every failed judgement.
-5. A draft that passed is saved with `capsule_create(creator=job.creator, data=draft)`, which judges it once
+5. The statement check (generation/statement_check.py): a draft that passed goes to the Solver, shown only what a
+   learner sees, and the judge runs its solution on every test. A disagreement goes to the Debugger like any failed
+   judgement (category statement_disagreement, with both programs) and uses a heal; a draft still in disagreement
+   when the heals run out is saved as a DRAFT (never validated), its report saying why, and the job succeeds with
+   it. GENERATION_STATEMENT_CHECK=0 and the offline catalog skip the check; a Solver that gives no usable answer
+   leaves it unmade. The outcome is job.statement_check and the saved report's "statement_check".
+6. A draft that passed is saved with `capsule_create(creator=job.creator, data=draft)`, which judges it once
    more. In ONE transaction: the capsule, its judgement step, and the job's result_capsule, status
    succeeded, quality_score (generation/quality.py), finished_at. If the second judgement disagrees the
    transaction is rolled back — no draft capsule is kept — and the job fails as `flaky`. The job's success is
    written only if the job is still running (a guarded UPDATE inside that transaction): a job the reaper
    already failed as worker_lost (generation.services.generation_jobs_reap_lost) keeps its failure and the
    capsule is rolled back too, so a job never ends both failed and with a saved capsule.
+
+Budget (generation/budget.py). Every call's output is capped at LLM_MAX_TOKENS_<AGENT>; the job as a whole has
+GENERATION_JOB_TOKEN_BUDGET tokens and GENERATION_JOB_WALL_SECONDS. Before each model call (and each judgement, for
+time) the budget is checked: a job over it fails as `token_budget` or `time_budget` — or, if a draft already passed
+the judge with a disagreeing statement check, saves that one as a draft. Each call's cap and HTTP timeout are cut to
+what is left. job.prompt_tokens / job.completion_tokens add up every call.
 
 Recording. Every agent call is an AgentStep (agent, model, the messages sent, the raw answer, parsed_ok,
 tokens, latency, error and error_kind, a one-line summary, the parsed output); every judgement is an
@@ -46,7 +58,8 @@ is saved.
 - sandbox_error: the judge could not run at all. Not healed: nothing is wrong with the draft;
 - flaky: the judgement on save disagreed with the gate's pass;
 - invalid_config: the save path refused the draft (e.g. config too large);
-- llm_not_configured: the provider is openai/azure but its key or endpoint is missing.
+- llm_not_configured: the provider is openai/azure but its key or endpoint is missing;
+- token_budget / time_budget: the job spent GENERATION_JOB_TOKEN_BUDGET or GENERATION_JOB_WALL_SECONDS.
 A crash inside the pipeline ends the job as `internal_error` (generation/tasks.py).
 A worker that dies mid-job (SIGKILL, django-q2's timeout guard, a lost machine) records nothing: its heartbeat
 stops and the reaper ends the job as `worker_lost` (generation/services.py). Nothing of it was saved but its
@@ -72,12 +85,17 @@ from capsules.models import Capsule, CapsuleStatus
 from capsules.schemas import base_runtime_tier, browser_engine
 from capsules.services import capsule_create
 from codecapsule.errors import ApplicationError
-from generation.agents import AgentCall, Agents, FailedAttempt, GenerationRequest, LLMAgents, StepRecorder, one_line
+from generation.agents import AgentCall, Agents, FailedAttempt, GenerationRequest, LLMAgents, StepRecorder, learner_view, one_line
 from generation.agents.schemas import dialect_of
+from generation.budget import JobBudget
 from generation.catalog_provider import NO_CATALOG_MATCH, CatalogAgents
 from generation.llm import llm_provider, network_llm_configured
 from generation.models import AgentName, GenerationJob, JobStatus
 from generation.quality import quality_score, signals_from
+from generation.statement_check import StatementCheck, disagreement_note, skipped_because
+from judges.gate import as_draft
+from judges.sandbox import SandboxError
+from judges.statement_check import DISAGREEMENT, check_solution
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +104,9 @@ STAGE_PEDAGOGIST = AgentName.PEDAGOGIST.value
 STAGE_CODER = AgentName.CODER.value
 STAGE_JUDGE = AgentName.JUDGE.value
 STAGE_DEBUGGER = AgentName.DEBUGGER.value
+STAGE_SOLVER = AgentName.SOLVER.value
 STAGE_SAVING = "saving"
-STAGES = (STAGE_PEDAGOGIST, STAGE_CODER, STAGE_JUDGE, STAGE_DEBUGGER, STAGE_SAVING)
+STAGES = (STAGE_PEDAGOGIST, STAGE_CODER, STAGE_JUDGE, STAGE_DEBUGGER, STAGE_SOLVER, STAGE_SAVING)
 
 # LLM failure kinds that, during a heal, use up the heal instead of ending the job (see the docstring).
 UNUSABLE_ANSWER_KINDS = frozenset({"invalid_json", "schema_mismatch", "length"})
@@ -96,6 +115,7 @@ _AGENT_LABELS = {
     AgentName.PEDAGOGIST.value: "Pedagogist",
     AgentName.CODER.value: "Coder",
     AgentName.DEBUGGER.value: "Debugger",
+    AgentName.SOLVER.value: "Solver",
 }
 
 
@@ -155,6 +175,7 @@ def _claim(job: GenerationJob) -> bool:
         "status": JobStatus.RUNNING, "started_at": now, "heartbeat_at": now,  # the reaper counts silence from here
         "finished_at": None, "provider": "catalog" if job.catalog_pick else llm_provider(), "stage": STAGE_PEDAGOGIST, "heals": 0,
         "llm_seconds": 0.0, "judge_seconds": 0.0, "error": "", "error_category": "",
+        "prompt_tokens": 0, "completion_tokens": 0, "statement_check": None,
     }  # fmt: skip
     if not GenerationJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(**fields):
         job.refresh_from_db()
@@ -162,6 +183,15 @@ def _claim(job: GenerationJob) -> bool:
     for name, value in fields.items():
         setattr(job, name, value)
     return True
+
+
+class _OverBudget(Exception):
+    """The job spent its token or time budget (generation/budget.py); raised before the next call or judgement."""
+
+    def __init__(self, category: str, message: str) -> None:
+        super().__init__(message)
+        self.category = category
+        self.message = message
 
 
 class _JobNoLongerRunning(Exception):
@@ -185,10 +215,24 @@ class _Run:
         self.recorder = StepRecorder(job)
         self.max_heals = int(settings.GENERATION_MAX_HEALS)
         self.regenerate_after = settings.GENERATION_REGENERATE_AFTER_HEALS
+        self.budget = JobBudget.from_settings()
+        if agents is not None:
+            agents.limit_calls(self.budget)
+        # The last draft that passed the judge but not the statement check, with its judgement and check: what is
+        # saved (as a draft) if the heals or the budget run out before a fix agrees.
+        self.disagreeing: tuple[Mapping[str, Any], dict[str, Any], float, StatementCheck] | None = None
 
     # the flow
 
     def execute(self) -> GenerationJob:
+        try:
+            return self._execute()
+        except _OverBudget as over:
+            if self.disagreeing is not None:
+                return self.save_disagreeing(spent=over.message)
+            return self.fail(over.message, over.category, self.job.last_report)
+
+    def _execute(self) -> GenerationJob:
         agents = self.agents
         assert agents is not None
         job, request = self.job, self.request
@@ -211,7 +255,13 @@ class _Run:
         debugger_heals_in_a_row = 0
         change = ""  # what the last heal changed, to pair with the judgement that follows it
         report, seconds = self.judge(draft)
-        while not report.get("passed"):
+        while True:
+            if report.get("passed"):
+                check, disagreement = self.statement_check(draft, report)
+                if disagreement is None:
+                    return self.save(draft, report, seconds, check)
+                self.disagreeing = (draft, report, seconds, check)
+                report = disagreement
             category = str(report.get("category") or "judge_failed")
             message = str(report.get("message", ""))
             if category == INCONCLUSIVE_CATEGORY:
@@ -225,6 +275,10 @@ class _Run:
             history.append(FailedAttempt(category=category, message=message, change=change))
             while True:  # heals until one returns a draft to judge (or the budget ends)
                 if job.heals >= self.max_heals:
+                    if self.disagreeing is not None:
+                        # A draft passed the judge but not the statement check, and no fix since has done better:
+                        # it is kept as a draft, with the disagreement explained.
+                        return self.save_disagreeing()
                     return self.fail(
                         f"The capsule still fails the judge after {job.heals} heal{'s' if job.heals != 1 else ''}: {message}",
                         category,
@@ -249,20 +303,74 @@ class _Run:
             assert draft is not None
             change = call.note or ("regenerated by the Coder" if call.agent == AgentName.CODER else "")
             report, seconds = self.judge(draft)
-        return self.save(draft, report, seconds)
 
     # steps
 
     def call(self, stage: str, make_call: Any) -> AgentCall:
-        """Show the stage, run one agent call (no transaction open), record it with the job's counters."""
+        """Show the stage, run one agent call (no transaction open), record it with the job's counters. Over
+        budget before the call, or after a call that failed because the budget cut it short: _OverBudget."""
+        self.check_budget()
         self.set_stage(stage)
         call: AgentCall = make_call()
         self.recorder.agent(call)
-        self.job.llm_seconds = round(self.job.llm_seconds + call.latency_ms / 1000, 4)
-        self.job.save(update_fields=["llm_seconds"])
+        job = self.job
+        job.llm_seconds = round(job.llm_seconds + call.latency_ms / 1000, 4)
+        job.prompt_tokens += call.prompt_tokens or 0
+        job.completion_tokens += call.completion_tokens or 0
+        job.save(update_fields=["llm_seconds", "prompt_tokens", "completion_tokens"])
+        self.budget.charge((call.prompt_tokens or 0) + (call.completion_tokens or 0))
+        if not call.ok:
+            self.check_budget()
         return call
 
+    def check_budget(self, *, tokens: bool = True) -> None:
+        over = self.budget.exhausted(tokens=tokens)
+        if over is not None:
+            raise _OverBudget(*over)
+
+    def statement_check(self, draft: Mapping[str, Any], report: Mapping[str, Any]) -> tuple[StatementCheck, dict[str, Any] | None]:
+        """The Solver's solution from the learner's view of `draft`, run by the judge against every check (see
+        generation/statement_check.py). Returns the record and, when they disagree, the judgement for the Debugger
+        (category statement_disagreement, the Solver's program under "solver")."""
+        agents = self.agents
+        assert agents is not None
+        check = skipped_because(agents.solver_unavailable)
+        if check is not None:
+            return self.record_check(check), None
+        parsed = as_draft(draft)
+        try:
+            call = self.call(STAGE_SOLVER, partial(agents.solver, self.request, learner_view(parsed)))
+        except _OverBudget as over:
+            return self.record_check(StatementCheck("failed", f"Not made: {over.message}")), None
+        if not call.ok or call.output is None:
+            return self.record_check(StatementCheck("failed", f"Not made: the Solver gave no usable answer ({call.error_kind}).")), None
+        solution = str(call.output.get("solution", ""))
+        self.set_stage(STAGE_JUDGE)
+        started = time.monotonic()
+        try:
+            judgement = check_solution(parsed, solution, report).model_dump(mode="json")
+        except SandboxError as exc:
+            logger.warning("statement check of job %s could not run: %s", self.job.pk, exc)
+            message = f"The judge could not run the Solver's solution: {exc}"
+            judgement = {"passed": False, "category": INCONCLUSIVE_CATEGORY, "message": message}
+        seconds = time.monotonic() - started
+        self.recorder.judge(judgement, seconds=seconds, summary=f"Statement check: {judgement.get('message', '')}")
+        self.job.judge_seconds = round(self.job.judge_seconds + seconds, 4)
+        self.job.save(update_fields=["judge_seconds"])
+        if judgement.get("category") == INCONCLUSIVE_CATEGORY:
+            return self.record_check(StatementCheck("failed", f"Not made: {judgement['message']}", solver_model=call.model)), None
+        check = self.record_check(StatementCheck.from_report(judgement, model=call.model))
+        if check.status == "agreed":
+            return check, None
+        return check, {**judgement, "solver": {"solution": solution, "approach": str(call.output.get("approach", ""))}}
+
+    def record_check(self, check: StatementCheck) -> StatementCheck:
+        self.job.statement_check = check.as_record()
+        self.job.save(update_fields=["statement_check"])
+        return check
+
     def judge(self, draft: Mapping[str, Any]) -> tuple[dict[str, Any], float]:
+        self.check_budget(tokens=False)  # a draft already paid for is worth judging
         self.set_stage(STAGE_JUDGE)
         started = time.monotonic()
         report = judges.validate(draft).model_dump(mode="json")
@@ -279,8 +387,21 @@ class _Run:
 
     # endings
 
-    def save(self, draft: Mapping[str, Any], report: Mapping[str, Any], pass_seconds: float) -> GenerationJob:
+    def save_disagreeing(self, spent: str = "") -> GenerationJob:
+        """Save the last draft that passed the judge but whose statement check disagreed, as a draft."""
+        assert self.disagreeing is not None
+        draft, report, seconds, check = self.disagreeing
+        self.record_check(check)
+        note = disagreement_note(check, self.job.heals) + (f" {spent}" if spent else "")
+        return self.save(draft, report, seconds, check, draft_because=note)
+
+    def save(
+        self, draft: Mapping[str, Any], report: Mapping[str, Any], pass_seconds: float, check: StatementCheck, *, draft_because: str = ""
+    ) -> GenerationJob:
         """Save the capsule and the job's success together; a disagreeing second judgement saves nothing.
+
+        The statement check goes into the saved report. `draft_because`: the check still disagrees, so the capsule
+        is kept as a draft (never validated) and its report says why, in its message and a problem of its own.
 
         capsule_create judges the draft before it writes anything, so the transaction holds no lock while
         the sandbox runs (SQLite starts a deferred transaction; PostgreSQL takes no lock for reads).
@@ -296,6 +417,7 @@ class _Run:
                 if capsule.status != CapsuleStatus.VALIDATED:
                     raise _SecondJudgementFailed(second, seconds)
                 self.recorder.judge(second, seconds=seconds, summary=f"Judged again on save: {second.get('message', '')}")
+                self.keep_statement_check(capsule, second, check, draft_because)
                 job.judge_seconds = round(job.judge_seconds + seconds, 4)
                 signals = signals_from(
                     report, capsule_type=job.capsule_type, heals=job.heals, max_heals=self.max_heals,
@@ -335,6 +457,19 @@ class _Run:
             return self.fail(f"The capsule could not be saved: {exc.message}", "invalid_config")
         logger.info("generation job %s succeeded: capsule %s, %d heals, quality %.3f", job.pk, capsule.pk, job.heals, job.quality_score)
         return job
+
+    @staticmethod
+    def keep_statement_check(capsule: Capsule, report: dict[str, Any], check: StatementCheck, draft_because: str) -> None:
+        """Write the statement check into the capsule's report; a disagreement makes the capsule a draft."""
+        report["statement_check"] = check.as_record()
+        fields = ["validation_report"]
+        if draft_because:
+            report.update(passed=False, category=DISAGREEMENT, message=draft_because)
+            report["problems"] = [{"category": DISAGREEMENT, "message": draft_because}, *report.get("problems", [])]
+            capsule.status = CapsuleStatus.DRAFT
+            fields.append("status")
+        capsule.validation_report = report
+        capsule.save(update_fields=fields)
 
     def no_match(self, call: AgentCall) -> GenerationJob:
         """No catalog exercise fits: end the job as no_match with the closest exercises to offer instead."""

@@ -78,11 +78,14 @@ _STAGE_LABELS = {
     "judging": "The judge is running the tests",
     "debugger": "The Debugger is fixing what the judge found",
     "healing": "The Debugger is fixing what the judge found",
+    "solver": "The Solver is answering the exercise from the statement alone",
     "saving": "Saving the validated capsule",
 }
 
 
 def stage_label(job: GenerationJob) -> str:
+    if job.status == JobStatus.SUCCEEDED and (job.statement_check or {}).get("status") == "disagreed":
+        return "Done: saved as a draft, the statement check disagrees"
     if job.status == JobStatus.SUCCEEDED:
         return "Done: the capsule passed the judge"
     if job.status == JobStatus.FAILED:
@@ -239,13 +242,15 @@ def job_progress_view(job: GenerationJob) -> JobProgress:
 def _fingerprint(job: GenerationJob, steps: Iterable[AgentStep]) -> str:
     """Changes whenever anything the progress partial shows changes; polls that carry the current one get a
     204 (nothing to swap), so the page does not re-render (nor re-announce) an unchanged timeline."""
-    parts: list[Any] = [job.status, job.stage, job.heals, job.quality_score, job.error, job.result_capsule_id]
+    parts: list[Any] = [job.status, job.stage, job.heals, job.quality_score, job.error, job.result_capsule_id, job.statement_check]
     parts += [(s.position, s.agent, s.parsed_ok, s.summary, s.error, s.error_kind, s.latency_ms) for s in steps]
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
 def _announcement(job: GenerationJob, steps: Sequence[StepView]) -> str:
     """One sentence for screen readers when the progress changes."""
+    if job.status == JobStatus.SUCCEEDED and (job.statement_check or {}).get("status") == "disagreed":
+        return "Finished: the capsule was saved as a draft, because a solution from the statement alone fails some tests."
     if job.status == JobStatus.SUCCEEDED:
         return "Finished: the capsule passed the judge and is ready."
     if job.status == JobStatus.FAILED:

@@ -39,6 +39,7 @@ def test_a_job_whose_task_was_lost_is_sent_again_and_runs_once(start_qcluster, s
         cluster = start_qcluster(
             LLM_PROVIDER="openai", OPENAI_API_KEY="test", OPENAI_BASE_URL=fake.base_url, OPENAI_MODEL="fake-model",
             LLM_MAX_RETRIES="0", Q_WORKERS="2",
+            GENERATION_STATEMENT_CHECK="0",  # the script holds the Pedagogist's and the Coder's answers only
         )  # fmt: skip
         time.sleep(3)  # a healthy cluster with an empty queue: nothing runs the job
         assert GenerationJob.objects.get(pk=job.pk).status == JobStatus.QUEUED

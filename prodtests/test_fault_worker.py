@@ -65,6 +65,7 @@ def test_a_worker_killed_mid_job_fails_the_job_saves_nothing_and_the_next_job_ru
             LLM_TIMEOUT_SECONDS="120",  # the held call must not time out (and retry) before the kill
             LLM_MAX_RETRIES="0",  # one request per answer: the retry's answers stay in order
             Q_WORKERS="2",
+            GENERATION_STATEMENT_CHECK="0",  # the script holds the Pedagogist's and the Coder's answers only
             GENERATION_HEARTBEAT_SECONDS=str(HEARTBEAT_SECONDS),
             GENERATION_LOST_AFTER_SECONDS=str(LOST_AFTER_SECONDS),
         )

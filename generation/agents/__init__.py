@@ -3,6 +3,7 @@
 - pedagogist.py: the request → a CapsuleIdea (title, learning objectives, concepts, description, difficulty rationale)
 - coder.py:      idea + type + language + difficulty → a full capsule draft in that type's schema
 - debugger.py:   draft + the judge's ValidationReport → a fixed draft (code or expected output)
+- solver.py:     what a learner sees of a passing draft → a solution, for the statement check
 
 Each builds its messages from template files (generation/prompts/), asks the LLM for a pydantic model with
 LLMClient.structured (schemas.py: strict-schema friendly) and returns an AgentCall (base.py), never raising for
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from generation.agents import coder, debugger, pedagogist
+from generation.agents import coder, debugger, pedagogist, solver
 from generation.agents.base import (
     AgentCall,
     Agents,
@@ -26,7 +27,9 @@ from generation.agents.base import (
     one_line,
 )
 from generation.agents.schemas import DRAFT_MODELS, FIX_MODELS, CapsuleIdea, draft_from_capsule_data
+from generation.agents.solver import LearnerView, learner_view
 from generation.llm import LLMClient, get_llm_client
+from generation.llm.limits import LimitsSource
 
 
 class LLMAgents:
@@ -51,6 +54,14 @@ class LLMAgents:
     ) -> AgentCall:
         return debugger.run(self.client, request, idea, draft, report, history)
 
+    solver_unavailable = ""
+
+    def solver(self, request: GenerationRequest, view: LearnerView) -> AgentCall:
+        return solver.run(self.client, request, view)
+
+    def limit_calls(self, limits: LimitsSource) -> None:
+        self.client.limits = limits
+
     def close(self) -> None:
         self.client.close()
 
@@ -64,8 +75,10 @@ __all__ = [
     "FailedAttempt",
     "GenerationRequest",
     "LLMAgents",
+    "LearnerView",
     "StepRecorder",
     "call_from_result",
     "draft_from_capsule_data",
+    "learner_view",
     "one_line",
 ]

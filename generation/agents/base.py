@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db.models import Max
 
 from generation.llm import LLMResult, Message
 from generation.models import AgentName, AgentStep, GenerationJob
+
+if TYPE_CHECKING:
+    from generation.agents.solver import LearnerView
+    from generation.llm.limits import LimitsSource
 
 # AgentStep.summary is one line on the progress page; longer model text stays in raw_response.
 SUMMARY_MAX_CHARS = 300
@@ -139,6 +143,17 @@ class Agents(Protocol):
         report: Mapping[str, Any],
         history: Sequence[FailedAttempt] = (),
     ) -> AgentCall: ...
+
+    # Why this provider cannot run the statement check ("" when it can: it has a Solver).
+    solver_unavailable: str
+
+    def solver(self, request: GenerationRequest, view: LearnerView) -> AgentCall:
+        """A solution written from the learner's view alone (generation/agents/solver.py)."""
+        ...
+
+    def limit_calls(self, limits: LimitsSource) -> None:
+        """Bound every later model call by `limits` (a job's budget, generation/budget.py)."""
+        ...
 
     def close(self) -> None: ...
 

@@ -171,6 +171,19 @@ def dialect_of(draft: Mapping[str, Any]) -> str | None:
 # --- Debugger ------------------------------------------------------------------------------------------------
 
 
+# --- Solver: a solution from the learner's view alone ----------------------------------------------------------
+
+
+class SolverAnswer(_LLMModel):
+    """The Solver's answer: what a learner would submit, written from what a learner sees."""
+
+    approach: str = Field(description="One or two sentences: how the solution works.")
+    solution: str = Field(
+        description="What the learner submits: the whole program (CODE), one SQL query (DATABASE) or the shell "
+        "commands that do every task (TERMINAL). Code only, no Markdown fences."
+    )
+
+
 class CodeFix(_LLMModel):
     diagnosis: str = Field(description="What was wrong and whether you fixed the code or a wrong expected output.")
     draft: CodeDraft = Field(description="The whole corrected capsule.")

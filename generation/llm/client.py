@@ -19,6 +19,7 @@ from django.conf import settings
 
 from generation.llm.config import LOCAL_SERVER_KEY, Agent, Provider, llm_provider, make_sdk, model_for
 from generation.llm.errors import LLMError, LLMErrorKind, NoNetworkLLM
+from generation.llm.limits import LimitsSource, output_cap, request_timeout
 from generation.llm.results import LLMExchange, LLMResult, Message, Mode, Purpose, T
 
 if TYPE_CHECKING:
@@ -69,6 +70,8 @@ class LLMClient:
         self.sdk = sdk
         self.provider = provider
         self.agent = agent
+        # A generation job's budget (generation/budget.py), consulted before each call; None: the agent caps only.
+        self.limits: LimitsSource | None = None
 
     def __enter__(self) -> LLMClient:
         return self
@@ -103,8 +106,11 @@ class LLMClient:
         options: dict[str, Any] = {}
         if temperature is not None:
             options["temperature"] = temperature
-        if max_completion_tokens is not None:
-            options["max_completion_tokens"] = max_completion_tokens
+        limits = self.limits.call_limits() if self.limits is not None else None
+        cap = output_cap(agent, max_completion_tokens, limits)
+        if cap is not None:
+            options["max_completion_tokens"] = cap
+        timing = request_timeout(limits)
         memo_key = (self.provider, str(self.sdk.base_url), model)
         with _NO_STRUCTURED_OUTPUTS_LOCK:
             structured_ok = bool(settings.LLM_STRUCTURED_OUTPUTS) and memo_key not in _NO_STRUCTURED_OUTPUTS
@@ -112,7 +118,7 @@ class LLMClient:
         started = time.monotonic()
         mode: Mode = "structured" if structured_ok else "json"
         sent = _prepare(messages, response_model, mode)
-        exchange, parsed = self._exchange("first", mode, model, sent, response_model, options)
+        exchange, parsed = self._exchange("first", mode, model, sent, response_model, options, timing)
         exchanges = [exchange]
 
         first_error = exchange.error
@@ -124,7 +130,7 @@ class LLMClient:
         ):
             mode = "json"
             sent = _prepare(messages, response_model, mode)
-            exchange, parsed = self._exchange("fallback", mode, model, sent, response_model, options)
+            exchange, parsed = self._exchange("fallback", mode, model, sent, response_model, options, request_timeout(limits))
             exchanges.append(exchange)
             if exchange.error is None or exchange.error.kind in _ANSWERED_KINDS:
                 with _NO_STRUCTURED_OUTPUTS_LOCK:
@@ -133,7 +139,7 @@ class LLMClient:
 
         if exchange.error is not None and exchange.error.kind in _REPAIRABLE_KINDS:
             repair = [*sent, {"role": "assistant", "content": exchange.raw_text}, _repair_message(exchange.error)]
-            exchange, parsed = self._exchange("repair", mode, model, repair, response_model, options)
+            exchange, parsed = self._exchange("repair", mode, model, repair, response_model, options, request_timeout(limits))
             exchanges.append(exchange)
 
         result = _combine(
@@ -165,6 +171,7 @@ class LLMClient:
         messages: Sequence[Message],
         response_model: type[T],
         options: dict[str, Any],
+        timing: tuple[float, int] | None = None,
     ) -> tuple[LLMExchange, T | None]:
         import openai  # here, not at the top: the SDK adds about a second to every process that imports it
 
@@ -193,7 +200,8 @@ class LLMClient:
                 error=error,
             )
 
-        completions = self.sdk.chat.completions.with_raw_response
+        sdk = self.sdk if timing is None else self.sdk.with_options(timeout=timing[0], max_retries=timing[1])
+        completions = sdk.chat.completions.with_raw_response
         try:
             if mode == "structured":
                 raw = completions.parse(

@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("generation.llm")
 
-Agent = Literal["pedagogist", "coder", "debugger"]
-AGENTS: tuple[Agent, ...] = ("pedagogist", "coder", "debugger")
+Agent = Literal["pedagogist", "coder", "debugger", "solver"]
+AGENTS: tuple[Agent, ...] = ("pedagogist", "coder", "debugger", "solver")
 Provider = Literal["openai", "azure", "catalog"]
 
 _OPENAI_BASE_URL = "https://api.openai.com/v1"

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 STEP_KEYS = {"position", "agent", "model", "parsed_ok", "latency_ms", "tokens", "error", "error_kind", "summary"}
 JOB_KEYS = {
     "job_id", "status_url", "status", "stage", "type", "language", "difficulty", "prompt", "provider", "heals",
-    "quality_score", "error", "error_category", "created_at", "started_at", "finished_at", "steps", "capsule",
-    "last_report", "catalog_pick", "suggestions",
+    "quality_score", "prompt_tokens", "completion_tokens", "statement_check", "error", "error_category", "created_at",
+    "started_at", "finished_at", "steps", "capsule", "last_report", "catalog_pick", "suggestions",
 }  # fmt: skip
 
 

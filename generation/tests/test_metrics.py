@@ -72,9 +72,10 @@ def test_per_agent_success_rate_is_the_share_of_parsed_ok_steps(jobs):
         (5, 4, 80.0),  # pedagogist
         (3, 3, 100.0),  # coder
         (2, 1, 50.0),  # debugger
+        (0, 0, None),  # solver: these jobs ran no statement check
         (5, 2, 40.0),  # judge
     ]
-    assert list(agents) == ["pedagogist", "coder", "debugger", "judge"]
+    assert list(agents) == ["pedagogist", "coder", "debugger", "solver", "judge"]
     assert agents["pedagogist"].mean_latency_seconds == pytest.approx(1.4)  # 1, 1, 1, 3, 1 s
     assert agents["coder"].mean_latency_seconds == pytest.approx(5 / 3)
 
@@ -133,7 +134,7 @@ def test_without_jobs_there_are_no_rates_or_times(db):
     assert metrics.success_percent is None and metrics.heals_mean is None
     assert metrics.seconds_p50 is None and metrics.seconds_p95 is None
     assert metrics.heals_distribution == [] and metrics.failures == []
-    assert [agent.success_percent for agent in metrics.agents] == [None, None, None, None]
+    assert [agent.success_percent for agent in metrics.agents] == [None, None, None, None, None]
 
 
 @pytest.mark.parametrize(

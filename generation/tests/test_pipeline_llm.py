@@ -81,6 +81,8 @@ def _fresh_structured_output_memory(monkeypatch):
 @pytest.fixture
 def fake(fake_openai: FakeOpenAI, settings) -> FakeOpenAI:
     settings.GENERATION_MAX_HEALS = 3
+    # These scripts are the Pedagogist/Coder/Debugger exchanges; the Solver's are in test_statement_check.py.
+    settings.GENERATION_STATEMENT_CHECK = False
     settings.OPENAI_MODEL = "fake-model"
     for agent in ("PEDAGOGIST", "CODER", "DEBUGGER"):
         setattr(settings, f"LLM_MODEL_{agent}", f"fake-{agent.lower()}")
