@@ -87,17 +87,19 @@ class GenerationJobAdmin(ReadOnlyAdmin, admin.ModelAdmin):
             "Outcome",
             {
                 "fields": (
-                    "status", "stage", "heals", "quality_score", "result_capsule_link", "error", "error_category",
-                    "last_report_pretty",
+                    "status", "stage", "heals", "quality_score", "result_capsule_link", "statement_check_text", "error",
+                    "error_category", "last_report_pretty",
                 )
             },
         ),
         ("Timing", {"fields": ("created_at", "started_at", "finished_at", "duration", "llm_seconds", "judge_seconds")}),
+        ("Tokens", {"fields": ("prompt_tokens", "completion_tokens")}),
     )
     readonly_fields = (
         "id", "creator", "capsule_type", "language", "difficulty", "prompt", "provider", "retry_of",
         "status", "stage", "heals", "quality_score", "result_capsule_link", "error", "error_category",
         "last_report_pretty", "created_at", "started_at", "finished_at", "duration", "llm_seconds", "judge_seconds",
+        "statement_check_text", "prompt_tokens", "completion_tokens",
     )  # fmt: skip
 
     @admin.display(description="Time (s)")
@@ -111,6 +113,11 @@ class GenerationJobAdmin(ReadOnlyAdmin, admin.ModelAdmin):
             return "—"
         url = reverse("admin:capsules_capsule_change", args=[job.result_capsule_id])
         return format_html('<a href="{}">{}</a>', url, job.result_capsule)
+
+    @admin.display(description="Statement check")
+    def statement_check_text(self, job: GenerationJob) -> str:
+        check = job.statement_check or {}
+        return f"{check.get('status', '')}: {check.get('message', '')}" if check else "—"
 
     @admin.display(description="Last judge report")
     def last_report_pretty(self, job: GenerationJob) -> SafeString | str:

@@ -255,3 +255,15 @@ def test_the_job_page_of_a_disagreement_offers_the_draft_for_review(fake, owner,
 
     assert "Saved as a draft for you to review" in page and "Done: saved as a draft, the statement check disagrees" in page
     assert 'data-statement-check="disagreed"' in page and "after 0 heals" in page
+
+
+def test_the_admin_shows_the_check_and_the_tokens(fake, owner, admin_client):
+    from django.urls import reverse
+
+    fake.script(reply(IDEA, usage=(500, 80)), reply(average_draft(CLEAR), usage=(2000, 600)), reply(CAREFUL, usage=(900, 60)))
+    job = generation_run(new_job(owner))
+
+    page = admin_client.get(reverse("admin:generation_generationjob_change", args=[job.pk])).content.decode()
+
+    assert "agreed: An independent solution written from the statement alone passes all 4 tests." in page
+    assert '<div class="readonly">3400</div>' in page and '<div class="readonly">740</div>' in page
