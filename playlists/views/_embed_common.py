@@ -313,14 +313,23 @@ def capsule_context(capsule: Capsule, location: WorkspaceLocation) -> dict[str, 
     }
 
 
-def browser_run(capsule: Capsule) -> dict[str, Any] | None:
-    """How workspace.js runs Run in the learner's browser for a capsule of a browser tier (capsules/schemas.py), or
-    None: Run posts to the server judge. `job` is learner-safe (the visible tests); a DATABASE capsule's visible seed
-    is fetched on first Run, so it does not weigh on every page. Limits are the server judge's for one run."""
+def browser_engine_of(capsule: Capsule) -> str | None:
+    """The engine that runs the capsule's Run in the learner's browser, or None: its Run is the server judge's. A
+    browser tier (capsules/schemas.py) whose DATABASE dialect the browser cannot run (PostgreSQL) runs on the server."""
     engine = browser_engine(capsule.runtime_tier)
     if engine is None:
         return None
     if capsule.capsule_type == CapsuleType.DATABASE and capsule.config_data.get("dialect", "sqlite") != "sqlite":
+        return None
+    return engine
+
+
+def browser_run(capsule: Capsule) -> dict[str, Any] | None:
+    """How workspace.js runs Run in the learner's browser for a capsule of a browser tier, or None: Run posts to the
+    server judge. `job` is learner-safe (the visible tests); a DATABASE capsule's visible seed is fetched on first
+    Run, so it does not weigh on every page. Limits are the server judge's for one run."""
+    engine = browser_engine_of(capsule)
+    if engine is None:
         return None
     limits = {"wall_seconds": settings.JUDGE_WALL_SECONDS, "output_bytes": settings.JUDGE_OUTPUT_BYTES, "max_rows": SHOWN_ROWS}
     job: dict[str, Any] = {"engine": engine, "limits": limits, "verdict_labels": VERDICT_LABELS}

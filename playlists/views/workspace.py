@@ -56,7 +56,7 @@ from playlists.views._embed_common import (
     EmbedOptions,
     Learner,
     WorkspaceLocation,
-    browser_run,
+    browser_engine_of,
     capsule_context,
     completed_item_ids,
     course_complete,
@@ -412,7 +412,7 @@ def _grading_post(request: HtmxHttpRequest, mode: Mode, **where: Any) -> HttpRes
 
 def _ran_on(capsule: Capsule, mode: Mode) -> str:
     """Which judge ran a Run, said where a learner could expect their browser to (workspace.js writes the browser's)."""
-    if mode == "run" and browser_run(capsule) is not None:
+    if mode == "run" and browser_engine_of(capsule) is not None:
         return "Ran on the server: your browser could not run it here."
     return ""
 
@@ -539,9 +539,8 @@ def browser_seed(
     except Http404:
         return HttpResponse(f"{NOT_FOUND_MESSAGE}.", status=404, content_type="text/plain; charset=utf-8")
     capsule = target.capsule
-    run = browser_run(capsule)
     url = capsule.config_data.get("seed_sql_url") or ""
-    if run is None or capsule.capsule_type != CapsuleType.DATABASE or not url:
+    if browser_engine_of(capsule) is None or capsule.capsule_type != CapsuleType.DATABASE or not url:
         return HttpResponse("This exercise runs on the server.", status=404, content_type="text/plain; charset=utf-8")
     etag = f'"{hashlib.sha256(url.encode()).hexdigest()[:32]}"'
     if request.headers.get("If-None-Match") == etag:
