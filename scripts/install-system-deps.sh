@@ -9,7 +9,9 @@
 # Toolchains for the judge's runtimes are listed in scripts/system-packages.txt beside this file.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-mapfile -t wanted < <(grep -v '^\s*#' "$here/system-packages.txt" | tr -s ' \t' '\n' | grep -v '^$')
+# The list to install: system-packages.txt, or another beside it (llm-system-packages.txt for `make test-llm`).
+list="${1:-$here/system-packages.txt}"
+mapfile -t wanted < <(grep -v '^\s*#' "$list" | tr -s ' \t' '\n' | grep -v '^$')
 
 missing=()
 for pkg in "${wanted[@]}"; do
