@@ -73,6 +73,9 @@ BUGGY = code_draft("def add(a, b):\n    return a - b\n")
 FIXED = {"diagnosis": "The reference subtracted; it now adds.", "draft": code_draft("def add(a, b):\n    return a + b\n")}
 
 
+# The Solver's answer to the fixed capsule: the statement check runs it on every test (and agrees).
+SOLVED = {"approach": "Return the sum.", "solution": "def add(a, b):\n    return a + b\n"}
+
 def hanging_draft(reference: str) -> dict:
     """A draft with 10 tests whose reference never returns."""
     draft = code_draft(reference)
@@ -130,11 +133,14 @@ def main() -> int:
         creator = User.objects.create_user("bench", "bench@example.com", "bench-pass-123")
         if args.hanging:
             return hanging_jobs(fake, creator, args.runs)
-        print(f"fake model latency {args.latency * 1000:.0f} ms per call; CODE/python capsule that needs one heal")
+        print(
+            f"fake model latency {args.latency * 1000:.0f} ms per call; CODE/python capsule that needs one heal, then the "
+            "statement check"
+        )
         print(f"{'run':>6} {'total s':>8} {'llm s':>7} {'overhead s':>10} {'judge s':>8} {'own s':>6}  steps")
         rows = []
         for run in range(args.runs + 1):
-            fake.script(reply(IDEA), reply(BUGGY), reply(FIXED))
+            fake.script(reply(IDEA), reply(BUGGY), reply(FIXED), reply(SOLVED))
             job = GenerationJob.objects.create(
                 creator=creator, capsule_type="CODE", language="python", difficulty="easy",
                 prompt="a function that adds two numbers", provider="openai",
@@ -143,8 +149,10 @@ def main() -> int:
             job = generation_run(job)
             total = time.perf_counter() - started
             agents = "→".join(step.agent for step in job.steps.order_by("position"))
-            if job.status != "succeeded" or job.heals != 1:
-                print(f"run {run} did not succeed with one heal: {job.status} {job.error_category} {job.error}")
+            check = (job.statement_check or {}).get("status")
+            if job.status != "succeeded" or job.heals != 1 or check != "agreed":
+                print(f"run {run} did not succeed with one heal and an agreeing statement check: {job.status} "
+                      f"{job.error_category} {job.error} {check}")
                 return 2
             overhead = total - job.llm_seconds
             row = (total, job.llm_seconds, overhead, job.judge_seconds, overhead - job.judge_seconds)
@@ -178,7 +186,7 @@ def hanging_jobs(fake, creator, runs: int) -> int:
 
     wall, cpu = settings.JUDGE_WALL_SECONDS, settings.JUDGE_CPU_SECONDS
     target = wall + 1.0
-    fake.script(reply(IDEA), reply(BUGGY), reply(FIXED))  # warm-up: the normal job, one heal
+    fake.script(reply(IDEA), reply(BUGGY), reply(FIXED), reply(SOLVED))  # warm-up: the normal job, one heal
     warm = generation_run(new_job())
     judged = warm.steps.filter(agent="judge").count()
     print(f"warm-up: the normal one-heal job {warm.status}, {judged} judgements in {warm.judge_seconds:.3f} s")

@@ -25,12 +25,11 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
 
 import pytest
 
 from prodtests.stack import QCluster
+from tests.databases import database_url
 
 REQUIRED_ENVIRONMENT = {"LLM_PROVIDER": "openai", "OPENAI_BASE_URL": None, "OPENAI_MODEL": None}
 
@@ -78,21 +77,6 @@ def django_db_modify_db_settings(tmp_path_factory) -> None:
     database = settings.DATABASES["default"]
     if database["ENGINE"].endswith("sqlite3"):
         database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("llm-db") / "test.sqlite3")
-
-
-def database_url(settings_dict: dict[str, Any]) -> str:
-    """A DATABASE_URL (dj-database-url) for the database a connection's settings describe."""
-    engine = settings_dict["ENGINE"]
-    if engine.endswith("sqlite3"):
-        return f"sqlite:///{settings_dict['NAME']}"
-    if engine.endswith("postgresql"):
-        user = quote(settings_dict.get("USER") or "", safe="")
-        password = quote(settings_dict.get("PASSWORD") or "", safe="")
-        credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-        host = quote(settings_dict.get("HOST") or "", safe="")
-        port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-        return f"postgres://{credentials}{host}{port}/{quote(settings_dict['NAME'], safe='')}"
-    raise pytest.UsageError(f"llmtests run on SQLite or PostgreSQL, not {engine}")
 
 
 @pytest.fixture

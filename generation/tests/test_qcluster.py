@@ -21,8 +21,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -32,25 +30,11 @@ from django.db import connection, connections
 from capsules.models import Capsule
 from generation.models import GenerationJob, JobStatus
 from generation.services import generation_job_create
+from tests.databases import database_url
 
 MIGRATE_TIMEOUT = 180  # seconds: a cold migrate of every app on a slow machine
 JOB_TIMEOUT = 90  # seconds for the cluster to start and finish a catalog job (about a second of work)
 STOP_TIMEOUT = 30  # seconds for the cluster to shut down after SIGTERM (its workers finish their task first)
-
-
-def database_url(settings_dict: dict[str, Any]) -> str:
-    """A DATABASE_URL (dj-database-url) for the database a connection's settings describe."""
-    engine = settings_dict["ENGINE"]
-    if engine.endswith("sqlite3"):
-        return f"sqlite:///{settings_dict['NAME']}"
-    if engine.endswith("postgresql"):
-        user = quote(settings_dict.get("USER") or "", safe="")
-        password = quote(settings_dict.get("PASSWORD") or "", safe="")
-        credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-        host = quote(settings_dict.get("HOST") or "", safe="")  # a socket directory is percent-encoded
-        port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-        return f"postgres://{credentials}{host}{port}/{quote(settings_dict['NAME'], safe='')}"
-    pytest.fail(f"no DATABASE_URL form for {engine}")
 
 
 @contextmanager

@@ -29,6 +29,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from codecapsule.cli import positive_int
 from generation.evaluation import (
     DEFAULT_REQUESTS,
     EVAL_USERNAME,
@@ -41,19 +42,6 @@ from generation.evaluation import (
     summarize,
     summary_lines,
 )
-
-
-def positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise ValueError(value)
-    return number
-
-
-positive_int.__name__ = "positive integer"  # how argparse names the type in its error message
 
 
 class Command(BaseCommand):

@@ -30,23 +30,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
 from capsules.records import Record, UnreadableRecords, read_records, read_text
+from codecapsule.cli import positive_int
 from judges.gate import validate
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-def positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise ValueError(value)
-    return number
-
-
-positive_int.__name__ = "positive integer"  # how argparse names the type in its error message
 
 
 def map_in_order(function: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[R]:
