@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from codecapsule.http import SignedInUser
 from generation.llm import llm_provider
 from generation.llm.config import AGENTS, model_for
 from generation.models import GenerationJob, JobStatus
+from generation.selectors import percentile
 from generation.services import generation_request_errors
 from generation.tasks import run_generation_job
 
@@ -146,18 +146,6 @@ def eval_job_run(*, request: EvalRequest, creator: SignedInUser) -> GenerationJo
 # --- measuring -----------------------------------------------------------------------------------------------------
 
 
-def nearest_rank_percentile(values: Iterable[float], percent: float) -> float | None:
-    """The nearest-rank percentile: the smallest value with at least `percent` % of the values at or below it;
-    None for no values."""
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    if not 0 <= percent <= 100:
-        raise ValueError(f"percent must be between 0 and 100, not {percent}")
-    rank = max(1, math.ceil(percent / 100 * len(ordered)))
-    return ordered[rank - 1]
-
-
 def job_tokens(job: GenerationJob) -> int | None:
     """Prompt + output tokens of the job's model calls; None when the provider reported none (the catalog, or a
     server that sends no usage): every real model call counts at least one token."""
@@ -208,8 +196,8 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     jobs = len(rows)
     succeeded = sum(row["status"] == JobStatus.SUCCEEDED for row in rows)
     heals = [row["heals"] for row in rows]
-    tokens = [row["tokens"] for row in rows if row["tokens"] is not None]
-    seconds = [row["seconds"] for row in rows if row["seconds"] is not None]
+    tokens = sorted(row["tokens"] for row in rows if row["tokens"] is not None)
+    seconds = sorted(row["seconds"] for row in rows if row["seconds"] is not None)
     checks = Counter(row["statement_check"] for row in rows if row["statement_check"])
     provider, models = provider_models()
     return {
@@ -230,10 +218,10 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "skipped": checks["skipped"],
         },
         "failure_categories": dict(Counter(row["category"] for row in rows if row["category"]).most_common()),
-        "tokens_p50": nearest_rank_percentile(tokens, 50),
-        "tokens_p95": nearest_rank_percentile(tokens, 95),
-        "seconds_p50": nearest_rank_percentile(seconds, 50),
-        "seconds_p95": nearest_rank_percentile(seconds, 95),
+        "tokens_p50": percentile(tokens, 0.50),
+        "tokens_p95": percentile(tokens, 0.95),
+        "seconds_p50": percentile(seconds, 0.50),
+        "seconds_p95": percentile(seconds, 0.95),
         "per_type": _per_type(rows),
     }
 

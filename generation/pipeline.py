@@ -297,6 +297,8 @@ class _Run:
                 if call.ok:
                     break
                 if call.error_kind not in UNUSABLE_ANSWER_KINDS:
+                    if self.disagreeing is not None:
+                        return self.save_disagreeing()  # the draft that passed the judge is still worth keeping
                     return self.agent_failed(call, report)
                 # An unusable answer uses up the heal; the same draft and report go to the next one.
             draft = call.output

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -303,6 +303,12 @@ class GenerationMetrics:
     failures: list[Share] = field(default_factory=list)
     failed: int = 0
     success_percent: float | None = None
+    # Model calls' tokens per finished job (jobs that reported any: the catalog's report none).
+    tokens_p50: float | None = None
+    tokens_p95: float | None = None
+    token_jobs: int = 0
+    # Finished jobs by statement-check outcome (generation/statement_check.py).
+    statement_checks: list[Share] = field(default_factory=list)
 
 
 def metrics_days(value: Any) -> int:
@@ -327,13 +333,15 @@ def _percent(part: int, whole: int) -> float:
 
 
 def generation_metrics(*, days: int, now: datetime | None = None) -> GenerationMetrics:
-    """Generation health over the last `days` days (jobs by their creation time), in five queries:
+    """Generation health over the last `days` days (jobs by their creation time), in seven queries:
 
     1. jobs by status;
     2. per-agent steps, parsed-ok steps and mean latency (steps of those jobs);
     3. finished jobs by number of heals (mean and distribution);
     4. start and finish times of finished jobs (p50/p95 in Python: a percentile is not portable SQL);
-    5. failed jobs by error category.
+    5. failed jobs by error category;
+    6. tokens of finished jobs that reported any (p50/p95);
+    7. finished jobs by statement-check outcome.
     """
     now = now or timezone.now()
     since = now - timedelta(days=days)
@@ -403,4 +411,35 @@ def generation_metrics(*, days: int, now: datetime | None = None) -> GenerationM
         ),
         key=lambda share: (-share.count, share.key),
     )
+
+    tokens = sorted(  # query 6
+        finished_jobs.order_by()
+        .annotate(tokens=F("prompt_tokens") + F("completion_tokens"))
+        .filter(tokens__gt=0)
+        .values_list("tokens", flat=True)
+    )
+    metrics.token_jobs = len(tokens)
+    metrics.tokens_p50 = percentile(tokens, 0.50)
+    metrics.tokens_p95 = percentile(tokens, 0.95)
+
+    check_counts = dict(  # query 7
+        finished_jobs.filter(statement_check__isnull=False)
+        .order_by()
+        .values_list("statement_check__status")
+        .annotate(n=Count("id"))
+    )
+    checked = sum(check_counts.values())
+    metrics.statement_checks = [
+        Share(status, label, check_counts.get(status, 0), _percent(check_counts.get(status, 0), checked))
+        for status, label in STATEMENT_CHECK_LABELS.items()
+        if checked
+    ]
     return metrics
+
+
+STATEMENT_CHECK_LABELS = {
+    "agreed": "Agreed: a solution from the statement alone passes every test",
+    "disagreed": "Disagreed: saved as a draft for its creator to review",
+    "failed": "Not made: no usable Solver answer, a judge error or no budget left",
+    "skipped": "Skipped: turned off, or the offline catalog",
+}

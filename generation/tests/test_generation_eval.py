@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from capsules.schemas import LANGUAGES_BY_TYPE
 from generation import tasks
 from generation.catalog import fitting_blueprints
-from generation.evaluation import DEFAULT_REQUESTS, EVAL_USERNAME, nearest_rank_percentile, read_eval_requests
+from generation.evaluation import DEFAULT_REQUESTS, EVAL_USERNAME, read_eval_requests
 from generation.llm import client as llm_client_module
 from generation.llm.config import AGENTS
 from generation.models import GenerationJob, JobStatus
@@ -296,32 +296,3 @@ def test_a_model_run_counts_the_statement_checks_and_the_capsules_saved_as_draft
     assert summary_value(output, "capsules saved") == "1 validated, 1 draft"
     assert summary_value(output, "statement check") == "agreed 1/2 (50%), disagreed 1, failed 0, skipped 0"
     assert summary_value(output, "failures") == "none"
-
-
-# --- the percentile ----------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("values", "percent", "expected"),
-    [
-        ([], 50, None),
-        ([7], 50, 7),
-        ([7], 95, 7),
-        ([820, 121], 50, 121),
-        ([820, 121], 95, 820),
-        ([3, 1, 2], 50, 2),
-        (list(range(10, 0, -1)), 50, 5),
-        (list(range(1, 11)), 90, 9),
-        (list(range(1, 11)), 95, 10),
-        (list(range(1, 21)), 95, 19),
-        ([4.5, 1.5, 2.5, 3.5], 0, 1.5),
-        ([4.5, 1.5, 2.5, 3.5], 100, 4.5),
-    ],
-)
-def test_the_nearest_rank_percentile(values, percent, expected):
-    assert nearest_rank_percentile(values, percent) == expected
-
-
-def test_a_percentile_outside_0_to_100_is_refused():
-    with pytest.raises(ValueError, match="between 0 and 100"):
-        nearest_rank_percentile([1, 2], 101)

@@ -118,13 +118,37 @@ def test_the_period_ends_at_now(jobs):
     assert metrics.seconds_p50 == pytest.approx(100)
 
 
-def test_it_takes_five_queries_whatever_the_number_of_jobs(jobs, django_assert_num_queries, make_job, owner):
-    with django_assert_num_queries(5):
+def test_it_takes_seven_queries_whatever_the_number_of_jobs(jobs, django_assert_num_queries, make_job, owner):
+    with django_assert_num_queries(7):
         generation_metrics(days=30)
     for _ in range(5):
         make_job(owner, status="failed", error_category="compile_error", steps=[ok("pedagogist"), bad("coder")])
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         generation_metrics(days=30)
+
+
+def check(status: str) -> dict:
+    return {"status": status, "passed": 0, "total": 0, "message": "", "solver_model": ""}
+
+
+def test_tokens_per_job_and_statement_checks_of_finished_jobs(client, staff, make_job, owner):
+    now = timezone.now()
+    for tokens, status in ((1000, "agreed"), (3000, "agreed"), (2000, "disagreed"), (9000, "failed")):
+        make_job(owner, status="succeeded", provider="openai", prompt_tokens=tokens - 100, completion_tokens=100,
+                 statement_check=check(status), started_at=now, finished_at=now)  # fmt: skip
+    make_job(owner, status="succeeded", statement_check=check("skipped"), started_at=now, finished_at=now)  # catalog: no tokens
+    make_job(owner, status="running", provider="openai", prompt_tokens=50_000, statement_check=check("agreed"))  # unfinished
+
+    metrics = generation_metrics(days=7)
+
+    assert (metrics.token_jobs, metrics.tokens_p50, metrics.tokens_p95) == (4, 2000, 9000)
+    assert shares(metrics.statement_checks) == {
+        "agreed": (2, 40.0), "disagreed": (1, 20.0), "failed": (1, 20.0), "skipped": (1, 20.0),
+    }  # fmt: skip
+    client.force_login(staff)
+    page = text(client.get(METRICS, {"days": 7}).content.decode())
+    assert "Tokens p50 2,000 p95 9,000, 4 jobs with a model" in page
+    assert "Agreed: a solution from the statement alone passes every test 2 40.0%" in page
 
 
 def test_without_jobs_there_are_no_rates_or_times(db):
@@ -133,7 +157,8 @@ def test_without_jobs_there_are_no_rates_or_times(db):
     assert metrics.jobs == 0
     assert metrics.success_percent is None and metrics.heals_mean is None
     assert metrics.seconds_p50 is None and metrics.seconds_p95 is None
-    assert metrics.heals_distribution == [] and metrics.failures == []
+    assert metrics.heals_distribution == [] and metrics.failures == [] and metrics.statement_checks == []
+    assert metrics.tokens_p50 is None and metrics.token_jobs == 0
     assert [agent.success_percent for agent in metrics.agents] == [None, None, None, None, None]
 
 

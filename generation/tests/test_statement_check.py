@@ -267,3 +267,18 @@ def test_the_admin_shows_the_check_and_the_tokens(fake, owner, admin_client):
 
     assert "agreed: An independent solution written from the statement alone passes all 4 tests." in page
     assert '<div class="readonly">3400</div>' in page and '<div class="readonly">740</div>' in page
+
+
+def test_a_debugger_that_cannot_be_reached_after_a_disagreement_keeps_the_judged_draft_as_a_draft(fake, owner, settings):
+    from tests.fake_openai import http_error
+
+    settings.LLM_MAX_RETRIES = 0
+    fake.script(reply(IDEA), reply(average_draft(SILENT)), reply(NAIVE), http_error(503))
+
+    job = generation_run(new_job(owner))
+
+    assert job.status == "succeeded" and job.statement_check["status"] == "disagreed"
+    assert job.steps.order_by("-position").values_list("agent", flat=True)[1] == "debugger"  # then the save's judgement
+    capsule = Capsule.objects.get()
+    assert capsule.status == "draft" and capsule.problem_statement_md == SILENT
+    assert capsule.validation_report["category"] == "statement_disagreement"
