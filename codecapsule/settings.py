@@ -467,6 +467,10 @@ JUDGE_CGROUPS = env_bool("JUDGE_CGROUPS", True)
 JUDGE_JOB_MEMORY_MB = env_int("JUDGE_JOB_MEMORY_MB", 2048, minimum=256)
 # A learner's attempt over 64 KB (far more than any exercise's solution) is refused with a 400.
 JUDGE_MAX_CODE_BYTES = env_int("JUDGE_MAX_CODE_BYTES", 64 * 1024, minimum=1024)
+# Learner drafts (playlists.services.draft_save) stored from one client address, all learner keys together: keys
+# are free to mint, so without this one address could fill the database (600 saves a minute of 64 KB each). 50 MB
+# holds a classroom behind one NAT: 200 learners x 20 steps x 10 KB; past it the address's oldest drafts go first.
+LEARNER_DRAFT_BYTES_PER_ADDRESS = env_int("LEARNER_DRAFT_BYTES_PER_ADDRESS", 50 * 1024 * 1024, minimum=JUDGE_MAX_CODE_BYTES)
 # Rows kept from a query result (the total count is still reported).
 JUDGE_SQL_MAX_ROWS = env_int("JUDGE_SQL_MAX_ROWS", 1000, minimum=1)
 # PostgreSQL dialect for DATABASE capsules: an administrative URL (CREATEDB + CREATEROLE); each run gets a throwaway

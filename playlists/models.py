@@ -131,12 +131,16 @@ class LearnerDraft(models.Model):
     localStorage is refused or wiped in many third-party iframes; the partitioned learner cookie is what
     survives there, so the draft is stored under the key that cookie names and comes back through the state
     endpoint. One per (learner, capsule), like the browser's copy: the same capsule in two courses shares a
-    draft. Bounded per key and expired by age (services.draft_save, services.drafts_expire).
+    draft. Bounded per key and per client address, and expired by age (services.draft_save, services.drafts_expire).
     """
 
     learner_key = models.CharField(max_length=64)
     capsule = models.ForeignKey(Capsule, on_delete=models.CASCADE, related_name="+")
     code = models.TextField()
+    size = models.PositiveIntegerField(default=0, help_text="Bytes of the code (UTF-8), summed for the address budget.")
+    # Which client address saved it last, for the per-address storage budget: a keyed hash of the counted address
+    # (services.address_key), never the address itself.
+    address_key = models.CharField(max_length=32, blank=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:

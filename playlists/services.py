@@ -15,8 +15,9 @@ from uuid import UUID
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from capsules.models import Capsule
 from codecapsule.errors import Conflict, ErrorCode, ValidationFailed
@@ -373,20 +374,49 @@ DRAFTS_PER_LEARNER = 100
 DRAFT_MAX_AGE = timedelta(days=180)
 
 
-def draft_save(*, learner_key: str, capsule: Capsule, code: str) -> LearnerDraft | None:
-    """Keep `code` as the learner's draft of `capsule`. The starting code is no draft: saving it (a Reset) deletes
-    the draft, so a reload shows the starting code. Returns the draft, or None when there is none now."""
-    if len(code.encode()) > settings.JUDGE_MAX_CODE_BYTES:
+def address_key(address: str) -> str:
+    """The key drafts are counted under for a client address (codecapsule.net.client_address): a keyed hash, so the
+    table holds no addresses; "" (an address the server cannot tell) is one bucket, as for the rate limits."""
+    return salted_hmac("learner-draft-address", address).hexdigest()[:32]
+
+
+def draft_save(*, learner_key: str, capsule: Capsule, code: str, address: str) -> LearnerDraft | None:
+    """Keep `code` as the learner's draft of `capsule`, saved from client `address`. The starting code is no draft:
+    saving it (a Reset) deletes the draft, so a reload shows the starting code. Returns the draft, or None when there
+    is none now. Past DRAFTS_PER_LEARNER drafts of the key, or LEARNER_DRAFT_BYTES_PER_ADDRESS bytes of the address,
+    the oldest drafts go."""
+    size = len(code.encode())
+    if size > settings.JUDGE_MAX_CODE_BYTES:
         raise ValidationFailed.for_fields({"code": f"may not exceed {settings.JUDGE_MAX_CODE_BYTES} bytes"}, subject="The draft")
     drafts = LearnerDraft.objects.filter(learner_key=learner_key)
+    counted_as = address_key(address)
     with transaction.atomic():
         if code == (capsule.config_data or {}).get("boilerplate_code", ""):
             drafts.filter(capsule=capsule).delete()
             return None
-        draft, created = LearnerDraft.objects.update_or_create(learner_key=learner_key, capsule=capsule, defaults={"code": code})
+        draft, created = LearnerDraft.objects.update_or_create(
+            learner_key=learner_key, capsule=capsule, defaults={"code": code, "size": size, "address_key": counted_as}
+        )
         if created:
             _evict_oldest_drafts(learner_key)
+        _keep_address_within_budget(counted_as, keep=draft.pk)
     return draft
+
+
+def _keep_address_within_budget(counted_as: str, *, keep: int) -> None:
+    """Delete the address's least recently saved drafts (never `keep`, the one just saved) until its drafts fit in
+    LEARNER_DRAFT_BYTES_PER_ADDRESS. One SUM over the address's rows (indexed) per save; rarely any deletion."""
+    drafts = LearnerDraft.objects.filter(address_key=counted_as)
+    over = (drafts.aggregate(total=Sum("size"))["total"] or 0) - settings.LEARNER_DRAFT_BYTES_PER_ADDRESS
+    if over <= 0:
+        return
+    doomed: list[int] = []
+    for pk, size in drafts.exclude(pk=keep).order_by("updated_at", "pk").values_list("pk", "size").iterator():
+        doomed.append(pk)
+        over -= size
+        if over <= 0:
+            break
+    LearnerDraft.objects.filter(pk__in=doomed).delete()
 
 
 def _evict_oldest_drafts(learner_key: str) -> None:

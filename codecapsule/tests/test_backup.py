@@ -59,7 +59,7 @@ def data(owner, other_creator, staff, make_capsule) -> dict[str, Any]:
     progress_record_view(playlist=playlist, learner_key="learner-1", step=1, item_id=items[0].item_id)
     progress_record_step_completed(playlist=playlist, learner_key="learner-1", step=1, item_id=items[0].item_id,
                                    all_item_ids=[i.item_id for i in items])
-    draft_save(learner_key="learner-1", capsule=database, code="SELECT name FROM customers ORDER BY name;")
+    draft_save(learner_key="learner-1", capsule=database, code="SELECT name FROM customers ORDER BY name;", address="203.0.113.7")
     FineTuneJob.objects.create(provider="openai", provider_job_id="ftjob-1", training_file_id="file-1", base_model="gpt-4o-mini",
                                status="succeeded", fine_tuned_model="ft:gpt-4o-mini:cc", examples=12, created_by=staff)
     FeedbackSnapshot.objects.create(days=7, insights={"edits": 1}, computed_at=job.created_at)

@@ -178,19 +178,77 @@ def test_a_learner_key_keeps_only_its_newest_drafts(owner, quick_capsules, monke
     monkeypatch.setattr(services, "DRAFTS_PER_LEARNER", 2)
     first, second, third = quick_capsules(owner, 3, status="published", is_public=True)
     for capsule in (first, second, third):
-        draft_save(learner_key=KEY, capsule=capsule, code=f"code of {capsule.title}")
-    draft_save(learner_key=OTHER_KEY, capsule=first, code="someone else's")
+        draft_save(learner_key=KEY, capsule=capsule, code=f"code of {capsule.title}", address="203.0.113.7")
+    draft_save(learner_key=OTHER_KEY, capsule=first, code="someone else's", address="203.0.113.7")
 
     assert set(LearnerDraft.objects.filter(learner_key=KEY).values_list("capsule", flat=True)) == {second.pk, third.pk}
     assert LearnerDraft.objects.filter(learner_key=OTHER_KEY).count() == 1
-    draft_save(learner_key=KEY, capsule=second, code="edited")  # an update makes no room and takes none
+    draft_save(learner_key=KEY, capsule=second, code="edited", address="203.0.113.7")  # an update makes no room and takes none
     assert LearnerDraft.objects.filter(learner_key=KEY).count() == 2
+
+
+def test_one_address_keeps_at_most_its_byte_budget_of_drafts_whatever_keys_it_mints(owner, quick_capsules, settings):
+    """Keys are free to mint: what one address stores is bounded across all of them, the oldest drafts going first."""
+    settings.LEARNER_DRAFT_BYTES_PER_ADDRESS = 2500
+    capsules = quick_capsules(owner, 4, status="published", is_public=True)
+    for number, capsule in enumerate(capsules):
+        draft_save(learner_key=f"minted-key-{number:020d}", capsule=capsule, code="x" * 1000, address="198.51.100.9")
+        LearnerDraft.objects.filter(capsule=capsule).update(updated_at=timezone.now() - timedelta(minutes=10 - number))
+    draft_save(learner_key=KEY, capsule=capsules[0], code="y" * 1000, address="203.0.113.7")  # another address
+
+    kept = LearnerDraft.objects.filter(address_key=services.address_key("198.51.100.9"))
+    assert sorted(kept.values_list("learner_key", flat=True)) == ["minted-key-00000000000000000002", "minted-key-00000000000000000003"]
+    assert sum(kept.values_list("size", flat=True)) == 2000
+    assert LearnerDraft.objects.filter(learner_key=KEY).count() == 1
+
+
+def test_a_draft_that_grows_is_counted_at_its_new_size_and_the_one_just_saved_is_never_evicted(owner, quick_capsules, settings):
+    settings.LEARNER_DRAFT_BYTES_PER_ADDRESS = 2000
+    older, mine = quick_capsules(owner, 2, status="published", is_public=True)
+    draft_save(learner_key=OTHER_KEY, capsule=older, code="a" * 900, address="198.51.100.9")
+    LearnerDraft.objects.update(updated_at=timezone.now() - timedelta(minutes=5))
+    draft_save(learner_key=KEY, capsule=mine, code="é" * 300, address="198.51.100.9")  # 600 bytes in UTF-8
+    assert LearnerDraft.objects.get(learner_key=KEY).size == 600
+
+    draft_save(learner_key=KEY, capsule=mine, code="b" * 1500, address="198.51.100.9")
+
+    assert list(LearnerDraft.objects.values_list("learner_key", "size")) == [(KEY, 1500)]
+
+
+def test_the_address_is_stored_as_a_keyed_hash_not_as_itself(owner, quick_capsules):
+    (capsule,) = quick_capsules(owner, 1, status="published", is_public=True)
+    draft_save(learner_key=KEY, capsule=capsule, code="mine", address="198.51.100.9")
+
+    stored = LearnerDraft.objects.get().address_key
+    assert len(stored) == 32 and "198.51" not in stored and stored == services.address_key("198.51.100.9")
+    assert stored != services.address_key("198.51.100.10")
+
+
+def test_the_endpoint_counts_the_draft_against_the_clients_address(client, course):
+    assert post_draft(client, step_draft_url(course, 1), MY_CODE, REMOTE_ADDR="198.51.100.23").status_code == 200
+
+    assert LearnerDraft.objects.get().address_key == services.address_key("198.51.100.23")
+
+
+def test_drafts_saved_before_the_budget_are_measured_by_the_migration(owner, quick_capsules):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("playlists.migrations.0003_learner_draft_address_budget")
+    (capsule,) = quick_capsules(owner, 1, status="published", is_public=True)
+    draft_save(learner_key=KEY, capsule=capsule, code="ü" * 10, address="198.51.100.9")
+    LearnerDraft.objects.update(size=0)
+
+    migration.measure_existing_drafts(apps, None)
+
+    assert LearnerDraft.objects.get().size == 20
 
 
 def test_old_drafts_expire_on_a_daily_schedule(owner, quick_capsules):
     old, fresh = quick_capsules(owner, 2, status="published", is_public=True)
-    draft_save(learner_key=KEY, capsule=old, code="old")
-    draft_save(learner_key=KEY, capsule=fresh, code="fresh")
+    draft_save(learner_key=KEY, capsule=old, code="old", address="203.0.113.7")
+    draft_save(learner_key=KEY, capsule=fresh, code="fresh", address="203.0.113.7")
     LearnerDraft.objects.filter(capsule=old).update(updated_at=timezone.now() - services.DRAFT_MAX_AGE - timedelta(minutes=1))
 
     assert drafts_expire() == 1

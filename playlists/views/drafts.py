@@ -29,6 +29,7 @@ from capsules.models import Capsule, CapsuleType
 from capsules.selectors import get_capsule_for_reader
 from codecapsule import jsonparse
 from codecapsule.http import HtmxHttpRequest
+from codecapsule.net import client_address
 from playlists.selectors import embed_step, get_playlist_for_embed
 from playlists.services import draft_save
 from playlists.views._embed_cache import keep_private
@@ -102,7 +103,7 @@ def _save(request: HtmxHttpRequest, find_capsule: Callable[[], Capsule]) -> Json
         return _error(NOT_FOUND_MESSAGE, 404)
     if capsule.capsule_type not in DRAFTED_TYPES:
         return _error("Only CODE and DATABASE steps keep a draft.", 400)
-    draft = draft_save(learner_key=learner.key, capsule=capsule, code=code)
+    draft = draft_save(learner_key=learner.key, capsule=capsule, code=code, address=client_address(request))
     response = keep_private(JsonResponse({"saved": True, "draft": draft is not None}))
     if request.headers.get(LEARNER_KEY_HEADER) != learner.token:
         response[LEARNER_KEY_HEADER] = learner.token  # a key from before signing, signed now: embed-frame.js keeps it
