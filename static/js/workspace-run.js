@@ -32,17 +32,18 @@
     if (!manager) {
       manager = new Promise(function (resolve, reject) {
         if (window.CodeCapsuleBrowserRun) return resolve(window.CodeCapsuleBrowserRun);
-        var script = document.createElement("script");
-        script.src = url;
-        script.async = true;
-        script.onload = function () {
-          if (window.CodeCapsuleBrowserRun) resolve(window.CodeCapsuleBrowserRun);
-          else reject(new Error("the browser runner did not start"));
-        };
-        script.onerror = function () {
-          reject(new Error("the browser runner could not be loaded"));
-        };
-        document.head.appendChild(script);
+        var workspace = window.CodeCapsuleWorkspace; // workspace.js's loader: one script tag per URL, whoever asks
+        if (!workspace) return reject(new Error("the workspace script is not loaded"));
+        workspace.loadScript(
+          url,
+          function () {
+            if (window.CodeCapsuleBrowserRun) resolve(window.CodeCapsuleBrowserRun);
+            else reject(new Error("the browser runner did not start"));
+          },
+          function () {
+            reject(new Error("the browser runner could not be loaded"));
+          }
+        );
       });
       manager.catch(function () {
         manager = null; // a later Run may try again

@@ -141,19 +141,25 @@
 
   // --- Scripts on demand ------------------------------------------------------------------------------------
 
-  function loadScript(url, callback) {
+  // Loads `url` once, however many callers ask meanwhile; each gets `callback` when it has run, or `onError` (if
+  // given) when it could not be loaded, after which a later call tries again.
+  function loadScript(url, callback, onError) {
     if (loaded[url]) return callback();
-    if (loading[url]) return loading[url].push(callback);
-    loading[url] = [callback];
+    var waiter = { done: callback, failed: onError || function () {} };
+    if (loading[url]) return loading[url].push(waiter);
+    loading[url] = [waiter];
     var script = document.createElement("script");
     script.src = url;
     script.async = true;
     script.onload = function () {
       loaded[url] = true;
-      loading[url].splice(0).forEach(function (done) { done(); });
+      loading[url].splice(0).forEach(function (each) { each.done(); });
     };
     script.onerror = function () {
+      var waiters = loading[url];
       delete loading[url]; // the plain textarea keeps working; a later step may try again
+      script.remove();
+      waiters.forEach(function (each) { each.failed(); });
     };
     document.head.appendChild(script);
   }

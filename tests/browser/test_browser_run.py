@@ -172,3 +172,30 @@ def test_without_webassembly_run_falls_back_to_the_server_and_says_so(browser: B
     assert who == RAN_ON_SERVER
     assert "Your query returns 3 rows. Submit to check it." in text
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_runner_that_cannot_be_loaded_falls_back_to_the_server_and_the_next_run_tries_again(
+    browser: Browser, live_server, owner, make_capsule
+):
+    capsule = make_capsule(
+        owner, "DATABASE", status="published", is_public=True, runtime_config={"language": "sql", "runtime_tier": "wasm-sqlite"}
+    )
+    context = browser.new_context()
+    page = without_background_writes(context.new_page())
+    runner_requests: list[str] = []
+    page.on("request", lambda request: runner_requests.append(request.url) if "browser-run" in request.url else None)
+    page.route("**/browser-run*.js", lambda route: route.fulfill(status=503, body="unavailable"))
+    page.goto(live_server.url + reverse("playlists:embed_capsule", args=[capsule.pk]))
+    expect(editor_of(page)).to_be_visible()
+
+    with page.expect_response(lambda response: re.search(r"/run(\?|$)", response.url) is not None):
+        text, who = run_and_read(page, timeout=30_000)
+    assert who == RAN_ON_SERVER and "Your query returns 3 rows. Submit to check it." in text
+
+    page.unroute("**/browser-run*.js")
+    text, who = run_and_read(page, timeout=ENGINE_LOAD_MS)
+    assert who.startswith("Ran in your browser") and "3 rows" in text
+    assert len(runner_requests) == 2  # one script tag per try: the failed one was dropped, the next Run asked again
+    context.close()
