@@ -17,8 +17,9 @@
    learner sees, and the judge runs its solution on every test. A disagreement goes to the Debugger like any failed
    judgement (category statement_disagreement, with both programs) and uses a heal; a draft still in disagreement
    when the heals run out (or the budget, or a Debugger call fails outright) is saved as a DRAFT (never validated),
-   its report saying why, and the job succeeds with it. GENERATION_STATEMENT_CHECK=0 and the offline catalog skip the check; a Solver that gives no usable answer
-   leaves it unmade. The outcome is job.statement_check and the saved report's "statement_check".
+   its report saying why, and the job succeeds with it. GENERATION_STATEMENT_CHECK=0 and the offline catalog skip
+   the check; a Solver that gives no usable answer leaves it unmade. The outcome is job.statement_check and the
+   saved report's "statement_check".
 6. A draft that passed is saved with `capsule_create(creator=job.creator, data=draft)`, which judges it once
    more. In ONE transaction: the capsule, its judgement step, and the job's result_capsule, status
    succeeded, quality_score (generation/quality.py), finished_at. If the second judgement disagrees the
