@@ -24,6 +24,15 @@ def _tasks_run_synchronously(monkeypatch) -> None:
     monkeypatch.setattr(Conf, "SYNC", True)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_structured_output_memory(monkeypatch) -> None:
+    """Each test starts with no server remembered as lacking json_schema support (generation/llm/client.py keeps
+    that per process), so a test's JSON-mode fallback cannot change how the next test's client asks."""
+    from generation.llm import client as llm_client_module
+
+    monkeypatch.setattr(llm_client_module, "_NO_STRUCTURED_OUTPUTS", set())
+
+
 # A judge report of a draft whose reference solution prints the wrong thing (judges.reports.ValidationReport).
 WRONG_OUTPUT_REPORT: dict[str, Any] = {
     "passed": False,

@@ -16,7 +16,6 @@ from capsules.schemas import LANGUAGES_BY_TYPE
 from generation import tasks
 from generation.catalog import fitting_blueprints
 from generation.evaluation import DEFAULT_REQUESTS, EVAL_USERNAME, read_eval_requests
-from generation.llm import client as llm_client_module
 from generation.llm.config import AGENTS
 from generation.models import GenerationJob, JobStatus
 from generation.tests.test_pipeline_llm import GOOD, IDEA
@@ -240,8 +239,7 @@ def test_a_job_whose_pipeline_crashes_is_measured_as_internal_error_and_the_run_
 
 
 @pytest.fixture
-def fake(fake_openai, settings, monkeypatch):
-    monkeypatch.setattr(llm_client_module, "_NO_STRUCTURED_OUTPUTS", set())
+def fake(fake_openai, settings):
     settings.GENERATION_STATEMENT_CHECK = False  # no Solver call to script
     settings.GENERATION_MAX_HEALS = 1
     for agent in AGENTS:

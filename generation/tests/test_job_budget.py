@@ -7,18 +7,12 @@ import pytest
 
 from capsules.models import Capsule
 from generation.budget import JobBudget
-from generation.llm import client as llm_client_module
 from generation.services import generation_run
 from generation.tests.test_pipeline_llm import BUGGY_REFERENCE, GOOD, IDEA, new_job
 from generation.tests.test_statement_check import CAREFUL, average_draft
 from tests.fake_openai import FakeOpenAI, delay, reply
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_structured_output_memory(monkeypatch):
-    monkeypatch.setattr(llm_client_module, "_NO_STRUCTURED_OUTPUTS", set())
 
 
 @pytest.fixture

@@ -40,11 +40,6 @@ MESSAGES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_structured_output_memory(monkeypatch):
-    monkeypatch.setattr(llm_client_module, "_NO_STRUCTURED_OUTPUTS", set())
-
-
 @pytest.fixture
 def fake(fake_openai, settings) -> FakeOpenAI:
     fake_openai.configure(settings, api_key=API_KEY)

@@ -14,7 +14,6 @@ import pytest
 
 import judges
 from capsules.models import Capsule
-from generation.llm import client as llm_client_module
 from generation.models import AgentStep, GenerationJob
 from generation.services import generation_run
 from judges.reports import ValidationReport
@@ -71,11 +70,6 @@ SLEEPING = hanging_draft("import time\n\n\ndef add(a, b):\n    time.sleep(60)\n 
 
 def fix(draft: dict[str, Any], diagnosis: str = "The reference used an undefined name; it now returns a + b.") -> dict[str, Any]:
     return {"diagnosis": diagnosis, "draft": copy.deepcopy(draft)}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_structured_output_memory(monkeypatch):
-    monkeypatch.setattr(llm_client_module, "_NO_STRUCTURED_OUTPUTS", set())
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import pytest
 
 from capsules.models import Capsule
 from capsules.tests.samples import capsule_data
-from generation.llm import client as llm_client_module
 from generation.models import GenerationJob
 from generation.services import generation_run
 from tests.fake_openai import FakeOpenAI, malformed, reply
@@ -59,11 +58,6 @@ CAREFUL = {
 
 def clarified() -> dict[str, Any]:
     return {"diagnosis": "The statement did not say what an empty list gives; it now does.", "draft": average_draft(CLEAR)}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_structured_output_memory(monkeypatch):
-    monkeypatch.setattr(llm_client_module, "_NO_STRUCTURED_OUTPUTS", set())
 
 
 @pytest.fixture
