@@ -28,14 +28,9 @@ class JobBudget:
     started: float = field(default_factory=time.monotonic)
 
     @classmethod
-    def from_settings(cls, *, used_tokens: int = 0, elapsed_seconds: float = 0.0) -> JobBudget:
-        """The configured budget; a job resumed on another worker starts with what it already spent."""
-        return cls(
-            max_tokens=int(settings.GENERATION_JOB_TOKEN_BUDGET),
-            max_seconds=float(settings.GENERATION_JOB_WALL_SECONDS),
-            used_tokens=used_tokens,
-            started=time.monotonic() - elapsed_seconds,
-        )
+    def from_settings(cls) -> JobBudget:
+        """The configured budget, its clock started now."""
+        return cls(max_tokens=int(settings.GENERATION_JOB_TOKEN_BUDGET), max_seconds=float(settings.GENERATION_JOB_WALL_SECONDS))
 
     @property
     def deadline(self) -> float:

@@ -71,7 +71,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -348,18 +348,16 @@ class _Run:
         if not call.ok or call.output is None:
             return self.record_check(StatementCheck("failed", f"Not made: the Solver gave no usable answer ({call.error_kind}).")), None
         solution = str(call.output.get("solution", ""))
-        self.set_stage(STAGE_JUDGE)
-        started = time.monotonic()
-        try:
-            judgement = check_solution(parsed, solution, report).model_dump(mode="json")
-        except SandboxError as exc:
-            logger.warning("statement check of job %s could not run: %s", self.job.pk, exc)
-            message = f"The judge could not run the Solver's solution: {exc}"
-            judgement = {"passed": False, "category": INCONCLUSIVE_CATEGORY, "message": message}
-        seconds = time.monotonic() - started
-        self.recorder.judge(judgement, seconds=seconds, summary=f"Statement check: {judgement.get('message', '')}")
-        self.job.judge_seconds = round(self.job.judge_seconds + seconds, 4)
-        self.job.save(update_fields=["judge_seconds"])
+
+        def run_solution() -> dict[str, Any]:
+            try:
+                return check_solution(parsed, solution, report).model_dump(mode="json")
+            except SandboxError as exc:
+                logger.warning("statement check of job %s could not run: %s", self.job.pk, exc)
+                message = f"The judge could not run the Solver's solution: {exc}"
+                return {"passed": False, "category": INCONCLUSIVE_CATEGORY, "message": message}
+
+        judgement, _ = self.judgement(run_solution, summary_prefix="Statement check: ")
         if judgement.get("category") == INCONCLUSIVE_CATEGORY:
             return self.record_check(StatementCheck("failed", f"Not made: {judgement['message']}", solver_model=call.model)), None
         check = self.record_check(StatementCheck.from_report(judgement, model=call.model))
@@ -373,15 +371,22 @@ class _Run:
         return check
 
     def judge(self, draft: Mapping[str, Any]) -> tuple[dict[str, Any], float]:
+        """The gate's judgement of `draft`, kept as the job's last report."""
         self.check_budget(tokens=False)  # a draft already paid for is worth judging
+        report, seconds = self.judgement(lambda: judges.validate(draft).model_dump(mode="json"))
+        self.job.last_report = report
+        self.job.save(update_fields=["last_report"])
+        return report, seconds
+
+    def judgement(self, run: Callable[[], dict[str, Any]], *, summary_prefix: str = "") -> tuple[dict[str, Any], float]:
+        """Show the judge's stage, run one judgement, record it as a step and add its time to the job's."""
         self.set_stage(STAGE_JUDGE)
         started = time.monotonic()
-        report = judges.validate(draft).model_dump(mode="json")
+        report = run()
         seconds = time.monotonic() - started
-        self.recorder.judge(report, seconds=seconds)
+        self.recorder.judge(report, seconds=seconds, summary=f"{summary_prefix}{report.get('message', '')}")
         self.job.judge_seconds = round(self.job.judge_seconds + seconds, 4)
-        self.job.last_report = report
-        self.job.save(update_fields=["judge_seconds", "last_report"])
+        self.job.save(update_fields=["judge_seconds"])
         return report, seconds
 
     def set_stage(self, stage: str) -> None:

@@ -110,7 +110,6 @@ class LLMClient:
         cap = output_cap(agent, max_completion_tokens, limits)
         if cap is not None:
             options["max_completion_tokens"] = cap
-        timing = request_timeout(limits)
         memo_key = (self.provider, str(self.sdk.base_url), model)
         with _NO_STRUCTURED_OUTPUTS_LOCK:
             structured_ok = bool(settings.LLM_STRUCTURED_OUTPUTS) and memo_key not in _NO_STRUCTURED_OUTPUTS
@@ -118,7 +117,7 @@ class LLMClient:
         started = time.monotonic()
         mode: Mode = "structured" if structured_ok else "json"
         sent = _prepare(messages, response_model, mode)
-        exchange, parsed = self._exchange("first", mode, model, sent, response_model, options, timing)
+        exchange, parsed = self._exchange("first", mode, model, sent, response_model, options, request_timeout(limits))
         exchanges = [exchange]
 
         first_error = exchange.error

@@ -3,6 +3,8 @@ fails with a named category instead of calling the model again (generation/budge
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from capsules.models import Capsule
@@ -87,11 +89,8 @@ def test_a_job_out_of_time_fails_as_time_budget_and_its_last_call_is_cut_short(f
     assert not Capsule.objects.exists()
 
 
-def test_a_budget_resumed_elsewhere_starts_from_what_was_spent(settings):
-    settings.GENERATION_JOB_TOKEN_BUDGET = 10_000
-    settings.GENERATION_JOB_WALL_SECONDS = 100
-
-    budget = JobBudget.from_settings(used_tokens=9_000, elapsed_seconds=99.5)
+def test_a_budget_nearly_spent_cuts_the_next_call_and_then_stops():
+    budget = JobBudget(max_tokens=10_000, max_seconds=100, used_tokens=9_000, started=time.monotonic() - 99.5)
 
     assert budget.tokens_left() == 1_000 and 0 < budget.seconds_left() <= 0.5
     assert budget.call_limits().max_output_tokens == 1_000
